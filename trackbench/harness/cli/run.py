@@ -1,0 +1,88 @@
+"""`trackbench run`: expand robot × task × method × seed, validate every cell, then train each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+import yaml
+from pydantic import ValidationError
+from rich.table import Table
+
+from trackbench.harness import console
+from trackbench.harness.errors import TrackbenchError, describe_validation_error
+from trackbench.harness.execute import execute_cell
+from trackbench.harness.matrix import plan
+from trackbench.harness.plugins import load_registry
+from trackbench.harness.results import RunDir
+from trackbench.harness.specs import MatrixSpec, RunSpec
+
+# The embedded default: one small cell that trains on this 2-core CPU machine in minutes.
+DEFAULT_ROBOT, DEFAULT_TASK, DEFAULT_METHOD = "allegro", "grasp_lift", "track"
+
+
+def _names(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def parse_overrides(settings: list[str]) -> dict[str, dict[str, Any]]:
+    """`robot.hand_kp=40` → {"robot": {"hand_kp": 40}}; values are parsed as YAML scalars."""
+    overrides: dict[str, dict[str, Any]] = {}
+    for setting in settings:
+        key, sep, raw = setting.partition("=")
+        kind, dot, field = key.partition(".")
+        if not (sep and dot and kind and field):
+            raise TrackbenchError(f"--set expects KIND.FIELD=VALUE (e.g. robot.hand_kp=40), got '{setting}'")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        overrides.setdefault(kind, {})[field] = value
+    return overrides
+
+
+def _print_plan(cells: list[RunSpec], out: Path) -> None:
+    table = Table(title=f"plan: {len(cells)} cell(s) → {out}", title_justify="left")
+    for column in ("run id", "engine", "agent steps", "envs", "status"):
+        table.add_column(column)
+    for cell in cells:
+        status = "done (skip)" if RunDir.for_spec(out, cell).is_complete() else "to run"
+        table.add_row(cell.run_id, cell.engine, f"{cell.agent_steps:,}", str(cell.num_envs), status)
+    console.out.print(table)
+
+
+def run_command(
+    robot: str = typer.Option(DEFAULT_ROBOT, "--robot", help="robot name(s), comma-separated"),
+    task: str = typer.Option(DEFAULT_TASK, "--task", help="task name(s), comma-separated"),
+    method: str = typer.Option(DEFAULT_METHOD, "--method", help="method name(s), comma-separated"),
+    seeds: int = typer.Option(1, "--seeds", help="number of seeds per cell (0..N-1)"),
+    engine: str = typer.Option("mujoco", "--engine", help="simulator engine"),
+    steps: int = typer.Option(200_000, "--steps", help="agent steps per cell"),
+    num_envs: int = typer.Option(64, "--envs", help="parallel environments per cell"),
+    device: str = typer.Option("cpu", "--device", help="training device: cpu or cuda"),
+    out: Path = typer.Option(Path("runs"), "--out", help="results directory"),
+    settings: list[str] = typer.Option([], "--set", help="spec override KIND.FIELD=VALUE (repeatable)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="validate and print the plan only"),
+    force: bool = typer.Option(False, "--force", help="rerun cells that already have result.json"),
+) -> None:
+    """Train every cell of the robot × task × method × seed matrix."""
+    try:
+        matrix = MatrixSpec(
+            robots=_names(robot), tasks=_names(task), methods=_names(method), seeds=seeds,
+            engine=engine, agent_steps=steps, num_envs=num_envs, device=device,
+            overrides=parse_overrides(settings),
+        )
+    except ValidationError as error:
+        raise TrackbenchError(describe_validation_error("run options", error)) from None
+    registry = load_registry()
+    cells = plan(matrix, registry)
+    _print_plan(cells, out)
+    if dry_run:
+        return
+    for cell in cells:
+        run_dir = RunDir.for_spec(out, cell)
+        if run_dir.is_complete() and not force:
+            console.out.print(f"[dim]skip {cell.run_id}: already complete (--force reruns it)[/]")
+            continue
+        execute_cell(cell, registry, run_dir)

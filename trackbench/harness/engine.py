@@ -1,0 +1,99 @@
+"""The engine plugin contract: N parallel copies of robot + scene, stepped by PD joint targets.
+
+Control follows the paper's released code: the policy acts at ``control_hz``; hand targets are
+absolute (actions in [-1, 1] scaled to the joint limits), arm targets are deltas
+(previous target + arm_speed_scale · sim_dt · action), all clamped to the joint limits.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, ClassVar
+
+from pydantic import Field, model_validator
+
+from trackbench.harness.specs import PluginSpec
+
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
+
+    from trackbench.harness.robot import Robot
+    from trackbench.harness.scene import Scene
+    from trackbench.harness.state import State
+
+
+class EngineSpec(PluginSpec):
+    sim_dt: float = Field(default=1 / 120, gt=0, description="physics dt of the paper (s)")
+    substeps: int = Field(default=2, ge=1, description="physics substeps per sim_dt (PhysX used 2)")
+    control_hz: float = Field(default=20.0, gt=0, description="policy rate (Hz)")
+    num_threads: int = Field(default=0, ge=0, description="worker threads; 0 = all cores")
+    max_joint_speed: float = Field(
+        default=200.0, gt=0, description="|q̇| above this (rad/s or m/s) counts as an explosion"
+    )
+
+    @model_validator(mode="after")
+    def _whole_decimation(self) -> "EngineSpec":
+        ratio = 1.0 / (self.control_hz * self.sim_dt)
+        if abs(ratio - round(ratio)) > 1e-6 or round(ratio) < 1:
+            raise ValueError(f"1/(control_hz·sim_dt) = {ratio:.4f} must be a whole number")
+        return self
+
+    @property
+    def decimation(self) -> int:
+        """sim_dt steps per control step (6 at the paper's 1/120 s and 20 Hz)."""
+        return round(1.0 / (self.control_hz * self.sim_dt))
+
+    @property
+    def physics_steps_per_control(self) -> int:
+        return self.decimation * self.substeps
+
+
+class Engine(ABC):
+    """Base of engine plugins."""
+
+    name: ClassVar[str]
+    Spec: ClassVar[type[EngineSpec]]
+
+    def __init__(self, spec: EngineSpec, robot: "Robot", scene: "Scene", num_envs: int, seed: int):
+        self.spec, self.robot, self.scene = spec, robot, scene
+        self.num_envs, self.seed = num_envs, seed
+
+    @property
+    def num_actions(self) -> int:
+        return self.robot.spec.num_dof
+
+    @abstractmethod
+    def reset(
+        self,
+        env_ids: "torch.Tensor",
+        robot_qpos: "torch.Tensor | None" = None,
+        object_pos: "torch.Tensor | None" = None,
+        object_quat: "torch.Tensor | None" = None,
+    ) -> None:
+        """Reset only ``env_ids``: robot at ``robot_qpos`` [n, n_dof] (default pose if None), zero
+        velocities, free objects at ``object_pos`` [n, n_obj, 3] / ``object_quat`` (scene defaults
+        if None), PD targets = robot pose, step count 0."""
+
+    @abstractmethod
+    def step(self, actions: "torch.Tensor") -> "State":
+        """Apply actions [num_envs, num_actions] in [-1, 1] for one control step; return State.
+
+        An env whose physics went non-finite or exploded is reset and flagged in
+        :attr:`unstable` for this step; the others carry on.
+        """
+
+    @property
+    @abstractmethod
+    def state(self) -> "State":
+        """The State after the last reset/step."""
+
+    @property
+    @abstractmethod
+    def unstable(self) -> "torch.Tensor":
+        """[num_envs] bool: envs reset by the engine during the last step because they blew up."""
+
+    @abstractmethod
+    def render(self, env_id: int = 0, width: int = 640, height: int = 480,
+               camera: str | None = None, keypoints: bool = True) -> "np.ndarray":
+        """An RGB image [height, width, 3] of one env, keypoints drawn as coloured spheres."""

@@ -1,0 +1,34 @@
+"""User-facing errors: the CLI prints their message and exits with status 2, never a traceback."""
+
+from __future__ import annotations
+
+import difflib
+
+from pydantic import ValidationError
+
+
+class TrackbenchError(Exception):
+    """An error the user can fix; its message is the whole story."""
+
+
+def closest_match(name: str, choices: list[str]) -> str | None:
+    matches = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+    return matches[0] if matches else None
+
+
+def unknown_name_error(kind: str, name: str, valid: list[str]) -> TrackbenchError:
+    valid_text = ", ".join(sorted(valid)) if valid else "(none installed)"
+    message = f"unknown {kind} '{name}'. Valid {kind}s: {valid_text}."
+    guess = closest_match(name, valid)
+    if guess:
+        message += f" Did you mean '{guess}'?"
+    return TrackbenchError(message)
+
+
+def describe_validation_error(subject: str, error: ValidationError) -> str:
+    """One line per offending field: '<subject>: field 'x': <problem>'."""
+    lines = []
+    for problem in error.errors():
+        field = ".".join(str(part) for part in problem["loc"]) or "(spec)"
+        lines.append(f"{subject}: field '{field}': {problem['msg']}")
+    return "\n".join(lines)

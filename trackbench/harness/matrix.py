@@ -1,0 +1,62 @@
+"""Expand a MatrixSpec into RunSpecs, validating every cell before any starts."""
+
+from __future__ import annotations
+
+import itertools
+
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.registry import Registry
+from trackbench.harness.specs import MatrixSpec, RunSpec
+
+OVERRIDABLE = ("engine", "robot", "task", "method")
+
+
+def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
+    """All cells of the cross product, each with its plugin specs resolved.
+
+    Unknown names anywhere reject the whole plan, listing every problem at once.
+    """
+    registry.raise_problems()
+    if not registry.names("engines"):
+        raise TrackbenchError(
+            "no engine plugin is installed, so nothing can be simulated. The built-in 'mujoco' "
+            "engine ships with trackbench; check TRACKBENCH_DISABLE_PLUGINS and `trackbench list`."
+        )
+    unknown = [kind for kind in matrix.overrides if kind not in OVERRIDABLE]
+    if unknown:
+        raise TrackbenchError(
+            f"cannot override {unknown}; overridable kinds: {', '.join(OVERRIDABLE)}"
+        )
+    problems: list[str] = []
+    names = {"engines": [matrix.engine], "robots": matrix.robots, "tasks": matrix.tasks,
+             "methods": matrix.methods}
+    for kind, wanted in names.items():
+        for name in wanted:
+            try:
+                registry.get(kind, name)
+            except TrackbenchError as error:
+                problems.append(str(error))
+    if problems:
+        raise TrackbenchError("\n".join(problems))
+
+    def resolved(kind: str, name: str) -> dict:
+        spec = registry.resolve_spec(kind + "s", name, matrix.overrides.get(kind, {}))
+        return spec.model_dump(mode="json")
+
+    engine_spec = resolved("engine", matrix.engine)
+    cells = []
+    for robot, task, method in itertools.product(matrix.robots, matrix.tasks, matrix.methods):
+        robot_spec, task_spec, method_spec = (
+            resolved("robot", robot), resolved("task", task), resolved("method", method)
+        )
+        for seed in range(matrix.seeds):
+            cells.append(
+                RunSpec(
+                    engine=matrix.engine, robot=robot, task=task, method=method, seed=seed,
+                    agent_steps=matrix.agent_steps, num_envs=matrix.num_envs,
+                    device=matrix.device, engine_spec=engine_spec, robot_spec=robot_spec,
+                    task_spec=task_spec, method_spec=method_spec,
+                )
+            )
+    return cells
+

@@ -1,0 +1,122 @@
+"""The robot plugin contract: an arm + hand that builds its own MJCF and declares its keypoints.
+
+A robot builds one ``mujoco.MjSpec`` holding, in this order of joints, the arm joints then the hand
+joints (the action order), one position actuator per joint with the spec's PD gains, a site per
+keypoint (fingertips) and a wrist site. Engines add the task's scene and compile it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, ClassVar
+
+from pydantic import Field, model_validator
+
+from trackbench.harness.specs import FrozenSpec, PluginSpec
+
+if TYPE_CHECKING:
+    import mujoco
+
+# MANO / DexYCB 21-joint order: 0 wrist; thumb 1-4, index 5-8, middle 9-12, ring 13-16, little 17-20.
+HUMAN_FINGERTIPS = (4, 8, 12, 16, 20)
+HUMAN_WRIST = 0
+
+
+class JointSpec(FrozenSpec):
+    name: str
+    lower: float
+    upper: float
+    default: float = 0.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "JointSpec":
+        if not self.lower < self.upper:
+            raise ValueError(f"joint {self.name}: lower {self.lower} must be < upper {self.upper}")
+        if not self.lower <= self.default <= self.upper:
+            raise ValueError(f"joint {self.name}: default {self.default} outside limits")
+        return self
+
+
+class KeypointSpec(FrozenSpec):
+    site: str = Field(description="MJCF site whose world position is the keypoint")
+    human_index: int = Field(ge=0, le=20, description="MANO/DexYCB joint index it plays")
+
+
+class SyntheticKeypoint(FrozenSpec):
+    """A human keypoint the hand lacks, synthesised as the mean of other human indices.
+
+    The authors' Allegro mapping: ring tip (16) = mean(middle 12, 4th finger playing little 20);
+    it is fed to the predictor and dropped from its output.
+    """
+
+    human_index: int = Field(ge=0, le=20)
+    mean_of: tuple[int, ...] = Field(min_length=1)
+
+
+class RobotSpec(PluginSpec):
+    """Fields every robot declares. Defaults come from the paper's released code."""
+
+    arm_joints: tuple[JointSpec, ...]
+    hand_joints: tuple[JointSpec, ...]
+    arm_kp: float = Field(default=1000.0, gt=0, description="arm PD stiffness (N·m/rad)")
+    arm_kd: float = Field(default=100.0, ge=0, description="arm PD damping")
+    arm_effort: float = Field(default=500.0, gt=0, description="arm torque limit (N·m)")
+    hand_kp: float = Field(default=40.0, gt=0, description="hand PD stiffness")
+    hand_kd: float = Field(default=5.0, ge=0, description="hand PD damping")
+    hand_effort: float = Field(default=0.35, gt=0, description="hand torque limit (N·m)")
+    arm_speed_scale: float = Field(
+        default=1.0, gt=0, description="arm delta targets: target += scale · dt_sim · action"
+    )
+    keypoints: tuple[KeypointSpec, ...] = Field(description="fingertips, thumb first")
+    wrist_site: str = Field(description="site at the wrist (the arm flange, link7)")
+    synthetic_keypoints: tuple[SyntheticKeypoint, ...] = ()
+    base_pos: tuple[float, float, float] = Field(
+        default=(0.0, 0.45, 0.0), description="arm base in the world frame (paper: (0, 0.45, 0))"
+    )
+    base_yaw: float = Field(default=-1.5708, description="arm base yaw (paper: −90°)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "RobotSpec":
+        names = [j.name for j in self.arm_joints + self.hand_joints]
+        if len(set(names)) != len(names):
+            raise ValueError("joint names repeat")
+        played = [k.human_index for k in self.keypoints]
+        if len(set(played)) != len(played):
+            raise ValueError(f"two keypoints play the same human index: {played}")
+        for synthetic in self.synthetic_keypoints:
+            if synthetic.human_index in played:
+                raise ValueError(f"human index {synthetic.human_index} is both real and synthetic")
+            missing = [i for i in synthetic.mean_of if i not in played]
+            if missing:
+                raise ValueError(f"synthetic keypoint averages unmapped human indices {missing}")
+        return self
+
+    @property
+    def num_dof(self) -> int:
+        return len(self.arm_joints) + len(self.hand_joints)
+
+    def human_fingertip_sources(self) -> list[tuple[int, ...]]:
+        """For each human fingertip (4, 8, 12, 16, 20): the robot keypoint indices to average."""
+        by_human = {k.human_index: (i,) for i, k in enumerate(self.keypoints)}
+        for synthetic in self.synthetic_keypoints:
+            by_human[synthetic.human_index] = tuple(
+                i for h in synthetic.mean_of for i in by_human[h]
+            )
+        missing = [h for h in HUMAN_FINGERTIPS if h not in by_human]
+        if missing:
+            raise ValueError(f"robot lacks human fingertips {missing} and synthesises none")
+        return [by_human[h] for h in HUMAN_FINGERTIPS]
+
+
+class Robot(ABC):
+    """Base of robot plugins. Subclasses set ``name``, ``Spec`` and implement :meth:`build`."""
+
+    name: ClassVar[str]
+    Spec: ClassVar[type[RobotSpec]]
+
+    def __init__(self, spec: RobotSpec):
+        self.spec = spec
+
+    @abstractmethod
+    def build(self) -> "mujoco.MjSpec":
+        """Return the arm + hand model (see module docstring for what it must contain)."""

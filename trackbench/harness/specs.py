@@ -1,0 +1,64 @@
+"""Pydantic specs: the base every plugin ``Spec`` extends, and the run/matrix specs.
+
+All specs forbid unknown fields and are frozen, so a typo fails at load time, not mid-matrix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+RUN_ID_SEPARATOR = "__"
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class FrozenSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PluginSpec(FrozenSpec):
+    """Base of every plugin's nested ``Spec``. Fields need defaults: ``Spec()`` must validate."""
+
+
+class RunSpec(FrozenSpec):
+    """One cell of the matrix: fully resolved, written to ``runs/<run_id>/spec.json``."""
+
+    engine: str = Field(description="engine plugin name")
+    robot: str = Field(description="robot plugin name")
+    task: str = Field(description="task plugin name")
+    method: str = Field(description="reward-method plugin name")
+    seed: int = Field(ge=0, description="seed of the engine, the resets and PPO")
+    agent_steps: int = Field(gt=0, description="training budget in agent (env) steps")
+    num_envs: int = Field(gt=0, description="parallel environments")
+    device: str = Field(default="cpu", description="torch device for training: cpu or cuda")
+    engine_spec: dict[str, Any] = Field(default_factory=dict)
+    robot_spec: dict[str, Any] = Field(default_factory=dict)
+    task_spec: dict[str, Any] = Field(default_factory=dict)
+    method_spec: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def run_id(self) -> str:
+        return RUN_ID_SEPARATOR.join([self.robot, self.task, self.method, f"s{self.seed}"])
+
+
+class MatrixSpec(FrozenSpec):
+    """The cross product robots × tasks × methods × seeds, plus shared settings and overrides."""
+
+    robots: list[str] = Field(min_length=1)
+    tasks: list[str] = Field(min_length=1)
+    methods: list[str] = Field(min_length=1)
+    seeds: int = Field(default=1, ge=1, description="seeds 0..seeds-1 per cell")
+    engine: str = "mujoco"
+    agent_steps: int = Field(default=200_000, gt=0)
+    num_envs: int = Field(default=64, gt=0)
+    device: str = "cpu"
+    # Per-kind spec overrides, e.g. {"robot": {"hand_kp": 40.0}}; applied to every cell.
+    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("robots", "tasks", "methods")
+    @classmethod
+    def _no_duplicates(cls, names: list[str]) -> list[str]:
+        if len(set(names)) != len(names):
+            raise ValueError(f"names repeat: {names}")
+        return names

@@ -1,0 +1,8 @@
+"""Built-in datasets. None have landed yet; see the README's status table."""
+
+from trackbench import hookimpl
+
+
+@hookimpl
+def trackbench_register_datasets():
+    return []

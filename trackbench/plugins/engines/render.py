@@ -1,0 +1,63 @@
+"""Offscreen rendering of one env with the keypoints drawn as coloured spheres.
+
+MuJoCo picks the GL backend from MUJOCO_GL: EGL works on GPU machines and, through Mesa, on this
+CPU machine; OSMesa is the fallback where EGL is missing.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from trackbench.harness.errors import TrackbenchError
+
+# One colour per human fingertip: thumb, index, middle, ring, little (and the wrist).
+KEYPOINT_COLOURS = {
+    0: (1.0, 1.0, 1.0, 1.0),
+    4: (0.95, 0.2, 0.2, 1.0),
+    8: (0.2, 0.85, 0.2, 1.0),
+    12: (0.2, 0.4, 1.0, 1.0),
+    16: (0.95, 0.85, 0.1, 1.0),
+    20: (0.85, 0.2, 0.85, 1.0),
+}
+
+
+def render_env(engine, env_id: int, width: int, height: int, camera: str | None, keypoints: bool):
+    os.environ.setdefault("MUJOCO_GL", "egl")
+    import mujoco
+
+    model = engine.model
+    model.vis.global_.offwidth = max(model.vis.global_.offwidth, width)
+    model.vis.global_.offheight = max(model.vis.global_.offheight, height)
+    data = mujoco.MjData(model)
+    mujoco.mj_setState(model, data, engine.physics_state(env_id), mujoco.mjtState.mjSTATE_FULLPHYSICS)
+    mujoco.mj_forward(model, data)
+    try:
+        renderer = mujoco.Renderer(model, height, width)
+    except Exception as error:  # no GL context on this machine
+        raise TrackbenchError(
+            f"offscreen rendering failed with MUJOCO_GL={os.environ.get('MUJOCO_GL')}: {error}. "
+            "Install libegl1 (or libosmesa6 and set MUJOCO_GL=osmesa)."
+        ) from None
+    with renderer:
+        renderer.update_scene(data, camera=camera if camera else -1)
+        if keypoints:
+            spec = engine.robot.spec
+            points = [(k.human_index, data.site(k.site).xpos) for k in spec.keypoints]
+            points.append((0, data.site(spec.wrist_site).xpos))
+            for human_index, pos in points:
+                _add_marker(renderer.scene, pos, KEYPOINT_COLOURS.get(human_index, (1, 1, 1, 1)))
+        return renderer.render().copy()
+
+
+def _add_marker(scene, pos, rgba, radius: float = 0.012) -> None:
+    import mujoco
+
+    if scene.ngeom >= scene.maxgeom:
+        return
+    geom = scene.geoms[scene.ngeom]
+    mujoco.mjv_initGeom(geom, mujoco.mjtGeom.mjGEOM_SPHERE, np.array([radius, 0, 0]),
+                        np.asarray(pos, dtype=np.float64), np.eye(3).flatten(),
+                        np.asarray(rgba, dtype=np.float32))
+    scene.ngeom += 1

@@ -1,0 +1,8 @@
+"""Built-in predictors. None have landed yet; see the README's status table."""
+
+from trackbench import hookimpl
+
+
+@hookimpl
+def trackbench_register_predictors():
+    return []
