@@ -52,10 +52,14 @@ def load_registry() -> Registry:
             continue
         packages[entry_point.name] = package
 
-    try:
-        manager.check_pending()
-    except pluggy.PluginValidationError as error:
-        registry.problems.append(f"plugin '{error.plugin_name}': {error}")
+    while True:  # report every plugin with a misnamed hook; the others still load
+        try:
+            manager.check_pending()
+            break
+        except pluggy.PluginValidationError as error:
+            name = manager.get_name(error.plugin) or repr(error.plugin)
+            registry.problems.append(f"plugin entry point '{name}': {error}")
+            manager.unregister(error.plugin)
 
     for kind in KINDS:
         hook = getattr(manager.hook, f"trackbench_register_{kind}")

@@ -14,7 +14,7 @@ NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
 class FrozenSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class PluginSpec(FrozenSpec):

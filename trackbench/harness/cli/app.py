@@ -1,19 +1,37 @@
 """The `trackbench` command. Each command lives in its own module; this file wires them up and
-turns every TrackbenchError into one clear message and exit status 2."""
+turns every TrackbenchError into one clear message and exit status 2, never a traceback."""
 
 from __future__ import annotations
 
-import sys
+import os
 
-import typer
+# MuJoCo picks its GL backend when first imported: headless EGL unless the user chose otherwise.
+os.environ.setdefault("MUJOCO_GL", "egl")
 
-from trackbench.harness import console
-from trackbench.harness.errors import TrackbenchError
+import typer  # noqa: E402
+from typer.core import TyperGroup  # noqa: E402
+
+from trackbench.harness import console  # noqa: E402
+from trackbench.harness.errors import TrackbenchError  # noqa: E402
 
 EXIT_USER_ERROR = 2
 
+
+class TrackbenchGroup(TyperGroup):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TrackbenchError as error:
+            console.error(str(error))
+            raise typer.Exit(EXIT_USER_ERROR) from None
+        except KeyboardInterrupt:
+            console.error("interrupted")
+            raise typer.Exit(130) from None
+
+
 app = typer.Typer(
     name="trackbench",
+    cls=TrackbenchGroup,
     help="Benchmark harness for dexterous robot-hand RL: robots × tasks × reward methods.",
     no_args_is_help=True,
     add_completion=False,
@@ -35,23 +53,4 @@ _register_commands()
 
 
 def main() -> None:
-    try:
-        app(standalone_mode=False)
-    except TrackbenchError as error:
-        console.error(str(error))
-        sys.exit(EXIT_USER_ERROR)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except typer.Abort:
-        console.error("aborted")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        console.error("interrupted")
-        sys.exit(130)
-    except Exception as error:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
+    app()

@@ -30,7 +30,8 @@ def list_command(
     if as_json:
         console.print_json({
             k: [{"name": e.name, "package": e.package, "description": e.description,
-                 "entry_point": e.entry_point} for e in registry.entries[k].values()]
+                 "entry_point": e.entry_point}
+                for e in (registry.entries[k][name] for name in registry.names(k))]
             for k in kinds
         })
     else:

@@ -24,10 +24,12 @@ KEYPOINT_COLOURS = {
 
 
 def render_env(engine, env_id: int, width: int, height: int, camera: str | None, keypoints: bool):
-    os.environ.setdefault("MUJOCO_GL", "egl")
     import mujoco
 
     model = engine.model
+    cameras = [model.camera(i).name for i in range(model.ncam)]
+    if camera is not None and camera not in cameras:
+        raise TrackbenchError(f"unknown camera '{camera}'. Cameras in this scene: {cameras or 'none'}")
     model.vis.global_.offwidth = max(model.vis.global_.offwidth, width)
     model.vis.global_.offheight = max(model.vis.global_.offheight, height)
     data = mujoco.MjData(model)

@@ -1,0 +1,68 @@
+"""Fixtures for the harness tests: a CLI runner and a real third-party plugin package."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from trackbench.harness.cli.app import app
+from trackbench.harness.plugins import DISABLE_ENV
+
+TOY_SOURCE = Path(__file__).parent / "toy_package"
+TOY_BAD_ENTRY_POINTS = ("toy_broken", "toy_duplicate", "toy_badspec", "toy_typo")
+
+
+@pytest.fixture(scope="session")
+def toy_site(tmp_path_factory) -> Path:
+    """Copy the toy package to a temporary directory and pip-install it there (no network)."""
+    build = tmp_path_factory.mktemp("toy_build")
+    source = build / "trackbench-toy"
+    shutil.copytree(TOY_SOURCE, source)
+    site = tmp_path_factory.mktemp("toy_site")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps",
+         "--no-build-isolation", "--target", str(site), str(source)],
+        check=True, capture_output=True,
+    )
+    return site
+
+
+@pytest.fixture
+def toy_plugins(toy_site, monkeypatch):
+    """Make the installed toy package visible; only its healthy entry point is enabled.
+
+    Returns a function that enables one of the deliberately broken entry points as well.
+    """
+    monkeypatch.syspath_prepend(str(toy_site))
+    monkeypatch.setenv(DISABLE_ENV, ",".join(TOY_BAD_ENTRY_POINTS))
+
+    def enable(*entry_points: str) -> None:
+        still_disabled = [e for e in TOY_BAD_ENTRY_POINTS if e not in entry_points]
+        monkeypatch.setenv(DISABLE_ENV, ",".join(still_disabled))
+
+    return enable
+
+
+@pytest.fixture
+def cli():
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, list(args))
+
+    return invoke
+
+
+def assert_user_error(result, *fragments: str) -> None:
+    """Exit status 2, each fragment in the message, and no traceback."""
+    text = result.output
+    assert result.exit_code == 2, text
+    assert "Traceback" not in text
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    for fragment in fragments:
+        assert fragment in text, f"{fragment!r} not in:\n{text}"

@@ -1,0 +1,20 @@
+"""A plugin whose default spec does not validate."""
+
+from pydantic import Field
+
+from trackbench import hookimpl
+from trackbench.harness.specs import PluginSpec
+
+
+class BadMethod:
+    """Method with a broken default."""
+
+    name = "bad_method"
+
+    class Spec(PluginSpec):
+        weight: float = Field(default=-1.0, gt=0)
+
+
+@hookimpl
+def trackbench_register_methods():
+    return [BadMethod]

@@ -1,0 +1,3 @@
+"""A plugin whose import fails."""
+
+raise RuntimeError("toy plugin exploded on import")

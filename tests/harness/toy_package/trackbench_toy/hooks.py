@@ -1,0 +1,112 @@
+"""One toy plugin of every kind: names a, b (robots), t (task), m, n (methods), ..."""
+
+import mujoco
+
+from trackbench import hookimpl
+from trackbench.harness.robot import JointSpec, KeypointSpec, RobotSpec
+from trackbench.harness.specs import PluginSpec
+from trackbench.plugins.robots.xarm7 import XArm7MountedHand, xarm7_joints
+
+
+class ToySpec(RobotSpec):
+    arm_joints: tuple[JointSpec, ...] = xarm7_joints()
+    hand_joints: tuple[JointSpec, ...] = (JointSpec(name="toy/finger", lower=0.0, upper=1.0),)
+    keypoints: tuple[KeypointSpec, ...] = tuple(
+        KeypointSpec(site=f"toy/tip{i}", human_index=h) for i, h in enumerate((4, 8, 12, 16, 20))
+    )
+    wrist_site: str = "wrist"
+
+
+class RobotA(XArm7MountedHand):
+    """Toy robot A: an xArm7 with a one-joint paddle."""
+
+    name = "a"
+    Spec = ToySpec
+
+    def build_hand(self, flange):
+        body = flange.add_body(name="toy/paddle", pos=[0, 0, 0.05])
+        body.add_joint(name="toy/finger", type=mujoco.mjtJoint.mjJNT_HINGE, axis=[1, 0, 0],
+                       range=[0, 1], armature=0.01)
+        body.add_geom(type=mujoco.mjtGeom.mjGEOM_BOX, size=[0.04, 0.01, 0.05], mass=0.2,
+                      contype=2, conaffinity=1)
+        for i in range(5):
+            body.add_site(name=f"toy/tip{i}", pos=[0.02 * i - 0.04, 0, 0.1])
+
+
+class RobotB(RobotA):
+    """Toy robot B."""
+
+    name = "b"
+
+
+class TaskT:
+    """Toy task t."""
+
+    name = "t"
+
+    class Spec(PluginSpec):
+        height: float = 0.1
+
+
+def _method(method_name: str, doc: str):
+    class Spec(PluginSpec):
+        weight: float = 1.0
+
+    return type(f"Method_{method_name}", (), {"name": method_name, "Spec": Spec, "__doc__": doc})
+
+
+class ToyEngine:
+    """Toy engine (never steps)."""
+
+    name = "toy_engine"
+
+    class Spec(PluginSpec):
+        pass
+
+
+class ToyPredictor:
+    """Toy predictor."""
+
+    name = "toy_predictor"
+
+    class Spec(PluginSpec):
+        width: int = 8
+
+
+class ToyDataset:
+    """Toy dataset."""
+
+    name = "toy_dataset"
+
+    class Spec(PluginSpec):
+        path: str = ""
+
+
+@hookimpl
+def trackbench_register_robots():
+    return [RobotA, RobotB]
+
+
+@hookimpl
+def trackbench_register_tasks():
+    return [TaskT]
+
+
+@hookimpl
+def trackbench_register_methods():
+    return [_method("m", "Toy method m."), _method("n", "Toy method n.")]
+
+
+@hookimpl
+def trackbench_register_engines():
+    return [ToyEngine]
+
+
+@hookimpl
+def trackbench_register_predictors():
+    return [ToyPredictor]
+
+
+@hookimpl
+def trackbench_register_datasets():
+    return [ToyDataset]

@@ -1,0 +1,8 @@
+"""A plugin that misspells a hook name."""
+
+from trackbench import hookimpl
+
+
+@hookimpl
+def trackbench_register_robot():
+    return []
