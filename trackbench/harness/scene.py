@@ -62,7 +62,7 @@ def add_stage(model: "mujoco.MjSpec") -> None:
                    rgba=[0.35, 0.37, 0.4, 1])
     world.add_light(pos=[0.3, -0.6, 1.6], dir=[-0.2, 0.4, -1], diffuse=[0.8, 0.8, 0.8])
     world.add_light(pos=[-0.5, 0.8, 1.5], dir=[0.3, -0.5, -1], diffuse=[0.4, 0.4, 0.4])
-    world.add_camera(name="front", pos=[0.05, -0.85, 0.55], xyaxes=[1, 0, 0, 0, 0.55, 0.83])
+    world.add_camera(name="front", pos=[0.0, -1.0, 0.75], xyaxes=[1, 0, 0, 0, 0.6, 0.8])
 
 
 def add_table(model: "mujoco.MjSpec", half_sizes=(0.4, 0.3, 0.375), center=(0.0, 0.0)) -> None:

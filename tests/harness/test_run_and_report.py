@@ -1,0 +1,122 @@
+"""`trackbench run` planning and skipping, the results store, and `trackbench report`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.harness.conftest import assert_user_error
+from trackbench.harness.results import RunDir, write_json_atomic
+from trackbench.harness.specs import RunSpec
+
+TOY_MATRIX = ("--robot", "a,b", "--task", "t", "--method", "m,n", "--seeds", "3")
+
+
+def test_dry_run_plans_the_cross_product(cli, toy_plugins, tmp_path):
+    result = cli("run", *TOY_MATRIX, "--dry-run", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "plan: 12 cell(s)" in result.stdout
+    for run_id in ("a__t__m__s0", "b__t__n__s2"):
+        assert run_id in result.stdout
+    assert list(tmp_path.iterdir()) == []  # a dry run writes nothing
+
+
+def test_one_unknown_name_rejects_the_whole_plan(cli, toy_plugins, tmp_path):
+    result = cli("run", "--robot", "a,bb", "--task", "t", "--method", "m,nn", "--dry-run",
+                 "--out", str(tmp_path))
+    assert_user_error(result, "unknown robot 'bb'", "Did you mean 'b'?", "unknown method 'nn'",
+                      "Valid methods: m, n")
+    assert "plan:" not in result.output
+
+
+def test_bad_spec_override_names_plugin_field_and_problem(cli, toy_plugins):
+    result = cli("run", "--robot", "a", "--task", "t", "--method", "m", "--set", "task.height=high",
+                 "--dry-run")
+    assert_user_error(result, "task 't'", "field 'height'", "valid number")
+    result = cli("run", "--robot", "a", "--task", "t", "--method", "m", "--set", "task.heigth=1",
+                 "--dry-run")
+    assert_user_error(result, "task 't'", "field 'heigth'", "Extra inputs are not permitted")
+
+
+def test_malformed_options_are_user_errors(cli, toy_plugins):
+    assert_user_error(cli("run", "--set", "nonsense", "--dry-run"), "KIND.FIELD=VALUE")
+    assert_user_error(cli("run", "--robot", "a,a", "--task", "t", "--method", "m", "--dry-run"),
+                      "names repeat")
+    assert_user_error(cli("run", "--robot", "a", "--task", "t", "--method", "m", "--seeds", "0",
+                          "--dry-run"), "field 'seeds'")
+
+
+def test_run_without_an_engine_says_so(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKBENCH_DISABLE_PLUGINS", "engines")  # block the built-in engine
+    result = cli("run", "--robot", "allegro", "--out", str(tmp_path))
+    assert_user_error(result, "no engine plugin is installed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_training_not_landed_is_refused_plainly(cli, toy_plugins, tmp_path):
+    result = cli("run", "--robot", "a", "--task", "t", "--method", "m", "--out", str(tmp_path))
+    assert_user_error(result, "cannot train a__t__m__s0", "PPO trainer has not landed")
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def _finished_run(out: Path, robot: str, task: str, method: str, seed: int, result: dict | None):
+    spec = RunSpec(engine="mujoco", robot=robot, task=task, method=method, seed=seed,
+                   agent_steps=1000, num_envs=4)
+    run = RunDir.for_spec(out, spec)
+    run.prepare(spec)
+    if result is not None:
+        run.write_result(result)
+    return run
+
+
+def test_complete_cells_are_skipped(cli, toy_plugins, tmp_path):
+    for seed in range(2):
+        _finished_run(tmp_path, "a", "t", "m", seed, {"status": "ok", "success_rate": 0.5})
+    result = cli("run", "--robot", "a", "--task", "t", "--method", "m", "--seeds", "2",
+                 "--engine", "toy_engine", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("already complete") == 2
+
+
+def test_atomic_write_leaves_no_temporary_files(tmp_path):
+    target = tmp_path / "result.json"
+    write_json_atomic(target, {"success_rate": 0.25})
+    write_json_atomic(target, {"success_rate": 0.75})
+    assert json.loads(target.read_text()) == {"success_rate": 0.75}
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+def test_report_tables_show_mean_std_n_and_missing_failed_incomplete(cli, tmp_path):
+    for seed, success in enumerate((0.5, 0.7, 0.6)):
+        _finished_run(tmp_path, "allegro", "grasp_lift", "dense", seed, {"status": "ok", "success_rate": success})
+    _finished_run(tmp_path, "allegro", "grasp_lift", "task", 0, {"status": "failed", "error": "NaN"})
+    _finished_run(tmp_path, "xhand", "grasp_lift", "task", 0, None)  # interrupted: no result.json
+    _finished_run(tmp_path, "xhand", "cabinet", "dense", 0, {"status": "ok", "success_rate": 1.0})
+
+    result = cli("report", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "grasp_lift" in text and "cabinet" in text
+    assert "0.60 ± 0.08 (3)" in text
+    assert "failed ×1" in text and "incomplete ×1" in text
+    assert "missing" in text  # xhand × dense on grasp_lift was never run
+
+    report = json.loads(cli("report", str(tmp_path), "--json").stdout)
+    cell = report["tasks"]["grasp_lift"]["cells"]["allegro"]["dense"]
+    assert cell["n"] == 3 and abs(cell["mean"] - 0.6) < 1e-9 and cell["seeds"] == [0, 1, 2]
+    assert report["tasks"]["grasp_lift"]["cells"]["xhand"]["task"]["incomplete"] == 1
+    assert report["tasks"]["cabinet"]["robots"] == ["xhand"]
+
+
+def test_report_names_corrupt_files_and_keeps_the_rest(cli, tmp_path):
+    _finished_run(tmp_path, "allegro", "grasp_lift", "dense", 0, {"status": "ok", "success_rate": 0.5})
+    broken = _finished_run(tmp_path, "allegro", "grasp_lift", "dense", 1, {"status": "ok", "success_rate": 0.1})
+    broken.result_file.write_text('{"status": "ok", "succ')
+    result = cli("report", str(tmp_path))
+    assert_user_error(result, "allegro__grasp_lift__dense__s1", "result.json")
+    assert "0.50 ± 0.00 (1)" in result.stdout
+
+
+def test_report_on_missing_or_empty_directory(cli, tmp_path):
+    assert_user_error(cli("report", str(tmp_path / "nope")), "results directory not found")
+    assert_user_error(cli("report", str(tmp_path)), "no runs in")

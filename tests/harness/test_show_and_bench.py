@@ -1,0 +1,49 @@
+"""`trackbench show` renders a PNG per robot; `trackbench bench` reports engine vs raw rollout."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.harness.conftest import assert_user_error
+from trackbench.harness.plugins import load_registry
+from trackbench.harness.png import read_png_size, write_png
+
+ROBOTS = load_registry().names("robots")
+
+
+@pytest.mark.parametrize("robot", ROBOTS)
+def test_show_writes_a_png_of_the_scene(cli, robot, tmp_path):
+    out = tmp_path / f"{robot}.png"
+    result = cli("show", "--robot", robot, "--out", str(out), "--width", "160", "--height", "120")
+    assert result.exit_code == 0, result.output
+    assert read_png_size(out) == (160, 120)
+    assert out.stat().st_size > 2000  # a real picture compresses worse than a blank one
+
+
+def test_show_unknown_camera_and_robot(cli, tmp_path):
+    out = tmp_path / "x.png"
+    assert_user_error(cli("show", "--robot", "allegro", "--camera", "top", "--out", str(out)),
+                      "unknown camera 'top'", "front")
+    assert_user_error(cli("show", "--robot", "alegro", "--out", str(out)), "Did you mean 'allegro'?")
+    assert not out.exists()
+
+
+def test_png_writer_round_trips_size(tmp_path):
+    image = np.zeros((7, 5, 3), dtype=np.uint8)
+    write_png(tmp_path / "a.png", image)
+    assert read_png_size(tmp_path / "a.png") == (5, 7)
+    with pytest.raises(ValueError):
+        write_png(tmp_path / "b.png", np.zeros((4, 4), dtype=np.uint8))
+
+
+def test_bench_reports_engine_raw_and_ratio(cli):
+    result = cli("bench", "--robot", "xhand", "--envs", "2", "--steps", "3", "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["robot"] == "xhand" and figures["num_envs"] == 2 and figures["control_steps"] == 3
+    assert figures["physics_steps_per_control"] == 12
+    assert figures["ratio"] == pytest.approx(figures["raw_seconds"] / figures["engine_seconds"])
+    assert figures["engine_env_steps_per_s"] > 0 and figures["raw_env_steps_per_s"] > 0
