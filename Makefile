@@ -27,7 +27,7 @@ test: setup
 
 # Speed is measured by benchmarks, never by timed tests.
 bench: setup
-	$(BIN)/python -m pytest tests/benchmarks --benchmark-only --benchmark-columns=min,median,max
+	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable --benchmark-only --benchmark-columns=min,median,max
 	$(BIN)/trackbench bench --robot allegro --envs 64 --steps 100
 
 clean:

@@ -14,7 +14,7 @@ from trackbench.harness.cli.app import app
 from trackbench.harness.plugins import DISABLE_ENV
 
 TOY_SOURCE = Path(__file__).parent / "toy_package"
-TOY_BAD_ENTRY_POINTS = ("toy_broken", "toy_duplicate", "toy_badspec", "toy_typo")
+TOY_BAD_ENTRY_POINTS = ("toy_broken", "toy_duplicate", "toy_badspec", "toy_typo", "toy_notrobot")
 
 
 @pytest.fixture(scope="session")

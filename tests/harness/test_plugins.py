@@ -53,7 +53,7 @@ def test_list_unknown_kind(cli):
 
 
 def test_disabled_plugins_are_not_loaded(cli, toy_plugins, monkeypatch):
-    monkeypatch.setenv("TRACKBENCH_DISABLE_PLUGINS", "toy,toy_broken,toy_duplicate,toy_badspec,toy_typo")
+    monkeypatch.setenv("TRACKBENCH_DISABLE_PLUGINS", "toy,toy_broken,toy_duplicate,toy_badspec,toy_typo,toy_notrobot")
     listing = json.loads(cli("list", "--json").stdout)
     assert [item["name"] for item in listing["robots"]] == ["allegro", "svh", "xhand"]
 
@@ -80,3 +80,10 @@ def test_invalid_default_spec_names_plugin_field_and_problem(cli, toy_plugins):
 def test_misspelled_hook_is_reported(cli, toy_plugins):
     toy_plugins("toy_typo")
     assert_user_error(cli("list"), "toy_typo", "trackbench_register_robot")
+
+
+def test_robot_that_is_not_a_robot_subclass_is_rejected_at_load(cli, toy_plugins):
+    toy_plugins("toy_notrobot")
+    result = cli("list", "robots")
+    assert_user_error(result, "toy_notrobot", "robot 'gripper' must subclass trackbench.harness.robot.Robot")
+    assert "gripper" not in result.stdout

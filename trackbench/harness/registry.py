@@ -23,6 +23,13 @@ KINDS: dict[str, str] = {
 }
 
 
+# The base class (and Spec base) a plugin of each kind must extend, where the kind has one yet.
+KIND_CONTRACTS: dict[str, tuple[str, str, str]] = {
+    "engines": ("trackbench.harness.engine", "Engine", "EngineSpec"),
+    "robots": ("trackbench.harness.robot", "Robot", "RobotSpec"),
+}
+
+
 @dataclass(frozen=True)
 class PluginEntry:
     kind: str
@@ -51,7 +58,7 @@ class Registry:
 
     def add(self, kind: str, cls: Any, package: str, entry_point: str) -> None:
         singular = KINDS[kind]
-        problem = _class_problem(singular, cls, entry_point)
+        problem = _class_problem(singular, cls, entry_point) or _contract_problem(kind, cls, entry_point)
         if problem:
             self.problems.append(problem)
             return
@@ -112,5 +119,21 @@ def _class_problem(kind: str, cls: Any, entry_point: str) -> str | None:
     except ValidationError as error:
         return f"{where}: default spec is invalid.\n" + describe_validation_error(
             f"{kind} '{name}'", error
+        )
+    return None
+
+
+def _contract_problem(kind: str, cls: Any, entry_point: str) -> str | None:
+    if kind not in KIND_CONTRACTS:
+        return None
+    import importlib
+
+    module_name, base_name, spec_name = KIND_CONTRACTS[kind]
+    module = importlib.import_module(module_name)
+    base, spec_base = getattr(module, base_name), getattr(module, spec_name)
+    if not issubclass(cls, base) or not issubclass(cls.Spec, spec_base):
+        return (
+            f"entry point '{entry_point}': {KINDS[kind]} '{cls.name}' must subclass "
+            f"{module_name}.{base_name} and its Spec {module_name}.{spec_name}."
         )
     return None

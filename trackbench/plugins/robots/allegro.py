@@ -102,6 +102,7 @@ class Allegro(XArm7MountedHand):
 
     class Spec(RobotSpec):
         arm_joints: tuple[JointSpec, ...] = Field(default_factory=xarm7_joints)
+        hand_armature: float = HAND_ARMATURE
         hand_joints: tuple[JointSpec, ...] = Field(default_factory=allegro_hand_joints)
         hand_kp: float = Field(default=40.0, gt=0, description="hand PD stiffness (paper code)")
         hand_kd: float = Field(default=5.0, ge=0, description="hand PD damping (paper code)")
@@ -124,7 +125,7 @@ class Allegro(XArm7MountedHand):
             parent = base if i % 4 == 0 else links[-1]
             link = add_link(parent, f"{PREFIX}link_{i}.0", xyz, rpy_to_quat(*rpy))
             limits = joints[i]
-            add_hinge(link, limits.name, axis, limits.lower, limits.upper, armature=HAND_ARMATURE)
+            add_hinge(link, limits.name, axis, limits.lower, limits.upper, armature=self.spec.hand_armature)
             if i == 12:  # thumb base: the published box, not a capsule
                 add_box(link, THUMB_BASE_POS, THUMB_BASE_HALF, mass, rgba=(0.2, 0.2, 0.2, 1))
             elif i % 4 != 3:  # capsule from this joint to the next one

@@ -146,6 +146,7 @@ class SchunkSVH(XArm7MountedHand):
 
     class Spec(RobotSpec):
         arm_joints: tuple[JointSpec, ...] = xarm7_joints()
+        hand_armature: float = HAND_ARMATURE
         hand_joints: tuple[JointSpec, ...] = svh_joints()
         hand_kp: float = 40.0
         hand_kd: float = 5.0
@@ -167,7 +168,7 @@ class SchunkSVH(XArm7MountedHand):
             if joint is not None:
                 spec = limits[PREFIX + URDF_PREFIX + joint]
                 axis = (0, 0, -1) if joint in NEGATIVE_AXIS else (0, 0, 1)
-                add_hinge(body, spec.name, axis, spec.lower, spec.upper, armature=HAND_ARMATURE)
+                add_hinge(body, spec.name, axis, spec.lower, spec.upper, armature=self.spec.hand_armature)
             _add_geometry(body, link)
 
 

@@ -110,6 +110,7 @@ class XHand(XArm7MountedHand):
 
     class Spec(RobotSpec):
         arm_joints: tuple[JointSpec, ...] = xarm7_joints(ARM_HOME_V21)
+        hand_armature: float = HAND_ARMATURE
         hand_joints: tuple[JointSpec, ...] = xhand_joints()
         hand_kp: float = 40.0
         hand_kd: float = 5.0
@@ -134,7 +135,7 @@ class XHand(XArm7MountedHand):
             _, parent, child, xyz, quat, axis, _, _, mass = row
             body = add_link(bodies[parent], PREFIX + LINK + child, xyz, quat)
             bodies[child] = body
-            add_hinge(body, joint.name, axis, joint.lower, joint.upper, armature=HAND_ARMATURE)
+            add_hinge(body, joint.name, axis, joint.lower, joint.upper, armature=self.spec.hand_armature)
             radius = THUMB_RADIUS if child.startswith("thumb") else LINK_RADIUS
             if child not in tips:
                 add_capsule(body, (0, 0, 0), segment_end[child], radius, mass)

@@ -3,6 +3,7 @@
 import mujoco
 
 from trackbench import hookimpl
+from trackbench.harness.engine import Engine, EngineSpec
 from trackbench.harness.robot import JointSpec, KeypointSpec, RobotSpec
 from trackbench.harness.specs import PluginSpec
 from trackbench.plugins.robots.xarm7 import XArm7MountedHand, xarm7_joints
@@ -55,12 +56,12 @@ def _method(method_name: str, doc: str):
     return type(f"Method_{method_name}", (), {"name": method_name, "Spec": Spec, "__doc__": doc})
 
 
-class ToyEngine:
+class ToyEngine(Engine):
     """Toy engine (never steps)."""
 
     name = "toy_engine"
 
-    class Spec(PluginSpec):
+    class Spec(EngineSpec):
         pass
 
 

@@ -1,0 +1,18 @@
+"""A plugin that registers a robot which is not a trackbench Robot."""
+
+from trackbench import hookimpl
+from trackbench.harness.specs import PluginSpec
+
+
+class Gripper:
+    """Not a Robot subclass."""
+
+    name = "gripper"
+
+    class Spec(PluginSpec):
+        pass
+
+
+@hookimpl
+def trackbench_register_robots():
+    return [Gripper]
