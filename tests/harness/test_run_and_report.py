@@ -120,3 +120,12 @@ def test_report_names_corrupt_files_and_keeps_the_rest(cli, tmp_path):
 def test_report_on_missing_or_empty_directory(cli, tmp_path):
     assert_user_error(cli("report", str(tmp_path / "nope")), "results directory not found")
     assert_user_error(cli("report", str(tmp_path)), "no runs in")
+
+
+def test_metrics_append_as_json_lines(tmp_path):
+    run = _finished_run(tmp_path, "a", "t", "m", 0, None)
+    run.append_metrics({"agent_steps": 100, "success_rate": 0.0})
+    run.append_metrics({"agent_steps": 200, "success_rate": 0.5})
+    lines = [json.loads(line) for line in run.metrics_file.read_text().splitlines()]
+    assert [line["agent_steps"] for line in lines] == [100, 200]
+    assert not run.is_complete()

@@ -31,6 +31,11 @@ def test_show_unknown_camera_and_robot(cli, tmp_path):
     assert not out.exists()
 
 
+def test_show_task_without_a_scene(cli, toy_plugins, tmp_path):
+    result = cli("show", "--robot", "allegro", "--task", "t", "--out", str(tmp_path / "t.png"))
+    assert_user_error(result, "task 't' does not provide a scene()")
+
+
 def test_png_writer_round_trips_size(tmp_path):
     image = np.zeros((7, 5, 3), dtype=np.uint8)
     write_png(tmp_path / "a.png", image)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.registry import Registry
 from trackbench.harness.scene import Scene, table_with_box
 
@@ -28,4 +29,6 @@ def scene_for(registry: Registry, task: str | None) -> Scene:
     """The task's scene, or the engine's own table-and-box scene when no task is named."""
     if task is None:
         return table_with_box()
+    if not callable(getattr(registry.get("tasks", task).cls, "scene", None)):
+        raise TrackbenchError(f"task '{task}' does not provide a scene() to build")
     return make_task(registry, task).scene()

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 # MANO / DexYCB 21-joint order: 0 wrist; thumb 1-4, index 5-8, middle 9-12, ring 13-16, little 17-20.
 HUMAN_FINGERTIPS = (4, 8, 12, 16, 20)
-HUMAN_WRIST = 0
 
 
 class JointSpec(FrozenSpec):

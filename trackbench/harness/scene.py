@@ -6,7 +6,7 @@ scene is a function that edits the model plus a declarative list of tracked bodi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -37,7 +37,6 @@ class Scene:
     build: Callable[["mujoco.MjSpec"], None]  # adds table, objects and fixtures to the model
     objects: tuple[TrackedObject, ...] = ()
     articulations: tuple[str, ...] = ()  # joint names reported in State.articulation_pos
-    cameras: tuple[str, ...] = field(default=())  # named cameras `show` may render from
 
 
 def box_points(half_sizes, count: int, seed: int = 0) -> np.ndarray:
@@ -96,4 +95,4 @@ def table_with_box(half_size: float = 0.03, mass: float = 0.1) -> Scene:
                       rgba=[0.2, 0.5, 0.85, 1], contype=WORLD_CONTYPE, conaffinity=WORLD_CONAFFINITY)
 
     points = box_points((half_size,) * 3, 100)
-    return Scene(build=build, objects=(TrackedObject("box", 0, points, pos),), cameras=("front",))
+    return Scene(build=build, objects=(TrackedObject("box", 0, points, pos),))

@@ -34,12 +34,6 @@ class State:
     def num_envs(self) -> int:
         return self.joint_pos.shape[0]
 
-    def select(self, env_ids: torch.Tensor) -> "State":
-        return State(**{f.name: getattr(self, f.name)[env_ids] for f in fields(self)})
-
-    def clone(self) -> "State":
-        return State(**{f.name: getattr(self, f.name).clone() for f in fields(self)})
-
     def is_finite(self) -> torch.Tensor:
         """[N] bool: every float field of the env is finite."""
         ok = torch.ones(self.num_envs, dtype=torch.bool, device=self.joint_pos.device)
