@@ -87,3 +87,21 @@ def test_robot_that_is_not_a_robot_subclass_is_rejected_at_load(cli, toy_plugins
     result = cli("list", "robots")
     assert_user_error(result, "toy_notrobot", "robot 'gripper' must subclass trackbench.harness.robot.Robot")
     assert "gripper" not in result.stdout
+
+
+def test_engine_with_unimplemented_methods_is_rejected_at_load():
+    from trackbench.harness.engine import Engine, EngineSpec
+    from trackbench.harness.registry import Registry
+
+    class HalfEngine(Engine):
+        """Implements nothing."""
+
+        name = "half"
+
+        class Spec(EngineSpec):
+            pass
+
+    registry = Registry()
+    registry.add("engines", HalfEngine, "half-pkg", "half")
+    assert registry.names("engines") == []
+    assert "engine 'half' does not implement render, reset, state, step, unstable" in registry.problems[0]

@@ -52,3 +52,8 @@ def test_bench_reports_engine_raw_and_ratio(cli):
     assert figures["physics_steps_per_control"] == 12
     assert figures["ratio"] == pytest.approx(figures["raw_seconds"] / figures["engine_seconds"])
     assert figures["engine_env_steps_per_s"] > 0 and figures["raw_env_steps_per_s"] > 0
+
+
+def test_bench_refuses_an_engine_without_a_mujoco_model(cli, toy_plugins):
+    result = cli("bench", "--robot", "a", "--engine", "toy_engine", "--envs", "1", "--steps", "1")
+    assert_user_error(result, "engine 'toy_engine' exposes no MuJoCo model")

@@ -40,6 +40,13 @@ def bench_engine(engine, control_steps: int, seed: int = 0, scene_name: str = ""
     import mujoco
     import torch
 
+    from trackbench.harness.errors import TrackbenchError
+
+    if not all(hasattr(engine, attr) for attr in ("model", "physics_state", "num_threads")):
+        raise TrackbenchError(
+            f"bench compares an engine with raw mujoco.rollout on its compiled model; engine "
+            f"'{engine.name}' exposes no MuJoCo model (model, physics_state, num_threads)"
+        )
     generator = torch.Generator().manual_seed(seed)
     n, nu = engine.num_envs, engine.num_actions
     actions = torch.rand(control_steps + 1, n, nu, generator=generator) * 2 - 1

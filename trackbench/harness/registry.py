@@ -9,7 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from trackbench.harness.engine import Engine, EngineSpec
 from trackbench.harness.errors import TrackbenchError, describe_validation_error, unknown_name_error
+from trackbench.harness.robot import Robot, RobotSpec
 from trackbench.harness.specs import NAME_PATTERN, PluginSpec
 
 # kind (plural, as in hook names and `list --json`) → singular, for messages.
@@ -24,9 +26,9 @@ KINDS: dict[str, str] = {
 
 
 # The base class (and Spec base) a plugin of each kind must extend, where the kind has one yet.
-KIND_CONTRACTS: dict[str, tuple[str, str, str]] = {
-    "engines": ("trackbench.harness.engine", "Engine", "EngineSpec"),
-    "robots": ("trackbench.harness.robot", "Robot", "RobotSpec"),
+KIND_CONTRACTS: dict[str, tuple[type, type]] = {
+    "engines": (Engine, EngineSpec),
+    "robots": (Robot, RobotSpec),
 }
 
 
@@ -126,14 +128,13 @@ def _class_problem(kind: str, cls: Any, entry_point: str) -> str | None:
 def _contract_problem(kind: str, cls: Any, entry_point: str) -> str | None:
     if kind not in KIND_CONTRACTS:
         return None
-    import importlib
-
-    module_name, base_name, spec_name = KIND_CONTRACTS[kind]
-    module = importlib.import_module(module_name)
-    base, spec_base = getattr(module, base_name), getattr(module, spec_name)
+    base, spec_base = KIND_CONTRACTS[kind]
     if not issubclass(cls, base) or not issubclass(cls.Spec, spec_base):
         return (
             f"entry point '{entry_point}': {KINDS[kind]} '{cls.name}' must subclass "
-            f"{module_name}.{base_name} and its Spec {module_name}.{spec_name}."
+            f"{base.__module__}.{base.__name__} and its Spec {spec_base.__module__}.{spec_base.__name__}."
         )
+    if inspect.isabstract(cls):
+        missing = ", ".join(sorted(cls.__abstractmethods__))
+        return f"entry point '{entry_point}': {KINDS[kind]} '{cls.name}' does not implement {missing}."
     return None

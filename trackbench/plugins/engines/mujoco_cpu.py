@@ -161,7 +161,6 @@ class MujocoEngine(Engine):
         self._refresh_sensors(ids)
 
     def step(self, actions):
-        torch = self._torch
         expected = (self.num_envs, self.num_actions)
         if tuple(actions.shape) != expected:
             raise TrackbenchError(
@@ -183,7 +182,7 @@ class MujocoEngine(Engine):
         if self._unstable.any():
             bad = np.flatnonzero(self._unstable)
             self.unstable_resets += bad.size
-            self.reset(torch.as_tensor(bad))
+            self.reset(bad)
         return self.state
 
     def _apply_control(self, actions: np.ndarray) -> None:

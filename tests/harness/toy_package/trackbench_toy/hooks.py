@@ -57,12 +57,29 @@ def _method(method_name: str, doc: str):
 
 
 class ToyEngine(Engine):
-    """Toy engine (never steps)."""
+    """Toy engine: holds still; no physics behind it."""
 
     name = "toy_engine"
 
     class Spec(EngineSpec):
         pass
+
+    def reset(self, env_ids, robot_qpos=None, object_pos=None, object_quat=None):
+        pass
+
+    def step(self, actions):
+        return self.state
+
+    @property
+    def state(self):
+        return None
+
+    @property
+    def unstable(self):
+        return None
+
+    def render(self, env_id=0, width=640, height=480, camera=None, keypoints=True):
+        raise RuntimeError("the toy engine cannot render")
 
 
 class ToyPredictor:
