@@ -42,10 +42,10 @@ def bench_engine(engine, control_steps: int, seed: int = 0, scene_name: str = ""
 
     from trackbench.harness.errors import TrackbenchError
 
-    if not all(hasattr(engine, attr) for attr in ("model", "physics_state", "num_threads")):
+    if not all(hasattr(engine, attr) for attr in ("model", "env_models", "physics_state", "num_threads")):
         raise TrackbenchError(
             f"bench compares an engine with raw mujoco.rollout on its compiled model; engine "
-            f"'{engine.name}' exposes no MuJoCo model (model, physics_state, num_threads)"
+            f"'{engine.name}' exposes no MuJoCo model (model, env_models, physics_state, num_threads)"
         )
     generator = torch.Generator().manual_seed(seed)
     n, nu = engine.num_envs, engine.num_actions
@@ -69,7 +69,7 @@ def bench_engine(engine, control_steps: int, seed: int = 0, scene_name: str = ""
 
     with rollout.Rollout(nthread=engine.num_threads) as pool:
         datas = [mujoco.MjData(engine.model) for _ in range(engine.num_threads)]
-        models = [engine.model] * n
+        models = list(engine.env_models)
         state = np.empty((n, control_steps * nstep, initial.shape[1]))
         sensors = np.empty((n, control_steps * nstep, engine.model.nsensordata))
         pool.rollout(models, datas, initial, targets[:, :1].copy(), nstep=1, skip_checks=False)

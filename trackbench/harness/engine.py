@@ -8,7 +8,7 @@ absolute (actions in [-1, 1] scaled to the joint limits), arm targets are deltas
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Sequence
 
 from pydantic import Field, model_validator
 
@@ -55,9 +55,19 @@ class Engine(ABC):
     name: ClassVar[str]
     Spec: ClassVar[type[EngineSpec]]
 
-    def __init__(self, spec: EngineSpec, robot: "Robot", scene: "Scene", num_envs: int, seed: int):
-        self.spec, self.robot, self.scene = spec, robot, scene
+    def __init__(self, spec: EngineSpec, robot: "Robot", scenes: "Scene | Sequence[Scene]",
+                 num_envs: int, seed: int):
+        from trackbench.harness.scene import Scene, check_variants
+
+        self.spec, self.robot = spec, robot
+        # Scene variants (e.g. one object class each): env i simulates scenes[i % len(scenes)].
+        self.scenes: tuple[Scene, ...] = (scenes,) if isinstance(scenes, Scene) else tuple(scenes)
+        check_variants(self.scenes)
+        self.scene = self.scenes[0]
         self.num_envs, self.seed = num_envs, seed
+
+    def variant_of(self, env_id: int) -> int:
+        return env_id % len(self.scenes)
 
     @property
     def num_actions(self) -> int:

@@ -9,10 +9,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from trackbench.harness.dataset import Dataset, DatasetSpec
 from trackbench.harness.engine import Engine, EngineSpec
 from trackbench.harness.errors import TrackbenchError, describe_validation_error, unknown_name_error
+from trackbench.harness.method import Method, MethodSpec
 from trackbench.harness.robot import Robot, RobotSpec
 from trackbench.harness.specs import NAME_PATTERN, PluginSpec
+from trackbench.harness.task import Task, TaskSpec
 
 # kind (plural, as in hook names and `list --json`) → singular, for messages.
 KINDS: dict[str, str] = {
@@ -25,10 +28,13 @@ KINDS: dict[str, str] = {
 }
 
 
-# The base class (and Spec base) a plugin of each kind must extend, where the kind has one yet.
+# The base class (and Spec base) a plugin of each kind must extend.
 KIND_CONTRACTS: dict[str, tuple[type, type]] = {
     "engines": (Engine, EngineSpec),
     "robots": (Robot, RobotSpec),
+    "tasks": (Task, TaskSpec),
+    "methods": (Method, MethodSpec),
+    "datasets": (Dataset, DatasetSpec),
 }
 
 

@@ -39,6 +39,23 @@ class Scene:
     articulations: tuple[str, ...] = ()  # joint names reported in State.articulation_pos
 
 
+def check_variants(scenes: tuple[Scene, ...]) -> None:
+    """Variants of one task's scene must line up: same tracked bodies and articulations."""
+    from trackbench.harness.errors import TrackbenchError
+
+    if not scenes:
+        raise TrackbenchError("a task must provide at least one scene")
+    first = scenes[0]
+    for scene in scenes[1:]:
+        if [o.body for o in scene.objects] != [o.body for o in first.objects] \
+                or scene.articulations != first.articulations \
+                or {o.points.shape for o in scene.objects} != {o.points.shape for o in first.objects}:
+            raise TrackbenchError(
+                "scene variants differ in their tracked objects or articulations: "
+                f"{[o.body for o in first.objects]} vs {[o.body for o in scene.objects]}"
+            )
+
+
 def box_points(half_sizes, count: int, seed: int = 0) -> np.ndarray:
     """`count` points sampled uniformly (by area) on a box surface, in the box frame."""
     rng = np.random.default_rng(seed)

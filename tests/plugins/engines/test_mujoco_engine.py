@@ -161,3 +161,24 @@ def test_state_keypoints_are_the_keypoint_sites(robot):
     expected = np.stack([data.site(k.site).xpos for k in spec.keypoints])
     assert np.allclose(engine.state.keypoints[0].numpy(), expected, atol=1e-6)
     assert np.allclose(engine.state.wrist_pos[0].numpy(), data.site(spec.wrist_site).xpos, atol=1e-6)
+
+
+def test_scene_variants_run_side_by_side():
+    """Env i simulates variant i % n: each env's box rests at its own size, with its own cloud."""
+    small, large = table_with_box(half_size=0.02), table_with_box(half_size=0.05)
+    engine = make_engine(REGISTRY, "mujoco", make_robot(REGISTRY, "xhand"), (small, large), 4, 0)
+    hold = torch.zeros(4, engine.num_actions)
+    for _ in range(10):
+        state = engine.step(hold)
+    heights = state.object_pos[:, 0, 2]
+    assert torch.allclose(heights, torch.tensor([0.02, 0.05, 0.02, 0.05]), atol=2e-3)
+    spread = state.object_points[:, 0, :, 2].max(dim=1).values - heights
+    assert torch.allclose(spread, torch.tensor([0.02, 0.05, 0.02, 0.05]), atol=2e-3)
+
+
+def test_mismatched_scene_variants_are_refused():
+    from trackbench.harness.scene import Scene
+
+    empty = Scene(build=lambda model: None)
+    with pytest.raises(TrackbenchError, match="scene variants differ"):
+        make_engine(REGISTRY, "mujoco", make_robot(REGISTRY, "xhand"), (table_with_box(), empty), 2, 0)

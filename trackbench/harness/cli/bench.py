@@ -9,7 +9,7 @@ from rich.table import Table
 
 from trackbench.harness import console
 from trackbench.harness.benchmark import bench_engine
-from trackbench.harness.build import make_engine, make_robot, scene_for
+from trackbench.harness.build import make_engine, make_robot, scenes_for
 from trackbench.harness.plugins import load_registry
 
 
@@ -25,7 +25,7 @@ def bench_command(
     """Measure the engine's control steps per second against raw mujoco.rollout."""
     registry = load_registry()
     registry.raise_problems()
-    sim = make_engine(registry, engine, make_robot(registry, robot), scene_for(registry, task),
+    sim = make_engine(registry, engine, make_robot(registry, robot), scenes_for(registry, task),
                       num_envs, seed=0, overrides={"num_threads": threads})
     result = bench_engine(sim, steps, scene_name=task or "table+box")
     if as_json:

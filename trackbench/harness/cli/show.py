@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from trackbench.harness import console
-from trackbench.harness.build import make_engine, make_robot, scene_for
+from trackbench.harness.build import make_engine, make_robot, scenes_for
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.png import write_png
 
@@ -25,7 +25,7 @@ def show_command(
     """Render one environment offscreen, keypoints drawn as coloured spheres."""
     registry = load_registry()
     registry.raise_problems()
-    scene = scene_for(registry, task)
+    scene = scenes_for(registry, task)
     sim = make_engine(registry, engine, make_robot(registry, robot), scene, num_envs=1, seed=0)
     image = sim.render(0, width, height, camera or None, keypoints=True)
     write_png(out, image)

@@ -27,23 +27,27 @@ class MujocoEngine(Engine):
     class Spec(EngineSpec):
         pass
 
-    def __init__(self, spec, robot, scene, num_envs, seed):
-        super().__init__(spec, robot, scene, num_envs, seed)
+    def __init__(self, spec, robot, scenes, num_envs, seed):
+        super().__init__(spec, robot, scenes, num_envs, seed)
         import mujoco
         import torch
         from mujoco import rollout
 
         self._mj, self._torch = mujoco, torch
-        self.model = self._compile()
+        # One compiled model per scene variant; mujoco.rollout steps a list of models that share
+        # one size signature, so env i simply runs variant i % n_variants.
+        self.variant_models = [self._compile(scene) for scene in self.scenes]
+        self.model = self.variant_models[0]
         self._index_model()
+        self._variant = np.arange(num_envs) % len(self.scenes)
         threads = spec.num_threads or os.cpu_count() or 1
         self.num_threads = threads
         self._pool = rollout.Rollout(nthread=threads)
         self._datas = [mujoco.MjData(self.model) for _ in range(threads)]
-        self._models = [self.model] * num_envs
+        self.env_models = [self.variant_models[v] for v in self._variant]
         self._nstep = spec.physics_steps_per_control
         n, nstate, nu = num_envs, self._nstate, self.model.nu
-        self._physics = np.tile(self._default_physics, (n, 1))
+        self._physics = self._default_physics[self._variant].copy()
         self._control = np.zeros((n, self._nstep, nu))
         self._out_state = np.zeros((n, self._nstep, nstate))
         self._out_sensors = np.zeros((n, self._nstep, self.model.nsensordata))
@@ -52,21 +56,25 @@ class MujocoEngine(Engine):
         self._steps = np.zeros(n, dtype=np.int64)
         self._unstable = np.zeros(n, dtype=bool)
         self.unstable_resets = 0
-        self._points = torch.as_tensor(
-            np.stack([o.points for o in scene.objects]) if scene.objects else np.zeros((0, 0, 3)),
-            dtype=torch.float32,
-        )
-        self._class_ids = torch.tensor([o.class_id for o in scene.objects], dtype=torch.long)
+        self._points = torch.as_tensor(np.stack([_scene_points(s) for s in self.scenes])[self._variant],
+                                       dtype=torch.float32)  # [N, n_obj, P, 3] body frames
+        self._class_ids = torch.tensor(
+            [[o.class_id for o in self.scenes[v].objects] for v in self._variant], dtype=torch.long
+        ).reshape(n, len(self.scene.objects))
         self.reset(torch.arange(n))
 
+    def model_of(self, env_id: int):
+        """The compiled model env ``env_id`` runs (its scene variant's)."""
+        return self.env_models[env_id]
+
     # ---- model construction -------------------------------------------------------------------
-    def _compile(self):
+    def _compile(self, scene):
         mujoco = self._mj
         model_spec = self.robot.build()
-        self.scene.build(model_spec)
+        scene.build(model_spec)
         model_spec.option.timestep = self.spec.sim_dt / self.spec.substeps
         model_spec.option.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
-        self._add_sensors(model_spec)
+        self._add_sensors(model_spec, scene)
         try:
             return model_spec.compile()
         except ValueError as error:
@@ -74,7 +82,7 @@ class MujocoEngine(Engine):
                 f"robot '{self.robot.name}' with this scene does not compile in MuJoCo: {error}"
             ) from None
 
-    def _add_sensors(self, model_spec) -> None:
+    def _add_sensors(self, model_spec, scene) -> None:
         mujoco = self._mj
         sensor, obj = mujoco.mjtSensor, mujoco.mjtObj
         robot = self.robot.spec
@@ -85,7 +93,7 @@ class MujocoEngine(Engine):
                               objname=robot.wrist_site)
         model_spec.add_sensor(type=sensor.mjSENS_FRAMEQUAT, objtype=obj.mjOBJ_SITE,
                               objname=robot.wrist_site)
-        for tracked in self.scene.objects:
+        for tracked in scene.objects:
             for kind in (sensor.mjSENS_FRAMEPOS, sensor.mjSENS_FRAMEQUAT,
                          sensor.mjSENS_FRAMELINVEL, sensor.mjSENS_FRAMEANGVEL):
                 model_spec.add_sensor(type=kind, objtype=obj.mjOBJ_XBODY, objname=tracked.body)
@@ -125,23 +133,35 @@ class MujocoEngine(Engine):
         self._time_at = 0
         self._qpos_at = mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_TIME.value)
         self._qvel_at = self._qpos_at + model.nq
+        self._default_physics = np.stack([
+            self._default_state(variant, scene) for variant, scene in zip(self.variant_models, self.scenes)
+        ])
+        self._scratch = [mujoco.MjData(variant) for variant in self.variant_models]
+
+    def _default_state(self, model, scene) -> np.ndarray:
+        """Full physics state of one variant: robot in its default pose, objects at their spawn."""
+        mujoco = self._mj
+        if mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_FULLPHYSICS.value) != self._nstate \
+                or model.nu != self.model.nu or model.nsensordata != self.model.nsensordata:
+            raise TrackbenchError("scene variants compile to models of different sizes; variants "
+                                  "may differ in meshes and masses, not in bodies or joints")
         data = mujoco.MjData(model)
         data.qpos[self._joint_qpos] = self._default_qpos
-        for tracked, adr in zip(self.scene.objects, self._object_qpos):
+        for tracked, adr in zip(scene.objects, self._object_qpos):
             if adr >= 0:
                 data.qpos[adr:adr + 7] = (*tracked.init_pos, *tracked.init_quat)
         data.ctrl[:] = self._default_qpos
         mujoco.mj_forward(model, data)
-        self._default_physics = np.empty(self._nstate)
-        mujoco.mj_getState(model, data, self._default_physics, full)
-        self._scratch = data
+        physics = np.empty(self._nstate)
+        mujoco.mj_getState(model, data, physics, mujoco.mjtState.mjSTATE_FULLPHYSICS.value)
+        return physics
 
     # ---- the Engine contract -------------------------------------------------------------------
     def reset(self, env_ids, robot_qpos=None, object_pos=None, object_quat=None) -> None:
         ids = np.asarray(env_ids.cpu() if hasattr(env_ids, "cpu") else env_ids, dtype=np.int64)
         if ids.size == 0:
             return
-        physics = np.tile(self._default_physics, (ids.size, 1))
+        physics = self._default_physics[self._variant[ids]]
         qpos = physics[:, self._qpos_at:self._qpos_at + self.model.nq]
         if robot_qpos is not None:
             q = np.clip(_numpy(robot_qpos), self._lower, self._upper)
@@ -171,7 +191,7 @@ class MujocoEngine(Engine):
         self._apply_control(a)
         self._control[:] = self._targets[:, None, :]
         self._pool.rollout(
-            self._models, self._datas, self._physics, self._control,
+            self.env_models, self._datas, self._physics, self._control,
             nstep=self._nstep, state=self._out_state, sensordata=self._out_sensors,
             skip_checks=True,
         )
@@ -206,11 +226,12 @@ class MujocoEngine(Engine):
         return ~finite | fast | restarted
 
     def _refresh_sensors(self, ids: np.ndarray) -> None:
-        mujoco, data = self._mj, self._scratch
+        mujoco = self._mj
         full = mujoco.mjtState.mjSTATE_FULLPHYSICS.value
         for i in ids:
-            mujoco.mj_setState(self.model, data, self._physics[i], full)
-            mujoco.mj_forward(self.model, data)
+            model, data = self.env_models[i], self._scratch[self._variant[i]]
+            mujoco.mj_setState(model, data, self._physics[i], full)
+            mujoco.mj_forward(model, data)
             self._sensors[i] = data.sensordata
 
     @property
@@ -242,7 +263,7 @@ class MujocoEngine(Engine):
             object_linvel=f32(objects[..., 7:10]),
             object_angvel=f32(objects[..., 10:13]),
             object_points=pose_points(self._points, object_pos, object_quat),
-            object_class_ids=self._class_ids.expand(n, -1).clone(),
+            object_class_ids=self._class_ids.clone(),
             articulation_pos=f32(qpos[:, self._articulation_qpos]),
             step=torch.as_tensor(self._steps.copy()),
         )
@@ -263,14 +284,22 @@ def _numpy(value) -> np.ndarray:
     return np.asarray(value)
 
 
+def _scene_points(scene) -> np.ndarray:
+    """[n_obj, P, 3] body-frame surface points of a scene's tracked objects."""
+    if not scene.objects:
+        return np.zeros((0, 0, 3))
+    return np.stack([o.points for o in scene.objects])
+
+
 def pose_points(points, pos, quat):
-    """Body-frame points [n_obj, P, 3] posed by pos [N, n_obj, 3] and quat (w,x,y,z) → [N, n_obj, P, 3]."""
+    """Body-frame points [n_obj, P, 3] or per env [N, n_obj, P, 3], posed by pos [N, n_obj, 3]
+    and quat (w, x, y, z) → world-frame [N, n_obj, P, 3]."""
     import torch
 
     if points.numel() == 0:
         return torch.zeros(pos.shape[0], pos.shape[1], 0, 3)
     w, xyz = quat[..., :1].unsqueeze(-2), quat[..., 1:].unsqueeze(-2)  # [N, n_obj, 1, 1|3]
-    p = points.unsqueeze(0).expand(pos.shape[0], -1, -1, -1)  # [N, n_obj, P, 3]
+    p = points if points.dim() == 4 else points.unsqueeze(0).expand(pos.shape[0], -1, -1, -1)
     xyz = xyz.expand_as(p)
     t = 2.0 * torch.cross(xyz, p, dim=-1)  # rotate: p + w·t + xyz × t
     return p + w * t + torch.cross(xyz, t, dim=-1) + pos.unsqueeze(-2)

@@ -26,7 +26,7 @@ KEYPOINT_COLOURS = {
 def render_env(engine, env_id: int, width: int, height: int, camera: str | None, keypoints: bool):
     import mujoco
 
-    model = engine.model
+    model = engine.model_of(env_id) if hasattr(engine, 'model_of') else engine.model
     cameras = [model.camera(i).name for i in range(model.ncam)]
     if camera is not None and camera not in cameras:
         raise TrackbenchError(f"unknown camera '{camera}'. Cameras in this scene: {cameras or 'none'}")

@@ -3,15 +3,15 @@
 from pydantic import Field
 
 from trackbench import hookimpl
-from trackbench.harness.specs import PluginSpec
+from trackbench.harness.method import Method, MethodSpec
 
 
-class BadMethod:
+class BadMethod(Method):
     """Method with a broken default."""
 
     name = "bad_method"
 
-    class Spec(PluginSpec):
+    class Spec(MethodSpec):
         weight: float = Field(default=-1.0, gt=0)
 
 

@@ -1,11 +1,16 @@
 """One toy plugin of every kind: names a, b (robots), t (task), m, n (methods), ..."""
 
 import mujoco
+import torch
 
 from trackbench import hookimpl
+from trackbench.harness.dataset import Dataset, DatasetSpec
 from trackbench.harness.engine import Engine, EngineSpec
+from trackbench.harness.method import Method, MethodSpec
 from trackbench.harness.robot import JointSpec, KeypointSpec, RobotSpec
+from trackbench.harness.scene import table_with_box
 from trackbench.harness.specs import PluginSpec
+from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec
 from trackbench.plugins.robots.xarm7 import XArm7MountedHand, xarm7_joints
 
 
@@ -40,20 +45,51 @@ class RobotB(RobotA):
     name = "b"
 
 
-class TaskT:
-    """Toy task t."""
+class TaskT(Task):
+    """Toy task t: a box on the table that never succeeds."""
 
     name = "t"
 
-    class Spec(PluginSpec):
+    class Spec(TaskSpec):
         height: float = 0.1
+
+    def scenes(self):
+        return (table_with_box(),)
+
+    def reset(self, env_ids, generator):
+        return ResetPlan()
+
+    def begin(self, env_ids, state):
+        pass
+
+    def update(self, state):
+        never = torch.zeros(state.num_envs, dtype=torch.bool)
+        return TaskFrame(state, len(self.robot.arm_joints), never, never.clone())
+
+    def reward_terms(self):
+        return {"task": (), "dense": ()}
+
+    def policy_points(self, state):
+        return state.object_points[:, 0]
+
+    def privileged(self, frame):
+        return torch.zeros(frame.state.num_envs, 0)
 
 
 def _method(method_name: str, doc: str):
-    class Spec(PluginSpec):
+    class Spec(MethodSpec):
         weight: float = 1.0
 
-    return type(f"Method_{method_name}", (), {"name": method_name, "Spec": Spec, "__doc__": doc})
+    def term_names(self):
+        return []
+
+    def rewards(self, frame):
+        return {}
+
+    return type(f"Method_{method_name}", (Method,), {
+        "name": method_name, "Spec": Spec, "__doc__": doc, "term_names": term_names,
+        "rewards": rewards,
+    })
 
 
 class ToyEngine(Engine):
@@ -91,13 +127,16 @@ class ToyPredictor:
         width: int = 8
 
 
-class ToyDataset:
-    """Toy dataset."""
+class ToyDataset(Dataset):
+    """Toy dataset: no sequences."""
 
     name = "toy_dataset"
 
-    class Spec(PluginSpec):
+    class Spec(DatasetSpec):
         path: str = ""
+
+    def sequences(self, split=None):
+        return iter(())
 
 
 @hookimpl

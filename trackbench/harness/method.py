@@ -1,0 +1,57 @@
+"""The reward-method plugin contract: what reward PPO sees, composed from named terms.
+
+A method is set up once per run with the task, the robot and the batch size; ``begin`` is called
+for envs that just reset (after the task's ``begin``) and ``rewards`` once per control step with
+the task's frame. It returns the *weighted* value of each of its terms; the harness sums them for
+PPO and logs each term's per-episode sum under its name.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, ClassVar
+
+import torch
+
+from trackbench.harness.specs import PluginSpec
+
+if TYPE_CHECKING:
+    from trackbench.harness.robot import RobotSpec
+    from trackbench.harness.state import State
+    from trackbench.harness.task import Task, TaskFrame
+
+
+class MethodSpec(PluginSpec):
+    pass
+
+
+class Method(ABC):
+    """Base of reward-method plugins. Subclasses set ``name``, ``Spec`` and implement the below."""
+
+    name: ClassVar[str]
+    Spec: ClassVar[type[MethodSpec]]
+
+    def __init__(self, spec: MethodSpec):
+        self.spec = spec
+        self.task: "Task | None" = None
+        self.robot: "RobotSpec | None" = None
+        self.num_envs = 0
+        self.device = torch.device("cpu")
+
+    def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
+              device: torch.device | str = "cpu") -> None:
+        """Bind to a run; methods that need models or buffers (``track``) create them here.
+        Raise TrackbenchError for anything the user must fix (a missing checkpoint, ...)."""
+        self.task, self.robot, self.num_envs = task, robot, num_envs
+        self.device = torch.device(device)
+
+    @abstractmethod
+    def term_names(self) -> list[str]:
+        """Names of the terms :meth:`rewards` returns, in a stable order (the logged columns)."""
+
+    def begin(self, env_ids: torch.Tensor, state: "State") -> None:
+        """Envs ``env_ids`` start a new episode in ``state`` (fill history buffers, ...)."""
+
+    @abstractmethod
+    def rewards(self, frame: "TaskFrame") -> dict[str, torch.Tensor]:
+        """Weighted value [N] of each term for this step."""

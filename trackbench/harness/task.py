@@ -1,0 +1,151 @@
+"""The task plugin contract: scene, resets, success/termination and named reward terms.
+
+How the harness drives a task (``trackbench.harness.env``), per control step::
+
+    state = engine.step(actions)
+    frame = task.update(state)            # advance per-env buffers, decide success / failure
+    reward = method.rewards(frame)        # weighted terms from task.reward_terms() (+ predictor)
+    done = frame.success | frame.failed | (state.step >= spec.episode_length) | engine.unstable
+    for the done envs:  plan = task.reset(ids, generator); engine.reset(ids, **plan.as_kwargs())
+                        task.begin(ids, engine.state); method.begin(ids, engine.state)
+
+A task never names a robot: it reads joint limits and defaults from the RobotSpec it is set up
+with, and robot keypoints (fingertips, thumb first) from State. Everything per env lives in
+torch tensors on the training device, so the same task runs on every engine.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import torch
+from pydantic import Field
+
+from trackbench.harness.specs import PluginSpec
+
+if TYPE_CHECKING:
+    from trackbench.harness.rewards import RewardTerm
+    from trackbench.harness.robot import RobotSpec
+    from trackbench.harness.scene import Scene
+    from trackbench.harness.state import State
+
+REWARD_GROUPS = ("task", "dense")  # every task defines both; methods pick from them
+
+
+class TaskSpec(PluginSpec):
+    episode_length: int = Field(default=600, gt=0, description="control steps per episode (30 s)")
+    arm_reset_noise: float = Field(
+        default=0.1, ge=0, le=1, description="arm joints reset to default + coeff·U(default→limit)"
+    )
+    hand_reset_noise: float = Field(
+        default=0.1, ge=0, le=1, description="hand joints reset to default + coeff·U(default→limit)"
+    )
+
+
+@dataclass
+class ResetPlan:
+    """Where ``engine.reset`` puts the robot and the free objects of the envs being reset."""
+
+    robot_qpos: torch.Tensor | None = None  # [n, n_dof]
+    object_pos: torch.Tensor | None = None  # [n, n_obj, 3]
+    object_quat: torch.Tensor | None = None  # [n, n_obj, 4] (w, x, y, z)
+
+    def as_kwargs(self) -> dict[str, torch.Tensor | None]:
+        return {"robot_qpos": self.robot_qpos, "object_pos": self.object_pos,
+                "object_quat": self.object_quat}
+
+
+@dataclass
+class TaskFrame:
+    """What one control step means for the task; reward terms are pure functions of it."""
+
+    state: "State"  # after the step
+    n_arm: int  # the first n_arm joints are the arm's (energy penalty weights them differently)
+    success: torch.Tensor  # [N] bool: the success rule fired this step (the episode ends a success)
+    failed: torch.Tensor  # [N] bool: terminated as a failure this step (e.g. object off the table)
+    # Per-step events ORed over an episode and reported as rates at its end, e.g. "lift": the
+    # object rose 5 cm. "success" is always reported; tasks add their own.
+    flags: dict[str, torch.Tensor] = field(default_factory=dict)
+    buffers: Any = None  # the task's own per-env values its reward terms read
+
+
+class Task(ABC):
+    """Base of task plugins. Subclasses set ``name``, ``Spec`` (a TaskSpec) and the methods below."""
+
+    name: ClassVar[str]
+    Spec: ClassVar[type[TaskSpec]]
+
+    def __init__(self, spec: TaskSpec):
+        self.spec = spec
+        self.robot: "RobotSpec | None" = None
+        self.num_envs = 0
+        self.device = torch.device("cpu")
+
+    # ---- the scene ---------------------------------------------------------------------------
+    @abstractmethod
+    def scenes(self) -> tuple["Scene", ...]:
+        """Scene variants (e.g. one per object class); env i gets ``scenes()[i % len]``. Variants
+        must track the same number of objects and articulations."""
+
+    def variant_of(self, env_ids: torch.Tensor) -> torch.Tensor:
+        """Which scene variant each env runs."""
+        return env_ids % len(self.scenes())
+
+    # ---- the episode ---------------------------------------------------------------------------
+    def setup(self, robot: "RobotSpec", num_envs: int, device: torch.device | str = "cpu") -> None:
+        """Bind to a robot and a batch size; subclasses allocate their per-env buffers here."""
+        self.robot, self.num_envs, self.device = robot, num_envs, torch.device(device)
+
+    @abstractmethod
+    def reset(self, env_ids: torch.Tensor, generator: torch.Generator) -> ResetPlan:
+        """Randomised initial robot pose and object poses for ``env_ids`` (draws only from
+        ``generator``, so resets are reproducible per seed)."""
+
+    @abstractmethod
+    def begin(self, env_ids: torch.Tensor, state: "State") -> None:
+        """Start the episode buffers of ``env_ids`` from the post-reset State."""
+
+    @abstractmethod
+    def update(self, state: "State") -> TaskFrame:
+        """Advance every env's buffers with the post-step State and judge the step."""
+
+    # ---- rewards and observations ----------------------------------------------------------------
+    @abstractmethod
+    def reward_terms(self) -> dict[str, tuple["RewardTerm", ...]]:
+        """Named, weighted terms per group: "task" (the paper's sparse reward and success bonus)
+        and "dense" (the hand-engineered shaped reward). The energy penalty is shared
+        (``trackbench.harness.rewards.ENERGY_TERMS``) and added by methods."""
+
+    @abstractmethod
+    def policy_points(self, state: "State") -> torch.Tensor:
+        """[N, P, 3] the point cloud the policy sees (the target object, the drawer handle)."""
+
+    @abstractmethod
+    def privileged(self, frame: TaskFrame) -> torch.Tensor:
+        """[N, D] extra values only the critic sees; at least the fingertip-to-target distances."""
+
+    def goal_label(self, state: "State") -> torch.Tensor:
+        """[N] long: the DexYCB class id of the object to act on (the predictor's goal token);
+        by default tracked object 0. 0 (padding) where the target is not a YCB object."""
+        return state.object_class_ids[:, 0].clone()
+
+    def predictor_objects(self, state: "State") -> tuple[torch.Tensor, torch.Tensor]:
+        """(points [N, n_obj, P, 3], class ids [N, n_obj]) the predictor sees; by default every
+        tracked object."""
+        return state.object_points, state.object_class_ids
+
+
+def randomized_joints(robot: "RobotSpec", count: int, arm_noise: float, hand_noise: float,
+                      generator: torch.Generator, device: torch.device | str = "cpu") -> torch.Tensor:
+    """[count, n_dof] default pose + coeff · U(0, 1) · (limit − default) towards a random limit
+    per joint, as the paper's code resets (coeff 0.1 for arm and hand by default)."""
+    joints = robot.arm_joints + robot.hand_joints
+    default = torch.tensor([j.default for j in joints], dtype=torch.float32)
+    lower = torch.tensor([j.lower for j in joints], dtype=torch.float32)
+    upper = torch.tensor([j.upper for j in joints], dtype=torch.float32)
+    coeff = torch.tensor([arm_noise] * len(robot.arm_joints) + [hand_noise] * len(robot.hand_joints))
+    u = torch.rand(count, len(joints), generator=generator) * 2.0 - 1.0  # U(-1, 1)
+    span = torch.where(u >= 0, upper - default, default - lower)
+    return (default + coeff * u * span).to(device)
