@@ -29,3 +29,16 @@ def scenes_for(registry: Registry, task: str | None) -> tuple[Scene, ...]:
     if task is None:
         return (table_with_box(),)
     return tuple(make_task(registry, task).scenes())
+
+
+def start_episodes(task, engine, seed: int, device: str = "cpu") -> None:
+    """Set the task up on every env of `engine` and reset them all as training does: the task's
+    reset plan (drawn from a generator seeded with `seed`), then the engine, then the task's
+    episode buffers from the post-reset State."""
+    import torch
+
+    task.setup(engine.robot.spec, engine.num_envs, device)
+    env_ids = torch.arange(engine.num_envs)
+    plan = task.reset(env_ids, torch.Generator().manual_seed(seed))
+    engine.reset(env_ids, **plan.as_kwargs())
+    task.begin(env_ids, engine.state)
