@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar, Iterator
 
 import numpy as np
 from pydantic import Field
 
+from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.specs import PluginSpec
 
 POLICY_HZ = 20.0  # sequences are resampled to the policy rate
@@ -84,3 +86,34 @@ class Dataset(ABC):
     def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:
         """Yield the sequences of one split (all splits if None). A missing root, a missing or
         corrupt file raises TrackbenchError naming the file."""
+
+
+def resample(frames: np.ndarray, source_hz: float, target_hz: float = POLICY_HZ) -> np.ndarray:
+    """Frames [T, ...] recorded at `source_hz`, linearly interpolated to `target_hz`.
+
+    Output frame k is at time k / target_hz from the first frame, up to the last recorded
+    instant (never extrapolated). Linear interpolation of point positions is exact for
+    translations and a close approximation for the small rotations between two frames.
+    """
+    count = frames.shape[0]
+    if count < 2 or source_hz == target_hz:
+        return frames
+    out_count = int(np.floor((count - 1) * target_hz / source_hz + 1e-9)) + 1
+    position = np.arange(out_count) * (source_hz / target_hz)
+    before = np.minimum(np.floor(position).astype(np.int64), count - 2)
+    weight = (position - before).reshape((-1,) + (1,) * (frames.ndim - 1))
+    out = (1.0 - weight) * frames[before] + weight * frames[before + 1]
+    return out.astype(frames.dtype, copy=False)
+
+
+def dataset_root(path: str | None, dataset: str) -> Path:
+    """The existing data folder of `dataset`, or a TrackbenchError saying how to set it."""
+    if path is None or not str(path).strip():
+        raise TrackbenchError(
+            f"dataset '{dataset}' reads data from disk: set its path "
+            f"(e.g. --dataset-path DIR, or path=DIR in the dataset spec)"
+        )
+    root = Path(path).expanduser()
+    if not root.is_dir():
+        raise TrackbenchError(f"dataset '{dataset}': data folder {root} does not exist")
+    return root

@@ -1,8 +1,12 @@
-"""Built-in datasets. None have landed yet; see the README's status table."""
+"""Built-in datasets: the generated default, DexYCB's own layout, and the authors' .npy files."""
 
 from trackbench import hookimpl
 
 
 @hookimpl
 def trackbench_register_datasets():
-    return []
+    from trackbench.plugins.datasets.dexycb import DexYCBDataset
+    from trackbench.plugins.datasets.synthetic import SyntheticDataset
+    from trackbench.plugins.datasets.trackr import TrackrDataset
+
+    return [SyntheticDataset, DexYCBDataset, TrackrDataset]

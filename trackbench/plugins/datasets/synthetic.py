@@ -1,0 +1,294 @@
+"""The synthetic dataset: generated grasp-and-lift demonstrations of a model human hand.
+
+DATA.md — what this data is
+===========================
+
+**It is synthetic.** No person recorded it. Each sequence is computed from a seed by a
+kinematic model (``human_hand``) and a grasp search (``grasps``); it stands in for DexYCB where
+DexYCB is not available (DexYCB cannot be redistributed), so that the predictor Π_h, the
+``track`` reward and the tests run out of the box. Train on real data (``dexycb`` or ``trackr``)
+for any result that should say something about human motion.
+
+One sequence (20 Hz, 2–6 s, the world frame: table-top centre origin, z up, metres):
+
+1. 1–3 YCB objects rest upright on the table at xy within ±0.10 m of the origin (where the
+   tasks place them), random yaws, no overlaps. One is the goal; the others are distractors.
+2. A right hand starts relaxed, palm down, 0.3–0.5 m toward +y (the side the robot arm reaches
+   from; the person faces −y, so their right is −x), 0.12–0.28 m up; it rests 0.15–0.4 s.
+3. Reach: two overlapping minimum-jerk submovements (Flash & Hogan 1985; Flash & Henis 1991),
+   start → pre-grasp 5–10 cm back along the approach → grasp, while the wrist turns (slerp on
+   the same profile) and the fingers open into a pre-shape.
+4. Close: each finger closes along its synergy onto the object until its tip touches the
+   surface (the grasp found by ``grasps``: thumb, index and middle always touch; ring and
+   little touch when they can reach, else they curl freely). Fingertips end on the surface.
+5. Lift: the hand rises 10–20 cm (minimum jerk), the object moves rigidly with it, then holds.
+
+Speeds, start poses, placements, object yaws, approach directions (from +y, ±45°), grasps and
+pauses are drawn per sequence; sequence ``i`` depends only on (seed, i), so the first 20 of a
+1,000-sequence set equal a 20-sequence set with the same seed. Splits are by sequence.
+
+**What it does not capture**: real finger kinematics (one synergy per finger, no independent
+joints, no per-person hand shape), real contacts (fingertips are points; no pad deformation,
+no finger thickness, no palm contact), human variability (hesitation, corrections, regrasps,
+bimanual or left-handed grasps, grasps other than the few families searched), the physics of
+the object (no slip, no mass, no tilting when lifted, no collisions with distractors during the
+reach), tasks other than grasp-and-lift (no throwing, no drawers), and every object the grasp
+search finds no grasp for: such objects (``024_bowl`` among the paper's six: a person grasps
+it with the thumb inside the rim, which the simulator's convex hull closes) appear only as
+distractors. Nothing is cached on disk: the grasp library lives in memory for one process.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Iterator
+
+import numpy as np
+from pydantic import Field, field_validator, model_validator
+
+from trackbench.harness.dataset import POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence
+from trackbench.harness.errors import TrackbenchError
+from trackbench.plugins.datasets import human_hand
+from trackbench.plugins.datasets.geometry import minimum_jerk, rotation_about, rotation_z
+from trackbench.plugins.datasets.geometry import slerp_matrices
+from trackbench.plugins.datasets.grasps import OPEN_CLOSURE, grasp_library, object_surface
+
+PAPER_OBJECTS = ("002_master_chef_can", "036_wood_block", "010_potted_meat_can", "025_mug",
+                 "024_bowl", "005_tomato_soup_can")
+PLACEMENT_HALF_WIDTH = 0.10  # m, as the tasks place objects
+SEQUENCE_SECONDS = (2.0, 6.0)
+MAX_TRIES = 50  # demonstrations drawn per sequence until one keeps the hand out of the goal
+GOAL_TOLERANCE = 0.002  # m a keypoint may enter the goal's hull (fingertips end on it)
+DISTRACTOR_CLEARANCE = 0.01  # m between distractors and the hand or the lifted goal
+_GOLDEN = 0.6180339887498949  # i·φ⁻¹ mod 1 spreads sequences evenly over the split fractions
+
+
+class SyntheticSpec(DatasetSpec):
+    num_sequences: int = Field(default=1000, ge=1, description="sequences to generate")
+    seed: int = Field(default=0, ge=0, description="sequence i is generated from (seed, i)")
+    objects: tuple[str, ...] = Field(
+        default=PAPER_OBJECTS, min_length=1,
+        description="YCB names (or DexYCB ids) that may appear; those the hand finds no grasp "
+                    "for are distractors only")
+    max_objects: int = Field(default=3, ge=1, le=3, description="objects per scene, at most")
+    val_fraction: float = Field(default=0.1, ge=0.0, le=0.5,
+                                description="share of sequences in val")
+    test_fraction: float = Field(default=0.1, ge=0.0, le=0.5, description="share in test")
+
+    @field_validator("objects")
+    @classmethod
+    def _known_objects(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        from trackbench.plugins.tasks.ycb import class_id
+
+        for name in names:
+            try:
+                class_id(name)
+            except TrackbenchError as error:
+                raise ValueError(str(error)) from None
+        return names
+
+    @model_validator(mode="after")
+    def _generated_not_read(self):
+        if self.path is not None:
+            raise ValueError("the synthetic dataset is generated, not read: leave `path` unset "
+                             "(to read a set written by `trackbench data synth`, use 'trackr')")
+        return self
+
+
+class SyntheticDataset(Dataset):
+    """Generated grasp-and-lift demonstrations of a model human hand (synthetic, not recorded)."""
+
+    name = "synthetic"
+    Spec = SyntheticSpec
+
+    def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:
+        if split is not None and split not in SPLITS:
+            raise TrackbenchError(f"unknown split '{split}'. Valid splits: {', '.join(SPLITS)}.")
+        for index in range(self.spec.num_sequences):
+            if split is None or self.split_of(index) == split:
+                yield self.generate(index)
+
+    def split_of(self, index: int) -> str:
+        position = (index * _GOLDEN) % 1.0
+        if position < 1.0 - self.spec.val_fraction - self.spec.test_fraction:
+            return "train"
+        return "val" if position < 1.0 - self.spec.test_fraction else "test"
+
+    def generate(self, index: int) -> HumanSequence:
+        """Sequence `index` of this spec's set (depends only on the seed and the index)."""
+        rng = np.random.default_rng([self.spec.seed, index])
+        ids = self._object_ids()
+        goal = _pick_goal(rng, ids)
+        others = [cid for cid in ids if cid != goal]
+        wanted = min(int(rng.integers(1, self.spec.max_objects + 1)) - 1, len(others))
+        distractors = [others[k] for k in rng.permutation(len(others))[:wanted]]
+
+        for _ in range(MAX_TRIES):  # a demonstration whose hand enters the goal is redrawn
+            placement = _goal_placement(rng, goal)
+            keypoints, lift = _demonstration(rng, *placement)
+            if _hand_clear_of_goal(keypoints, lift, goal, *placement[1:]):
+                break
+        else:
+            raise TrackbenchError(f"synthetic sequence {index}: no collision-free demonstration "
+                                  f"on object {goal} in {MAX_TRIES} tries")
+        _, rotation, position = placement
+        goal_cloud = _posed_cloud(goal, rotation, position)[None] + lift[:, None, :]
+        objects = [(goal, rotation, position)] + _place_distractors(
+            rng, distractors, position, _footprint_radius(goal), keypoints, goal_cloud)
+        order = rng.permutation(len(objects))  # the goal's index in the scene is not always 0
+        clouds = [goal_cloud if k == 0 else
+                  np.broadcast_to(_posed_cloud(*objects[k]), goal_cloud.shape) for k in order]
+        return HumanSequence(
+            name=f"synthetic-s{self.spec.seed}/seq_{index:05d}",
+            keypoints=keypoints.astype(np.float32),
+            object_points=np.stack(clouds, axis=1).astype(np.float32),
+            object_ids=np.asarray([objects[k][0] for k in order], dtype=np.int64),
+            grasped=int(np.argmin(order)),
+            split=self.split_of(index),
+        )
+
+    def _object_ids(self) -> list[int]:
+        from trackbench.plugins.tasks.ycb import class_id
+
+        return list(dict.fromkeys(class_id(name) for name in self.spec.objects))
+
+
+def _pick_goal(rng: np.random.Generator, object_ids: list[int]) -> int:
+    from trackbench.plugins.tasks import ycb
+
+    graspable = [cid for cid in object_ids if grasp_library(cid)]
+    if not graspable:
+        names = ", ".join(ycb.YCB_CLASSES[cid] for cid in object_ids)
+        raise TrackbenchError(f"the synthetic hand finds no grasp on any of {names}; "
+                              "add a graspable object (e.g. 005_tomato_soup_can)")
+    return graspable[rng.integers(len(graspable))]
+
+
+def _goal_placement(rng: np.random.Generator, goal: int):
+    """(grasp, yaw rotation, rest position) of the goal: a grasp from the library, an approach
+    direction from +y (±45°), and the object yaw that makes the two meet."""
+    from trackbench.plugins.tasks import ycb
+
+    library = grasp_library(goal)
+    grasp = library[rng.integers(len(library))]
+    approach = -np.pi / 2 + rng.uniform(-np.pi / 4, np.pi / 4)
+    position = np.array([*rng.uniform(-PLACEMENT_HALF_WIDTH, PLACEMENT_HALF_WIDTH, 2),
+                         ycb.half_height(goal)])
+    return grasp, rotation_z(approach - grasp.azimuth), position
+
+
+def _posed_cloud(class_id: int, rotation: np.ndarray, position: np.ndarray) -> np.ndarray:
+    return _task_cloud(class_id) @ rotation.T + position
+
+
+@functools.lru_cache(maxsize=None)
+def _task_cloud(class_id: int) -> np.ndarray:
+    """The 100 points the tasks track on this class (ycb.surface_points, seed 0), object frame."""
+    from trackbench.plugins.tasks import ycb
+
+    cloud = ycb.surface_points(class_id, 100, seed=0)
+    cloud.flags.writeable = False
+    return cloud
+
+
+def _in_object_frame(points: np.ndarray, rotation: np.ndarray, position: np.ndarray):
+    return (points - position) @ rotation
+
+
+def _hand_clear_of_goal(keypoints, lift, goal, rotation, position) -> bool:
+    """Whether no keypoint enters the goal (its hull) by more than GOAL_TOLERANCE before the
+    lift; once lifted, hand and goal move together and keep the grasp's geometry."""
+    still = np.all(lift == 0.0, axis=1)
+    relative = _in_object_frame(keypoints[still], rotation, position)
+    return bool(object_surface(goal).signed_distance(relative)[0].min() >= -GOAL_TOLERANCE)
+
+
+def _place_distractors(rng, distractors, goal_position, goal_radius, keypoints, goal_cloud):
+    """(id, yaw rotation, position) of each distractor that fits: footprint apart from the other
+    objects', hull DISTRACTOR_CLEARANCE away from every keypoint and the goal at every frame.
+    A distractor that fits nowhere in 30 draws is left out."""
+    from trackbench.plugins.tasks import ycb
+
+    placed, footprints = [], [(goal_position, goal_radius)]
+    moving = np.concatenate([keypoints, goal_cloud], axis=1).reshape(-1, 3)
+    for cid in distractors:
+        radius = _footprint_radius(cid)
+        for _ in range(30):
+            position = np.array([*rng.uniform(-PLACEMENT_HALF_WIDTH, PLACEMENT_HALF_WIDTH, 2),
+                                 ycb.half_height(cid)])
+            rotation = rotation_z(rng.uniform(-np.pi, np.pi))
+            if any(np.linalg.norm(position[:2] - p[:2]) < radius + r + 0.01 for p, r in footprints):
+                continue
+            # Only points inside the distractor's bounding cylinder (plus clearance) can touch it.
+            near = (np.linalg.norm(moving[:, :2] - position[:2], axis=1)
+                    < radius + DISTRACTOR_CLEARANCE) & (moving[:, 2] < 2 * position[2]
+                                                        + DISTRACTOR_CLEARANCE)
+            relative = _in_object_frame(moving[near], rotation, position)
+            if not near.any() or object_surface(cid).signed_distance(relative)[0].min() \
+                    >= DISTRACTOR_CLEARANCE:
+                placed.append((cid, rotation, position))
+                footprints.append((position, radius))
+                break
+    return placed
+
+
+def _footprint_radius(class_id: int) -> float:
+    from trackbench.plugins.tasks import ycb
+
+    vertices, _ = ycb.mesh(class_id)
+    return float(np.linalg.norm(vertices[:, :2], axis=1).max())
+
+
+def _demonstration(rng: np.random.Generator, grasp, object_rotation, object_position):
+    """Keypoints [T, 21, 3] of one reach-grasp-lift of the goal, and its displacement [T, 3]."""
+    rotation_grasp = object_rotation @ grasp.rotation
+    wrist_grasp = object_rotation @ grasp.wrist + object_position
+    approach = object_rotation @ grasp.approach
+    up = np.array([0.0, 0.0, 1.0])
+    if grasp.family == "top":  # come down onto the object
+        pre_grasp = wrist_grasp + up * rng.uniform(0.05, 0.09) - approach * rng.uniform(0.0, 0.04)
+    else:  # come in along the approach axis
+        pre_grasp = wrist_grasp - approach * rng.uniform(0.05, 0.10) + up * rng.uniform(0.02, 0.05)
+    # The person faces −y from beyond the table's +y edge; their right is −x.
+    wrist_start = np.array([rng.uniform(-0.20, 0.05), rng.uniform(0.30, 0.50),
+                            rng.uniform(0.12, 0.28)])
+    # Relaxed start: palm down, fingers toward −y (hand columns: fingers, thumb side, back),
+    # turned a little about z, pitched down about x and rolled about the fingers.
+    palm_down = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    rotation_start = (rotation_z(rng.uniform(-0.45, 0.45))
+                      @ rotation_about([1.0, 0.0, 0.0], rng.uniform(0.0, 0.35))
+                      @ palm_down @ rotation_about([1.0, 0.0, 0.0], rng.uniform(-0.35, 0.35)))
+
+    # Timeline (s). Durations scale together with the person's speed.
+    speed = rng.uniform(0.8, 1.25)
+    rest = rng.uniform(0.15, 0.4)
+    reach, approach_time = rng.uniform(0.8, 1.2) * speed, rng.uniform(0.35, 0.6) * speed
+    approach_start = rest + 0.7 * reach  # second submovement overlaps the first
+    arrive = approach_start + approach_time
+    close_time, settle = rng.uniform(0.25, 0.45) * speed, rng.uniform(0.05, 0.2)
+    lift_start = arrive + close_time + settle
+    lift_time, hold = rng.uniform(0.7, 1.3) * speed, rng.uniform(0.2, 0.6)
+    total = lift_start + lift_time + hold  # at most 5.2 s with these ranges
+    if total < SEQUENCE_SECONDS[0]:  # a fast person waits longer at the end
+        hold += SEQUENCE_SECONDS[0] - total
+        total = SEQUENCE_SECONDS[0]
+    time = np.arange(int(np.floor(total * POLICY_HZ + 1e-9)) + 1) / POLICY_HZ
+
+    lift = np.array([rng.uniform(-0.03, 0.03), rng.uniform(0.0, 0.06), rng.uniform(0.10, 0.20)])
+    s_reach = minimum_jerk(time, rest, reach)
+    s_approach = minimum_jerk(time, approach_start, approach_time)
+    s_lift = minimum_jerk(time, lift_start, lift_time)
+    wrist = (wrist_start + np.outer(s_reach, pre_grasp - wrist_start)
+             + np.outer(s_approach, wrist_grasp - pre_grasp) + np.outer(s_lift, lift))
+    rotation = slerp_matrices(rotation_start, rotation_grasp, s_reach)
+
+    # Fingers: relaxed → open pre-shape during the reach → closed along each synergy.
+    relaxed = rng.uniform(0.15, 0.35) + rng.uniform(-0.05, 0.05, 5)
+    s_open = minimum_jerk(time, rest + 0.1 * reach, 0.6 * reach)[:, None]
+    s_close = minimum_jerk(time, arrive, close_time)[:, None]
+    closure = OPEN_CLOSURE + s_close * (grasp.closure - OPEN_CLOSURE)  # [T, 5], as searched
+    flex, curl = human_hand.synergy_pose(closure, np.broadcast_to(grasp.synergy, (len(time), 5, 2)))
+    flex = (1 - s_open) * relaxed + s_open * flex
+    curl = (1 - s_open) * relaxed + s_open * curl
+    keypoints = human_hand.world_keypoints(rotation, wrist, flex, curl)
+    return keypoints, np.outer(s_lift, lift)
