@@ -25,7 +25,7 @@ def test_one_unknown_name_rejects_the_whole_plan(cli, toy_plugins, tmp_path):
     result = cli("run", "--robot", "a,bb", "--task", "t", "--method", "m,nn", "--dry-run",
                  "--out", str(tmp_path))
     assert_user_error(result, "unknown robot 'bb'", "Did you mean 'b'?", "unknown method 'nn'",
-                      "Valid methods: m, n")
+                      "Valid methods: dense, m, n, task")
     assert "plan:" not in result.output
 
 
@@ -53,10 +53,29 @@ def test_run_without_an_engine_says_so(cli, monkeypatch, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_training_not_landed_is_refused_plainly(cli, toy_plugins, tmp_path):
-    result = cli("run", "--robot", "a", "--task", "t", "--method", "m", "--out", str(tmp_path))
-    assert_user_error(result, "cannot train a__t__m__s0", "PPO trainer has not landed")
+def test_ppo_settings_are_validated_before_any_cell_runs(cli, toy_plugins, tmp_path):
+    base = ("run", "--robot", "a", "--task", "t", "--method", "m", "--out", str(tmp_path))
+    assert_user_error(cli(*base, "--set", "ppo.horizon_lenght=8"), "ppo: field 'horizon_lenght'",
+                      "Extra inputs are not permitted")
+    assert_user_error(cli(*base, "--set", "ppo.gamma=2"), "ppo: field 'gamma'")
+    assert_user_error(cli(*base, "--envs", "6", "--set", "ppo.minibatch_size=7"),
+                      "ppo.minibatch_size 7 must divide the batch", "6 × 10 = 60")
     assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_ppo_settings_reach_the_planned_cells(cli, toy_plugins, tmp_path):
+    result = cli("run", "--robot", "a", "--task", "t", "--method", "m", "--envs", "8", "--dry-run",
+                 "--set", "ppo.horizon_length=16", "--set", "ppo.actor_units=[64, 32]")
+    assert result.exit_code == 0, result.output
+    from trackbench.harness.matrix import plan
+    from trackbench.harness.plugins import load_registry
+    from trackbench.harness.specs import MatrixSpec
+
+    cell = plan(MatrixSpec(robots=["a"], tasks=["t"], methods=["m"], num_envs=8,
+                           overrides={"ppo": {"horizon_length": 16, "actor_units": [64, 32]}}),
+                load_registry())[0]
+    assert cell.ppo_spec["horizon_length"] == 16 and cell.ppo_spec["actor_units"] == [64, 32]
+    assert cell.ppo_spec["learning_rate"] == 1e-4  # the paper's defaults fill the rest
 
 
 def _finished_run(out: Path, robot: str, task: str, method: str, seed: int, result: dict | None):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import itertools
 
-from trackbench.harness.errors import TrackbenchError
+from pydantic import ValidationError
+
+from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.registry import Registry
 from trackbench.harness.specs import MatrixSpec, RunSpec
+from trackbench.harness.training.ppo import PPOSpec
 
-OVERRIDABLE = ("engine", "robot", "task", "method")
+OVERRIDABLE = ("engine", "robot", "task", "method", "ppo")
 
 
 def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
@@ -44,6 +47,12 @@ def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
         return spec.model_dump(mode="json")
 
     engine_spec = resolved("engine", matrix.engine)
+    try:
+        ppo = PPOSpec(**matrix.overrides.get("ppo", {}))
+    except ValidationError as error:
+        raise TrackbenchError(describe_validation_error("ppo", error)) from None
+    ppo.minibatch_for(matrix.num_envs)  # a batch layout that cannot work fails before any cell
+    ppo_spec = ppo.model_dump(mode="json")
     cells = []
     for robot, task, method in itertools.product(matrix.robots, matrix.tasks, matrix.methods):
         robot_spec, task_spec, method_spec = (
@@ -55,7 +64,7 @@ def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
                     engine=matrix.engine, robot=robot, task=task, method=method, seed=seed,
                     agent_steps=matrix.agent_steps, num_envs=matrix.num_envs,
                     device=matrix.device, engine_spec=engine_spec, robot_spec=robot_spec,
-                    task_spec=task_spec, method_spec=method_spec,
+                    task_spec=task_spec, method_spec=method_spec, ppo_spec=ppo_spec,
                 )
             )
     return cells

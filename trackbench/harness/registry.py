@@ -13,6 +13,7 @@ from trackbench.harness.dataset import Dataset, DatasetSpec
 from trackbench.harness.engine import Engine, EngineSpec
 from trackbench.harness.errors import TrackbenchError, describe_validation_error, unknown_name_error
 from trackbench.harness.method import Method, MethodSpec
+from trackbench.harness.predictor import Predictor, PredictorSpec
 from trackbench.harness.robot import Robot, RobotSpec
 from trackbench.harness.specs import NAME_PATTERN, PluginSpec
 from trackbench.harness.task import Task, TaskSpec
@@ -34,6 +35,7 @@ KIND_CONTRACTS: dict[str, tuple[type, type]] = {
     "robots": (Robot, RobotSpec),
     "tasks": (Task, TaskSpec),
     "methods": (Method, MethodSpec),
+    "predictors": (Predictor, PredictorSpec),
     "datasets": (Dataset, DatasetSpec),
 }
 

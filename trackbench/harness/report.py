@@ -21,6 +21,8 @@ STATUS_FAILED = "failed"
 class Cell:
     successes: list[float] = field(default_factory=list)
     seeds: list[int] = field(default_factory=list)
+    lift_rates: list[float] = field(default_factory=list)  # of the runs whose task reports lifts
+    returns: list[float] = field(default_factory=list)
     failed: int = 0
     incomplete: int = 0
 
@@ -37,7 +39,8 @@ class Cell:
 
     def to_json(self) -> dict:
         return {"mean": self.mean(), "std": self.std(), "n": self.n, "seeds": self.seeds,
-                "failed": self.failed, "incomplete": self.incomplete}
+                "failed": self.failed, "incomplete": self.incomplete,
+                "lift_rate": _mean(self.lift_rates), "mean_return": _mean(self.returns)}
 
     def text(self) -> str:
         parts = []
@@ -79,6 +82,10 @@ class Report:
         }
 
 
+def _mean(values: list[float]) -> float | None:
+    return statistics.fmean(values) if values else None
+
+
 def build_report(results_dir: Path) -> Report:
     if not results_dir.is_dir():
         raise TrackbenchError(f"results directory not found: {results_dir}")
@@ -108,6 +115,10 @@ def build_report(results_dir: Path) -> Report:
         else:
             cell.successes.append(success)
             cell.seeds.append(spec.seed)
+            if isinstance(result.get("lift_rate"), (int, float)):
+                cell.lift_rates.append(float(result["lift_rate"]))
+            if isinstance(result.get("mean_return"), (int, float)):
+                cell.returns.append(float(result["mean_return"]))
     if not report.tasks and not report.problems:
         raise TrackbenchError(
             f"no runs in {results_dir} (a run directory holds {SPEC_FILE}); "

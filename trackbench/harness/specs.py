@@ -36,6 +36,7 @@ class RunSpec(FrozenSpec):
     robot_spec: dict[str, Any] = Field(default_factory=dict)
     task_spec: dict[str, Any] = Field(default_factory=dict)
     method_spec: dict[str, Any] = Field(default_factory=dict)
+    ppo_spec: dict[str, Any] = Field(default_factory=dict, description="PPO settings (PPOSpec)")
 
     @property
     def run_id(self) -> str:

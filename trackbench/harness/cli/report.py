@@ -1,4 +1,5 @@
-"""`trackbench report [DIR] [--json]`: one table per task, robots × methods, success over seeds."""
+"""`trackbench report [DIR] [--json]`: one table per task, robots × methods, success over seeds,
+and a learning-curve PNG per task next to the runs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import typer
 from rich.table import Table
 
 from trackbench.harness import console
+from trackbench.harness.curves import write_curves
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.report import Report, build_report
 
@@ -25,15 +27,31 @@ def render_tables(report: Report) -> None:
         console.out.print(table)
 
 
+def show_report(results_dir: Path) -> Report:
+    """Print the tables and write the curves; problems are printed as warnings."""
+    report = build_report(results_dir)
+    render_tables(report)
+    for task, path in sorted(write_curves(results_dir).items()):
+        console.out.print(f"learning curves of {task}: {path}")
+    for problem in report.problems:
+        console.warn(problem)
+    return report
+
+
 def report_command(
     results_dir: Path = typer.Argument(Path("runs"), help="results directory written by `run`"),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
 ) -> None:
-    """Compare finished runs: success rate per task, robot and method."""
+    """Compare finished runs: success rate per task, robot and method, plus learning curves."""
     report = build_report(results_dir)
+    curves = write_curves(results_dir)
     if as_json:
-        console.print_json(report.to_json())
+        payload = report.to_json()
+        payload["curves"] = {task: str(path) for task, path in sorted(curves.items())}
+        console.print_json(payload)
     else:
         render_tables(report)
+        for task, path in sorted(curves.items()):
+            console.out.print(f"learning curves of {task}: {path}")
     if report.problems:
         raise TrackbenchError("\n".join(report.problems))

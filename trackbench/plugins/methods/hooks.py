@@ -1,8 +1,12 @@
-"""Built-in methods. None have landed yet; see the README's status table."""
+"""Built-in methods: track (the paper's), dense and task (its PPO baselines)."""
 
 from trackbench import hookimpl
 
 
 @hookimpl
 def trackbench_register_methods():
-    return []
+    from trackbench.plugins.methods.dense import Dense
+    from trackbench.plugins.methods.sparse import Sparse
+    from trackbench.plugins.methods.track import Track
+
+    return [Track, Dense, Sparse]

@@ -1,8 +1,10 @@
-"""Built-in predictors. None have landed yet; see the README's status table."""
+"""Built-in predictors: the paper's causal transformer Π_h."""
 
 from trackbench import hookimpl
 
 
 @hookimpl
 def trackbench_register_predictors():
-    return []
+    from trackbench.plugins.predictors.transformer import Transformer
+
+    return [Transformer]

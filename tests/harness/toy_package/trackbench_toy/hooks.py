@@ -7,9 +7,9 @@ from trackbench import hookimpl
 from trackbench.harness.dataset import Dataset, DatasetSpec
 from trackbench.harness.engine import Engine, EngineSpec
 from trackbench.harness.method import Method, MethodSpec
+from trackbench.harness.predictor import Predictor, PredictorSpec
 from trackbench.harness.robot import JointSpec, KeypointSpec, RobotSpec
 from trackbench.harness.scene import table_with_box
-from trackbench.harness.specs import PluginSpec
 from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec
 from trackbench.plugins.robots.xarm7 import XArm7MountedHand, xarm7_joints
 
@@ -118,13 +118,16 @@ class ToyEngine(Engine):
         raise RuntimeError("the toy engine cannot render")
 
 
-class ToyPredictor:
-    """Toy predictor."""
+class ToyPredictor(Predictor):
+    """Toy predictor: the fingertips stay where they are."""
 
     name = "toy_predictor"
 
-    class Spec(PluginSpec):
+    class Spec(PredictorSpec):
         width: int = 8
+
+    def predict(self, inputs):
+        return inputs.fingertips.clone()
 
 
 class ToyDataset(Dataset):

@@ -1,0 +1,122 @@
+"""The VecEnv on the real MuJoCo engine: observations, time-outs, episode bookkeeping, seeding."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tests.harness.training.probe import probe_registry
+from trackbench.harness.env import VecEnv
+from trackbench.harness.matrix import plan
+from trackbench.harness.specs import MatrixSpec
+from trackbench.harness.training.episodes import EpisodeStats
+from trackbench.harness.training.evaluate import evaluate_policy
+
+NUM_ENVS = 4
+
+
+def make_env(method: str = "dense", seed: int = 0, num_envs: int = NUM_ENVS) -> VecEnv:
+    registry = probe_registry()
+    matrix = MatrixSpec(robots=["allegro"], tasks=["probe"], methods=[method], seeds=seed + 1,
+                        agent_steps=64, num_envs=num_envs)
+    return VecEnv.build(plan(matrix, registry)[seed], registry)
+
+
+@pytest.fixture(scope="module")
+def env() -> VecEnv:
+    return make_env()
+
+
+def test_observation_blocks_have_the_paper_layout(env):
+    obs, critic = env.reset()
+    n_dof, points = env.n_dof, env.num_points
+    assert obs.shape == (NUM_ENVS, 2 * n_dof + 3 * points)
+    assert critic.shape == (NUM_ENVS, obs.shape[1] + 4)  # + 4 fingertip distances (allegro)
+    assert env.layout == {"joints": 2 * n_dof, "points": points, "privileged": 4}
+    assert torch.equal(critic[:, :obs.shape[1]], obs)  # the critic sees the actor's obs, then more
+    step = env.step(torch.rand(NUM_ENVS, env.num_actions) * 2 - 1)
+    for tensor in (step.obs, step.critic_obs, step.reward):
+        assert torch.isfinite(tensor).all()
+    assert step.obs.abs().max() <= env.obs_clip
+    scaled = step.obs[:, :n_dof]
+    assert scaled.min() >= -1.0 - 1e-5 and scaled.max() <= 1.0 + 1e-5  # positions scaled by limits
+
+
+def test_time_out_is_a_truncation_and_success_is_terminal(env):
+    env.reset()
+    zero = torch.zeros(NUM_ENVS, env.num_actions)
+    steps = [env.step(zero) for _ in range(8)]
+    # Even envs succeed at step 5: done, not a time-out (no bootstrap).
+    assert steps[4].done.tolist() == [True, False, True, False]
+    assert not steps[4].time_out.any()
+    # Odd envs reach the episode length (8): done and flagged as time-outs for bootstrapping.
+    assert steps[7].done.tolist() == [False, True, False, True]
+    assert steps[7].time_out.tolist() == [False, True, False, True]
+
+
+def test_episode_sums_are_logged_per_term_and_add_up_to_the_return(env):
+    env.reset()
+    returns = torch.zeros(NUM_ENVS)
+    finished = None
+    for _ in range(5):
+        step = env.step(torch.rand(NUM_ENVS, env.num_actions) * 2 - 1)
+        returns += step.reward
+        finished = step.episodes
+    assert finished is not None and finished.env_ids.tolist() == [0, 2]
+    assert set(finished.terms) == {"reach", "bonus", "energy"}
+    assert torch.allclose(finished.returns, returns[[0, 2]], atol=1e-5)
+    assert torch.allclose(sum(finished.terms.values()), finished.returns, atol=1e-5)
+    assert torch.allclose(finished.terms["bonus"], torch.ones(2))  # weight 1 × one success step
+    assert finished.lengths.tolist() == [5, 5] and finished.success.all()
+    assert finished.flags["odd"].tolist() == [False, False] and "lift" in finished.flags
+
+
+def test_success_rate_counts_episodes_not_steps(env):
+    env.reset()
+    stats = EpisodeStats()
+    for _ in range(16):  # even envs end 3 episodes (steps 5, 10, 15), odd envs 2 (8, 16)
+        stats.add(env.step(torch.zeros(NUM_ENVS, env.num_actions)).episodes)
+    summary = stats.summary()
+    assert summary["episodes"] == 10
+    assert summary["success_rate"] == pytest.approx(6 / 10)
+    assert summary["odd_rate"] == pytest.approx(4 / 10)
+
+
+class StillPolicy(torch.nn.Module):
+    """Holds every joint target at the middle of its range."""
+
+    def forward(self, inputs):
+        return {"mus": torch.zeros(inputs["obs"].shape[0], 23)}
+
+
+def test_evaluation_plays_each_episode_once_in_rounds(env):
+    # 6 episodes on 4 envs: rounds of 4 then 2; episode k of a round runs on env k. A round lasts
+    # until its slowest env ends, but the even envs' repeat successes meanwhile are not counted.
+    summary = evaluate_policy(StillPolicy(), env, episodes=6, eval_seed=7)
+    assert summary["episodes"] == 6
+    assert summary["success_rate"] == pytest.approx(3 / 6)
+    assert summary["seeds"] == [7, 12]
+
+
+def test_unstable_envs_are_truncated_with_zero_reward(env):
+    env.reset()
+    zero = torch.zeros(NUM_ENVS, env.num_actions)
+    env.step(zero)
+    env.engine.physics_state(1)[:] = float("nan")  # blow env 1 up
+    step = env.step(zero)
+    assert step.done.tolist() == [False, True, False, False]
+    assert step.time_out[1] and step.reward[1] == 0.0
+    assert torch.isfinite(step.obs).all()  # it was reset: its new episode starts clean
+
+
+def test_resets_are_seeded_per_env():
+    first, again, other = make_env(seed=0), make_env(seed=0), make_env(seed=1)
+    q = [e.engine.state.joint_pos for e in (first, again, other)]
+    assert torch.equal(q[0], q[1])
+    assert not torch.allclose(q[0], q[2])
+    # An env's reset draws only from its own generator: reseeding env 2 alone changes env 2 only.
+    first.reseed([0 * 1_000_003 + i if i != 2 else 99 for i in range(NUM_ENVS)])
+    again.reseed([0 * 1_000_003 + i for i in range(NUM_ENVS)])
+    q_first, q_again = first.reset()[0], again.reset()[0]
+    assert torch.equal(q_first[[0, 1, 3]], q_again[[0, 1, 3]])
+    assert not torch.equal(q_first[2], q_again[2])

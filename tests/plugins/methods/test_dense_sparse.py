@@ -1,0 +1,72 @@
+"""Methods `dense` and `task`: one reward group of the task + the energy penalty, on every task."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from trackbench.harness.env import VecEnv
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.matrix import plan
+from trackbench.harness.plugins import load_registry
+from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, evaluate
+from trackbench.harness.specs import MatrixSpec
+from trackbench.plugins.methods.dense import Dense
+from trackbench.plugins.methods.sparse import Sparse
+
+REGISTRY = load_registry()
+GROUP = {"dense": "dense", "task": "task"}
+
+
+@pytest.mark.parametrize("task", REGISTRY.names("tasks"))
+@pytest.mark.parametrize("method", sorted(GROUP))
+def test_reward_is_the_tasks_group_plus_energy_on_every_task(task, method):
+    matrix = MatrixSpec(robots=["allegro"], tasks=[task], methods=[method], agent_steps=10, num_envs=2)
+    env = VecEnv.build(plan(matrix, REGISTRY)[0], REGISTRY)
+    group = env.task.reward_terms()[GROUP[method]]
+    assert env.method.term_names() == [t.name for t in group] + [t.name for t in ENERGY_TERMS]
+    env.step(torch.rand(2, env.num_actions) * 2 - 1)
+    frame = env.task.update(env.engine.state)
+    values = env.method.rewards(frame)
+    expected = evaluate(tuple(group) + ENERGY_TERMS, frame)
+    assert list(values) == list(expected)
+    for name in values:
+        assert torch.allclose(values[name], expected[name]), name
+    assert (values["energy"] <= 0).all()
+
+
+class TwoGroups:
+    """Just enough of a task for set-up: named groups of terms."""
+
+    name = "stub"
+
+    def __init__(self, groups):
+        self.groups = groups
+
+    def reward_terms(self):
+        return self.groups
+
+
+def constant(frame):
+    """1"""
+    return torch.ones(2)
+
+
+def test_energy_scale_and_the_two_groups():
+    task = TwoGroups({"task": (RewardTerm("bonus", constant, 5.0),),
+                      "dense": (RewardTerm("shaping", constant, 2.0),)})
+    robot = REGISTRY.get("robots", "allegro").cls.Spec()
+    dense, sparse = Dense(Dense.Spec(energy_scale=0.0)), Sparse(Sparse.Spec())
+    dense.setup(task, robot, 2)
+    sparse.setup(task, robot, 2)
+    assert dense.term_names() == ["shaping", "energy"] and sparse.term_names() == ["bonus", "energy"]
+    assert dense.terms[-1].weight == 0.0 and sparse.terms[-1].weight == 1.0
+    assert Sparse.name == "task" and Dense.name == "dense"
+
+
+def test_a_missing_group_or_a_clashing_name_is_a_user_error():
+    robot = REGISTRY.get("robots", "allegro").cls.Spec()
+    with pytest.raises(TrackbenchError, match="defines no 'dense' reward group"):
+        Dense(Dense.Spec()).setup(TwoGroups({"task": ()}), robot, 2)
+    with pytest.raises(TrackbenchError, match="term names clash"):
+        Sparse(Sparse.Spec()).setup(TwoGroups({"task": (RewardTerm("energy", constant),)}), robot, 2)

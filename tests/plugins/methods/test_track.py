@@ -1,0 +1,227 @@
+"""The `track` method: r_track from the pre-step history, λ on task terms, checkpoints and cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tests.plugins.predictors.motion import make_sequences
+from trackbench.harness.dataset import Dataset, DatasetSpec
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.plugins import load_registry
+from trackbench.harness.predictor import PredictorInput, load_predictor, timesteps_from_mask
+from trackbench.harness.rewards import RewardTerm
+from trackbench.harness.scene import table_with_box
+from trackbench.harness.state import State
+from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec
+from trackbench.plugins.methods.track import Track, tracking_distance
+from trackbench.plugins.predictors.transformer import Transformer, TransformerSpec
+from trackbench.plugins.predictors.workflow import CACHE_ENV, cache_path, cached_predictor
+from trackbench.plugins.robots.allegro import Allegro
+
+N, CL, N_ARM = 3, 8, 7
+
+
+def lifted(frame: TaskFrame) -> torch.Tensor:
+    """[object above 0.2 m]"""
+    return (frame.state.object_pos[:, 0, 2] > 0.2).float()
+
+
+class HandMadeTask(Task):
+    """A task with one sparse term, for driving methods with hand-made States."""
+
+    name = "hand_made"
+    Spec = TaskSpec
+
+    def scenes(self):
+        return (table_with_box(),)
+
+    def reset(self, env_ids, generator):
+        return ResetPlan()
+
+    def begin(self, env_ids, state):
+        pass
+
+    def update(self, state):
+        never = torch.zeros(state.num_envs, dtype=torch.bool)
+        return TaskFrame(state, N_ARM, never, never.clone())
+
+    def reward_terms(self):
+        return {"task": (RewardTerm("lift", lifted, 2.0),), "dense": ()}
+
+    def policy_points(self, state):
+        return state.object_points[:, 0]
+
+    def privileged(self, frame):
+        return torch.zeros(frame.state.num_envs, 0)
+
+
+def hand_made_state(seed: int, lifted_envs=()) -> State:
+    g = torch.Generator().manual_seed(seed)
+    n_dof = 23
+    object_pos = torch.rand(N, 1, 3, generator=g) * 0.1
+    object_pos[list(lifted_envs), 0, 2] = 0.3
+    return State(
+        joint_pos=torch.zeros(N, n_dof), joint_vel=torch.rand(N, n_dof, generator=g) - 0.5,
+        joint_target=torch.zeros(N, n_dof), keypoints=torch.rand(N, 4, 3, generator=g) * 0.3,
+        wrist_pos=torch.zeros(N, 3), wrist_quat=torch.tensor([[1.0, 0, 0, 0]] * N),
+        object_pos=object_pos, object_quat=torch.tensor([[[1.0, 0, 0, 0]]] * N),
+        object_linvel=torch.zeros(N, 1, 3), object_angvel=torch.zeros(N, 1, 3),
+        object_points=object_pos[:, :, None] + torch.rand(N, 1, 100, 3, generator=g) * 0.05,
+        object_class_ids=torch.tensor([[4]] * N), articulation_pos=torch.zeros(N, 0),
+        step=torch.zeros(N, dtype=torch.long),
+    )
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    torch.manual_seed(0)
+    model = Transformer(TransformerSpec())
+    return model.save(tmp_path_factory.mktemp("ckpt") / "pi.pt")
+
+
+def make_track(checkpoint, **fields) -> Track:
+    task = HandMadeTask(TaskSpec())
+    robot = Allegro.Spec()
+    task.setup(robot, N)
+    method = Track(Track.Spec(checkpoint=str(checkpoint), **fields))
+    method.setup(task, robot, N)
+    return method
+
+
+def human(keypoints: torch.Tensor) -> torch.Tensor:
+    """Allegro [thumb, index, middle, 4th] → human [thumb, index, middle, ring, little]."""
+    k = keypoints
+    return torch.stack([k[:, 0], k[:, 1], k[:, 2], (k[:, 2] + k[:, 3]) / 2, k[:, 3]], dim=1)
+
+
+def expected_prediction(model, frames: list[State]) -> torch.Tensor:
+    """Π_h's next Allegro fingertips for a history of ``frames`` after a reset, built by hand."""
+    repeats = CL - len(frames) + 1  # the reset frame fills every slot before the real ones
+    fingertips = [human(frames[0].keypoints)] * repeats + [human(s.keypoints) for s in frames[1:]]
+    points = [frames[0].object_points] * repeats + [s.object_points for s in frames[1:]]
+    mask = torch.tensor([[0] * (CL - len(frames)) + [1] * len(frames)] * N)
+    inputs = PredictorInput(
+        fingertips=torch.stack(fingertips, dim=1), object_ids=torch.tensor([[4]] * N),
+        goal_label=torch.tensor([4] * N), attention_mask=mask,
+        timesteps=timesteps_from_mask(mask, pad=CL), object_points=torch.stack(points, dim=1))
+    with torch.no_grad():
+        predicted = model.predict(inputs)[:, -1]
+    return predicted[:, [0, 1, 2, 4]]  # drop the synthetic ring tip
+
+
+def test_track_reward_is_minus_the_distance_to_the_pre_step_prediction(checkpoint):
+    method = make_track(checkpoint)
+    model = load_predictor(checkpoint)
+    reset, after_one, after_two = hand_made_state(0), hand_made_state(1), hand_made_state(2)
+    method.begin(torch.arange(N), reset)
+    frame = method.task.update(after_one)
+    reward = method.rewards(frame)["track"]
+    predicted = expected_prediction(model, [reset])
+    expected = -(predicted - after_one.keypoints).abs().mean(dim=(1, 2))
+    assert torch.allclose(reward, expected, atol=1e-6)
+    # The next step predicts from [reset, …, reset, after_one]: the history took in the new frame.
+    reward = method.rewards(method.task.update(after_two))["track"]
+    predicted = expected_prediction(model, [reset, after_one])
+    expected = -(predicted - after_two.keypoints).abs().mean(dim=(1, 2))
+    assert torch.allclose(reward, expected, atol=1e-6)
+
+
+def test_l2_norms_follow_the_paper(checkpoint):
+    predicted, actual = torch.zeros(1, 4, 3), torch.zeros(1, 4, 3)
+    actual[0, 0] = torch.tensor([0.03, 0.04, 0.0])
+    assert tracking_distance(predicted, actual, "l1_mean").item() == pytest.approx(0.07 / 12)
+    assert tracking_distance(predicted, actual, "l2").item() == pytest.approx(0.05)
+    assert tracking_distance(predicted, actual, "l2_squared").item() == pytest.approx(0.0025)
+    method = make_track(checkpoint, norm="l2", track_weight=2.0)
+    reset, after = hand_made_state(0), hand_made_state(1)
+    method.begin(torch.arange(N), reset)
+    reward = method.rewards(method.task.update(after))["track"]
+    predicted = expected_prediction(load_predictor(checkpoint), [reset])
+    expected = -2.0 * (predicted - after.keypoints).flatten(1).norm(dim=1)
+    assert torch.allclose(reward, expected, atol=1e-6)
+
+
+def test_task_terms_are_weighted_by_lambda_and_energy_is_added(checkpoint):
+    method = make_track(checkpoint, task_weight=0.5)
+    assert method.term_names() == ["track", "lift", "energy"]
+    reset, after = hand_made_state(0), hand_made_state(1, lifted_envs=[1])
+    method.begin(torch.arange(N), reset)
+    values = method.rewards(method.task.update(after))
+    assert values["lift"].tolist() == [0.0, 0.5 * 2.0, 0.0]
+    velocity = after.joint_vel.abs()
+    energy = -(0.003 * velocity[:, :N_ARM].sum(1) + 0.0003 * velocity[:, N_ARM:].sum(1))
+    assert torch.allclose(values["energy"], energy)
+    assert (values["track"] < 0).all()
+
+
+def test_an_explicit_checkpoint_that_does_not_exist_is_an_error(tmp_path, checkpoint):
+    registry = load_registry()
+    with pytest.raises(TrackbenchError, match="field 'checkpoint'.*nope.pt does not exist"):
+        registry.resolve_spec("methods", "track", {"checkpoint": str(tmp_path / "nope.pt")})
+    gone = tmp_path / "gone.pt"  # valid when the plan was made, deleted before the cell starts
+    gone.write_bytes(checkpoint.read_bytes())
+    method = Track(Track.Spec(checkpoint=str(gone)))
+    gone.unlink()
+    task = HandMadeTask(TaskSpec())
+    task.setup(Allegro.Spec(), N)
+    with pytest.raises(TrackbenchError, match="gone.pt does not exist"):
+        method.setup(task, Allegro.Spec(), N)
+
+
+def test_a_checkpoint_of_another_predictor_is_refused(checkpoint):
+    with pytest.raises(TrackbenchError, match="holds predictor 'transformer'"):
+        make_track(checkpoint, predictor="hold")
+
+
+class MotionDataset(Dataset):
+    """Test dataset: the reach-grasp-lift sequences of tests/plugins/predictors/motion.py."""
+
+    name = "motion"
+
+    class Spec(DatasetSpec):
+        count: int = 12
+
+    def sequences(self, split=None):
+        return iter(s for s in make_sequences(self.spec.count, seed=5) if split in (None, s.split))
+
+
+def test_the_cache_trains_once_and_then_loads(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    registry = load_registry()
+    registry.add("datasets", MotionDataset, "tests", "tests.plugins.methods.test_track")
+    overrides = {"preset": "cpu", "steps": 5, "batch_size": 8}
+    path = cache_path(registry, "transformer", overrides, "motion")
+    assert path.parent == tmp_path / "predictors" and not path.exists()
+    trained = cached_predictor(registry, "transformer", overrides, "motion")
+    assert path.is_file() and "training it once now" in capsys.readouterr().out
+    stamp = path.stat().st_mtime_ns
+    loaded = cached_predictor(registry, "transformer", overrides, "motion")
+    assert "training" not in capsys.readouterr().out and path.stat().st_mtime_ns == stamp
+    assert loaded.metadata == trained.metadata and loaded.metadata["dataset"]["name"] == "motion"
+    assert loaded.metadata["training"]["steps"] == 5
+    for name, tensor in trained.state_dict().items():
+        assert torch.equal(tensor, loaded.state_dict()[name])
+    # A different spec is a different cache entry.
+    assert cache_path(registry, "transformer", {**overrides, "steps": 6}, "motion") != path
+
+
+def test_track_runs_in_the_vec_env_on_a_real_task(checkpoint):
+    from trackbench.harness.env import VecEnv
+    from trackbench.harness.specs import RunSpec
+
+    spec = RunSpec(engine="mujoco", robot="allegro", task="grasp_lift", method="track", seed=0,
+                   agent_steps=64, num_envs=2, method_spec={"checkpoint": str(checkpoint)})
+    env = VecEnv.build(spec, load_registry())
+    assert env.term_names[0] == "track" and env.term_names[-1] == "energy"
+    result = env.step(torch.rand(2, env.num_actions) * 2 - 1)
+    assert torch.isfinite(result.reward).all()
+    history = env.method.history
+    assert history.inputs().attention_mask[0].tolist() == [0] * (CL - 2) + [1, 1]
+    # One more step by hand: the reward compares the pre-step prediction with the reached tips.
+    predicted = history.predict()
+    state = env.engine.step(torch.rand(2, env.num_actions) * 2 - 1)
+    values = env.method.rewards(env.task.update(state))
+    assert torch.allclose(values["track"], -(predicted - state.keypoints).abs().mean(dim=(1, 2)))
+    assert history.inputs().attention_mask[0].tolist() == [0] * (CL - 3) + [1, 1, 1]

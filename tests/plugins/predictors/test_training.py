@@ -1,0 +1,99 @@
+"""Training windows: noise on inputs only, reset-like padding, and a short fit that learns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tests.plugins.predictors.motion import make_sequence, make_sequences
+from trackbench.harness.errors import TrackbenchError
+from trackbench.plugins.predictors.evaluation import evaluate
+from trackbench.plugins.predictors.training import WindowPool, pad_like_reset, sample_batch
+from trackbench.plugins.predictors.transformer import Transformer, TransformerSpec
+from trackbench.plugins.predictors.windows import to_tensors
+
+CL = 8
+
+
+def one_window_pool() -> WindowPool:
+    """One sequence exactly CL + 1 frames long: every sampled window is the same window."""
+    sequence = make_sequence(np.random.default_rng(1), "only", frames=CL + 1, num_objects=2)
+    return WindowPool(to_tensors([sequence]), CL + 1)
+
+
+def draw(pool, **fields):
+    spec = TransformerSpec(**fields)
+    return sample_batch(pool, spec, np.random.default_rng(0), torch.Generator().manual_seed(0))
+
+
+def test_noise_is_added_to_inputs_only_and_is_zero_mean():
+    pool = one_window_pool()
+    batch = draw(pool, batch_size=512, keypoint_noise=0.05, point_noise=0.01, reset_padding=0.0)
+    truth = pool.sequences[0].fingertips
+    assert torch.equal(batch.targets, truth[1:].expand_as(batch.targets))  # targets are clean
+    keypoint_noise = batch.fingertips - truth[:CL]
+    assert keypoint_noise.abs().min() > 0  # every input coordinate moved
+    assert abs(float(keypoint_noise.mean())) < 0.002
+    assert float(keypoint_noise.std()) == pytest.approx(0.05, rel=0.05)
+    point_noise = batch.clouds - pool.clouds[batch.cloud_keys]
+    assert point_noise.abs().min() > 0
+    assert abs(float(point_noise.mean())) < 0.001
+    assert float(point_noise.std()) == pytest.approx(0.01, rel=0.1)
+    assert batch.loss_mask.all()
+
+
+def test_without_noise_inputs_are_the_recorded_frames(tmp_path):
+    pool = one_window_pool()
+    batch = draw(pool, batch_size=16, keypoint_noise=0.0, point_noise=0.0, reset_padding=0.0)
+    sequence = pool.sequences[0]
+    assert torch.equal(batch.fingertips[0], sequence.fingertips[:CL])
+    model = Transformer(TransformerSpec())
+    inputs = batch.inputs(model)
+    assert torch.equal(inputs.timesteps[0], torch.arange(CL))
+    # Encoding each distinct cloud once gives every frame the features of its own cloud.
+    for row in range(16):
+        real = [i for i in inputs.object_ids[row].tolist() if i != 0]  # 0 = padding object
+        objects = [sequence.object_ids.tolist().index(i) for i in real]
+        frames = sequence.points[:CL, objects]
+        features = inputs.object_features[row, :, :len(real)]
+        assert torch.allclose(features, model.encode_objects(frames), atol=1e-6)
+    assert len(batch.clouds) < CL * 2  # objects at rest share one cloud over their frames
+
+
+def test_reset_padding_repeats_the_first_real_frame_and_masks_the_rest():
+    frames = torch.arange(CL, dtype=torch.float32)[None, :, None, None].expand(2, CL, 5, 3)
+    points = frames[:, :, None, :1].expand(2, CL, 1, 100, 3)
+    fingertips, clouds, mask = pad_like_reset(frames, points, torch.tensor([0, 3]))
+    assert fingertips[0, :, 0, 0].tolist() == list(range(CL))
+    assert fingertips[1, :, 0, 0].tolist() == [3, 3, 3, 3, 4, 5, 6, 7]
+    assert clouds[1, :, 0, 0, 0].tolist() == [3, 3, 3, 3, 4, 5, 6, 7]
+    assert mask.tolist() == [[1] * CL, [0, 0, 0] + [1] * 5]
+
+
+def test_sampled_batches_mix_reset_padded_windows():
+    batch = draw(one_window_pool(), batch_size=200, reset_padding=0.5)
+    padded = (batch.attention_mask == 0).any(dim=1).float().mean()
+    assert 0.35 < float(padded) < 0.65
+    assert torch.equal(batch.loss_mask, batch.attention_mask.float())
+
+
+def test_a_short_fit_beats_the_untrained_model():
+    sequences = make_sequences(30, seed=3)
+    train = [s for s in sequences if s.split == "train"]
+    held_out = [s for s in sequences if s.split != "train"]
+    torch.manual_seed(0)
+    model = Transformer(TransformerSpec(steps=100, batch_size=32, lr=3e-3))
+    untrained = evaluate(model, held_out, horizons=()).one_step_cm
+    summary = model.fit(train, held_out, progress=False)
+    trained = evaluate(model, held_out, horizons=()).one_step_cm
+    assert summary["steps"] == 100 and summary["train_sequences"] == len(train)
+    assert "val" in summary and summary["val"]["one_step_cm"] == pytest.approx(trained, rel=1e-4)
+    assert trained < 0.5 * untrained
+
+
+def test_sequences_too_short_for_a_window_are_refused():
+    short = [make_sequence(np.random.default_rng(0), "short", frames=CL)]
+    model = Transformer(TransformerSpec(steps=1))
+    with pytest.raises(TrackbenchError, match="9 frames"):
+        model.fit(short, [], progress=False)

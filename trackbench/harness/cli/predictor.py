@@ -1,0 +1,128 @@
+"""`trackbench predictor train|eval`: train Π_h on a human dataset; measure it on held-out data."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+import yaml
+from rich.table import Table
+
+from trackbench.harness import console
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.plugins import load_registry
+
+app = typer.Typer(help="Train and evaluate the human-motion predictor Π_h.", no_args_is_help=True)
+
+
+def parse_fields(settings: list[str]) -> dict[str, Any]:
+    """`width=128` → {"width": 128}; values are parsed as YAML scalars."""
+    fields: dict[str, Any] = {}
+    for setting in settings:
+        key, sep, raw = setting.partition("=")
+        if not (sep and key.strip()):
+            raise TrackbenchError(f"--set expects FIELD=VALUE (e.g. width=128), got '{setting}'")
+        try:
+            fields[key.strip()] = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            fields[key.strip()] = raw
+    return fields
+
+
+@app.command("train")
+def train_command(
+    out: Path = typer.Option(..., "--out", help="checkpoint file to write"),
+    predictor: str = typer.Option("transformer", "--predictor", help="predictor plugin"),
+    preset: Optional[str] = typer.Option("cpu", "--preset", help="named preset (cpu, paper)"),
+    dataset: str = typer.Option("synthetic", "--dataset", help="human dataset plugin"),
+    dataset_path: Optional[str] = typer.Option(None, "--dataset-path", help="dataset root on disk"),
+    settings: list[str] = typer.Option([], "--set", help="predictor spec FIELD=VALUE (repeatable)"),
+    dataset_settings: list[str] = typer.Option(
+        [], "--dataset-set", help="dataset spec FIELD=VALUE (repeatable), e.g. num_sequences=100"),
+    device: str = typer.Option("cpu", "--device", help="torch device: cpu or cuda"),
+    threads: int = typer.Option(
+        1, "--threads", min=0, help="torch CPU threads while training (0 = torch's default)"),
+    as_json: bool = typer.Option(False, "--json", help="print the training summary as JSON"),
+) -> None:
+    """Train a predictor on a dataset's train split (val split monitors) and save a checkpoint."""
+    from trackbench.plugins.predictors.workflow import train_on_dataset
+
+    registry = load_registry()
+    registry.raise_problems()
+    overrides = parse_fields(settings)
+    if preset is not None:
+        overrides.setdefault("preset", preset)
+    dataset_overrides = parse_fields(dataset_settings)
+    if dataset_path:
+        dataset_overrides["path"] = dataset_path
+    started = time.perf_counter()
+    model, description, summary = train_on_dataset(
+        registry, predictor, overrides, dataset, dataset_overrides, progress=not as_json,
+        device=device, threads=threads,
+    )
+    summary["total_seconds"] = round(time.perf_counter() - started, 1)
+    path = model.save(out, dataset=description, training=summary)
+    if as_json:
+        console.print_json({"checkpoint": str(path), "spec": model.spec.model_dump(mode="json"),
+                            "training": summary})
+        return
+    console.out.print(
+        f"trained [bold]{predictor}[/] on '{dataset}' ({summary['train_sequences']} sequences, "
+        f"{summary['steps']} steps) in {summary['total_seconds']:.1f} s → {path}"
+    )
+    if "val" in summary:
+        console.out.print(_table(summary["val"], f"validation split of '{dataset}'"))
+
+
+@app.command("eval")
+def eval_command(
+    checkpoint: Path = typer.Argument(..., help="checkpoint written by `predictor train`"),
+    dataset: Optional[str] = typer.Option(None, "--dataset", help="default: the training dataset"),
+    dataset_path: Optional[str] = typer.Option(None, "--dataset-path", help="dataset root on disk"),
+    dataset_settings: list[str] = typer.Option(
+        [], "--dataset-set", help="dataset spec FIELD=VALUE (repeatable); default: as trained"),
+    split: str = typer.Option("test", "--split", help="which split to evaluate on"),
+    device: str = typer.Option("cpu", "--device", help="torch device: cpu or cuda"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+) -> None:
+    """One-step error and closed-loop drift (cm) on held-out sequences."""
+    from trackbench.harness.predictor import load_predictor
+    from trackbench.plugins.predictors.evaluation import evaluate
+    from trackbench.plugins.predictors.workflow import load_split
+
+    registry = load_registry()
+    registry.raise_problems()
+    model = load_predictor(checkpoint, registry).to(device)
+    trained_on = model.metadata.get("dataset") or {}
+    name = dataset or trained_on.get("name")
+    if not name:
+        raise TrackbenchError(f"checkpoint {checkpoint} names no dataset; pass --dataset")
+    overrides = dict(trained_on.get("spec", {})) if name == trained_on.get("name") else {}
+    overrides.update(parse_fields(dataset_settings))
+    if dataset_path:
+        overrides["path"] = dataset_path
+    sequences, _ = load_split(registry, name, overrides, (split,))
+    if not sequences:
+        raise TrackbenchError(f"dataset '{name}' has no sequences in split '{split}'")
+    result = evaluate(model, sequences).to_json()
+    if as_json:
+        console.print_json({"checkpoint": str(checkpoint), "dataset": name, "split": split, **result})
+        return
+    console.out.print(_table(result, f"{checkpoint} on '{name}' / {split}"))
+
+
+def _table(result: dict[str, Any], title: str) -> Table:
+    table = Table(
+        title=f"{title}: {result['sequences']} sequences (errors in cm, mean per fingertip)",
+        title_justify="left",
+    )
+    for column in ("", "predictor", "hold last frame", "windows"):
+        table.add_column(column, justify="right")
+    table.add_row("one-step", f"{result['one_step_cm']:.2f}", f"{result['one_step_hold_cm']:.2f}",
+                  str(result["one_step_windows"]))
+    for horizon, error in result["drift_cm"].items():
+        hold, windows = result["drift_hold_cm"][horizon], result["drift_windows"][horizon]
+        table.add_row(f"closed loop, {horizon} steps", f"{error:.2f}", f"{hold:.2f}", str(windows))
+    return table

@@ -1,0 +1,245 @@
+"""The VecEnv: engine + task + method stepped as one batch of episodes (see task.py's loop).
+
+Observations (paper code §5), per env:
+
+    obs        = [joint positions scaled to [−1, 1] by the limits | joint velocities |
+                  the task's policy points, flattened P·3]                  clamped to ±obs_clip
+    critic_obs = obs ++ task.privileged(frame)                              (asymmetric critic)
+
+The reward is the sum of the method's weighted terms in the method's own units; PPO's reward scale
+is applied by the trainer. Episodes end on success, on failure, at ``task.spec.episode_length``
+control steps, or when the engine reports the env unstable; the last two are *time-outs*
+(truncations: PPO bootstraps the value there). Every env resets from its own seeded
+``torch.Generator``, so a reset never depends on which other envs happened to end with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Sequence
+
+import torch
+
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.rewards import EpisodeSums, total
+from trackbench.harness.task import ResetPlan
+
+if TYPE_CHECKING:
+    from trackbench.harness.engine import Engine
+    from trackbench.harness.method import Method
+    from trackbench.harness.registry import Registry
+    from trackbench.harness.specs import RunSpec
+    from trackbench.harness.state import State
+    from trackbench.harness.task import Task, TaskFrame
+
+# Env i of a run with seed s draws its resets from generator seed s · SEED_STRIDE + i.
+SEED_STRIDE = 1_000_003
+
+
+@dataclass
+class Episodes:
+    """The episodes that ended in one step, one entry per env that ended."""
+
+    env_ids: torch.Tensor  # [k] long
+    returns: torch.Tensor  # [k] sum of the method's weighted reward over the episode
+    lengths: torch.Tensor  # [k] long, control steps
+    success: torch.Tensor  # [k] bool: the task's success rule ended the episode
+    time_out: torch.Tensor  # [k] bool: ended by the clock or by an engine instability
+    flags: dict[str, torch.Tensor]  # name → [k] bool, the task's events ORed over the episode
+    terms: dict[str, torch.Tensor]  # name → [k] per-episode sum of each weighted reward term
+
+    def __len__(self) -> int:
+        return int(self.env_ids.numel())
+
+    def select(self, mask: torch.Tensor) -> "Episodes":
+        """The entries where ``mask`` [k] holds."""
+        return Episodes(self.env_ids[mask], self.returns[mask], self.lengths[mask],
+                        self.success[mask], self.time_out[mask],
+                        {k: v[mask] for k, v in self.flags.items()},
+                        {k: v[mask] for k, v in self.terms.items()})
+
+
+@dataclass
+class Step:
+    obs: torch.Tensor  # [N, obs_dim]
+    critic_obs: torch.Tensor  # [N, obs_dim + privileged_dim]
+    reward: torch.Tensor  # [N]
+    done: torch.Tensor  # [N] bool; these envs were reset and obs is their new episode's first
+    time_out: torch.Tensor  # [N] bool, a subset of done
+    episodes: Episodes | None  # the finished episodes' bookkeeping, None if none ended
+
+
+class VecEnv:
+    """N envs of one task, rewarded by one method, on one engine."""
+
+    def __init__(self, engine: "Engine", task: "Task", method: "Method", *, seed: int,
+                 obs_clip: float = 10.0, device: torch.device | str = "cpu"):
+        self.engine, self.task, self.method = engine, task, method
+        self.device = torch.device(device)
+        self.num_envs = engine.num_envs
+        self.obs_clip = obs_clip
+        robot = task.robot
+        if robot is None:
+            raise TrackbenchError(f"task '{task.name}' was not set up with a robot")
+        joints = robot.arm_joints + robot.hand_joints
+        self._lower = torch.tensor([j.lower for j in joints], device=self.device)
+        self._upper = torch.tensor([j.upper for j in joints], device=self.device)
+        self.n_dof = len(joints)
+        self.term_names = list(method.term_names())
+        self.generators = [torch.Generator() for _ in range(self.num_envs)]
+        self.reseed([seed * SEED_STRIDE + i for i in range(self.num_envs)])
+        n = self.num_envs
+        self._returns = torch.zeros(n, device=self.device)
+        self._lengths = torch.zeros(n, dtype=torch.long, device=self.device)
+        self._sums = EpisodeSums(self.term_names, n, self.device)
+        self._flags: dict[str, torch.Tensor] = {}
+        obs, critic_obs = self.reset()
+        self.obs_dim, self.critic_dim = obs.shape[1], critic_obs.shape[1]
+        self.num_points = task.policy_points(self._state()).shape[1]
+
+    # ---- construction ---------------------------------------------------------------------------
+    @classmethod
+    def build(cls, spec: "RunSpec", registry: "Registry", *, obs_clip: float = 10.0,
+              num_envs: int | None = None) -> "VecEnv":
+        """Robot, task, method and engine of one planned cell, set up for ``num_envs`` envs."""
+        from trackbench.harness.build import make_engine, make_robot, make_task
+
+        n = num_envs or spec.num_envs
+        device = torch.device(spec.device)
+        robot = make_robot(registry, spec.robot, spec.robot_spec)
+        task = make_task(registry, spec.task, spec.task_spec)
+        task.setup(robot.spec, n, device)
+        method_spec = registry.resolve_spec("methods", spec.method, spec.method_spec)
+        method = registry.get("methods", spec.method).cls(method_spec)
+        method.setup(task, robot.spec, n, device)
+        engine = make_engine(registry, spec.engine, robot, task.scenes(), n, spec.seed,
+                             spec.engine_spec)
+        return cls(engine, task, method, seed=spec.seed, obs_clip=obs_clip, device=device)
+
+    @property
+    def num_actions(self) -> int:
+        return self.n_dof
+
+    @property
+    def layout(self) -> dict[str, int]:
+        """Where the blocks of critic_obs sit: joints (2·n_dof), points (P), privileged (D)."""
+        return {"joints": 2 * self.n_dof, "points": self.num_points,
+                "privileged": self.critic_dim - self.obs_dim}
+
+    # ---- seeding --------------------------------------------------------------------------------
+    def reseed(self, seeds: Sequence[int]) -> None:
+        """Seed each env's reset generator (``len(seeds) == num_envs``)."""
+        if len(seeds) != self.num_envs:
+            raise ValueError(f"need {self.num_envs} seeds, got {len(seeds)}")
+        for generator, seed in zip(self.generators, seeds):
+            generator.manual_seed(int(seed))
+
+    def generator_states(self) -> list[torch.Tensor]:
+        return [g.get_state() for g in self.generators]
+
+    def set_generator_states(self, states: Sequence[torch.Tensor]) -> None:
+        if len(states) != self.num_envs:
+            raise TrackbenchError(f"checkpoint holds {len(states)} env generators, run has {self.num_envs}")
+        for generator, state in zip(self.generators, states):
+            generator.set_state(state)
+
+    # ---- the loop -------------------------------------------------------------------------------
+    def reset(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Start a fresh episode in every env; returns (obs, critic_obs)."""
+        ids = torch.arange(self.num_envs, device=self.device)
+        self._reset_envs(ids)
+        # The critic's extra values come from a TaskFrame; at a full reset there is none yet, so
+        # judge the start state once and then restart the task's episode buffers from it.
+        state = self._state()
+        frame = self.task.update(state)
+        self.task.begin(ids, state)
+        self._returns.zero_()
+        self._lengths.zero_()
+        self._sums.pop(ids)
+        self._flags.clear()
+        return self._observe(frame)
+
+    def step(self, actions: torch.Tensor) -> Step:
+        state = _to_device(self.engine.step(actions), self.device)
+        unstable = self.engine.unstable.to(self.device)
+        frame = self.task.update(state)
+        values = self.method.rewards(frame)
+        # An env that blew up was reset by the engine mid-step: its reward and events mean nothing.
+        stable = ~unstable
+        values = {name: torch.where(stable, value, 0.0) for name, value in values.items()}
+        reward = total(values) if values else torch.zeros(self.num_envs, device=self.device)
+        success, failed = frame.success & stable, frame.failed & stable
+        clock = state.step >= self.task.spec.episode_length
+        done = success | failed | clock | unstable
+        time_out = done & ~(success | failed)
+
+        self._returns += reward
+        self._lengths += 1
+        self._sums.add(values)
+        for name, flag in frame.flags.items():
+            seen = self._flags.setdefault(name, torch.zeros(self.num_envs, dtype=torch.bool,
+                                                            device=self.device))
+            seen |= flag.to(self.device) & stable
+
+        episodes = None
+        ended = done.nonzero().squeeze(1)
+        if ended.numel():
+            episodes = self._finish(ended, success, time_out)
+            self._reset_envs(ended)
+            frame = replace(frame, state=self._state())
+        obs, critic_obs = self._observe(frame)
+        return Step(obs, critic_obs, reward, done, time_out, episodes)
+
+    # ---- internals ------------------------------------------------------------------------------
+    def _state(self) -> "State":
+        return _to_device(self.engine.state, self.device)
+
+    def _reset_envs(self, ids: torch.Tensor) -> None:
+        plans = [self.task.reset(ids[i:i + 1], self.generators[int(ids[i])]) for i in range(len(ids))]
+        self.engine.reset(ids, **_concatenate(plans).as_kwargs())
+        state = self._state()
+        self.task.begin(ids, state)
+        self.method.begin(ids, state)
+
+    def _finish(self, ids: torch.Tensor, success: torch.Tensor, time_out: torch.Tensor) -> Episodes:
+        episodes = Episodes(
+            env_ids=ids.clone(), returns=self._returns[ids].clone(),
+            lengths=self._lengths[ids].clone(), success=success[ids].clone(),
+            time_out=time_out[ids].clone(),
+            flags={name: seen[ids].clone() for name, seen in self._flags.items()},
+            terms=self._sums.pop(ids),
+        )
+        self._returns[ids] = 0.0
+        self._lengths[ids] = 0
+        for seen in self._flags.values():
+            seen[ids] = False
+        return episodes
+
+    def _observe(self, frame: "TaskFrame") -> tuple[torch.Tensor, torch.Tensor]:
+        # Envs reset this step see their new state; the task's privileged values of those envs
+        # still describe the step that ended their episode (a task judges states only in update).
+        state = frame.state
+        n = self.num_envs
+        scaled = 2.0 * (state.joint_pos - self._lower) / (self._upper - self._lower) - 1.0
+        points = self.task.policy_points(state).reshape(n, -1)
+        obs = torch.cat([scaled, state.joint_vel, points], dim=1).clamp(-self.obs_clip, self.obs_clip)
+        privileged = self.task.privileged(frame).reshape(n, -1).clamp(-self.obs_clip, self.obs_clip)
+        return obs, torch.cat([obs, privileged], dim=1)
+
+
+def _concatenate(plans: list[ResetPlan]) -> ResetPlan:
+    """One ResetPlan for several envs from one plan per env."""
+    merged = {}
+    for name in ("robot_qpos", "object_pos", "object_quat"):
+        parts = [getattr(plan, name) for plan in plans]
+        given = [p is not None for p in parts]
+        if any(given) and not all(given):
+            raise TrackbenchError(f"task resets set {name} for some envs but not others")
+        merged[name] = torch.cat(parts) if all(given) and parts else None
+    return ResetPlan(**merged)
+
+
+def _to_device(state: "State", device: torch.device) -> "State":
+    if state.joint_pos.device == device:
+        return state
+    return replace(state, **{f.name: getattr(state, f.name).to(device) for f in fields(state)})

@@ -1,0 +1,1 @@
+"""Training: rl-games glue (vecenv, network), PPO settings, the trainer and evaluation."""

@@ -1,0 +1,59 @@
+"""Per-episode statistics: success rate = fraction of EPISODES that succeeded, never a step count."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trackbench.harness.env import Episodes
+
+
+class EpisodeStats:
+    """Finished episodes, optionally only the last ``window``; means over them by name."""
+
+    def __init__(self, window: int | None = None):
+        self.records: deque[dict[str, float]] = deque(maxlen=window)
+        self.total = 0  # episodes ever added, window or not
+
+    def add(self, episodes: "Episodes | None") -> None:
+        if episodes is None or len(episodes) == 0:
+            return
+        columns = {
+            "success": episodes.success.float(),
+            "return": episodes.returns.float(),
+            "length": episodes.lengths.float(),
+            "time_out": episodes.time_out.float(),
+            **{f"flag/{name}": flag.float() for name, flag in episodes.flags.items()},
+            **{f"term/{name}": value.float() for name, value in episodes.terms.items()},
+        }
+        values = {name: column.tolist() for name, column in columns.items()}
+        for i in range(len(episodes)):
+            self.records.append({name: column[i] for name, column in values.items()})
+        self.total += len(episodes)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def mean(self, name: str) -> float | None:
+        values = [record[name] for record in self.records if name in record]
+        return sum(values) / len(values) if values else None
+
+    def summary(self) -> dict[str, float | int | None]:
+        """success_rate, episode_return, episode_length, <flag>_rate per task flag and
+        term/<name> (mean per-episode sum) per reward term; None where no episode ended yet."""
+        names = sorted({name for record in self.records for name in record})
+        summary: dict[str, float | int | None] = {
+            "episodes": len(self.records),
+            "success_rate": self.mean("success"),
+            "episode_return": self.mean("return"),
+            "episode_length": self.mean("length"),
+            "time_out_rate": self.mean("time_out"),
+        }
+        for name in names:
+            if name.startswith("flag/"):
+                summary[f"{name[5:]}_rate"] = self.mean(name)
+        for name in names:
+            if name.startswith("term/"):
+                summary[name] = self.mean(name)
+        return summary

@@ -1,0 +1,144 @@
+"""PPO settings (the paper code's defaults) and their translation to an rl-games config.
+
+Every field is overridable per run with ``--set ppo.FIELD=VALUE``. Defaults are the released
+code's effective configuration (``AllegroXarmNewPPO_mlp`` + the RL scripts' overrides); the
+paper code runs its own PPO, so this mirrors its numbers on rl-games' ``a2c_continuous``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.specs import FrozenSpec
+
+NETWORK_NAME = "trackbench_pointnet"  # the network builder registered by training/network.py
+ENV_NAME = "trackbench"  # the env_configurations entry registered by training/vecenv.py
+
+
+class PPOSpec(FrozenSpec):
+    """PPO and its training loop; written into each run's spec.json as ``ppo_spec``."""
+
+    # ---- batch layout ---------------------------------------------------------------------------
+    horizon_length: int = Field(default=10, gt=0, description="steps per env per PPO epoch (paper 10)")
+    minibatch_size: int = Field(
+        default=4096, gt=0, description="paper 4096; capped at the batch (envs × horizon), which "
+        "it must divide")
+    mini_epochs: int = Field(default=5, gt=0, description="passes over each batch (paper 5)")
+    # ---- optimiser and schedule -----------------------------------------------------------------
+    learning_rate: float = Field(default=1e-4, gt=0, description="initial Adam lr (paper 1e-4)")
+    lr_schedule: str = Field(default="adaptive", pattern="^(adaptive|linear|constant)$",
+                             description="adaptive: lr ÷1.5 when KL > 2·kl_threshold, ×1.5 when < ½")
+    kl_threshold: float = Field(default=0.02, gt=0, description="adaptive-lr KL target (paper 0.02)")
+    # ---- returns and losses ---------------------------------------------------------------------
+    gamma: float = Field(default=0.99, gt=0, le=1, description="discount γ (paper 0.99)")
+    tau: float = Field(default=0.95, gt=0, le=1, description="GAE λ (paper 0.95)")
+    e_clip: float = Field(default=0.2, gt=0, description="PPO ratio clip and value clip (paper 0.2)")
+    critic_coef: float = Field(default=4.0, ge=0, description="loss = a + 0.5·critic_coef·c (paper 4)")
+    entropy_coef: float = Field(default=0.0, ge=0, description="entropy bonus (paper 0)")
+    bounds_loss_coef: float = Field(default=0.0, ge=0,
+                                    description="penalty on |μ| > 1.1 (paper: configured, unused)")
+    grad_norm: float = Field(default=1.0, gt=0, description="gradient-norm clip (paper 1.0)")
+    # ---- normalisation --------------------------------------------------------------------------
+    normalize_input: bool = Field(default=True, description="running mean/std over the whole obs")
+    normalize_value: bool = Field(default=True, description="running mean/std of value targets")
+    normalize_advantage: bool = Field(default=True, description="advantages normalised per batch")
+    value_bootstrap: bool = Field(default=True, description="bootstrap V at time-outs (truncation)")
+    reward_scale: float = Field(default=0.1, gt=0, description="PPO sees reward × this (paper 0.1)")
+    obs_clip: float = Field(default=10.0, gt=0, description="observations clamped to ±this (paper 10)")
+    # ---- network --------------------------------------------------------------------------------
+    pointnet_units: tuple[int, ...] = Field(
+        default=(64, 64, 64), min_length=1, description="per-point MLP, max-pooled (paper 3→64→64→64)")
+    actor_units: tuple[int, ...] = Field(
+        default=(512, 256, 128), min_length=1, description="actor MLP, ELU (paper [512, 256, 128])")
+    critic_units: tuple[int, ...] = Field(
+        default=(512, 256, 128), min_length=1, description="critic MLP, ELU (paper [512, 256, 128])")
+    init_log_std: float = Field(default=0.0, description="initial state-independent log σ (paper 0)")
+    # ---- the run around it ----------------------------------------------------------------------
+    checkpoint_every: int = Field(default=20, gt=0,
+                                  description="epochs between checkpoints (and after the last)")
+    eval_episodes: int = Field(default=64, gt=0, description="evaluation episodes of the final policy")
+    eval_seed: int = Field(default=1_000_000, ge=0, description=(
+        "evaluation episode k resets from seed eval_seed + k, the same in every cell"))
+    games_to_track: int = Field(default=100, gt=0,
+                                description="training metrics average the last N episodes")
+    torch_compile: bool = Field(default=False,
+                                description="torch.compile the networks (slow to start; off on CPU)")
+    torch_threads: int = Field(default=1, ge=0, description=(
+        "torch CPU threads (0 = torch default, all cores); 1 avoids OpenMP spin-waits "
+        "when the cores are shared with MuJoCo or other jobs"))
+
+    def minibatch_for(self, num_envs: int) -> int:
+        """The minibatch actually used: ``minibatch_size`` capped at the batch, dividing it."""
+        batch = num_envs * self.horizon_length
+        minibatch = min(self.minibatch_size, batch)
+        if batch % minibatch:
+            raise TrackbenchError(
+                f"ppo.minibatch_size {minibatch} must divide the batch num_envs × horizon_length = "
+                f"{num_envs} × {self.horizon_length} = {batch}"
+            )
+        return minibatch
+
+
+def rl_games_config(ppo: PPOSpec, *, num_envs: int, agent_steps: int, seed: int, device: str,
+                    train_dir: str, layout: dict[str, int], env_key: str) -> dict[str, Any]:
+    """The ``{"params": ...}`` dict rl-games' Runner loads. ``layout`` tells the network where the
+    joint values, the point cloud and the critic-only values sit in the observation vector."""
+    schedule = {"adaptive": "adaptive", "linear": "linear", "constant": None}[ppo.lr_schedule]
+    return {"params": {
+        "seed": seed,
+        "torch_threads": ppo.torch_threads,
+        "algo": {"name": "a2c_continuous"},
+        "model": {"name": "continuous_a2c_logstd"},
+        "network": {
+            "name": NETWORK_NAME,
+            "layout": dict(layout),
+            "pointnet_units": list(ppo.pointnet_units),
+            "actor_units": list(ppo.actor_units),
+            "critic_units": list(ppo.critic_units),
+            "init_log_std": ppo.init_log_std,
+        },
+        "config": {
+            "name": "ppo",
+            "full_experiment_name": "rl_games",
+            "train_dir": train_dir,
+            "env_name": ENV_NAME,
+            "env_config": {"env_key": env_key},
+            "device": "cuda:0" if device == "cuda" else device,
+            "num_actors": num_envs,
+            "horizon_length": ppo.horizon_length,
+            "minibatch_size": ppo.minibatch_for(num_envs),
+            "mini_epochs": ppo.mini_epochs,
+            "learning_rate": ppo.learning_rate,
+            "lr_schedule": schedule,
+            # "standard": one lr update per mini-epoch on its mean KL, as the paper code does.
+            "schedule_type": "standard",
+            "kl_threshold": ppo.kl_threshold,
+            "gamma": ppo.gamma,
+            "tau": ppo.tau,
+            "e_clip": ppo.e_clip,
+            "clip_value": True,
+            "critic_coef": ppo.critic_coef,
+            "entropy_coef": ppo.entropy_coef,
+            "bounds_loss_coef": ppo.bounds_loss_coef,
+            "grad_norm": ppo.grad_norm,
+            "truncate_grads": True,
+            "normalize_input": ppo.normalize_input,
+            "normalize_value": ppo.normalize_value,
+            "normalize_advantage": ppo.normalize_advantage,
+            "value_bootstrap": ppo.value_bootstrap,
+            "reward_shaper": {"scale_value": ppo.reward_scale},
+            "max_frames": agent_steps,
+            "games_to_track": ppo.games_to_track,
+            # Checkpoints are the trainer's (run_dir/checkpoints); rl-games' own "best" snapshots
+            # and per-epoch console lines are switched off.
+            "save_frequency": 0,
+            "save_best_after": 10**12,
+            "print_stats": False,
+            "mixed_precision": False,
+            "torch_compile": ppo.torch_compile,
+            "ppo": True,
+        },
+    }}

@@ -1,0 +1,64 @@
+"""Methods whose reward is one of the task's reward groups plus the shared energy penalty.
+
+``dense`` and ``task`` differ only in the group they take from ``Task.reward_terms()``; other
+methods (``track``) can reuse :func:`group_with_energy` for their task part.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import torch
+from pydantic import Field
+
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.method import Method, MethodSpec
+from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, evaluate
+
+if TYPE_CHECKING:
+    from trackbench.harness.robot import RobotSpec
+    from trackbench.harness.task import Task, TaskFrame
+
+
+class ComposedSpec(MethodSpec):
+    energy_scale: float = Field(
+        default=1.0, ge=0, description="multiplies the shared energy penalty (0 switches it off)"
+    )
+
+
+def group_with_energy(task: "Task", group: str, energy_scale: float = 1.0,
+                      method: str = "") -> tuple[RewardTerm, ...]:
+    """The task's ``group`` terms followed by the energy terms scaled by ``energy_scale``;
+    TrackbenchError if the task lacks the group or two terms share a name."""
+    groups = task.reward_terms()
+    if group not in groups:
+        raise TrackbenchError(
+            f"method '{method}': task '{task.name}' defines no '{group}' reward group "
+            f"(it has: {', '.join(sorted(groups)) or 'none'})"
+        )
+    energy = tuple(RewardTerm(t.name, t.fn, t.weight * energy_scale) for t in ENERGY_TERMS)
+    terms = tuple(groups[group]) + energy
+    names = [t.name for t in terms]
+    if len(set(names)) != len(names):
+        raise TrackbenchError(f"method '{method}': task '{task.name}' term names clash: {names}")
+    return terms
+
+
+class ComposedMethod(Method):
+    """Base of methods rewarding one task group + energy; subclasses set ``group``."""
+
+    group: ClassVar[str]
+    Spec = ComposedSpec
+
+    def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
+              device: torch.device | str = "cpu") -> None:
+        super().setup(task, robot, num_envs, device)
+        self.terms = group_with_energy(task, self.group, self.spec.energy_scale, self.name)
+
+    def term_names(self) -> list[str]:
+        if self.task is None:
+            raise RuntimeError(f"method '{self.name}' needs setup() before term_names()")
+        return [term.name for term in self.terms]
+
+    def rewards(self, frame: "TaskFrame") -> dict[str, torch.Tensor]:
+        return evaluate(self.terms, frame)

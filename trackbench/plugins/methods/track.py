@@ -1,0 +1,148 @@
+"""The paper's reward: track Π_h's prediction of the next fingertips, plus λ · sparse task reward.
+
+Per control step, r = track_weight · r_track + λ · (the task's "task" terms) + energy (scaled by
+``energy_scale`` as in ``dense`` and ``task``), where r_track compares Π_h's prediction from the
+*pre-step* history with the fingertips the robot reached after the step (``paper-code-facts.md``
+§3). The history then takes in the post-step frame.
+
+With no ``checkpoint``, the predictor comes from the cache (``$TRACKBENCH_CACHE``, default
+``~/.cache/trackbench``), keyed by predictor, preset and dataset spec; the first run trains it
+(the ``cpu`` preset on the ``synthetic`` set takes minutes on a CPU) and says so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import torch
+from pydantic import Field, field_validator
+
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.method import Method
+from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, evaluate
+from trackbench.plugins.methods.composed import ComposedSpec, group_with_energy
+
+if TYPE_CHECKING:
+    from trackbench.harness.prediction import PredictionHistory
+    from trackbench.harness.robot import RobotSpec
+    from trackbench.harness.state import State
+    from trackbench.harness.task import Task, TaskFrame
+
+
+def tracking_distance(predicted: torch.Tensor, actual: torch.Tensor, norm: str) -> torch.Tensor:
+    """[N] distance between predicted and reached fingertips [N, K, 3].
+
+    l1_mean: mean |Δ| over all coordinates (the authors' code); l2: Euclidean norm of the whole
+    keypoint vector; l2_squared: its square (the paper's Eq. 2 as written).
+    """
+    difference = (predicted - actual).flatten(start_dim=1)
+    if norm == "l1_mean":
+        return difference.abs().mean(dim=1)
+    if norm == "l2":
+        return difference.norm(dim=1)
+    if norm == "l2_squared":
+        return difference.square().sum(dim=1)
+    raise ValueError(f"unknown norm {norm!r}")
+
+
+class Track(Method):
+    """Ours: track Π_h's predicted human fingertips + λ·sparse task reward + energy penalty."""
+
+    name = "track"
+
+    class Spec(ComposedSpec):
+        predictor: str = Field(default="transformer", description="predictor plugin Π_h")
+        preset: str | None = Field(
+            default="cpu", description="predictor preset trained on first use (checkpoint None)"
+        )
+        checkpoint: str | None = Field(
+            default=None, description="predictor checkpoint; None = the cache, trained on first use"
+        )
+        dataset: str = Field(
+            default="synthetic", description="human dataset the cached predictor is trained on"
+        )
+        norm: Literal["l1_mean", "l2", "l2_squared"] = Field(
+            default="l1_mean", description="tracking distance: l1_mean (authors' code), l2, "
+            "l2_squared (paper Eq. 2)"
+        )
+        track_weight: float = Field(default=1.0, description="weight of r_track (distrMatchRewScale)")
+        task_weight: float = Field(default=1.0, description="λ: weight of the task's sparse terms")
+
+        @field_validator("checkpoint")
+        @classmethod
+        def _checkpoint_exists(cls, checkpoint: str | None) -> str | None:
+            # Checked here too, so that `run` rejects the plan before any cell starts.
+            if checkpoint is not None and not Path(checkpoint).expanduser().is_file():
+                raise ValueError(f"predictor checkpoint {checkpoint} does not exist")
+            return checkpoint
+
+    def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
+              device: torch.device | str = "cpu") -> None:
+        from trackbench.harness.prediction import PredictionHistory
+
+        super().setup(task, robot, num_envs, device)
+        predictor = self._load_predictor().to(self.device)
+        self.history: "PredictionHistory" = PredictionHistory(predictor, robot, num_envs, self.device)
+        energy = {term.name for term in ENERGY_TERMS}
+        lam = self.spec.task_weight  # λ scales the task's sparse terms, not the energy penalty
+        self.terms = tuple(
+            term if term.name in energy else RewardTerm(term.name, term.fn, term.weight * lam)
+            for term in group_with_energy(task, "task", self.spec.energy_scale, self.name)
+        )
+        if "track" in {term.name for term in self.terms}:
+            raise TrackbenchError(
+                f"method 'track': task '{task.name}' has its own term named 'track'"
+            )
+
+    def _load_predictor(self):
+        from trackbench.harness.plugins import load_registry
+        from trackbench.harness.predictor import load_predictor
+        from trackbench.plugins.predictors.workflow import cached_predictor
+
+        registry = load_registry()
+        if self.spec.checkpoint is not None:
+            path = Path(self.spec.checkpoint).expanduser()
+            if not path.is_file():
+                raise TrackbenchError(f"method 'track': predictor checkpoint {path} does not exist")
+            predictor = load_predictor(path, registry)
+            if predictor.name != self.spec.predictor:
+                raise TrackbenchError(
+                    f"method 'track': checkpoint {path} holds predictor '{predictor.name}', but "
+                    f"method.predictor is '{self.spec.predictor}'"
+                )
+            return predictor
+        entry = registry.get("predictors", self.spec.predictor)
+        overrides = {}
+        if self.spec.preset is not None:
+            if "preset" not in entry.cls.Spec.model_fields:
+                raise TrackbenchError(
+                    f"method 'track': predictor '{self.spec.predictor}' has no presets; set "
+                    f"method.preset=null"
+                )
+            overrides["preset"] = self.spec.preset
+        return cached_predictor(registry, self.spec.predictor, overrides, self.spec.dataset,
+                                device=str(self.device))
+
+    def term_names(self) -> list[str]:
+        if self.task is None:
+            raise RuntimeError("method 'track' needs setup() before term_names()")
+        return ["track"] + [term.name for term in self.terms]
+
+    def begin(self, env_ids: torch.Tensor, state: "State") -> None:
+        points, object_ids = self.task.predictor_objects(state)
+        goal = self.task.goal_label(state)
+        self.history.reset(env_ids, state.keypoints[env_ids], points[env_ids],
+                           object_ids[env_ids], goal[env_ids])
+
+    def rewards(self, frame: "TaskFrame") -> dict[str, torch.Tensor]:
+        state = frame.state
+        predicted = self.history.predict()  # from the history that ends before this step
+        reached = self.history.map.robot_tips(state.keypoints.to(self.device))
+        # Clone out of inference mode so the harness may accumulate it in place.
+        track = -tracking_distance(predicted, reached, self.spec.norm).clone()
+        points, _ = self.task.predictor_objects(state)
+        self.history.push(state.keypoints, points)
+        values = {"track": self.spec.track_weight * track}
+        values.update(evaluate(self.terms, frame))
+        return values

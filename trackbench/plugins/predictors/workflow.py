@@ -1,0 +1,81 @@
+"""Train a predictor on a dataset plugin, and the checkpoint cache the `track` method trains into
+on first use (``$TRACKBENCH_CACHE``, default ``~/.cache/trackbench``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import trackbench
+from trackbench.harness import console
+from trackbench.harness.dataset import HumanSequence
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.predictor import Predictor, load_predictor
+from trackbench.harness.registry import Registry
+
+CACHE_ENV = "TRACKBENCH_CACHE"
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or "~/.cache/trackbench").expanduser()
+
+
+def load_split(registry: Registry, dataset: str, overrides: dict[str, Any], splits: tuple[str, ...]
+               ) -> tuple[list[HumanSequence], dict[str, Any]]:
+    """The sequences of ``splits`` and a description of the dataset for checkpoint metadata."""
+    spec = registry.resolve_spec("datasets", dataset, overrides)
+    source = registry.get("datasets", dataset).cls(spec)
+    sequences = [s for s in source.sequences() if s.split in splits]
+    return sequences, {"name": dataset, "spec": spec.model_dump(mode="json")}
+
+
+def train_on_dataset(registry: Registry, predictor: str, overrides: dict[str, Any], dataset: str,
+                     dataset_overrides: dict[str, Any], progress: bool = True,
+                     device: str = "cpu", threads: int = 1
+                     ) -> tuple[Predictor, dict[str, Any], dict[str, Any]]:
+    """Build ``predictor`` with ``overrides``, train it on the dataset's "train" split (the "val"
+    split monitors it). Returns (model, dataset description, training summary)."""
+    spec = registry.resolve_spec("predictors", predictor, overrides)
+    model = registry.get("predictors", predictor).cls(spec).to(device)
+    everything, description = load_split(registry, dataset, dataset_overrides, ("train", "val"))
+    train = [s for s in everything if s.split == "train"]
+    val = [s for s in everything if s.split == "val"]
+    if not train:
+        raise TrackbenchError(f"dataset '{dataset}' has no sequences in its 'train' split")
+    summary = model.fit(train, val, progress=progress, threads=threads)
+    return model, description, summary
+
+
+def cache_path(registry: Registry, predictor: str, overrides: dict[str, Any], dataset: str) -> Path:
+    """Where the checkpoint of this predictor spec trained on this dataset spec is cached."""
+    predictor_spec = registry.resolve_spec("predictors", predictor, overrides)
+    dataset_spec = registry.resolve_spec("datasets", dataset, {})
+    key = json.dumps({
+        "predictor": predictor, "spec": predictor_spec.model_dump(mode="json"),
+        "dataset": dataset, "dataset_spec": dataset_spec.model_dump(mode="json"),
+        "trackbench": trackbench.__version__,
+    }, sort_keys=True)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    preset = overrides.get("preset", "default")
+    return cache_dir() / "predictors" / f"{predictor}-{preset}-{dataset}-{digest}.pt"
+
+
+def cached_predictor(registry: Registry, predictor: str, overrides: dict[str, Any], dataset: str,
+                     device: str = "cpu") -> Predictor:
+    """The cached checkpoint for this predictor + spec + dataset, trained now if there is none."""
+    path = cache_path(registry, predictor, overrides, dataset)
+    if path.is_file():
+        return load_predictor(path, registry).to(device)
+    console.out.print(
+        f"[bold]No cached '{predictor}' predictor ({overrides.get('preset', 'default')} preset) for "
+        f"dataset '{dataset}': training it once now[/] (a few minutes on a CPU); it will be cached "
+        f"at {path}"
+    )
+    model, description, summary = train_on_dataset(registry, predictor, overrides, dataset, {},
+                                                   device=device)
+    model.save(path, dataset=description, training=summary)
+    console.out.print(f"predictor cached at {path}")
+    return model.eval()
