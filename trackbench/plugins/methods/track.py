@@ -103,9 +103,7 @@ class Track(Method):
         registry = load_registry()
         if self.spec.checkpoint is not None:
             path = Path(self.spec.checkpoint).expanduser()
-            if not path.is_file():
-                raise TrackbenchError(f"method 'track': predictor checkpoint {path} does not exist")
-            predictor = load_predictor(path, registry)
+            predictor = load_predictor(path, registry)  # names the file if missing or corrupt
             if predictor.name != self.spec.predictor:
                 raise TrackbenchError(
                     f"method 'track': checkpoint {path} holds predictor '{predictor.name}', but "
