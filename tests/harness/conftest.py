@@ -1,4 +1,4 @@
-"""Fixtures for the harness tests: a CLI runner and a real third-party plugin package."""
+"""Fixtures for the harness tests: a real third-party plugin package, and the user-error check."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from trackbench.harness.cli.app import app
 from trackbench.harness.plugins import DISABLE_ENV
 
 TOY_SOURCE = Path(__file__).parent / "toy_package"
@@ -46,16 +44,6 @@ def toy_plugins(toy_site, monkeypatch):
         monkeypatch.setenv(DISABLE_ENV, ",".join(still_disabled))
 
     return enable
-
-
-@pytest.fixture
-def cli():
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(app, list(args))
-
-    return invoke
 
 
 def assert_user_error(result, *fragments: str) -> None:

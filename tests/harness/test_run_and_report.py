@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import torch
+
 from tests.harness.conftest import assert_user_error
+from trackbench.harness.matrix import plan
+from trackbench.harness.plugins import load_registry
 from trackbench.harness.results import RunDir, write_json_atomic
-from trackbench.harness.specs import RunSpec
+from trackbench.harness.specs import MatrixSpec, RunSpec
 
 TOY_MATRIX = ("--robot", "a,b", "--task", "t", "--method", "m,n", "--seeds", "3")
 
@@ -36,6 +40,22 @@ def test_bad_spec_override_names_plugin_field_and_problem(cli, toy_plugins):
     result = cli("run", "--robot", "a", "--task", "t", "--method", "m", "--set", "task.heigth=1",
                  "--dry-run")
     assert_user_error(result, "task 't'", "field 'heigth'", "Extra inputs are not permitted")
+
+
+def test_an_override_goes_to_the_selected_plugins_that_declare_the_field():
+    matrix = MatrixSpec(robots=["allegro"], tasks=["grasp_lift"], methods=["dense", "track"],
+                        overrides={"method": {"preset": "paper", "energy_scale": 0.5}})
+    specs = {cell.method: cell.method_spec for cell in plan(matrix, load_registry())}
+    assert specs["track"]["preset"] == "paper" and "preset" not in specs["dense"]
+    assert specs["track"]["energy_scale"] == specs["dense"]["energy_scale"] == 0.5
+
+
+def test_cuda_without_a_cuda_device_is_refused_at_plan_time(cli, monkeypatch, tmp_path):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    result = cli("run", "--device", "cuda", "--out", str(tmp_path))
+    assert_user_error(result, "--device cuda: torch sees no CUDA device")
+    assert_user_error(cli("run", "--device", "gpu", "--dry-run"), "field 'device'")
+    assert not any(tmp_path.iterdir())
 
 
 def test_malformed_options_are_user_errors(cli, toy_plugins):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from pydantic import ValidationError
 
+from trackbench.harness.device import require_device
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.registry import Registry
 from trackbench.harness.specs import MatrixSpec, RunSpec
@@ -25,6 +27,7 @@ def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
             "no engine plugin is installed, so nothing can be simulated. The built-in 'mujoco' "
             "engine ships with trackbench; check TRACKBENCH_DISABLE_PLUGINS and `trackbench list`."
         )
+    require_device(matrix.device)
     unknown = [kind for kind in matrix.overrides if kind not in OVERRIDABLE]
     if unknown:
         raise TrackbenchError(
@@ -43,7 +46,9 @@ def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
         raise TrackbenchError("\n".join(problems))
 
     def resolved(kind: str, name: str) -> dict:
-        spec = registry.resolve_spec(kind + "s", name, matrix.overrides.get(kind, {}))
+        selected = names[kind + "s"]
+        overrides = _overrides_for(registry, kind + "s", name, selected, matrix.overrides.get(kind, {}))
+        spec = registry.resolve_spec(kind + "s", name, overrides)
         return spec.model_dump(mode="json")
 
     engine_spec = resolved("engine", matrix.engine)
@@ -67,5 +72,23 @@ def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
                     task_spec=task_spec, method_spec=method_spec, ppo_spec=ppo_spec,
                 )
             )
+    for method in matrix.methods:
+        entry = registry.get("methods", method)
+        entry.cls.check_spec(entry.cls.Spec(**resolved("method", method)), registry)
     return cells
+
+
+def _overrides_for(registry: Registry, kind: str, name: str, selected: list[str],
+                   overrides: dict[str, Any]) -> dict[str, Any]:
+    """The overrides of ``kind`` that plugin ``name`` receives.
+
+    ``--method dense,track --set method.task_weight=2`` must not fail because ``dense`` has no
+    ``task_weight``: a field goes to the selected plugins whose Spec declares it. A field that no
+    selected plugin declares goes to all of them, so that the Spec itself reports the typo.
+    """
+    def declares(plugin: str, field: str) -> bool:
+        return field in registry.get(kind, plugin).cls.Spec.model_fields
+
+    return {field: value for field, value in overrides.items()
+            if declares(name, field) or not any(declares(other, field) for other in selected)}
 

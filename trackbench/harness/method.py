@@ -16,6 +16,7 @@ import torch
 from trackbench.harness.specs import PluginSpec
 
 if TYPE_CHECKING:
+    from trackbench.harness.registry import Registry
     from trackbench.harness.robot import RobotSpec
     from trackbench.harness.state import State
     from trackbench.harness.task import Task, TaskFrame
@@ -37,6 +38,14 @@ class Method(ABC):
         self.robot: "RobotSpec | None" = None
         self.num_envs = 0
         self.device = torch.device("cpu")
+
+    @classmethod
+    def check_spec(cls, spec: MethodSpec, registry: "Registry") -> None:
+        """Raise TrackbenchError if ``spec`` names plugins or settings that cannot work.
+
+        ``trackbench run`` calls this for every planned method before any cell starts, so that a
+        wrong predictor or dataset name fails at once rather than hours into a matrix. A Spec's
+        own validators cannot see the registry; this hook can."""
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               device: torch.device | str = "cpu") -> None:

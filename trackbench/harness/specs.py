@@ -53,7 +53,8 @@ class MatrixSpec(FrozenSpec):
     engine: str = "mujoco"
     agent_steps: int = Field(default=200_000, gt=0)
     num_envs: int = Field(default=64, gt=0)
-    device: str = "cpu"
+    device: str = Field(default="cpu", pattern=r"^(cpu|cuda(:\d+)?)$",
+                        description="torch device for training: cpu, cuda or cuda:N")
     # Per-kind spec overrides, e.g. {"robot": {"hand_kp": 40.0}}; applied to every cell.
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
 

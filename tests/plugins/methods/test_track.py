@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.harness.conftest import assert_user_error
 from tests.plugins.predictors.motion import make_sequences
 from trackbench.harness.dataset import Dataset, DatasetSpec
 from trackbench.harness.errors import TrackbenchError
@@ -173,6 +174,18 @@ def test_an_explicit_checkpoint_that_does_not_exist_is_an_error(tmp_path, checkp
 def test_a_checkpoint_of_another_predictor_is_refused(checkpoint):
     with pytest.raises(TrackbenchError, match="holds predictor 'transformer'"):
         make_track(checkpoint, predictor="hold")
+
+
+@pytest.mark.parametrize(("setting", "problem"), [
+    ("method.predictor=transformr", "unknown predictor 'transformr'"),
+    ("method.preset=tiny", "field 'preset'"),
+    ("method.dataset=dexycbb", "unknown dataset 'dexycbb'"),
+])
+def test_a_predictor_setting_that_cannot_work_fails_before_any_cell(cli, tmp_path, setting,
+                                                                   problem):
+    result = cli("run", "--method", "track", "--set", setting, "--out", str(tmp_path))
+    assert_user_error(result, "method 'track'", problem)
+    assert "plan:" not in result.output and not any(tmp_path.iterdir())
 
 
 class MotionDataset(Dataset):

@@ -30,8 +30,8 @@ import torch
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trackbench.harness import console
+from trackbench.harness.device import require_device
 from trackbench.harness.env import VecEnv
-from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.training.episodes import EpisodeStats
 from trackbench.harness.training.ppo import PPOSpec, rl_games_config
 
@@ -65,8 +65,7 @@ def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
 
     from trackbench.harness.training import network, vecenv
 
-    if spec.device.startswith("cuda") and not torch.cuda.is_available():
-        raise TrackbenchError(f"--device {spec.device}: torch sees no CUDA device on this machine")
+    require_device(spec.device)
     ppo = PPOSpec(**spec.ppo_spec)
     if ppo.torch_threads:  # before the env: a method's set-up (track's Π_h) runs torch too
         torch.set_num_threads(ppo.torch_threads)

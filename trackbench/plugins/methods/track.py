@@ -25,6 +25,7 @@ from trackbench.plugins.methods.composed import ComposedSpec, group_with_energy
 
 if TYPE_CHECKING:
     from trackbench.harness.prediction import PredictionHistory
+    from trackbench.harness.registry import Registry
     from trackbench.harness.robot import RobotSpec
     from trackbench.harness.state import State
     from trackbench.harness.task import Task, TaskFrame
@@ -95,6 +96,16 @@ class Track(Method):
                 f"method 'track': task '{task.name}' has its own term named 'track'"
             )
 
+    @classmethod
+    def check_spec(cls, spec: "Track.Spec", registry: "Registry") -> None:
+        if spec.checkpoint is not None:  # checked when it loads: the file names its predictor
+            return
+        try:
+            registry.resolve_spec("predictors", spec.predictor, _predictor_overrides(spec, registry))
+            registry.get("datasets", spec.dataset)
+        except TrackbenchError as error:
+            raise TrackbenchError(f"method '{cls.name}': {error}") from None
+
     def _load_predictor(self):
         from trackbench.harness.plugins import load_registry
         from trackbench.harness.predictor import load_predictor
@@ -110,16 +121,8 @@ class Track(Method):
                     f"method.predictor is '{self.spec.predictor}'"
                 )
             return predictor
-        entry = registry.get("predictors", self.spec.predictor)
-        overrides = {}
-        if self.spec.preset is not None:
-            if "preset" not in entry.cls.Spec.model_fields:
-                raise TrackbenchError(
-                    f"method 'track': predictor '{self.spec.predictor}' has no presets; set "
-                    f"method.preset=null"
-                )
-            overrides["preset"] = self.spec.preset
-        return cached_predictor(registry, self.spec.predictor, overrides, self.spec.dataset,
+        return cached_predictor(registry, self.spec.predictor,
+                                _predictor_overrides(self.spec, registry), self.spec.dataset,
                                 device=str(self.device))
 
     def term_names(self) -> list[str]:
@@ -144,3 +147,14 @@ class Track(Method):
         values = {"track": self.spec.track_weight * track}
         values.update(evaluate(self.terms, frame))
         return values
+
+
+def _predictor_overrides(spec: Track.Spec, registry: "Registry") -> dict[str, str]:
+    """The predictor spec fields the method sets: its preset, if any."""
+    if spec.preset is None:
+        return {}
+    if "preset" not in registry.get("predictors", spec.predictor).cls.Spec.model_fields:
+        raise TrackbenchError(
+            f"predictor '{spec.predictor}' has no presets; set method.preset=null"
+        )
+    return {"preset": spec.preset}
