@@ -73,7 +73,8 @@ def trackbench_register_methods() -> list[type]:
     """Return reward-method classes (subclasses of ``trackbench.harness.method.Method``).
 
     A method composes the reward PPO sees from the task's named terms (and, for ``track``, from a
-    predictor's output). Every term's per-episode sum is logged.
+    predictor's output). Every term's per-episode sum is logged. A method whose spec names other
+    plugins checks them in ``Method.check_spec``, which ``run`` calls before any cell starts.
     """
 
 
