@@ -21,7 +21,8 @@ STATUS_FAILED = "failed"
 class Cell:
     successes: list[float] = field(default_factory=list)
     seeds: list[int] = field(default_factory=list)
-    lift_rates: list[float] = field(default_factory=list)  # of the runs whose task reports lifts
+    # Task events as rates over the evaluation episodes (lift, drawer_moved, ...), per seed.
+    events: dict[str, list[float]] = field(default_factory=dict)
     returns: list[float] = field(default_factory=list)
     failed: int = 0
     incomplete: int = 0
@@ -40,7 +41,8 @@ class Cell:
     def to_json(self) -> dict:
         return {"mean": self.mean(), "std": self.std(), "n": self.n, "seeds": self.seeds,
                 "failed": self.failed, "incomplete": self.incomplete,
-                "lift_rate": _mean(self.lift_rates), "mean_return": _mean(self.returns)}
+                "mean_return": _mean(self.returns),
+                **{f"{event}_rate": _mean(rates) for event, rates in sorted(self.events.items())}}
 
     def text(self) -> str:
         parts = []
@@ -51,6 +53,10 @@ class Cell:
         if self.incomplete:
             parts.append(f"incomplete ×{self.incomplete}")
         return ", ".join(parts)
+
+    def events_text(self) -> str:
+        """Mean event rates over seeds, e.g. 'lift 0.25'; methods' returns are not comparable."""
+        return " · ".join(f"{event} {_mean(rates):.2f}" for event, rates in sorted(self.events.items()))
 
 
 @dataclass
@@ -86,6 +92,20 @@ def _mean(values: list[float]) -> float | None:
     return statistics.fmean(values) if values else None
 
 
+# Evaluation rates that are not task events.
+NOT_EVENTS = {"success_rate", "time_out_rate"}
+
+
+def _event_rates(result: dict) -> dict[str, float]:
+    """event → rate of the evaluation episodes in which the task flagged it ("lift_rate" → lift)."""
+    evaluation = result.get("evaluation")
+    if not isinstance(evaluation, dict):
+        return {}
+    return {key.removesuffix("_rate"): float(value) for key, value in evaluation.items()
+            if key.endswith("_rate") and key not in NOT_EVENTS
+            and isinstance(value, (int, float)) and not isinstance(value, bool)}
+
+
 def build_report(results_dir: Path) -> Report:
     if not results_dir.is_dir():
         raise TrackbenchError(f"results directory not found: {results_dir}")
@@ -115,8 +135,8 @@ def build_report(results_dir: Path) -> Report:
         else:
             cell.successes.append(success)
             cell.seeds.append(spec.seed)
-            if isinstance(result.get("lift_rate"), (int, float)):
-                cell.lift_rates.append(float(result["lift_rate"]))
+            for event, rate in _event_rates(result).items():
+                cell.events.setdefault(event, []).append(rate)
             if isinstance(result.get("mean_return"), (int, float)):
                 cell.returns.append(float(result["mean_return"]))
     if not report.tasks and not report.problems:

@@ -25,6 +25,22 @@ def render_tables(report: Report) -> None:
             row = report.tasks[task][robot]
             table.add_row(robot, *[row[m].text() if m in row else "missing" for m in methods])
         console.out.print(table)
+        _render_events(report, task, methods)
+
+
+def _render_events(report: Report, task: str, methods: list[str]) -> None:
+    """The task's event rates (e.g. lift: the object rose 5 cm), mean over seeds."""
+    rows = {robot: report.tasks[task][robot] for robot in report.robots(task)}
+    if not any(cell.events for row in rows.values() for cell in row.values()):
+        return
+    table = Table(title=f"{task}: task events, fraction of evaluation episodes, mean over seeds",
+                  title_justify="left")
+    table.add_column("robot")
+    for method in methods:
+        table.add_column(method, justify="right")
+    for robot, row in rows.items():
+        table.add_row(robot, *[row[m].events_text() if m in row else "missing" for m in methods])
+    console.out.print(table)
 
 
 def show_report(results_dir: Path) -> Report:
