@@ -133,3 +133,25 @@ def test_a_partial_run_with_other_settings_is_not_resumed(registry, tmp_path):
     result = execute_cell(changed.model_copy(update={"ppo_spec": {**spec.ppo_spec, "minibatch_size": 16}}),
                           registry, run, restart=True)
     assert result["resumed_from"] is None
+
+
+def test_ppo_learns_to_bring_the_fingertips_to_the_box(registry, tmp_path):
+    """The loop learns: PPO on the probe's dense reach reward beats the policy it started from.
+
+    Measured (seeds 0-2): deterministic evaluation return of the reach term −5.7 after one PPO
+    epoch, −4.6 to −4.9 after 16k agent steps (about 8 s here).
+    """
+    ppo = {"horizon_length": 16, "minibatch_size": 128, "mini_epochs": 4, "eval_episodes": 8,
+           "actor_units": [64, 64], "critic_units": [64, 64], "pointnet_units": [16, 16]}
+    never = {"episode_length": 16, "succeed_at": 1000}  # every episode runs 16 steps of reaching
+
+    def evaluated_reach(steps: int) -> float:
+        matrix = MatrixSpec(robots=["allegro"], tasks=["probe"], methods=["dense"],
+                            agent_steps=steps, num_envs=32,
+                            overrides={"ppo": ppo, "task": never})
+        spec = plan(matrix, registry)[0]
+        result = execute_cell(spec, registry, RunDir.for_spec(tmp_path / str(steps), spec))
+        return result["evaluation"]["term/reach"]
+
+    untrained, trained = evaluated_reach(512), evaluated_reach(16_384)
+    assert trained > untrained + 0.4, (untrained, trained)
