@@ -20,8 +20,8 @@ from trackbench.harness.results import RunDir
 from trackbench.harness.specs import MatrixSpec, RunSpec
 
 # The embedded default: one small cell that trains, evaluates and reports on a 2-core CPU
-# machine in under 10 minutes. Measured: 4 min 24 s in all, of which Π_h's first-use training
-# 1 min 14 s, 96k agent steps at 621 fps, 64 evaluation episodes 18 s.
+# machine in under 10 minutes. Measured: 3 min 31 s in all, of which Π_h's first-use training
+# 1 min 20 s, 96k agent steps at 957 fps, 64 evaluation episodes 14 s.
 DEFAULT_ROBOT, DEFAULT_TASK, DEFAULT_METHOD = "allegro", "grasp_lift", "track"
 DEFAULT_STEPS, DEFAULT_ENVS = 96_000, 64  # ≈ 1,500 steps (2.5 episodes) per env
 

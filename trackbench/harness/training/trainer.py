@@ -35,6 +35,8 @@ from trackbench.harness.env import VecEnv
 from trackbench.harness.training.episodes import EpisodeStats
 from trackbench.harness.training.ppo import PPOSpec, rl_games_config
 
+TORCH_DEFAULT_THREADS = torch.get_num_threads()  # before any cell changes it
+
 if TYPE_CHECKING:
     from trackbench.harness.registry import Registry
     from trackbench.harness.results import RunDir
@@ -67,8 +69,9 @@ def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
 
     require_device(spec.device)
     ppo = PPOSpec(**spec.ppo_spec)
-    if ppo.torch_threads:  # before the env: a method's set-up (track's Π_h) runs torch too
-        torch.set_num_threads(ppo.torch_threads)
+    # Before the env: a method's set-up (track's Π_h) runs torch too. 0 restores torch's own
+    # default, which an earlier cell in this process may have changed.
+    torch.set_num_threads(ppo.torch_threads or TORCH_DEFAULT_THREADS)
     env = VecEnv.build(spec, registry, obs_clip=ppo.obs_clip)
     vecenv.register()
     network.register()
