@@ -9,7 +9,7 @@ PPO and logs each term's per-episode sum under its name.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 
@@ -64,3 +64,17 @@ class Method(ABC):
     @abstractmethod
     def rewards(self, frame: "TaskFrame") -> dict[str, torch.Tensor]:
         """Weighted value [N] of each term for this step."""
+
+    # ---- checkpoints ------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """What a method learns while PPO trains (``amp``'s discriminator), saved with each
+        checkpoint so that a resumed run continues it; empty for methods that learn nothing."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict` after :meth:`setup`, when a run resumes."""
+
+    def metrics(self) -> dict[str, float]:
+        """Numbers about the method itself (``amp``: the discriminator's loss and accuracy),
+        logged after every PPO epoch as ``method/<name>`` in metrics.jsonl and TensorBoard."""
+        return {}

@@ -40,6 +40,8 @@ def method_settings(method: str, request) -> dict:
     """Spec overrides that keep a method tiny in tests (every registered method is trained)."""
     if method == "track":
         return {"checkpoint": str(request.getfixturevalue("tiny_predictor"))}
+    if method == "amp":
+        return {"max_sequences": 4, "disc_units": [16], "batch_size": 8}
     return {}
 
 

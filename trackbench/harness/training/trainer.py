@@ -38,6 +38,7 @@ from trackbench.harness.training.ppo import PPOSpec, rl_games_config
 TORCH_DEFAULT_THREADS = torch.get_num_threads()  # before any cell changes it
 
 if TYPE_CHECKING:
+    from trackbench.harness.method import Method
     from trackbench.harness.registry import Registry
     from trackbench.harness.results import RunDir
     from trackbench.harness.specs import RunSpec
@@ -81,13 +82,13 @@ def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
             ppo, num_envs=spec.num_envs, agent_steps=spec.agent_steps, seed=spec.seed,
             device=spec.device, train_dir=str(run_dir.path), layout=env.layout, env_key=key,
         )
-        observer = TrainingObserver(spec, ppo, run_dir, on_epoch)
+        observer = TrainingObserver(spec, ppo, run_dir, on_epoch, env.method)
         runner = Runner(observer)
         with _rl_games_output(run_dir):
             runner.load(config)
             _seed_everything(spec.seed)  # rl-games skips seeding when the seed is 0
             agent = runner.algo_factory.create(runner.algo_name, base_name="run", params=runner.params)
-            resumed_from, earlier_seconds = _restore(agent, run_dir)
+            resumed_from, earlier_seconds = _restore(agent, run_dir, env.method)
             if ppo.torch_compile:  # after restoring: compiling renames the parameters
                 agent.model = torch.compile(agent.model)
             observer.start(earlier_seconds)
@@ -105,8 +106,9 @@ class TrainingObserver:
     metrics row, TensorBoard scalars, a checkpoint when due, and advance the progress bar."""
 
     def __init__(self, spec: "RunSpec", ppo: PPOSpec, run_dir: "RunDir",
-                 on_epoch: EpochCallback | None):
+                 on_epoch: EpochCallback | None, method: "Method"):
         self.spec, self.ppo, self.run_dir, self.on_epoch = spec, ppo, run_dir, on_epoch
+        self.method = method
         self.window = EpisodeStats(ppo.games_to_track)
         self.algo: Any = None
         self.progress: Progress | None = None
@@ -138,13 +140,15 @@ class TrainingObserver:
         row = {"agent_steps": steps, "epoch": int(epoch_num), **self.window.summary(),
                "episodes_total": self.window.total,
                "fps": self.algo.curr_frames / max(epoch_seconds, 1e-9),
-               "wall_s": self.train_seconds(), "lr": float(self.algo.last_lr)}
+               "wall_s": self.train_seconds(), "lr": float(self.algo.last_lr),
+               **{f"method/{name}": value for name, value in self.method.metrics().items()}}
         self.run_dir.append_metrics(row)
         for name, value in row.items():
             if isinstance(value, (int, float)) and name not in ("agent_steps", "epoch"):
                 self.algo.writer.add_scalar(f"episode/{name}", value, steps)
         if epoch_num % self.ppo.checkpoint_every == 0 or steps >= self.spec.agent_steps:
-            save_checkpoint(self.algo, checkpoint_path(self.run_dir), self.train_seconds())
+            save_checkpoint(self.algo, checkpoint_path(self.run_dir), self.train_seconds(),
+                            self.method.state_dict())
         self._advance(steps, row)
         if self.on_epoch is not None:
             self.on_epoch(int(epoch_num), steps)
@@ -180,17 +184,20 @@ class TrainingObserver:
                              success="-" if success is None else f"{success:.2f} ({row['episodes']} ep)")
 
 
-def save_checkpoint(agent: Any, path: Path, train_seconds: float) -> None:
-    """The agent's full state plus our bookkeeping, written to a temporary file then renamed."""
+def save_checkpoint(agent: Any, path: Path, train_seconds: float,
+                    method_state: dict[str, Any] | None = None) -> None:
+    """The agent's full state plus our bookkeeping and what the reward method learned (AMP's
+    discriminator), written to a temporary file then renamed."""
     state = agent.get_full_state_weights()
-    state["trackbench"] = {"train_seconds": train_seconds, "agent_steps": int(agent.frame)}
+    state["trackbench"] = {"train_seconds": train_seconds, "agent_steps": int(agent.frame),
+                           "method": method_state or {}}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     torch.save(state, tmp)
     os.replace(tmp, path)
 
 
-def _restore(agent: Any, run_dir: "RunDir") -> tuple[int | None, float]:
+def _restore(agent: Any, run_dir: "RunDir", method: "Method") -> tuple[int | None, float]:
     """Load checkpoints/last.pth if present; drop metrics rows it does not cover.
     Returns (agent steps resumed from or None, training seconds already spent)."""
     path = checkpoint_path(run_dir)
@@ -201,6 +208,8 @@ def _restore(agent: Any, run_dir: "RunDir") -> tuple[int | None, float]:
 
     state = torch_ext.load_checkpoint(str(path))  # also strips torch.compile's name prefix
     agent.set_full_state_weights(state)
+    if state.get("trackbench", {}).get("method"):
+        method.load_state_dict(state["trackbench"]["method"])
     steps = int(agent.frame)
     _truncate_metrics(run_dir, steps)
     return steps, float(state.get("trackbench", {}).get("train_seconds", 0.0))

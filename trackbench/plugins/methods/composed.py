@@ -44,6 +44,17 @@ def group_with_energy(task: "Task", group: str, energy_scale: float = 1.0,
     return terms
 
 
+def weighted_group(task: "Task", group: str, weight: float, energy_scale: float = 1.0,
+                   method: str = "") -> tuple[RewardTerm, ...]:
+    """:func:`group_with_energy` with the group's terms (not the energy) scaled by ``weight``:
+    the λ of ``track``, the task_reward_w of ``amp``."""
+    energy = {term.name for term in ENERGY_TERMS}
+    return tuple(
+        term if term.name in energy else RewardTerm(term.name, term.fn, term.weight * weight)
+        for term in group_with_energy(task, group, energy_scale, method)
+    )
+
+
 class ComposedMethod(Method):
     """Base of methods rewarding one task group + energy; subclasses set ``group``."""
 

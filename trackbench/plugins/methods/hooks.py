@@ -1,12 +1,13 @@
-"""Built-in methods: track (the paper's), dense and task (its PPO baselines)."""
+"""Built-in methods: track (the paper's), dense and task (its PPO baselines), amp."""
 
 from trackbench import hookimpl
 
 
 @hookimpl
 def trackbench_register_methods():
+    from trackbench.plugins.methods.amp import AMP
     from trackbench.plugins.methods.dense import Dense
     from trackbench.plugins.methods.sparse import Sparse
     from trackbench.plugins.methods.track import Track
 
-    return [Track, Dense, Sparse]
+    return [Track, Dense, Sparse, AMP]

@@ -20,8 +20,8 @@ from pydantic import Field, field_validator
 
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.method import Method
-from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, evaluate
-from trackbench.plugins.methods.composed import ComposedSpec, group_with_energy
+from trackbench.harness.rewards import evaluate
+from trackbench.plugins.methods.composed import ComposedSpec, weighted_group
 
 if TYPE_CHECKING:
     from trackbench.harness.prediction import PredictionHistory
@@ -85,12 +85,9 @@ class Track(Method):
         super().setup(task, robot, num_envs, device)
         predictor = self._load_predictor().to(self.device)
         self.history: "PredictionHistory" = PredictionHistory(predictor, robot, num_envs, self.device)
-        energy = {term.name for term in ENERGY_TERMS}
-        lam = self.spec.task_weight  # λ scales the task's sparse terms, not the energy penalty
-        self.terms = tuple(
-            term if term.name in energy else RewardTerm(term.name, term.fn, term.weight * lam)
-            for term in group_with_energy(task, "task", self.spec.energy_scale, self.name)
-        )
+        # λ scales the task's sparse terms, not the energy penalty.
+        self.terms = weighted_group(task, "task", self.spec.task_weight, self.spec.energy_scale,
+                                    self.name)
         if "track" in {term.name for term in self.terms}:
             raise TrackbenchError(
                 f"method 'track': task '{task.name}' has its own term named 'track'"

@@ -1,0 +1,130 @@
+"""The `amp` baseline: the discriminator reward, D learning, the composed reward, checkpoints."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from tests.harness.conftest import assert_user_error
+from tests.harness.training.probe import probe_registry
+from trackbench.harness.env import VecEnv
+from trackbench.harness.execute import execute_cell
+from trackbench.harness.matrix import plan
+from trackbench.harness.plugins import load_registry
+from trackbench.harness.results import RunDir
+from trackbench.harness.rewards import ENERGY_TERMS, evaluate
+from trackbench.harness.specs import MatrixSpec
+from trackbench.harness.training.trainer import checkpoint_path
+from trackbench.plugins.methods.amp import human_transitions
+from trackbench.plugins.methods.discriminator import (
+    Discriminator,
+    TransitionReplay,
+    amp_reward,
+    discriminator_loss,
+)
+
+SMALL = {"max_sequences": 6, "disc_units": [32], "batch_size": 16}
+
+
+def test_amp_reward_is_minus_log_one_minus_d_floored():
+    logits = torch.tensor([-10.0, 0.0, 10.0])
+    reward = amp_reward(logits, scale=2.0)
+    assert reward[0] == pytest.approx(-2.0 * math.log(1 - 1 / (1 + math.exp(10))), abs=1e-6)
+    assert reward[1] == pytest.approx(2.0 * math.log(2.0))
+    assert reward[2] == pytest.approx(-2.0 * math.log(1e-4))  # 1 − D < 1e-4: floored
+
+
+def test_the_discriminator_learns_to_tell_human_from_robot_motion():
+    human = human_transitions(load_registry(), "synthetic", 20)
+    robot = human.clone()
+    robot[:, 15:] = robot[:, :15]  # the robot's fingertips stand still; the human's move
+    torch.manual_seed(0)
+    disc = Discriminator([64, 64], human)
+    optimizer = torch.optim.Adam(disc.parameters(), lr=1e-3)
+    replay = TransitionReplay(1000, torch.device("cpu"))
+    replay.add(robot)
+    assert replay.size == 1000  # more than fit: the newest 1000 kept
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(300):
+        pick = torch.randint(len(human), (64,), generator=generator)
+        loss, stats = discriminator_loss(disc, replay.sample(64, generator), human[pick],
+                                         grad_penalty=0.0, logit_reg=0.05, weight_decay=1e-4)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert set(stats) == {"loss", "robot_accuracy", "human_accuracy"}
+    with torch.no_grad():
+        human_logits, robot_logits = disc(human), disc(robot)
+    # About 30 % of the human transitions stand still too, so D cannot call all of them human.
+    assert (human_logits > 0).float().mean() > 0.6 and (robot_logits < 0).float().mean() > 0.9
+    assert amp_reward(human_logits, 2.0).mean() > 2 * amp_reward(robot_logits, 2.0).mean()
+
+
+@pytest.fixture(scope="module")
+def amp_env():
+    registry = load_registry()
+    matrix = MatrixSpec(robots=["allegro"], tasks=["grasp_lift"], methods=["amp"], agent_steps=10,
+                        num_envs=2, overrides={"method": {**SMALL, "update_every": 1000,
+                                                          "task_weight": 0.5}})
+    return VecEnv.build(plan(matrix, registry)[0], registry)
+
+
+def test_reward_is_d_of_the_fingertip_transition_plus_weighted_dense_terms(amp_env):
+    env, method = amp_env, amp_env.method
+    dense = env.task.reward_terms()["dense"]
+    assert method.term_names() == ["amp"] + [t.name for t in dense] + [t.name for t in ENERGY_TERMS]
+    before = method.map.to_human(env.engine.state.keypoints)
+    env.step(torch.rand(2, env.num_actions) * 2 - 1)
+    after_state = env.engine.state
+    frame = env.task.update(after_state)
+    method.previous = before.clone()
+    values = method.rewards(frame)
+    after = method.map.to_human(after_state.keypoints)
+    with torch.no_grad():
+        expected = amp_reward(method.disc(torch.cat([before.flatten(1), after.flatten(1)], 1)), 2.0)
+    assert torch.allclose(values["amp"], expected)
+    plain = evaluate(tuple(dense), frame)
+    for term in dense:
+        assert torch.allclose(values[term.name], 0.5 * plain[term.name]), term.name  # task_weight
+
+
+def test_a_new_episode_starts_its_transition_from_the_reset_state(amp_env):
+    env, method = amp_env, amp_env.method
+    env.step(torch.zeros(2, env.num_actions))
+    state = env.engine.state
+    method.begin(torch.tensor([1]), state)
+    assert torch.equal(method.previous[1], method.map.to_human(state.keypoints)[1])
+
+
+def test_unknown_dataset_fails_before_any_cell(cli, tmp_path):
+    result = cli("run", "--method", "amp", "--set", "method.dataset=dexycbb", "--out", str(tmp_path))
+    assert_user_error(result, "method 'amp'", "unknown dataset 'dexycbb'")
+    assert not any(tmp_path.iterdir())
+
+
+class Kill(Exception):
+    pass
+
+
+def test_the_discriminator_is_checkpointed_and_resumed(tmp_path):
+    registry = probe_registry()
+    ppo = {"horizon_length": 8, "minibatch_size": 16, "mini_epochs": 1, "eval_episodes": 2,
+           "checkpoint_every": 1, "actor_units": [16], "critic_units": [16], "pointnet_units": [8]}
+    matrix = MatrixSpec(robots=["allegro"], tasks=["probe"], methods=["amp"], agent_steps=96,
+                        num_envs=4, overrides={"ppo": ppo, "method": {**SMALL, "update_every": 4}})
+    spec = plan(matrix, registry)[0]
+    run = RunDir.for_spec(tmp_path, spec)
+
+    def kill_after_two_epochs(epoch, steps):
+        if epoch == 2:
+            raise Kill()
+
+    with pytest.raises(Kill):
+        execute_cell(spec, registry, run, on_epoch=kill_after_two_epochs)
+    saved = torch.load(checkpoint_path(run), weights_only=False)["trackbench"]["method"]
+    assert saved["steps"] == 16 and "logit.weight" in saved["disc"]  # 2 epochs × 8 control steps
+    execute_cell(spec, registry, run)
+    saved = torch.load(checkpoint_path(run), weights_only=False)["trackbench"]["method"]
+    assert saved["steps"] == 24  # the resumed method went on counting from the checkpoint

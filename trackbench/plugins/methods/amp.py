@@ -1,0 +1,177 @@
+"""The AMP baseline: an adversarial motion prior on fingertip transitions, plus a task reward group.
+
+Per control step, r = disc_weight · r_disc + task_weight · (the task's ``group`` terms) + energy,
+with r_disc from a discriminator D trained online to tell the human data's fingertip transitions
+(s, s′) from the robot's (``discriminator.py``). The paper compares against AMP "with the dense
+reward", hence ``group = "dense"`` by default. The robot's fingertips go through the same
+robot → human fingertip map as ``track`` (Allegro's ring tip is synthesised).
+
+D trains inside the method, from what the method sees, so it needs nothing from the PPO trainer:
+every ``update_every`` control steps it takes ``disc_steps`` Adam steps on ``batch_size`` robot
+transitions from a replay buffer and as many human ones. Where this departs from IsaacGymEnvs:
+D has its own optimiser (so ``disc_coef`` becomes the learning rate), the inputs are normalised by
+the human data's fixed mean and std rather than a running estimate, and every robot transition
+enters the replay (no ``amp_replay_keep_prob``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import torch
+from pydantic import Field
+
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.method import Method
+from trackbench.harness.rewards import evaluate
+from trackbench.harness.robot import HUMAN_FINGERTIPS
+from trackbench.plugins.methods.composed import ComposedSpec, weighted_group
+from trackbench.plugins.methods.discriminator import (
+    Discriminator,
+    TransitionReplay,
+    amp_reward,
+    discriminator_loss,
+)
+
+if TYPE_CHECKING:
+    from trackbench.harness.registry import Registry
+    from trackbench.harness.robot import RobotSpec
+    from trackbench.harness.state import State
+    from trackbench.harness.task import Task, TaskFrame
+
+
+
+class AMP(Method):
+    """AMP baseline: adversarial prior on human fingertip transitions + the task's dense reward."""
+
+    name = "amp"
+
+    class Spec(ComposedSpec):
+        group: Literal["dense", "task"] = Field(
+            default="dense", description="the task's reward group added (paper: AMP with dense)")
+        task_weight: float = Field(default=1.0, ge=0, description="task_reward_w: weight of the group")
+        disc_weight: float = Field(default=1.0, ge=0, description="disc_reward_w: weight of r_disc")
+        disc_reward_scale: float = Field(default=2.0, gt=0, description="r_disc scale (IGE 2)")
+        dataset: str = Field(default="synthetic", description="human dataset of the motion prior")
+        max_sequences: int = Field(default=200, gt=0,
+                                   description="human training sequences loaded (the first N)")
+        disc_units: tuple[int, ...] = Field(default=(1024, 512), min_length=1,
+                                            description="discriminator MLP (IGE [1024, 512])")
+        learning_rate: float = Field(default=5e-5, gt=0, description="discriminator Adam lr (IGE 5e-5)")
+        grad_penalty: float = Field(default=5.0, ge=0, description="disc_grad_penalty (IGE 5)")
+        logit_reg: float = Field(default=0.05, ge=0, description="disc_logit_reg (IGE 0.05)")
+        weight_decay: float = Field(default=1e-4, ge=0, description="disc_weight_decay (IGE 1e-4)")
+        batch_size: int = Field(default=512, gt=0, description="transitions per side per step (IGE 512)")
+        update_every: int = Field(default=10, gt=0,
+                                  description="control steps between updates (PPO's horizon)")
+        disc_steps: int = Field(default=5, gt=0, description="Adam steps per update (PPO's mini-epochs)")
+        replay_size: int = Field(default=200_000, gt=0, description="robot transitions kept")
+        seed: int = Field(default=0, ge=0, description="seed of D's initialisation and sampling")
+
+    @classmethod
+    def check_spec(cls, spec: "AMP.Spec", registry: "Registry") -> None:
+        try:
+            registry.get("datasets", spec.dataset)
+        except TrackbenchError as error:
+            raise TrackbenchError(f"method '{cls.name}': {error}") from None
+
+    def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
+              device: torch.device | str = "cpu") -> None:
+        from trackbench.harness.plugins import load_registry
+        from trackbench.harness.prediction import FingertipMap
+
+        super().setup(task, robot, num_envs, device)
+        spec = self.spec
+        self.terms = weighted_group(task, spec.group, spec.task_weight, spec.energy_scale, self.name)
+        if "amp" in {term.name for term in self.terms}:
+            raise TrackbenchError(f"method 'amp': task '{task.name}' has its own term named 'amp'")
+        self.map = FingertipMap(robot)
+        self.human = human_transitions(load_registry(), spec.dataset, spec.max_sequences,
+                                       self.name).to(self.device)
+        with torch.random.fork_rng(devices=[]):  # D's initial weights, without touching PPO's RNG
+            torch.manual_seed(spec.seed)
+            self.disc = Discriminator(spec.disc_units, self.human)
+        self.disc.to(self.device)
+        self.optimizer = torch.optim.Adam(self.disc.parameters(), lr=spec.learning_rate)
+        self.generator = torch.Generator().manual_seed(spec.seed)
+        self.replay = TransitionReplay(spec.replay_size, self.device)
+        self.previous = torch.zeros(num_envs, 5, 3, device=self.device)
+        self.steps = 0
+        self.last_stats: dict[str, float] = {}
+
+    def term_names(self) -> list[str]:
+        if self.task is None:
+            raise RuntimeError("method 'amp' needs setup() before term_names()")
+        return ["amp"] + [term.name for term in self.terms]
+
+    def begin(self, env_ids: torch.Tensor, state: "State") -> None:
+        self.previous[env_ids.to(self.device)] = self._fingertips(state)[env_ids.to(self.device)]
+
+    def rewards(self, frame: "TaskFrame") -> dict[str, torch.Tensor]:
+        fingertips = self._fingertips(frame.state)
+        transitions = torch.cat([self.previous.flatten(1), fingertips.flatten(1)], dim=1)
+        self.previous = fingertips.clone()
+        self.replay.add(transitions)
+        self.steps += 1
+        if self.steps % self.spec.update_every == 0:
+            self.train_discriminator()
+        with torch.no_grad():
+            disc = amp_reward(self.disc(transitions), self.spec.disc_reward_scale)
+        values = {"amp": self.spec.disc_weight * disc}
+        values.update(evaluate(self.terms, frame))
+        return values
+
+    def train_discriminator(self) -> dict[str, float]:
+        """``disc_steps`` Adam steps on robot (replay) vs human transitions; returns the last
+        step's diagnostics. Runs with gradients on, even inside the trainer's no-grad rollout."""
+        if self.replay.size == 0:
+            return {}
+        spec = self.spec
+        with torch.inference_mode(False), torch.enable_grad():
+            for _ in range(spec.disc_steps):
+                robot = self.replay.sample(spec.batch_size, self.generator)
+                pick = torch.randint(len(self.human), (spec.batch_size,), generator=self.generator)
+                loss, self.last_stats = discriminator_loss(
+                    self.disc, robot, self.human[pick.to(self.device)],
+                    grad_penalty=spec.grad_penalty, logit_reg=spec.logit_reg,
+                    weight_decay=spec.weight_decay)
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                self.optimizer.step()
+        return self.last_stats
+
+    def _fingertips(self, state: "State") -> torch.Tensor:
+        return self.map.to_human(state.keypoints.to(self.device))
+
+    def metrics(self) -> dict[str, float]:
+        return {f"disc_{name}": value for name, value in self.last_stats.items()}
+
+    # ---- checkpoints: D and its optimiser survive a resume; the replay refills -------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {"disc": self.disc.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "steps": self.steps, "generator": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.disc.load_state_dict(state["disc"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.steps = int(state["steps"])
+        self.generator.set_state(state["generator"])
+
+
+def human_transitions(registry: "Registry", dataset: str, max_sequences: int,
+                      method: str = "amp") -> torch.Tensor:
+    """[M, 30] consecutive fingertip pairs (s, s′) of the first ``max_sequences`` training
+    sequences of ``dataset`` (20 Hz, human fingertip order, world frame)."""
+    spec = registry.resolve_spec("datasets", dataset, {})
+    source = registry.get("datasets", dataset).cls(spec)
+    pairs = []
+    for count, sequence in enumerate(source.sequences("train")):
+        if count == max_sequences:
+            break
+        tips = torch.as_tensor(sequence.keypoints[:, list(HUMAN_FINGERTIPS)], dtype=torch.float32)
+        if len(tips) >= 2:
+            pairs.append(torch.cat([tips[:-1].flatten(1), tips[1:].flatten(1)], dim=1))
+    if not pairs:
+        raise TrackbenchError(
+            f"method '{method}': dataset '{dataset}' has no training sequence of two or more frames")
+    return torch.cat(pairs)
