@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from trackbench.harness.task import Task, TaskFrame
 
 
-
 class AMP(Method):
     """AMP baseline: adversarial prior on human fingertip transitions + the task's dense reward."""
 
