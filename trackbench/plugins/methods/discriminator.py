@@ -77,8 +77,9 @@ def discriminator_loss(disc: Discriminator, robot: torch.Tensor, human: torch.Te
     loss = (classification + grad_penalty * penalty
             + logit_reg * disc.logit.weight.square().sum()
             + weight_decay * sum(w.square().sum() for w in disc.weights()))
-    stats = {"loss": float(classification), "robot_accuracy": float((robot_logits < 0).float().mean()),
-             "human_accuracy": float((human_logits > 0).float().mean())}
+    stats = {"loss": classification.item(),
+             "robot_accuracy": (robot_logits < 0).float().mean().item(),
+             "human_accuracy": (human_logits > 0).float().mean().item()}
     return loss, stats
 
 
