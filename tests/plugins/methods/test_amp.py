@@ -38,28 +38,32 @@ def test_amp_reward_is_minus_log_one_minus_d_floored():
 
 def test_the_discriminator_learns_to_tell_human_from_robot_motion():
     human = human_transitions(load_registry(), "synthetic", 20)
-    robot = human.clone()
-    robot[:, 15:] = robot[:, :15]  # the robot's fingertips stand still; the human's move
+    robot = human.clone()  # the robot's fingertips move along human paths, five times as fast
+    robot[:, 15:] = human[:, :15] + 5.0 * (human[:, 15:] - human[:, :15])
     torch.manual_seed(0)
     disc = Discriminator([64, 64], human)
+    with torch.no_grad():
+        before = amp_reward(disc(human), 2.0).mean() / amp_reward(disc(robot), 2.0).mean()
     optimizer = torch.optim.Adam(disc.parameters(), lr=1e-3)
     replay = TransitionReplay(1000, torch.device("cpu"))
     replay.add(robot)
     assert replay.size == 1000  # more than fit: the newest 1000 kept
     generator = torch.Generator().manual_seed(0)
-    for _ in range(300):
+    for _ in range(300):  # with IsaacGymEnvs' gradient penalty and regularisers
         pick = torch.randint(len(human), (64,), generator=generator)
         loss, stats = discriminator_loss(disc, replay.sample(64, generator), human[pick],
-                                         grad_penalty=0.0, logit_reg=0.05, weight_decay=1e-4)
+                                         grad_penalty=5.0, logit_reg=0.05, weight_decay=1e-4)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     assert set(stats) == {"loss", "robot_accuracy", "human_accuracy"}
     with torch.no_grad():
         human_logits, robot_logits = disc(human), disc(robot)
-    # About 30 % of the human transitions stand still too, so D cannot call all of them human.
-    assert (human_logits > 0).float().mean() > 0.6 and (robot_logits < 0).float().mean() > 0.9
-    assert amp_reward(human_logits, 2.0).mean() > 2 * amp_reward(robot_logits, 2.0).mean()
+    assert (human_logits > 0).float().mean() > 0.9
+    # Measured 1.7 (seeds 0 and 1); an untrained D gives about 1. The still human transitions
+    # stay still at five times the speed, so D cannot reject every robot transition.
+    after = amp_reward(human_logits, 2.0).mean() / amp_reward(robot_logits, 2.0).mean()
+    assert after > 1.4 and abs(before - 1.0) < 0.2, (before, after)
 
 
 @pytest.fixture(scope="module")

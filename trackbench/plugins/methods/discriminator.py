@@ -4,7 +4,7 @@ Follows IsaacGymEnvs' ``amp_continuous`` (reference/anchors.md §7):
 
     reward  r_disc = −log(max(1 − sigmoid(D(s, s′)), 1e-4)) · disc_reward_scale
     loss    ½·[BCE(D(robot), 0) + BCE(D(human), 1)]
-            + grad_penalty · mean ‖∂D(human)/∂(s, s′)‖²
+            + grad_penalty · mean ‖∂D(human)/∂(normalised features)‖²
             + logit_reg · ‖W_last‖² + weight_decay · Σ‖W‖²
 
 A transition (s, s′) is the five human-order fingertips at two consecutive control steps (20 Hz)
@@ -56,7 +56,14 @@ class Discriminator(nn.Module):
 
     def forward(self, transitions: torch.Tensor) -> torch.Tensor:
         """[B, 30] raw transitions → [B] logits."""
-        features = (transition_features(transitions) - self.mean) / self.std
+        return self.classify(self.normalise(transitions))
+
+    def normalise(self, transitions: torch.Tensor) -> torch.Tensor:
+        """[B, 30] raw transitions → [B, 30] normalised features, what the MLP reads."""
+        return (transition_features(transitions) - self.mean) / self.std
+
+    def classify(self, features: torch.Tensor) -> torch.Tensor:
+        """[B, 30] normalised features → [B] logits."""
         return self.logit(self.body(features)).squeeze(-1)
 
     def weights(self) -> list[torch.Tensor]:
@@ -67,8 +74,10 @@ def discriminator_loss(disc: Discriminator, robot: torch.Tensor, human: torch.Te
                        grad_penalty: float, logit_reg: float, weight_decay: float
                        ) -> tuple[torch.Tensor, dict[str, float]]:
     """The loss above, and diagnostics (accuracy on each side)."""
-    human = human.detach().requires_grad_(True)
-    robot_logits, human_logits = disc(robot), disc(human)
+    # The penalty's gradient is taken on the normalised features, as IsaacGymEnvs does: in metres
+    # a fingertip step of millimetres would inflate it by 1/std ≈ 200.
+    human = disc.normalise(human).detach().requires_grad_(True)
+    robot_logits, human_logits = disc(robot), disc.classify(human)
     classification = 0.5 * (
         F.binary_cross_entropy_with_logits(robot_logits, torch.zeros_like(robot_logits))
         + F.binary_cross_entropy_with_logits(human_logits, torch.ones_like(human_logits)))
