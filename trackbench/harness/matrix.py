@@ -58,23 +58,27 @@ def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
         raise TrackbenchError(describe_validation_error("ppo", error)) from None
     ppo.minibatch_for(matrix.num_envs)  # a batch layout that cannot work fails before any cell
     ppo_spec = ppo.model_dump(mode="json")
+    robot_specs = {robot: resolved("robot", robot) for robot in matrix.robots}
+    task_specs = {task: resolved("task", task) for task in matrix.tasks}
+    method_specs = {method: resolved("method", method) for method in matrix.methods}
+    for method, method_spec in method_specs.items():
+        cls = registry.get("methods", method).cls
+        try:
+            cls.check_spec(cls.Spec(**method_spec), registry)
+        except TrackbenchError as error:
+            raise TrackbenchError(f"method '{method}': {error}") from None
     cells = []
     for robot, task, method in itertools.product(matrix.robots, matrix.tasks, matrix.methods):
-        robot_spec, task_spec, method_spec = (
-            resolved("robot", robot), resolved("task", task), resolved("method", method)
-        )
         for seed in range(matrix.seeds):
             cells.append(
                 RunSpec(
                     engine=matrix.engine, robot=robot, task=task, method=method, seed=seed,
                     agent_steps=matrix.agent_steps, num_envs=matrix.num_envs,
-                    device=matrix.device, engine_spec=engine_spec, robot_spec=robot_spec,
-                    task_spec=task_spec, method_spec=method_spec, ppo_spec=ppo_spec,
+                    device=matrix.device, engine_spec=engine_spec, robot_spec=robot_specs[robot],
+                    task_spec=task_specs[task], method_spec=method_specs[method],
+                    ppo_spec=ppo_spec,
                 )
             )
-    for method in matrix.methods:
-        entry = registry.get("methods", method)
-        entry.cls.check_spec(entry.cls.Spec(**resolved("method", method)), registry)
     return cells
 
 

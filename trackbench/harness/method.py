@@ -45,7 +45,8 @@ class Method(ABC):
 
         ``trackbench run`` calls this for every planned method before any cell starts, so that a
         wrong predictor or dataset name fails at once rather than hours into a matrix. A Spec's
-        own validators cannot see the registry; this hook can."""
+        own validators cannot see the registry; this hook can. ``run`` prefixes the message with
+        the method's name."""
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               device: torch.device | str = "cpu") -> None:

@@ -69,10 +69,7 @@ class AMP(Method):
 
     @classmethod
     def check_spec(cls, spec: "AMP.Spec", registry: "Registry") -> None:
-        try:
-            registry.get("datasets", spec.dataset)
-        except TrackbenchError as error:
-            raise TrackbenchError(f"method '{cls.name}': {error}") from None
+        registry.get("datasets", spec.dataset)
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               device: torch.device | str = "cpu") -> None:

@@ -97,11 +97,8 @@ class Track(Method):
     def check_spec(cls, spec: "Track.Spec", registry: "Registry") -> None:
         if spec.checkpoint is not None:  # checked when it loads: the file names its predictor
             return
-        try:
-            registry.resolve_spec("predictors", spec.predictor, _predictor_overrides(spec, registry))
-            registry.get("datasets", spec.dataset)
-        except TrackbenchError as error:
-            raise TrackbenchError(f"method '{cls.name}': {error}") from None
+        registry.resolve_spec("predictors", spec.predictor, _predictor_overrides(spec, registry))
+        registry.get("datasets", spec.dataset)
 
     def _load_predictor(self):
         from trackbench.harness.plugins import load_registry
