@@ -234,25 +234,25 @@ def _to_tag(world: np.ndarray, tag_to_world: tuple[np.ndarray, np.ndarray]) -> n
     return (world - translation) @ rotation  # R_tagᵀ (p − t_tag), row vectors
 
 
-def _joints(path: Path) -> np.ndarray:
+def _npz_array(path: Path, key: str) -> np.ndarray:
+    """Array ``key`` of an .npz file as float64; TrackbenchError naming the file if unreadable."""
     try:
-        with np.load(path) as labels:
-            joints = np.asarray(labels["joint_3d"], dtype=np.float64)
+        with np.load(path) as archive:
+            return np.asarray(archive[key], dtype=np.float64)
     except (OSError, KeyError, ValueError) as error:
-        raise TrackbenchError(f"{path}: cannot read joint_3d ({type(error).__name__}: {error})") \
+        raise TrackbenchError(f"{path}: cannot read {key} ({type(error).__name__}: {error})") \
             from None
+
+
+def _joints(path: Path) -> np.ndarray:
+    joints = _npz_array(path, "joint_3d")
     if joints.shape != (1, NUM_HAND_JOINTS, 3):
         raise TrackbenchError(f"{path}: joint_3d has shape {joints.shape}, expected (1, 21, 3)")
     return joints[0]
 
 
 def _poses(path: Path, num_frames: int, num_objects: int) -> np.ndarray:
-    try:
-        with np.load(path) as pose:
-            poses = np.asarray(pose["pose_y"], dtype=np.float64)
-    except (OSError, KeyError, ValueError) as error:
-        raise TrackbenchError(f"{path}: cannot read pose_y ({type(error).__name__}: {error})") \
-            from None
+    poses = _npz_array(path, "pose_y")
     if poses.shape != (num_frames, num_objects, 7):
         raise TrackbenchError(f"{path}: pose_y has shape {poses.shape}, expected "
                               f"({num_frames}, {num_objects}, 7) from meta.yml")
