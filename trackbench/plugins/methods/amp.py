@@ -101,12 +101,13 @@ class AMP(Method):
         return ["amp"] + [term.name for term in self.terms]
 
     def begin(self, env_ids: torch.Tensor, state: "State") -> None:
-        self.previous[env_ids.to(self.device)] = self._fingertips(state)[env_ids.to(self.device)]
+        ids = env_ids.to(state.keypoints.device)
+        self.previous[env_ids.to(self.device)] = self.map.to_human(state.keypoints[ids].to(self.device))
 
     def rewards(self, frame: "TaskFrame") -> dict[str, torch.Tensor]:
         fingertips = self._fingertips(frame.state)
         transitions = torch.cat([self.previous.flatten(1), fingertips.flatten(1)], dim=1)
-        self.previous = fingertips.clone()
+        self.previous = fingertips  # a fresh tensor each step; begin() then overwrites reset rows
         self.replay.add(transitions)
         self.steps += 1
         if self.steps % self.spec.update_every == 0:
