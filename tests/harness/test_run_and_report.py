@@ -109,12 +109,17 @@ def _finished_run(out: Path, robot: str, task: str, method: str, seed: int, resu
 
 
 def test_complete_cells_are_skipped(cli, toy_plugins, tmp_path):
-    for seed in range(2):
-        _finished_run(tmp_path, "a", "t", "m", seed, {"status": "ok", "success_rate": 0.5})
+    matrix = MatrixSpec(robots=["a"], tasks=["t"], methods=["m"], seeds=2, engine="toy_engine",
+                        agent_steps=1000, num_envs=4)
+    for cell in plan(matrix, load_registry()):
+        run = RunDir.for_spec(tmp_path, cell)
+        run.prepare(cell)
+        run.write_result({"status": "ok", "success_rate": 0.5, "agent_steps": 1000})
     result = cli("run", "--robot", "a", "--task", "t", "--method", "m", "--seeds", "2",
-                 "--engine", "toy_engine", "--out", str(tmp_path))
+                 "--engine", "toy_engine", "--steps", "1000", "--envs", "4", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert result.stdout.count("already complete") == 2
+    assert result.stdout.count("done (skip)") == 2
 
 
 def test_atomic_write_leaves_no_temporary_files(tmp_path):

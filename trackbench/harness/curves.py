@@ -8,7 +8,6 @@ run's last value forward; before a run's first finished episode it has no value 
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,14 +42,8 @@ class Curve:
 
 def read_series(run: RunDir) -> Series | None:
     """The run's (agent steps, success rate) rows; None if it logged none with a value."""
-    if not run.metrics_file.is_file():
-        return None
     steps, success = [], []
-    for line in run.metrics_file.read_text().splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line cut short by a kill
+    for row in run.read_metrics():
         if row.get("success_rate") is not None and "agent_steps" in row:
             steps.append(float(row["agent_steps"]))
             success.append(float(row["success_rate"]))

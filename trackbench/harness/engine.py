@@ -103,6 +103,22 @@ class Engine(ABC):
     def unstable(self) -> "torch.Tensor":
         """[num_envs] bool: envs reset by the engine during the last step because they blew up."""
 
+    # ---- exact resume ---------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything needed to continue every env exactly where it is (physics state, PD
+        targets, step counters), saved with each training checkpoint. The default takes every
+        tensor, array and number attribute (``trackbench.harness.snapshot``); override it when
+        the physics state lives elsewhere (in a simulator handle, on a GPU)."""
+        from trackbench.harness.snapshot import capture
+
+        return capture(self)
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict`; raises TrackbenchError if it does not fit this engine."""
+        from trackbench.harness.snapshot import restore
+
+        restore(self, state, f"engine '{self.name}'")
+
     @abstractmethod
     def render(self, env_id: int = 0, width: int = 640, height: int = 480,
                camera: str | None = None, keypoints: bool = True) -> "np.ndarray":

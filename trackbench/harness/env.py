@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import torch
 
-from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.errors import NonFiniteError, TrackbenchError
 from trackbench.harness.rewards import EpisodeSums, total
 from trackbench.harness.task import ResetPlan
 
@@ -93,6 +93,8 @@ class VecEnv:
         self._lengths = torch.zeros(n, dtype=torch.long, device=self.device)
         self._sums = EpisodeSums(self.term_names, n, self.device)
         self._flags: dict[str, torch.Tensor] = {}
+        self.unstable_env_steps = 0  # env-steps whose physics blew up (the engine reset them)
+        self.env_steps = 0  # env-steps taken, evaluation included
         obs, critic_obs = self.reset()
         self.obs_dim, self.critic_dim = obs.shape[1], critic_obs.shape[1]
         self.num_points = task.policy_points(self._state()).shape[1]
@@ -125,6 +127,47 @@ class VecEnv:
         """Where the blocks of critic_obs sit: joints (2·n_dof), points (P), privileged (D)."""
         return {"joints": 2 * self.n_dof, "points": self.num_points,
                 "privileged": self.critic_dim - self.obs_dim}
+
+    @property
+    def observation_blocks(self) -> dict[str, slice]:
+        """Name → columns of critic_obs, for messages about a bad value."""
+        n, p = self.n_dof, 3 * self.num_points
+        return {"joint positions": slice(0, n), "joint velocities": slice(n, 2 * n),
+                "policy points": slice(2 * n, 2 * n + p), "privileged values": slice(2 * n + p, None)}
+
+    # ---- exact resume ---------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Every env's state between two steps: engine, task and method state, the reset
+        generators and the running episode sums (see ``trackbench.harness.snapshot``)."""
+        return {
+            "generators": self.generator_states(),
+            "returns": self._returns.clone(), "lengths": self._lengths.clone(),
+            "sums": {name: value.clone() for name, value in self._sums.sums.items()},
+            "flags": {name: value.clone() for name, value in self._flags.items()},
+            "unstable_env_steps": self.unstable_env_steps, "env_steps": self.env_steps,
+            "engine": self.engine.state_dict(), "task": self.task.state_dict(),
+            "method": self.method.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict`; raises TrackbenchError if it does not fit this run."""
+        self.set_generator_states(state["generators"])
+        if tuple(state["returns"].shape) != (self.num_envs,) or \
+                set(state["sums"]) != set(self._sums.sums):
+            raise TrackbenchError(
+                f"the checkpoint holds {tuple(state['returns'].shape)[0]} envs with reward terms "
+                f"{sorted(state['sums'])}; this run has {self.num_envs} envs with terms "
+                f"{sorted(self._sums.sums)}. Rerun with --force to start over.")
+        self._returns.copy_(state["returns"])
+        self._lengths.copy_(state["lengths"])
+        for name, value in state["sums"].items():
+            self._sums.sums[name].copy_(value)
+        self._flags = {name: value.to(self.device).clone() for name, value in state["flags"].items()}
+        self.unstable_env_steps = int(state["unstable_env_steps"])
+        self.env_steps = int(state["env_steps"])
+        self.engine.load_state_dict(state["engine"])
+        self.task.load_state_dict(state["task"])
+        self.method.load_state_dict(state["method"])
 
     # ---- seeding --------------------------------------------------------------------------------
     def reseed(self, seeds: Sequence[int]) -> None:
@@ -162,6 +205,8 @@ class VecEnv:
     def step(self, actions: torch.Tensor) -> Step:
         state = _to_device(self.engine.step(actions), self.device)
         unstable = self.engine.unstable.to(self.device)
+        self.env_steps += self.num_envs
+        self.unstable_env_steps += int(unstable.sum())
         frame = self.task.update(state)
         values = self.method.rewards(frame)
         # An env that blew up was reset by the engine mid-step: its reward and events mean nothing.
@@ -188,6 +233,7 @@ class VecEnv:
             self._reset_envs(ended)
             frame = replace(frame, state=self._state())
         obs, critic_obs = self._observe(frame)
+        check_finite(values, reward, critic_obs, self.observation_blocks, state.step)
         return Step(obs, critic_obs, reward, done, time_out, episodes)
 
     # ---- internals ------------------------------------------------------------------------------
@@ -225,6 +271,27 @@ class VecEnv:
         obs = torch.cat([scaled, state.joint_vel, points], dim=1).clamp(-self.obs_clip, self.obs_clip)
         privileged = self.task.privileged(frame).reshape(n, -1).clamp(-self.obs_clip, self.obs_clip)
         return obs, torch.cat([obs, privileged], dim=1)
+
+
+def check_finite(values: dict[str, torch.Tensor], reward: torch.Tensor, critic_obs: torch.Tensor,
+                 blocks: dict[str, slice], step: torch.Tensor) -> None:
+    """Raise NonFiniteError naming the first non-finite reward term or observation block.
+
+    One host sync per step: the total reward (non-finite iff a term is) and the observations
+    are tested at once; the culprit is located only if something is bad.
+    """
+    if bool(torch.isfinite(reward).all() & torch.isfinite(critic_obs).all()):
+        return
+    found = [(f"reward term '{name}'", value) for name, value in values.items()]
+    found += [(f"observation block '{name}'", critic_obs[:, columns]) for name, columns in blocks.items()]
+    for what, value in found:
+        bad = ~torch.isfinite(value.reshape(value.shape[0], -1)).all(dim=1)
+        if bad.any():
+            env = int(bad.nonzero()[0, 0])
+            sample = value.reshape(value.shape[0], -1)[env]
+            shown = sample[~torch.isfinite(sample)][0].item()
+            raise NonFiniteError(f"{what} is {shown} in env {env} at control step "
+                                 f"{int(step[env])} of its episode")
 
 
 def _concatenate(plans: list[ResetPlan]) -> ResetPlan:

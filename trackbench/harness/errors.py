@@ -11,6 +11,11 @@ class TrackbenchError(Exception):
     """An error the user can fix; its message is the whole story."""
 
 
+class NonFiniteError(TrackbenchError):
+    """A NaN or infinity reached a reward, an observation, a loss or the weights; the message
+    names the first such quantity."""
+
+
 def closest_match(name: str, choices: list[str]) -> str | None:
     matches = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
     return matches[0] if matches else None

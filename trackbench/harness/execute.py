@@ -1,43 +1,83 @@
-"""Run one planned cell: train with PPO (resuming if interrupted), evaluate, write result.json.
+"""Run one planned cell: train with PPO (resuming exactly if interrupted), evaluate, write result.json.
 
-result.json is written atomically and last, so a crash or a kill leaves none and the next
-``trackbench run`` resumes the cell from its last checkpoint.
+One process at a time works in a run directory (``runlock``). result.json is written atomically
+and last, so a crash or a kill leaves none and the next ``trackbench run`` resumes the cell from
+its last checkpoint. Interruptions and I/O errors (a full disk) end with one message that says
+what is saved; the last checkpoint is never damaged by them.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib.metadata
+import os
 import shutil
 import time
 from typing import TYPE_CHECKING, Any
 
+from trackbench.harness.atomic import remove_leftovers
 from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.interrupts import EXIT_SIGINT, Interrupted
 from trackbench.harness.registry import Registry
-from trackbench.harness.results import RunDir, read_json
+from trackbench.harness.results import RunDir
+from trackbench.harness.resume import archive_result, status_of
+from trackbench.harness.runlock import LOCK_FILE, RunLock
 from trackbench.harness.specs import RunSpec
 
 if TYPE_CHECKING:
     from trackbench.harness.training.trainer import EpochCallback
 
-# The budget may grow between sessions (train longer); anything else must match the checkpoint.
-RESUMABLE_CHANGES = {"agent_steps"}
+# Errors of the storage, not of trackbench: reported in one message, never as a traceback.
+STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
 
 
 def execute_cell(spec: RunSpec, registry: Registry, run_dir: RunDir, *, restart: bool = False,
                  on_epoch: "EpochCallback | None" = None) -> dict[str, Any]:
-    """Train, evaluate and record one cell; ``restart`` discards an earlier partial run."""
+    """Train, evaluate and record one cell; ``restart`` discards an earlier run in ``run_dir``.
+
+    Raises TrackbenchError if another process works in ``run_dir``, if the directory holds a
+    run of other settings, on a full disk or an I/O error; :class:`Interrupted` on Ctrl-C or
+    SIGTERM. In every case the last checkpoint is intact and the message says so.
+    """
+    from trackbench.harness.training import checkpoint
+
+    with RunLock(run_dir.path, f"cell {spec.run_id}"):
+        try:
+            return _execute(spec, registry, run_dir, restart, on_epoch)
+        except KeyboardInterrupt as error:
+            raise Interrupted(
+                f"{error or 'interrupted'}: {spec.run_id} stopped; {checkpoint.describe(run_dir)} "
+                f"is saved in {run_dir.path}. Rerun the same command to resume from it.",
+                getattr(error, "exit_code", EXIT_SIGINT)) from None
+        except OSError as error:
+            if error.errno not in STORAGE_ERRORS:
+                raise
+            where = f" writing {error.filename}" if error.filename else ""
+            raise TrackbenchError(
+                f"{spec.run_id}: {os.strerror(error.errno)}{where}. Training stopped; "
+                f"{checkpoint.describe(run_dir)} is intact and no temporary file was left. Free "
+                f"space (or fix the storage) and rerun the same command to resume."
+            ) from None
+
+
+def _execute(spec: RunSpec, registry: Registry, run_dir: RunDir, restart: bool,
+             on_epoch: "EpochCallback | None") -> dict[str, Any]:
     from trackbench.harness.training.evaluate import evaluate_policy
     from trackbench.harness.training.ppo import PPOSpec
     from trackbench.harness.training.trainer import train_cell
 
     if restart:
         clear_run_dir(run_dir)
-    _check_resumable(spec, run_dir)
+    remove_leftovers(run_dir.path, owned=True, recursive=True)  # we hold the lock: all are stale
+    if status_of(spec, run_dir).kind == "extend":
+        archive_result(run_dir)
     run_dir.prepare(spec)
     ppo = PPOSpec(**spec.ppo_spec)
     trained = train_cell(spec, registry, run_dir, on_epoch=on_epoch)
     eval_start = time.perf_counter()
+    unstable_before = trained.env.unstable_env_steps
     evaluation = evaluate_policy(trained.agent.model, trained.env, ppo.eval_episodes, ppo.eval_seed)
+    evaluation["unstable_env_steps"] = trained.env.unstable_env_steps - unstable_before
     eval_seconds = time.perf_counter() - eval_start
     result = {
         "status": "ok",
@@ -46,6 +86,9 @@ def execute_cell(spec: RunSpec, registry: Registry, run_dir: RunDir, *, restart:
         "lift_rate": evaluation.get("lift_rate"),
         "mean_return": evaluation["episode_return"],
         "agent_steps": trained.agent_steps,
+        # Env-steps the engine reset because the physics blew up, over all training sessions.
+        "unstable_env_steps": trained.unstable_env_steps,
+        "unstable_fraction": trained.unstable_env_steps / max(trained.agent_steps, 1),
         "train_seconds": trained.train_seconds,
         "eval_seconds": eval_seconds,
         "wall_seconds": trained.train_seconds + eval_seconds,
@@ -59,25 +102,17 @@ def execute_cell(spec: RunSpec, registry: Registry, run_dir: RunDir, *, restart:
 
 
 def clear_run_dir(run_dir: RunDir) -> None:
-    """Remove everything a previous attempt of this cell wrote."""
-    if run_dir.path.is_dir():
-        shutil.rmtree(run_dir.path)
-
-
-def _check_resumable(spec: RunSpec, run_dir: RunDir) -> None:
-    from trackbench.harness.training.trainer import checkpoint_path
-
-    if not (run_dir.spec_file.is_file() and checkpoint_path(run_dir).is_file()):
+    """Remove everything a previous attempt of this cell wrote (the lock file stays: its holder
+    is this process)."""
+    if not run_dir.path.is_dir():
         return
-    earlier = read_json(run_dir.spec_file)
-    now = spec.model_dump(mode="json")
-    changed = sorted(k for k in set(earlier) | set(now)
-                     if earlier.get(k) != now.get(k) and k not in RESUMABLE_CHANGES)
-    if changed:
-        raise TrackbenchError(
-            f"{run_dir.path} holds a partial run of {spec.run_id} with different settings "
-            f"({', '.join(changed)}); rerun with --force to start it over, or use another --out"
-        )
+    for entry in run_dir.path.iterdir():
+        if entry.name == LOCK_FILE:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def versions() -> dict[str, str]:

@@ -68,12 +68,19 @@ class Method(ABC):
 
     # ---- checkpoints ------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """What a method learns while PPO trains (``amp``'s discriminator), saved with each
-        checkpoint so that a resumed run continues it; empty for methods that learn nothing."""
-        return {}
+        """Everything the method carries from step to step (history buffers, what it learns:
+        ``amp``'s discriminator, optimiser and replay), saved with each training checkpoint so
+        that a resumed run continues exactly. The default takes every tensor and number
+        attribute (``trackbench.harness.snapshot``); override it for state in nested objects."""
+        from trackbench.harness.snapshot import capture
+
+        return capture(self)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict` after :meth:`setup`, when a run resumes."""
+        from trackbench.harness.snapshot import restore
+
+        restore(self, state, f"method '{self.name}'")
 
     def metrics(self) -> dict[str, float]:
         """Numbers about the method itself (``amp``: the discriminator's loss and accuracy),

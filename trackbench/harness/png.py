@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from trackbench.harness.atomic import write_bytes_atomic
+
 
 def _chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(
@@ -22,9 +24,8 @@ def write_png(path: Path, rgb: np.ndarray) -> None:
     height, width, _ = image.shape
     rows = b"".join(b"\x00" + image[y].tobytes() for y in range(height))  # filter 0 per row
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(
-        b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows, 6))
+    write_bytes_atomic(  # a report rewritten while someone views it is never torn
+        path, b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows, 6))
         + _chunk(b"IEND", b"")
     )
 

@@ -12,7 +12,6 @@ window and, at RL time, the last position's output is the next-step prediction.
 
 from __future__ import annotations
 
-import os
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import torch
 from pydantic import Field, ValidationError
 
 import trackbench
+from trackbench.harness.atomic import atomic_path
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.specs import PluginSpec
 
@@ -150,9 +150,8 @@ class Predictor(torch.nn.Module, metaclass=ABCMeta):
             "trackbench_version": trackbench.__version__,
         }
         state = {name: tensor.detach().cpu() for name, tensor in self.state_dict().items()}
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        torch.save({"metadata": metadata, "state_dict": state}, temporary)
-        os.replace(temporary, path)
+        with atomic_path(path) as temporary:
+            torch.save({"metadata": metadata, "state_dict": state}, temporary)
         self.metadata = metadata
         return path
 

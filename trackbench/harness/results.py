@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trackbench.harness.atomic import write_json_atomic
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.specs import RunSpec
 
@@ -17,21 +17,6 @@ SPEC_FILE = "spec.json"
 METRICS_FILE = "metrics.jsonl"
 RESULT_FILE = "result.json"
 CHECKPOINT_DIR = "checkpoints"
-
-
-def write_json_atomic(path: Path, payload: Any) -> None:
-    """Write to a temporary file in the same directory, fsync, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(payload, handle, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_json(path: Path) -> Any:
@@ -74,9 +59,56 @@ class RunDir:
         self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(self.spec_file, spec.model_dump(mode="json"))
 
+    # ---- metrics.jsonl: appended, never rewritten ------------------------------------------------
     def append_metrics(self, record: dict[str, Any]) -> None:
+        """Append one row in a single write (a kill leaves at most a cut-off last line, which
+        readers skip and a resume truncates away)."""
         with self.metrics_file.open("a") as handle:
             handle.write(json.dumps(record) + "\n")
+
+    def metrics_size(self) -> int:
+        return self.metrics_file.stat().st_size if self.metrics_file.is_file() else 0
+
+    def sync_metrics(self) -> None:
+        """fsync metrics.jsonl, so that a checkpoint never counts rows a power cut could lose."""
+        if self.metrics_file.is_file():
+            with self.metrics_file.open("rb") as handle:
+                os.fsync(handle.fileno())
+
+    def truncate_metrics(self, size: int) -> None:
+        """Cut metrics.jsonl back to its first ``size`` bytes (its length at a checkpoint).
+        One truncate call: a kill leaves the file either as it was or cut, never empty."""
+        if self.metrics_file.is_file() and self.metrics_size() > size:
+            os.truncate(self.metrics_file, size)
+
+    def truncate_metrics_after(self, agent_steps: int) -> None:
+        """Cut metrics.jsonl before its first row past ``agent_steps`` or its first unreadable
+        line (for checkpoints that do not record the file's length)."""
+        if not self.metrics_file.is_file():
+            return
+        offset = 0
+        with self.metrics_file.open("rb") as handle:
+            for line in handle:
+                try:
+                    row = json.loads(line)
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    break
+                if not line.endswith(b"\n") or row.get("agent_steps", 0) > agent_steps:
+                    break
+                offset += len(line)
+        self.truncate_metrics(offset)
+
+    def read_metrics(self) -> list[dict[str, Any]]:
+        """Every complete row; a line cut off by a kill is skipped."""
+        if not self.metrics_file.is_file():
+            return []
+        rows = []
+        for line in self.metrics_file.read_bytes().splitlines():
+            try:
+                rows.append(json.loads(line))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue
+        return rows
 
     def write_result(self, result: dict[str, Any]) -> None:
         write_json_atomic(self.result_file, result)

@@ -1,6 +1,8 @@
 """Pydantic specs: the base every plugin ``Spec`` extends, and the run/matrix specs.
 
-All specs forbid unknown fields and are frozen, so a typo fails at load time, not mid-matrix.
+All specs forbid unknown fields, reject NaN and infinity (``--set robot.base_yaw=nan`` would
+otherwise reach the physics and poison a run) and are frozen, so a mistake fails at load and
+plan time, not mid-matrix.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
 class FrozenSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
 
 
 class PluginSpec(FrozenSpec):

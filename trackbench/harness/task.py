@@ -111,6 +111,22 @@ class Task(ABC):
     def update(self, state: "State") -> TaskFrame:
         """Advance every env's buffers with the post-step State and judge the step."""
 
+    # ---- exact resume ---------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """The per-env episode buffers (latches, best distances, hold counters), saved with each
+        training checkpoint so a resumed run continues every episode where it stopped. The
+        default takes every tensor and number attribute (``trackbench.harness.snapshot``);
+        override it if you keep buffers in nested objects."""
+        from trackbench.harness.snapshot import capture
+
+        return capture(self)
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict` after :meth:`setup`."""
+        from trackbench.harness.snapshot import restore
+
+        restore(self, state, f"task '{self.name}'")
+
     # ---- rewards and observations ----------------------------------------------------------------
     @abstractmethod
     def reward_terms(self) -> dict[str, tuple["RewardTerm", ...]]:

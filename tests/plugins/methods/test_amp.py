@@ -127,8 +127,8 @@ def test_the_discriminator_is_checkpointed_and_resumed(tmp_path):
 
     with pytest.raises(Kill):
         execute_cell(spec, registry, run, on_epoch=kill_after_two_epochs)
-    saved = torch.load(checkpoint_path(run), weights_only=False)["trackbench"]["method"]
+    saved = torch.load(checkpoint_path(run), weights_only=True)["env_state"]["method"]
     assert saved["steps"] == 16 and "logit.weight" in saved["disc"]  # 2 epochs × 8 control steps
     execute_cell(spec, registry, run)
-    saved = torch.load(checkpoint_path(run), weights_only=False)["trackbench"]["method"]
+    saved = torch.load(checkpoint_path(run), weights_only=True)["env_state"]["method"]
     assert saved["steps"] == 24  # the resumed method went on counting from the checkpoint

@@ -24,9 +24,9 @@ class TrackbenchGroup(TyperGroup):
         except TrackbenchError as error:
             console.error(str(error))
             raise typer.Exit(EXIT_USER_ERROR) from None
-        except KeyboardInterrupt:
-            console.error("interrupted")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM during `run` (interrupts.py)
+            console.error(str(error) or "interrupted")
+            raise typer.Exit(getattr(error, "exit_code", 130)) from None
 
 
 app = typer.Typer(

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from trackbench.harness import console
+from trackbench.harness.atomic import atomic_directory, remove_leftovers
 from trackbench.harness.dataset import SPLITS, Dataset
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.plugins import load_registry
@@ -36,16 +37,20 @@ def synth_command(
     """Generate the synthetic set and write it in the authors' layout, readable as 'trackr'."""
     from trackbench.plugins.datasets.trackr import write_episode
 
+    remove_leftovers(out.absolute().parent)  # a synth that was killed midway
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise TrackbenchError(f"{out} exists and is not an empty folder; choose a new --out")
     dataset = open_dataset("synthetic", {"num_sequences": num, "seed": seed})
     counts = dict.fromkeys(SPLITS, 0)
     frames = 0
     columns = (TextColumn("synthesising"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console.err, disable=as_json) as progress:
+    # Written to a temporary folder renamed to --out at the end: a killed synth leaves no
+    # half-written set behind (and its temporary folder is removed by the next synth).
+    with Progress(*columns, console=console.err, disable=as_json) as progress, \
+            atomic_directory(out) as staging:
         task = progress.add_task("synth", total=num)
         for sequence in dataset.sequences():
-            write_episode(out, sequence)
+            write_episode(staging, sequence)
             counts[sequence.split] += 1
             frames += sequence.num_frames
             progress.advance(task)

@@ -16,7 +16,9 @@ from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.execute import execute_cell
 from trackbench.harness.matrix import plan
 from trackbench.harness.plugins import load_registry
+from trackbench.harness.interrupts import terminate_as_interrupt
 from trackbench.harness.results import RunDir
+from trackbench.harness.resume import CellStatus, check_plan
 from trackbench.harness.specs import MatrixSpec, RunSpec
 
 # The embedded default: one small cell that trains, evaluates and reports on a 2-core CPU
@@ -46,12 +48,12 @@ def parse_overrides(settings: list[str]) -> dict[str, dict[str, Any]]:
     return overrides
 
 
-def _print_plan(cells: list[RunSpec], out: Path) -> None:
+def _print_plan(cells: list[RunSpec], out: Path, statuses: dict[str, CellStatus]) -> None:
     table = Table(title=f"plan: {len(cells)} cell(s) → {out}", title_justify="left")
     for column in ("run id", "engine", "agent steps", "envs", "status"):
         table.add_column(column)
     for cell in cells:
-        status = "done (skip)" if RunDir.for_spec(out, cell).is_complete() else "to run"
+        status = statuses[cell.run_id].describe(cell.agent_steps)
         table.add_row(cell.run_id, cell.engine, f"{cell.agent_steps:,}", str(cell.num_envs), status)
     console.out.print(table)
 
@@ -74,7 +76,9 @@ def run_command(
 ) -> None:
     """Train every cell of the robot × task × method × seed matrix, then print the report.
 
-    An interrupted cell resumes from its last checkpoint; finished cells are skipped."""
+    An interrupted cell resumes exactly from its last checkpoint; finished cells are skipped, or
+    trained on if --steps grew. A cell whose directory holds other settings stops the whole plan
+    before any cell starts (--force starts such cells over)."""
     try:
         matrix = MatrixSpec(
             robots=_names(robot), tasks=_names(task), methods=_names(method), seeds=seeds,
@@ -85,20 +89,29 @@ def run_command(
         raise TrackbenchError(describe_validation_error("run options", error)) from None
     registry = load_registry()
     cells = plan(matrix, registry)
-    _print_plan(cells, out)
+    statuses = check_plan(cells, out, force=force)
+    _print_plan(cells, out, statuses)
     if dry_run:
         return
-    for cell in cells:
-        run_dir = RunDir.for_spec(out, cell)
-        if run_dir.is_complete() and not force:
-            console.out.print(f"[dim]skip {cell.run_id}: already complete (--force reruns it)[/]")
-            continue
-        result = execute_cell(cell, registry, run_dir, restart=force)
-        resumed = result["resumed_from"]
-        console.out.print(
-            f"{cell.run_id}: success {result['success_rate']:.2f} over "
-            f"{result['evaluation']['episodes']} evaluation episodes, "
-            f"{result['agent_steps']:,} agent steps at {result['fps']:,.0f} fps"
-            + (f" (resumed at {resumed:,})" if resumed else "")
-        )
+    with terminate_as_interrupt():
+        for cell in cells:
+            _run_cell(cell, registry, out, statuses[cell.run_id], force)
     show_report(out)
+
+
+def _run_cell(cell: RunSpec, registry: Any, out: Path, status: CellStatus, force: bool) -> None:
+    run_dir = RunDir.for_spec(out, cell)
+    if status.kind == "done":
+        console.out.print(f"[dim]skip {cell.run_id}: already complete (--force reruns it)[/]")
+        return
+    result = execute_cell(cell, registry, run_dir, restart=force)
+    resumed = result["resumed_from"]
+    console.out.print(
+        f"{cell.run_id}: success {result['success_rate']:.2f} over "
+        f"{result['evaluation']['episodes']} evaluation episodes, "
+        f"{result['agent_steps']:,} agent steps at {result['fps']:,.0f} fps"
+        + (f" (resumed at {resumed:,})" if resumed else "")
+    )
+    if result["unstable_env_steps"]:
+        console.warn(f"{cell.run_id}: {result['unstable_env_steps']:,} training env-steps "
+                     f"({result['unstable_fraction']:.1%}) blew up in the engine and were reset")

@@ -35,6 +35,14 @@ class EpisodeStats:
     def __len__(self) -> int:
         return len(self.records)
 
+    def state_dict(self) -> dict:
+        return {"records": list(self.records), "total": self.total}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.records.clear()
+        self.records.extend(state["records"])
+        self.total = int(state["total"])
+
     def mean(self, name: str) -> float | None:
         values = [record[name] for record in self.records if name in record]
         return sum(values) / len(values) if values else None

@@ -62,6 +62,9 @@ class PPOSpec(FrozenSpec):
     eval_episodes: int = Field(default=64, gt=0, description="evaluation episodes of the final policy")
     eval_seed: int = Field(default=1_000_000, ge=0, description=(
         "evaluation episode k resets from seed eval_seed + k, the same in every cell"))
+    max_unstable_fraction: float = Field(default=0.5, ge=0, le=1, description=(
+        "training stops with a message when more than this fraction of an epoch's env-steps blew "
+        "up in the engine (a setting that makes the physics diverge)"))
     games_to_track: int = Field(default=100, gt=0,
                                 description="training metrics average the last N episodes")
     torch_compile: bool = Field(default=False,

@@ -1,28 +1,30 @@
-"""Train one cell with rl-games PPO: checkpoints, resume, metrics.jsonl, TensorBoard, progress.
+"""Train one cell with rl-games PPO: checkpoints, exact resume, metrics.jsonl, TensorBoard, progress.
 
 Files under the run directory:
 
-    checkpoints/last.pth   the full training state (model, optimiser, epoch, agent steps, env
-                           generators), written atomically every ``checkpoint_every`` epochs and
-                           at the end; a rerun resumes from it
-    metrics.jsonl          one row per PPO epoch; rows past the checkpoint are dropped on resume
-    rl_games/summaries/    TensorBoard events (rl-games' losses and ours under episode/)
+    checkpoints/last.pth   the full training state (checkpoint.py), written atomically every
+                           ``checkpoint_every`` epochs and at the end; a rerun resumes from it and
+                           continues exactly as the uninterrupted run would have
+    metrics.jsonl          one row per PPO epoch, only ever appended; a resume truncates it to its
+                           length at the checkpoint (one truncate call, so a kill cannot empty it)
+    rl_games/summaries/    TensorBoard events (rl-games' losses and ours under episode/), written
+                           synchronously; each session starts a new events file, and TensorBoard
+                           reads up to a record cut off by a kill
     rl_games.log           rl-games' own console output
 
-rl-games also saves a final snapshot of its own into rl_games/nn/ when the budget is reached; it
-holds the same state as checkpoints/last.pth and is deleted, so checkpoints/ is the one place.
+Every epoch is checked before it is recorded: the PPO losses and the weights must be finite and
+at most ``max_unstable_fraction`` of its env-steps may have blown up in the engine; otherwise
+training stops with one message and the last checkpoint stays as it was. Rewards and
+observations are checked at every step (``VecEnv.step``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import random
 import shutil
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -32,41 +34,44 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from trackbench.harness import console
 from trackbench.harness.device import require_device
 from trackbench.harness.env import VecEnv
+from trackbench.harness.errors import NonFiniteError, TrackbenchError
+from trackbench.harness.training import checkpoint
+from trackbench.harness.training.checkpoint import checkpoint_path  # noqa: F401  (re-exported)
 from trackbench.harness.training.episodes import EpisodeStats
 from trackbench.harness.training.ppo import PPOSpec, rl_games_config
 
 TORCH_DEFAULT_THREADS = torch.get_num_threads()  # before any cell changes it
 
 if TYPE_CHECKING:
-    from trackbench.harness.method import Method
     from trackbench.harness.registry import Registry
     from trackbench.harness.results import RunDir
     from trackbench.harness.specs import RunSpec
 
-CHECKPOINT_NAME = "last.pth"
 # Called after every PPO epoch with (epoch, agent steps); raising stops training there.
 EpochCallback = Callable[[int, int], None]
 
 
 @dataclass
 class Trained:
-    agent: Any  # the rl-games A2CAgent; agent.model is the policy
+    agent: Any  # the ResumableAgent; agent.model is the policy
     env: VecEnv
     agent_steps: int  # agent steps trained in total, over every session of the run
     train_seconds: float  # wall time spent training, over every session
     resumed_from: int | None  # agent steps of the checkpoint this session started from
-
-
-def checkpoint_path(run_dir: "RunDir") -> Path:
-    return run_dir.checkpoint_dir / CHECKPOINT_NAME
+    unstable_env_steps: int  # training env-steps the engine had to reset, over every session
 
 
 def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
                on_epoch: EpochCallback | None = None) -> Trained:
-    """Train ``spec`` until ``spec.agent_steps`` (resuming from its checkpoint if present)."""
+    """Train ``spec`` until ``spec.agent_steps``, resuming exactly from its checkpoint if present.
+
+    Raises TrackbenchError when training cannot go on (a non-finite value, an engine that blows
+    up most env-steps, a checkpoint that does not fit); the last checkpoint is then untouched.
+    """
     from rl_games.torch_runner import Runner
 
     from trackbench.harness.training import network, vecenv
+    from trackbench.harness.training.agent import ResumableAgent
 
     require_device(spec.device)
     ppo = PPOSpec(**spec.ppo_spec)
@@ -82,21 +87,26 @@ def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
             ppo, num_envs=spec.num_envs, agent_steps=spec.agent_steps, seed=spec.seed,
             device=spec.device, train_dir=str(run_dir.path), layout=env.layout, env_key=key,
         )
-        observer = TrainingObserver(spec, ppo, run_dir, on_epoch, env.method)
+        observer = TrainingObserver(spec, ppo, run_dir, on_epoch, env)
         runner = Runner(observer)
         with _rl_games_output(run_dir):
             runner.load(config)
             _seed_everything(spec.seed)  # rl-games skips seeding when the seed is 0
-            agent = runner.algo_factory.create(runner.algo_name, base_name="run", params=runner.params)
-            resumed_from, earlier_seconds = _restore(agent, run_dir, env.method)
-            if ppo.torch_compile:  # after restoring: compiling renames the parameters
-                agent.model = torch.compile(agent.model)
-            observer.start(earlier_seconds)
-            if agent.frame < spec.agent_steps:
-                with observer.progress_bar(resumed_from or 0):
-                    agent.train()
-                shutil.rmtree(run_dir.path / "rl_games" / "nn", ignore_errors=True)
-        return Trained(agent, env, int(agent.frame), observer.train_seconds(), resumed_from)
+            agent = ResumableAgent(base_name="run", params=runner.params)
+            try:
+                resumed_from = _restore(agent, run_dir, observer)
+                if ppo.torch_compile:  # after restoring: compiling renames the parameters
+                    agent.model = torch.compile(agent.model)
+                if agent.frame < spec.agent_steps:
+                    with observer.progress_bar(resumed_from or 0):
+                        agent.train()
+            except NonFiniteError as error:
+                raise TrackbenchError(observer.stopped(str(error))) from None
+            finally:
+                agent.writer.close()
+            shutil.rmtree(run_dir.path / "rl_games" / "nn", ignore_errors=True)
+        return Trained(agent, env, int(agent.frame), observer.train_seconds(), resumed_from,
+                       env.unstable_env_steps)
     finally:
         vecenv.withdraw(key)
 
@@ -106,9 +116,11 @@ class TrainingObserver:
     metrics row, TensorBoard scalars, a checkpoint when due, and advance the progress bar."""
 
     def __init__(self, spec: "RunSpec", ppo: PPOSpec, run_dir: "RunDir",
-                 on_epoch: EpochCallback | None, method: "Method"):
+                 on_epoch: EpochCallback | None, env: VecEnv):
         self.spec, self.ppo, self.run_dir, self.on_epoch = spec, ppo, run_dir, on_epoch
-        self.method = method
+        self.env, self.method = env, env.method
+        self.epoch = 0  # the last epoch recorded
+        self._counted = (0, 0)  # the env's (env-steps, unstable env-steps) at the last epoch
         self.window = EpisodeStats(ppo.games_to_track)
         self.algo: Any = None
         self.progress: Progress | None = None
@@ -137,8 +149,10 @@ class TrainingObserver:
         steps = int(self.algo.frame)  # already counts this epoch
         now = time.perf_counter()
         epoch_seconds, self._epoch_start = now - self._epoch_start, now
+        unstable, fraction = self._check_epoch(int(epoch_num))
         row = {"agent_steps": steps, "epoch": int(epoch_num), **self.window.summary(),
                "episodes_total": self.window.total,
+               "unstable_env_steps": unstable, "unstable_fraction": fraction,
                "fps": self.algo.curr_frames / max(epoch_seconds, 1e-9),
                "wall_s": self.train_seconds(), "lr": float(self.algo.last_lr),
                **{f"method/{name}": value for name, value in self.method.metrics().items()}}
@@ -146,16 +160,66 @@ class TrainingObserver:
         for name, value in row.items():
             if isinstance(value, (int, float)) and name not in ("agent_steps", "epoch"):
                 self.algo.writer.add_scalar(f"episode/{name}", value, steps)
+        self.algo.writer.flush()
+        self.epoch = int(epoch_num)
         if epoch_num % self.ppo.checkpoint_every == 0 or steps >= self.spec.agent_steps:
-            save_checkpoint(self.algo, checkpoint_path(self.run_dir), self.train_seconds(),
-                            self.method.state_dict())
+            self.save_checkpoint(steps, int(epoch_num))
         self._advance(steps, row)
         if self.on_epoch is not None:
             self.on_epoch(int(epoch_num), steps)
 
+    # ---- checks, checkpoints and resume ----------------------------------------------------------
+    def _check_epoch(self, epoch: int) -> tuple[int, float]:
+        """(unstable env-steps, their fraction) of this epoch; raises if the epoch must not be
+        recorded: non-finite weights, or most env-steps blown up in the engine."""
+        for name, value in self.algo.model.state_dict().items():
+            if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+                raise NonFiniteError(f"the network's '{name}' became non-finite in the PPO update "
+                                     f"of epoch {epoch}")
+        played = self.env.env_steps - self._counted[0]
+        unstable = self.env.unstable_env_steps - self._counted[1]
+        self._counted = (self.env.env_steps, self.env.unstable_env_steps)
+        fraction = unstable / max(played, 1)
+        if fraction > self.ppo.max_unstable_fraction:
+            raise TrackbenchError(
+                f"{self.spec.run_id}: {unstable:,} of the {played:,} env-steps of epoch {epoch} "
+                f"({fraction:.0%}) blew up in the engine (non-finite physics or a joint faster "
+                f"than engine.max_joint_speed) and were reset, so nothing can be learned. Check "
+                f"the robot and engine settings (gains, limits, time step). Training stopped; "
+                f"{checkpoint.describe(self.run_dir)} is kept."
+            )
+        return unstable, fraction
+
+    def save_checkpoint(self, steps: int, epoch: int) -> None:
+        state = self.algo.get_full_state_weights()  # model, optimiser, epoch, frame, env_state
+        self.run_dir.sync_metrics()  # the rows the checkpoint counts are on disk before it is
+        state["trackbench"] = {
+            "format": checkpoint.FORMAT, "epoch": epoch, "agent_steps": steps,
+            "train_seconds": self.train_seconds(), "metrics_bytes": self.run_dir.metrics_size(),
+            "agent": self.algo.rollout_state(), "episodes": self.window.state_dict(),
+            "counted": list(self._counted), "rng": checkpoint.rng_state(),
+        }
+        checkpoint.save(self.run_dir, state)
+
+    def resume(self, saved: dict[str, Any]) -> None:
+        """Continue from a checkpoint's ``trackbench`` entry (format 2)."""
+        self.window.load_state_dict(saved["episodes"])
+        self._counted = tuple(saved["counted"])
+        self.epoch = int(saved["epoch"])
+        self._earlier_seconds = float(saved["train_seconds"])
+
+    def resume_legacy(self, train_seconds: float) -> None:
+        self._earlier_seconds = train_seconds
+
+    def stopped(self, reason: str) -> str:
+        """The message when training cannot go on during the epoch after ``self.epoch``."""
+        return (f"{self.spec.run_id}: {reason} (during PPO epoch {self.epoch + 1}). Training "
+                f"stopped; {checkpoint.describe(self.run_dir)} is kept and nothing after it was "
+                f"recorded. Fix the cause (a setting, the predictor checkpoint) and rerun the same "
+                f"command, or --force to start over.")
+
     # ---- time and progress ----------------------------------------------------------------------
-    def start(self, earlier_seconds: float) -> None:
-        self._earlier_seconds = earlier_seconds
+    def start(self) -> None:
         self._session_start = self._epoch_start = time.perf_counter()
 
     def train_seconds(self) -> float:
@@ -184,46 +248,31 @@ class TrainingObserver:
                              success="-" if success is None else f"{success:.2f} ({row['episodes']} ep)")
 
 
-def save_checkpoint(agent: Any, path: Path, train_seconds: float,
-                    method_state: dict[str, Any] | None = None) -> None:
-    """The agent's full state plus our bookkeeping and what the reward method learned (AMP's
-    discriminator), written to a temporary file then renamed."""
-    state = agent.get_full_state_weights()
-    state["trackbench"] = {"train_seconds": train_seconds, "agent_steps": int(agent.frame),
-                           "method": method_state or {}}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
-def _restore(agent: Any, run_dir: "RunDir", method: "Method") -> tuple[int | None, float]:
-    """Load checkpoints/last.pth if present; drop metrics rows it does not cover.
-    Returns (agent steps resumed from or None, training seconds already spent)."""
-    path = checkpoint_path(run_dir)
-    if not path.is_file():
-        _truncate_metrics(run_dir, 0)
-        return None, 0.0
-    from rl_games.algos_torch import torch_ext
-
-    state = torch_ext.load_checkpoint(str(path))  # also strips torch.compile's name prefix
-    agent.set_full_state_weights(state)
-    if state.get("trackbench", {}).get("method"):
-        method.load_state_dict(state["trackbench"]["method"])
-    steps = int(agent.frame)
-    _truncate_metrics(run_dir, steps)
-    return steps, float(state.get("trackbench", {}).get("train_seconds", 0.0))
-
-
-def _truncate_metrics(run_dir: "RunDir", steps: int) -> None:
-    """Keep only the metrics rows of epochs the checkpoint includes (a killed run may have
-    written rows past its last checkpoint; they are trained again)."""
-    path = run_dir.metrics_file
-    if not path.is_file():
-        return
-    kept = [line for line in path.read_text().splitlines()
-            if line.strip() and json.loads(line).get("agent_steps", 0) <= steps]
-    path.write_text("".join(line + "\n" for line in kept))
+def _restore(agent: Any, run_dir: "RunDir", observer: TrainingObserver) -> int | None:
+    """Load checkpoints/last.pth if present and cut metrics.jsonl back to it.
+    Returns the agent steps resumed from, or None for a fresh start."""
+    state = checkpoint.load(run_dir)
+    if state is None:
+        run_dir.truncate_metrics(0)
+        observer.start()
+        return None
+    agent.set_full_state_weights(state)  # model, optimiser, epoch, frame, VecEnv.load_state_dict
+    saved = state.get("trackbench", {})
+    if saved.get("format") == checkpoint.FORMAT:
+        agent.resume_rollout(saved["agent"])
+        observer.resume(saved)
+        checkpoint.set_rng_state(saved["rng"])
+        run_dir.truncate_metrics(saved["metrics_bytes"])
+    else:  # trackbench 0.1: weights, optimiser and reset generators only
+        if saved.get("method"):
+            observer.method.load_state_dict(saved["method"])
+        observer.resume_legacy(float(saved.get("train_seconds", 0.0)))
+        run_dir.truncate_metrics_after(int(agent.frame))
+        console.warn(f"{checkpoint.checkpoint_path(run_dir)} was written by an older "
+                      "trackbench; training resumes from it, but every episode restarts and the "
+                      "learning rate starts over, so it does not continue exactly")
+    observer.start()
+    return int(agent.frame)
 
 
 def _seed_everything(seed: int) -> None:

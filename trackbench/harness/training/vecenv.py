@@ -93,9 +93,11 @@ class RlGamesVecEnv(IVecEnv):
         }
 
     def get_env_state(self) -> dict[str, Any]:
-        # Saved into checkpoints, so a resumed run draws new resets instead of replaying old ones.
-        return {"generators": self.env.generator_states()}
+        # rl-games saves this into its checkpoints: every env's state, for an exact resume.
+        return self.env.state_dict()
 
     def set_env_state(self, env_state: dict[str, Any] | None) -> None:
-        if env_state and "generators" in env_state:
+        if env_state and "engine" in env_state:
+            self.env.load_state_dict(env_state)
+        elif env_state and "generators" in env_state:  # trackbench 0.1: reset generators only
             self.env.set_generator_states(env_state["generators"])

@@ -28,6 +28,7 @@ from typing import Iterator
 import numpy as np
 from pydantic import Field
 
+from trackbench.harness.atomic import atomic_path
 from trackbench.harness.dataset import (
     NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, dataset_root, resample,
 )
@@ -160,5 +161,6 @@ def write_episode(root: Path, sequence: HumanSequence) -> Path:
         "split": sequence.split,
     }
     path = folder / f"{episode}.npy"
-    np.save(path, np.array(data, dtype=object), allow_pickle=True)
+    with atomic_path(path) as temporary, temporary.open("wb") as handle:
+        np.save(handle, np.array(data, dtype=object), allow_pickle=True)
     return path

@@ -268,6 +268,15 @@ class MujocoEngine(Engine):
             step=torch.as_tensor(self._steps.copy()),
         )
 
+    # Exact resume: the full physics state (qpos, qvel, act, warm-start, time) of every env,
+    # the sensors read from it, PD targets and counters. The rollout scratch arrays are not state.
+    RESUME_STATE = ("_physics", "_sensors", "_targets", "_steps", "_unstable", "unstable_resets")
+
+    def state_dict(self) -> dict:
+        from trackbench.harness.snapshot import capture
+
+        return capture(self, self.RESUME_STATE)
+
     def render(self, env_id=0, width=640, height=480, camera=None, keypoints=True):
         from trackbench.plugins.engines.render import render_env
 

@@ -143,16 +143,31 @@ class AMP(Method):
     def metrics(self) -> dict[str, float]:
         return {f"disc_{name}": value for name, value in self.last_stats.items()}
 
-    # ---- checkpoints: D and its optimiser survive a resume; the replay refills -------------------
+    # ---- checkpoints: D, its optimiser, the replay and the sampling generator ----------------------
     def state_dict(self) -> dict[str, Any]:
+        replay = self.replay
         return {"disc": self.disc.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "steps": self.steps, "generator": self.generator.get_state()}
+                "steps": self.steps, "generator": self.generator.get_state(),
+                "previous": self.previous.clone(), "last_stats": dict(self.last_stats),
+                # Only the filled part: the replay holds 200k transitions when full (24 MB).
+                "replay": {"data": replay.data[:replay.size].clone(), "size": replay.size,
+                           "next": replay._next}}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.disc.load_state_dict(state["disc"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.steps = int(state["steps"])
         self.generator.set_state(state["generator"])
+        if "replay" not in state:  # a checkpoint of trackbench ≤ 0.1: D only, the replay refills
+            return
+        self.previous = state["previous"].to(self.device)
+        self.last_stats = dict(state["last_stats"])
+        replay, saved = self.replay, state["replay"]
+        if saved["size"] > len(replay.data):
+            raise TrackbenchError(f"method 'amp': the checkpoint's replay holds {saved['size']} "
+                                  f"transitions, more than replay_size {len(replay.data)}")
+        replay.data[:saved["size"]] = saved["data"].to(replay.data.device)
+        replay.size, replay._next = int(saved["size"]), int(saved["next"])
 
 
 def human_transitions(registry: "Registry", dataset: str, max_sequences: int,

@@ -142,6 +142,20 @@ class Track(Method):
         values.update(evaluate(self.terms, frame))
         return values
 
+    def state_dict(self) -> dict:
+        from trackbench.harness.snapshot import capture
+
+        return {"history": capture(self.history, HISTORY_STATE)}
+
+    def load_state_dict(self, state: dict) -> None:
+        from trackbench.harness.snapshot import restore
+
+        restore(self.history, state["history"], "method 'track' (Π_h's history)")
+
+
+# Π_h's per-env history (the prediction's whole input); the predictor's weights are not state.
+HISTORY_STATE = ("fingertips", "features", "object_ids", "goal_label", "mask")
+
 
 def _predictor_overrides(spec: Track.Spec, registry: "Registry") -> dict[str, str]:
     """The predictor spec fields the method sets: its preset, if any."""

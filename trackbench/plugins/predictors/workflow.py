@@ -11,6 +11,7 @@ from typing import Any
 
 import trackbench
 from trackbench.harness import console
+from trackbench.harness.atomic import remove_leftovers
 from trackbench.harness.dataset import HumanSequence
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.predictor import Predictor, load_predictor
@@ -69,6 +70,7 @@ def cached_predictor(registry: Registry, predictor: str, overrides: dict[str, An
     path = cache_path(registry, predictor, overrides, dataset)
     if path.is_file():
         return load_predictor(path, registry).to(device)
+    remove_leftovers(path.parent)  # temporary files of cache writes that were killed
     console.out.print(
         f"[bold]No cached '{predictor}' predictor ({overrides.get('preset', 'default')} preset) for "
         f"dataset '{dataset}': training it once now[/] (a few minutes on a CPU); it will be cached "

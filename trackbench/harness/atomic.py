@@ -1,0 +1,115 @@
+"""Files a kill, a full disk or an I/O error can never leave half-written.
+
+Every file a later command reads (spec.json, result.json, checkpoints, predictor checkpoints,
+``data synth`` output, PNGs) is written to a temporary file ``.<name>.<pid>.tmp`` beside its
+target, flushed to disk, then renamed over the target: readers see the old file or the new one,
+never a torn one. If the write fails (ENOSPC, EIO, an exception, Ctrl-C) the temporary file is
+removed before the error propagates, so a full disk is not kept full by our own leftovers; a
+process killed with SIGKILL cannot clean up, so :func:`remove_leftovers` removes temporary files
+whose writer is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+# .<target name>.<pid>.tmp, plus the older .<name>.tmp / .<name>.<random>.tmp forms.
+_LEFTOVER = re.compile(r"^\..+?(?:\.(\d+))?\.tmp$")
+
+
+def temporary_path(path: Path) -> Path:
+    """The temporary file this process writes ``path`` through."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it is fsynced and renamed to ``path``.
+
+    Raises whatever the writer or the file system raised (OSError for a full disk), after
+    removing the temporary file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = temporary_path(path)
+    try:
+        yield temporary
+        _fsync(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(data)
+
+
+def write_json_atomic(path: str | Path, payload: Any) -> None:
+    write_bytes_atomic(path, json.dumps(payload, indent=2).encode())
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder to fill; on success it is renamed to ``path`` (which must not
+    exist or be empty). On failure the temporary folder is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = temporary_path(path)
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir()
+    try:
+        yield temporary
+        if path.is_dir():
+            path.rmdir()  # empty, or this raises and nothing is lost
+        os.replace(temporary, path)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+
+
+def remove_leftovers(directory: Path, *, owned: bool = False, recursive: bool = False) -> list[Path]:
+    """Delete temporary files and folders that an interrupted write left in ``directory``.
+
+    ``owned``: the caller holds the directory's lock, so every temporary file is stale. Otherwise
+    only those whose writing process no longer runs are removed. Returns what was removed.
+    """
+    if not directory.is_dir():
+        return []
+    removed = []
+    for candidate in directory.rglob(".*.tmp") if recursive else directory.glob(".*.tmp"):
+        match = _LEFTOVER.match(candidate.name)
+        if not match or candidate.is_symlink():
+            continue
+        pid = match.group(1)
+        if owned or (pid is not None and not _alive(int(pid))):
+            if candidate.is_dir():
+                shutil.rmtree(candidate, ignore_errors=True)
+            else:
+                candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())

@@ -1,0 +1,111 @@
+"""What an existing run directory means for a planned cell: start, resume, skip or extend.
+
+A run directory's identity is its run id; its settings are its spec.json. A cell may continue a
+directory only if every setting but the budget (``agent_steps``) is the same, so a result never
+describes settings other than the ones asked for. The budget may grow (a finished cell is
+*extended*: training continues from its final checkpoint and it is evaluated again, the earlier
+result kept as ``result.at_<steps>.json``), never shrink. ``trackbench run`` checks every cell of
+the matrix before the first one starts (:func:`check_plan`); ``--force`` starts cells over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.results import RunDir, read_json
+from trackbench.harness.specs import RunSpec
+
+# The budget may grow between sessions; anything else must match the existing run.
+BUDGET = "agent_steps"
+
+
+@dataclass(frozen=True)
+class CellStatus:
+    kind: Literal["new", "resume", "done", "extend", "restart"]
+    saved_steps: int | None = None  # agent steps of the checkpoint or of the finished run
+
+    def describe(self, asked: int) -> str:
+        return {"new": "to run", "restart": "to run (--force: from scratch)",
+                "resume": f"resume at {self.saved_steps or 0:,}", "done": "done (skip)",
+                "extend": f"extend {self.saved_steps or 0:,} → {asked:,}"}[self.kind]
+
+
+def status_of(spec: RunSpec, run_dir: RunDir, *, force: bool = False) -> CellStatus:
+    """What running ``spec`` in ``run_dir`` will do; raises TrackbenchError if it must not run
+    there (other settings, a smaller budget than already trained, an unreadable spec)."""
+    from trackbench.harness.training import checkpoint
+
+    if force:
+        return CellStatus("restart")
+    has_checkpoint = checkpoint.checkpoint_path(run_dir).is_file()
+    if not run_dir.spec_file.is_file():
+        if has_checkpoint or run_dir.is_complete():
+            raise TrackbenchError(f"{run_dir.path} holds a run without its spec.json, so its "
+                                  f"settings are unknown; rerun with --force or use another --out")
+        return CellStatus("new")
+    if not (has_checkpoint or run_dir.is_complete()):
+        return CellStatus("new")  # nothing was trained there yet: nothing to continue or lose
+    existing = read_json(run_dir.spec_file)
+    differences = spec_differences(existing, spec.model_dump(mode="json"))
+    if differences:
+        raise TrackbenchError(
+            f"{run_dir.path} holds a run of {spec.run_id} with other settings "
+            f"({'; '.join(differences)}); rerun with --force to start it over, or use another --out")
+    asked, earlier_budget = spec.agent_steps, int(existing.get(BUDGET, 0))
+    if run_dir.is_complete():
+        result = run_dir.read_result()
+        trained = int(result.get("agent_steps", earlier_budget))
+        if asked == earlier_budget:
+            return CellStatus("done", trained)
+        if asked < earlier_budget:
+            raise TrackbenchError(
+                f"{run_dir.path} holds a finished run of {earlier_budget:,} agent steps, more than "
+                f"the {asked:,} asked; use --steps {earlier_budget}, --force or another --out")
+        return CellStatus("extend", trained)
+    saved = checkpoint.saved_agent_steps(run_dir) or 0
+    if saved > asked:
+        raise TrackbenchError(
+            f"{run_dir.path} holds a checkpoint at {saved:,} agent steps, past the {asked:,} "
+            f"asked; use --steps {earlier_budget}, --force or another --out")
+    return CellStatus("resume", saved)
+
+
+def check_plan(cells: list[RunSpec], out: Path, *, force: bool = False) -> dict[str, CellStatus]:
+    """run id → status for every cell; raises one TrackbenchError listing every cell that
+    cannot run, before any starts."""
+    statuses, problems = {}, []
+    for cell in cells:
+        try:
+            statuses[cell.run_id] = status_of(cell, RunDir.for_spec(out, cell), force=force)
+        except TrackbenchError as error:
+            problems.append(str(error))
+    if problems:
+        raise TrackbenchError("\n".join(problems))
+    return statuses
+
+
+def spec_differences(existing: dict[str, Any], asked: dict[str, Any], prefix: str = "") -> list[str]:
+    """'ppo_spec.learning_rate: 0.0001 there, 0.0003 asked' for each differing leaf (the
+    budget excepted)."""
+    found = []
+    for key in sorted(set(existing) | set(asked)):
+        name = f"{prefix}{key}"
+        if name == BUDGET:
+            continue
+        old, new = existing.get(key, "(unset)"), asked.get(key, "(unset)")
+        if isinstance(old, dict) and isinstance(new, dict):
+            found += spec_differences(old, new, prefix=f"{name}.")
+        elif old != new:
+            found.append(f"{name}: {old!r} there, {new!r} asked")
+    return found
+
+
+def archive_result(run_dir: RunDir) -> Path:
+    """Keep a finished run's result.json as result.at_<agent steps>.json before extending it."""
+    steps = int(run_dir.read_result().get("agent_steps", 0))
+    target = run_dir.path / f"result.at_{steps}.json"
+    run_dir.result_file.replace(target)
+    return target

@@ -1,0 +1,126 @@
+"""checkpoints/last.pth: the whole training state, so that a resumed run continues exactly.
+
+Contents (format 2), all tensors, numbers and containers, so it loads with
+``torch.load(weights_only=True)`` (nothing in it can run code):
+
+    model, optimizer, epoch, frame     rl-games' own (model includes the input and value
+                                       normalisers)
+    env_state                          VecEnv.state_dict(): physics of every env, task buffers,
+                                       the method's state (Π_h history, AMP's D and replay), reset
+                                       generators, running episode sums, instability counts
+    trackbench.agent                   ResumableAgent.rollout_state(): observations, dones,
+                                       running returns, learning rate, rl-games' meters
+    trackbench.episodes                the training metrics' episode window
+    trackbench.rng                     torch, numpy and Python RNG states
+    trackbench.metrics_bytes           length of metrics.jsonl when the checkpoint was taken: a
+                                       resume truncates the file there (dropping rows it will
+                                       write again and a line cut off by a kill)
+    trackbench.train_seconds, agent_steps, epoch
+
+``checkpoints/last.json`` repeats (format, epoch, agent_steps) so that ``run`` can plan without
+loading the checkpoint. Both are written atomically (``trackbench.harness.atomic``).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from trackbench.harness.atomic import atomic_path, write_json_atomic
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.results import read_json
+
+if TYPE_CHECKING:
+    from trackbench.harness.results import RunDir
+
+FORMAT = 2
+CHECKPOINT_NAME = "last.pth"
+SUMMARY_NAME = "last.json"
+
+
+def checkpoint_path(run_dir: "RunDir") -> Path:
+    return run_dir.checkpoint_dir / CHECKPOINT_NAME
+
+
+def summary_path(run_dir: "RunDir") -> Path:
+    return run_dir.checkpoint_dir / SUMMARY_NAME
+
+
+def save(run_dir: "RunDir", state: dict[str, Any]) -> None:
+    """Write ``state`` (rl-games' full state plus a ``trackbench`` entry) and its summary."""
+    with atomic_path(checkpoint_path(run_dir)) as temporary:
+        torch.save(state, temporary)
+    ours = state["trackbench"]
+    write_json_atomic(summary_path(run_dir), {"format": FORMAT, "epoch": ours["epoch"],
+                                              "agent_steps": ours["agent_steps"]})
+
+
+def load(run_dir: "RunDir") -> dict[str, Any] | None:
+    """The checkpoint's contents, or None if the run has none.
+
+    Raises TrackbenchError if the file is unreadable or holds anything but tensors, numbers and
+    containers (such a file is refused, never unpickled)."""
+    path = checkpoint_path(run_dir)
+    if not path.is_file():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for truncated or foreign files
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise TrackbenchError(
+            f"cannot read the checkpoint {path} ({first}). Rerun with --force to start this cell "
+            f"over, or use another --out."
+        ) from None
+    if "model" in state:  # torch.compile prefixes parameter names
+        state["model"] = {key.removeprefix("_orig_mod."): value
+                          for key, value in state["model"].items()}
+    return state
+
+
+def saved_agent_steps(run_dir: "RunDir") -> int | None:
+    """Agent steps of the run's checkpoint, from its summary (None without a checkpoint)."""
+    if not checkpoint_path(run_dir).is_file():
+        return None
+    if summary_path(run_dir).is_file():
+        return int(read_json(summary_path(run_dir))["agent_steps"])
+    state = load(run_dir)
+    return int(state["frame"]) if state else None
+
+
+def describe(run_dir: "RunDir") -> str:
+    """'epoch 8, 1,280 agent steps' for the run's checkpoint, for messages."""
+    path = summary_path(run_dir)
+    if not checkpoint_path(run_dir).is_file() or not path.is_file():
+        return "no checkpoint yet: the cell starts over"
+    try:
+        summary = read_json(path)
+    except TrackbenchError:
+        return "a checkpoint"
+    return f"the checkpoint at epoch {summary['epoch']}, {summary['agent_steps']:,} agent steps"
+
+
+# ---- random number generators ---------------------------------------------------------------------
+def rng_state() -> dict[str, Any]:
+    kind, keys, position, has_gauss, gauss = np.random.get_state()
+    state = {"torch": torch.get_rng_state(),
+             "numpy": {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)),
+                       "position": int(position), "has_gauss": int(has_gauss), "gauss": float(gauss)},
+             "python": random.getstate()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    saved = state["numpy"]
+    np.random.set_state((saved["kind"], saved["keys"].numpy().astype(np.uint32), saved["position"],
+                         saved["has_gauss"], saved["gauss"]))
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
