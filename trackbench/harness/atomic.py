@@ -42,6 +42,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield temporary
         _fsync(temporary)
         os.replace(temporary, path)
+    except OSError as error:  # name the file the user knows, not our temporary one
+        temporary.unlink(missing_ok=True)
+        raise OSError(error.errno, error.strerror, str(path)) from error
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -45,18 +45,20 @@ def execute_cell(spec: RunSpec, registry: Registry, run_dir: RunDir, *, restart:
         try:
             return _execute(spec, registry, run_dir, restart, on_epoch)
         except KeyboardInterrupt as error:
-            raise Interrupted(
-                f"{error or 'interrupted'}: {spec.run_id} stopped; {checkpoint.describe(run_dir)} "
-                f"is saved in {run_dir.path}. Rerun the same command to resume from it.",
-                getattr(error, "exit_code", EXIT_SIGINT)) from None
+            saved = checkpoint.describe(run_dir)
+            progress = (f"progress is saved in {saved} in {run_dir.path}; rerun the same command "
+                        f"to resume from it" if saved else
+                        "no checkpoint had been written yet; rerun the same command to start again")
+            raise Interrupted(f"{str(error) or 'interrupted'}: {spec.run_id} stopped; {progress}.",
+                              getattr(error, "exit_code", EXIT_SIGINT)) from None
         except OSError as error:
             if error.errno not in STORAGE_ERRORS:
                 raise
             where = f" writing {error.filename}" if error.filename else ""
             raise TrackbenchError(
-                f"{spec.run_id}: {os.strerror(error.errno)}{where}. Training stopped; "
-                f"{checkpoint.describe(run_dir)} is intact and no temporary file was left. Free "
-                f"space (or fix the storage) and rerun the same command to resume."
+                f"{spec.run_id}: {os.strerror(error.errno)}{where}. Training stopped and no "
+                f"temporary file was left; {checkpoint.kept(run_dir)} once space is freed (or the "
+                f"storage fixed)."
             ) from None
 
 

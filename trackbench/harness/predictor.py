@@ -12,6 +12,7 @@ window and, at RL time, the last position's output is the next-step prediction.
 
 from __future__ import annotations
 
+import io
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ import torch
 from pydantic import Field, ValidationError
 
 import trackbench
-from trackbench.harness.atomic import atomic_path
+from trackbench.harness.atomic import write_bytes_atomic
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.specs import PluginSpec
 
@@ -150,8 +151,9 @@ class Predictor(torch.nn.Module, metaclass=ABCMeta):
             "trackbench_version": trackbench.__version__,
         }
         state = {name: tensor.detach().cpu() for name, tensor in self.state_dict().items()}
-        with atomic_path(path) as temporary:
-            torch.save({"metadata": metadata, "state_dict": state}, temporary)
+        buffer = io.BytesIO()  # via Python's I/O, so a full disk is an OSError (ENOSPC)
+        torch.save({"metadata": metadata, "state_dict": state}, buffer)
+        write_bytes_atomic(path, buffer.getvalue())
         self.metadata = metadata
         return path
 

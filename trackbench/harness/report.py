@@ -24,6 +24,8 @@ class Cell:
     # Task events as rates over the evaluation episodes (lift, drawer_moved, ...), per seed.
     events: dict[str, list[float]] = field(default_factory=dict)
     returns: list[float] = field(default_factory=list)
+    # Fraction of training env-steps whose physics blew up (the engine reset them), per seed.
+    unstable: list[float] = field(default_factory=list)
     failed: int = 0
     incomplete: int = 0
 
@@ -41,13 +43,15 @@ class Cell:
     def to_json(self) -> dict:
         return {"mean": self.mean(), "std": self.std(), "n": self.n, "seeds": self.seeds,
                 "failed": self.failed, "incomplete": self.incomplete,
-                "mean_return": _mean(self.returns),
+                "mean_return": _mean(self.returns), "unstable_fraction": _mean(self.unstable),
                 **{f"{event}_rate": _mean(rates) for event, rates in sorted(self.events.items())}}
 
     def text(self) -> str:
         parts = []
         if self.successes:
             parts.append(f"{self.mean():.2f} ± {self.std():.2f} ({self.n})")
+        if any(self.unstable):
+            parts.append(f"unstable {_mean(self.unstable):.1%} of env-steps")
         if self.failed:
             parts.append(f"failed ×{self.failed}")
         if self.incomplete:
@@ -139,6 +143,8 @@ def build_report(results_dir: Path) -> Report:
                 cell.events.setdefault(event, []).append(rate)
             if isinstance(result.get("mean_return"), (int, float)):
                 cell.returns.append(float(result["mean_return"]))
+            if isinstance(result.get("unstable_fraction"), (int, float)):
+                cell.unstable.append(float(result["unstable_fraction"]))
     if not report.tasks and not report.problems:
         raise TrackbenchError(
             f"no runs in {results_dir} (a run directory holds {SPEC_FILE}); "

@@ -23,6 +23,7 @@ loading the checkpoint. Both are written atomically (``trackbench.harness.atomic
 
 from __future__ import annotations
 
+import io
 import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from trackbench.harness.atomic import atomic_path, write_json_atomic
+from trackbench.harness.atomic import write_bytes_atomic, write_json_atomic
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.results import read_json
 
@@ -52,11 +53,18 @@ def summary_path(run_dir: "RunDir") -> Path:
 
 def save(run_dir: "RunDir", state: dict[str, Any]) -> None:
     """Write ``state`` (rl-games' full state plus a ``trackbench`` entry) and its summary."""
-    with atomic_path(checkpoint_path(run_dir)) as temporary:
-        torch.save(state, temporary)
+    write_bytes_atomic(checkpoint_path(run_dir), serialize(state))
     ours = state["trackbench"]
     write_json_atomic(summary_path(run_dir), {"format": FORMAT, "epoch": ours["epoch"],
                                               "agent_steps": ours["agent_steps"]})
+
+
+def serialize(state: dict[str, Any]) -> bytes:
+    """``torch.save`` into memory: written to a file directly, a full disk surfaces as a
+    RuntimeError from torch's zip writer; written by Python, it is an OSError naming ENOSPC."""
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
 
 
 def load(run_dir: "RunDir") -> dict[str, Any] | None:
@@ -91,16 +99,23 @@ def saved_agent_steps(run_dir: "RunDir") -> int | None:
     return int(state["frame"]) if state else None
 
 
-def describe(run_dir: "RunDir") -> str:
-    """'epoch 8, 1,280 agent steps' for the run's checkpoint, for messages."""
-    path = summary_path(run_dir)
-    if not checkpoint_path(run_dir).is_file() or not path.is_file():
-        return "no checkpoint yet: the cell starts over"
+def describe(run_dir: "RunDir") -> str | None:
+    """'the checkpoint at epoch 8 (1,280 agent steps)', or None if the run has none."""
+    if not checkpoint_path(run_dir).is_file():
+        return None
     try:
-        summary = read_json(path)
-    except TrackbenchError:
-        return "a checkpoint"
-    return f"the checkpoint at epoch {summary['epoch']}, {summary['agent_steps']:,} agent steps"
+        summary = read_json(summary_path(run_dir))
+        return f"the checkpoint at epoch {summary['epoch']} ({summary['agent_steps']:,} agent steps)"
+    except (TrackbenchError, KeyError, TypeError):
+        return f"the checkpoint {checkpoint_path(run_dir)}"
+
+
+def kept(run_dir: "RunDir") -> str:
+    """For messages after a stop: what is kept and what a rerun does."""
+    saved = describe(run_dir)
+    if saved is None:
+        return "no checkpoint had been written yet, so a rerun starts the cell over"
+    return f"{saved} is intact and a rerun of the same command resumes from it"
 
 
 # ---- random number generators ---------------------------------------------------------------------

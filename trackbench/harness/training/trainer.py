@@ -186,7 +186,7 @@ class TrainingObserver:
                 f"({fraction:.0%}) blew up in the engine (non-finite physics or a joint faster "
                 f"than engine.max_joint_speed) and were reset, so nothing can be learned. Check "
                 f"the robot and engine settings (gains, limits, time step). Training stopped; "
-                f"{checkpoint.describe(self.run_dir)} is kept."
+                f"{checkpoint.kept(self.run_dir)}, or --force starts over."
             )
         return unstable, fraction
 
@@ -214,9 +214,8 @@ class TrainingObserver:
     def stopped(self, reason: str) -> str:
         """The message when training cannot go on during the epoch after ``self.epoch``."""
         return (f"{self.spec.run_id}: {reason} (during PPO epoch {self.epoch + 1}). Training "
-                f"stopped; {checkpoint.describe(self.run_dir)} is kept and nothing after it was "
-                f"recorded. Fix the cause (a setting, the predictor checkpoint) and rerun the same "
-                f"command, or --force to start over.")
+                f"stopped before recording anything non-finite; fix the cause (a setting, the "
+                f"predictor checkpoint): {checkpoint.kept(self.run_dir)}, or --force starts over.")
 
     # ---- time and progress ----------------------------------------------------------------------
     def start(self) -> None:

@@ -1,0 +1,104 @@
+"""What an existing run directory means for a planned cell (issue 11, case 7), and one process
+per cell (case 4): through `trackbench run`, as a user meets them."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from tests.harness.conftest import assert_user_error
+from tests.harness.training.cell import RUN_ID, SMALL
+from trackbench.harness.resume import spec_differences
+
+DENSE = RUN_ID.format(method="dense")
+
+
+def run(cli, out, *args):
+    return cli("run", *SMALL, *args, "--out", str(out))
+
+
+@pytest.mark.slow
+def test_a_finished_cell_is_never_reported_for_other_settings(cli, tmp_path):
+    first = run(cli, tmp_path, "--method", "dense", "--steps", "320")
+    assert first.exit_code == 0, first.output
+    result_file = tmp_path / DENSE / "result.json"
+    finished = result_file.read_bytes()
+
+    # Other settings, in a matrix whose other cell is new: refused before any cell starts.
+    other = run(cli, tmp_path, "--method", "task,dense", "--steps", "640",
+                "--set", "ppo.learning_rate=3e-4")
+    assert_user_error(other, DENSE, "other settings", "ppo_spec.learning_rate: 0.0001 there, "
+                      "0.0003 asked", "--force")
+    assert result_file.read_bytes() == finished
+    assert not (tmp_path / RUN_ID.format(method="task")).exists()
+    assert "done (skip)" not in other.output  # the plan is not even printed
+
+    # A smaller budget than the finished one is refused.
+    smaller = run(cli, tmp_path, "--method", "dense", "--steps", "128")
+    assert_user_error(smaller, "finished run of 320 agent steps", "--steps 320")
+
+    # A larger budget extends the cell from its final checkpoint; the old result is kept.
+    leftovers = [tmp_path / DENSE / ".result.json.123.tmp",
+                 tmp_path / DENSE / "checkpoints" / ".last.pth.4194303.tmp"]
+    for leftover in leftovers:  # what kills during writes leave behind
+        leftover.write_bytes(b"x" * 100)
+    extended = run(cli, tmp_path, "--method", "dense", "--steps", "640")
+    assert extended.exit_code == 0, extended.output
+    assert "extend 320 → 640" in extended.output and "resumed at 320" in extended.output
+    assert json.loads(result_file.read_text())["agent_steps"] == 640
+    assert (tmp_path / DENSE / "result.at_320.json").read_bytes() == finished
+    assert not any(leftover.exists() for leftover in leftovers)
+    rows = [json.loads(line)["agent_steps"] for line in
+            (tmp_path / DENSE / "metrics.jsonl").read_text().splitlines()]
+    assert rows == list(range(64, 641, 64))
+
+    # A checkpoint past the budget (an incomplete cell) is refused too.
+    result_file.unlink()
+    past = run(cli, tmp_path, "--method", "dense", "--steps", "320")
+    assert_user_error(past, "checkpoint at 640 agent steps, past the 320 asked")
+
+    # --force starts over with the new settings.
+    forced = run(cli, tmp_path, "--method", "dense", "--steps", "128", "--force",
+                 "--set", "ppo.learning_rate=3e-4")
+    assert forced.exit_code == 0, forced.output
+    assert json.loads(result_file.read_text())["agent_steps"] == 128
+    assert not (tmp_path / DENSE / "result.at_320.json").exists()
+
+
+def test_spec_differences_name_every_differing_leaf_but_the_budget():
+    existing = {"agent_steps": 1, "num_envs": 4, "ppo_spec": {"learning_rate": 1e-4, "gamma": 0.99}}
+    asked = {"agent_steps": 2, "num_envs": 8, "ppo_spec": {"learning_rate": 3e-4, "gamma": 0.99}}
+    assert spec_differences(existing, asked) == [
+        "num_envs: 4 there, 8 asked", "ppo_spec.learning_rate: 0.0001 there, 0.0003 asked"]
+    assert spec_differences(existing, {**existing, "agent_steps": 9}) == []
+
+
+HOLD = """
+import sys, time
+from trackbench.harness.runlock import RunLock
+with RunLock(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.mark.slow
+def test_a_second_process_on_a_cell_is_refused_and_a_dead_holders_lock_is_taken_over(cli, tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / DENSE)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        refused = run(cli, tmp_path, "--method", "dense", "--steps", "128")
+        assert_user_error(refused, "is in use", f"pid {holder.pid}", "Wait for it")
+        assert not (tmp_path / DENSE / "spec.json").exists()  # nothing touched
+    finally:
+        holder.send_signal(signal.SIGKILL)  # a killed holder leaves its lock file behind
+        holder.wait()
+    assert (tmp_path / DENSE / ".lock").is_file()
+    taken_over = run(cli, tmp_path, "--method", "dense", "--steps", "128")
+    assert taken_over.exit_code == 0, taken_over.output
+    assert (tmp_path / DENSE / "result.json").is_file()
