@@ -58,3 +58,25 @@ def test_bench_reports_engine_raw_and_ratio(cli):
 def test_bench_refuses_an_engine_without_a_mujoco_model(cli, toy_plugins):
     result = cli("bench", "--robot", "a", "--engine", "toy_engine", "--envs", "1", "--steps", "1")
     assert_user_error(result, "engine 'toy_engine' exposes no MuJoCo model")
+
+
+def test_bench_train_times_every_stage_of_the_loop_against_raw_physics(cli):
+    result = cli("bench", "--train", "--robot", "allegro", "--task", "grasp_lift", "--envs", "4",
+                 "--steps", "20", "--set", "ppo.horizon_length=10", "--set", "ppo.mini_epochs=1",
+                 "--set", "ppo.actor_units=[16]", "--set", "ppo.critic_units=[16]",
+                 "--set", "ppo.pointnet_units=[8]", "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["agent_steps"] == 80 and figures["num_envs"] == 4
+    stages = figures["stages"]
+    assert set(stages) == {"physics", "task", "method", "reset", "observation", "policy",
+                           "ppo_update", "logging", "other"}
+    for name in ("physics", "task", "method", "observation", "policy", "ppo_update"):
+        assert stages[name]["us_per_agent_step"] > 0, name
+    assert sum(stage["fraction"] for stage in stages.values()) == pytest.approx(1.0, abs=0.02)
+    assert figures["ratio"] == pytest.approx(
+        figures["agent_steps_per_s"] / figures["raw_env_steps_per_s"])
+
+
+def test_bench_set_without_train_is_refused(cli):
+    assert_user_error(cli("bench", "--set", "ppo.mini_epochs=1"), "--set applies to --train only")

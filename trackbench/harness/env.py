@@ -23,6 +23,7 @@ import torch
 from trackbench.harness.errors import NonFiniteError, TrackbenchError
 from trackbench.harness.rewards import EpisodeSums, total
 from trackbench.harness.task import ResetPlan
+from trackbench.harness.stages import NO_TIMES
 
 if TYPE_CHECKING:
     from trackbench.harness.engine import Engine
@@ -93,6 +94,7 @@ class VecEnv:
         self._lengths = torch.zeros(n, dtype=torch.long, device=self.device)
         self._sums = EpisodeSums(self.term_names, n, self.device)
         self._flags: dict[str, torch.Tensor] = {}
+        self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
         self.unstable_env_steps = 0  # env-steps whose physics blew up (the engine reset them)
         self.env_steps = 0  # env-steps taken, evaluation included
         obs, critic_obs = self.reset()
@@ -203,37 +205,45 @@ class VecEnv:
         return self._observe(frame)
 
     def step(self, actions: torch.Tensor) -> Step:
-        state = _to_device(self.engine.step(actions), self.device)
-        unstable = self.engine.unstable.to(self.device)
+        times = self.times
+        with times.stage("physics"):
+            state = _to_device(self.engine.step(actions), self.device)
+            unstable = self.engine.unstable.to(self.device)
         self.env_steps += self.num_envs
         self.unstable_env_steps += int(unstable.sum())
-        frame = self.task.update(state)
-        values = self.method.rewards(frame)
-        # An env that blew up was reset by the engine mid-step: its reward and events mean nothing.
-        stable = ~unstable
-        values = {name: torch.where(stable, value, 0.0) for name, value in values.items()}
-        reward = total(values) if values else torch.zeros(self.num_envs, device=self.device)
-        success, failed = frame.success & stable, frame.failed & stable
-        clock = state.step >= self.task.spec.episode_length
-        done = success | failed | clock | unstable
-        time_out = done & ~(success | failed)
+        with times.stage("task"):
+            frame = self.task.update(state)
+        with times.stage("method"):
+            values = self.method.rewards(frame)
+        with times.stage("task"):
+            # An env that blew up was reset by the engine mid-step: its reward and events mean
+            # nothing.
+            stable = ~unstable
+            values = {name: torch.where(stable, value, 0.0) for name, value in values.items()}
+            reward = total(values) if values else torch.zeros(self.num_envs, device=self.device)
+            success, failed = frame.success & stable, frame.failed & stable
+            clock = state.step >= self.task.spec.episode_length
+            done = success | failed | clock | unstable
+            time_out = done & ~(success | failed)
 
-        self._returns += reward
-        self._lengths += 1
-        self._sums.add(values)
-        for name, flag in frame.flags.items():
-            seen = self._flags.setdefault(name, torch.zeros(self.num_envs, dtype=torch.bool,
-                                                            device=self.device))
-            seen |= flag.to(self.device) & stable
+            self._returns += reward
+            self._lengths += 1
+            self._sums.add(values)
+            for name, flag in frame.flags.items():
+                seen = self._flags.setdefault(name, torch.zeros(self.num_envs, dtype=torch.bool,
+                                                                device=self.device))
+                seen |= flag.to(self.device) & stable
 
         episodes = None
         ended = done.nonzero().squeeze(1)
         if ended.numel():
-            episodes = self._finish(ended, success, time_out)
-            self._reset_envs(ended)
-            frame = replace(frame, state=self._state())
-        obs, critic_obs = self._observe(frame)
-        check_finite(values, reward, critic_obs, self.observation_blocks, state.step)
+            with times.stage("reset"):
+                episodes = self._finish(ended, success, time_out)
+                self._reset_envs(ended)
+                frame = replace(frame, state=self._state())
+        with times.stage("observation"):
+            obs, critic_obs = self._observe(frame)
+            check_finite(values, reward, critic_obs, self.observation_blocks, state.step)
         return Step(obs, critic_obs, reward, done, time_out, episodes)
 
     # ---- internals ------------------------------------------------------------------------------

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-import yaml
 from pydantic import ValidationError
 from rich.table import Table
 
 from trackbench.harness import console
+from trackbench.harness.cli.options import names, parse_overrides
 from trackbench.harness.cli.report import show_report
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.execute import execute_cell
@@ -26,26 +26,6 @@ from trackbench.harness.specs import MatrixSpec, RunSpec
 # 1 min 20 s, 96k agent steps at 957 fps, 64 evaluation episodes 14 s.
 DEFAULT_ROBOT, DEFAULT_TASK, DEFAULT_METHOD = "allegro", "grasp_lift", "track"
 DEFAULT_STEPS, DEFAULT_ENVS = 96_000, 64  # ≈ 1,500 steps (2.5 episodes) per env
-
-
-def _names(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def parse_overrides(settings: list[str]) -> dict[str, dict[str, Any]]:
-    """`robot.hand_kp=40` → {"robot": {"hand_kp": 40}}; values are parsed as YAML scalars."""
-    overrides: dict[str, dict[str, Any]] = {}
-    for setting in settings:
-        key, sep, raw = setting.partition("=")
-        kind, dot, field = key.partition(".")
-        if not (sep and dot and kind and field):
-            raise TrackbenchError(f"--set expects KIND.FIELD=VALUE (e.g. robot.hand_kp=40), got '{setting}'")
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            value = raw
-        overrides.setdefault(kind, {})[field] = value
-    return overrides
 
 
 def _print_plan(cells: list[RunSpec], out: Path, statuses: dict[str, CellStatus]) -> None:
@@ -81,7 +61,7 @@ def run_command(
     before any cell starts (--force starts such cells over)."""
     try:
         matrix = MatrixSpec(
-            robots=_names(robot), tasks=_names(task), methods=_names(method), seeds=seeds,
+            robots=names(robot), tasks=names(task), methods=names(method), seeds=seeds,
             engine=engine, agent_steps=steps, num_envs=num_envs, device=device,
             overrides=parse_overrides(settings),
         )

@@ -32,6 +32,7 @@ from rl_games.algos_torch.a2c_continuous import A2CAgent
 from rl_games.common import a2c_common
 
 from trackbench.harness.errors import NonFiniteError
+from trackbench.harness.stages import NO_TIMES
 
 _METERS = ("game_rewards", "game_shaped_rewards", "game_lengths")
 _RUNNING = ("dones", "current_rewards", "current_shaped_rewards", "current_lengths")
@@ -69,6 +70,15 @@ class ResumableAgent(A2CAgent):
         with _replaced(a2c_common, "SummaryWriter", SyncSummaryWriter):
             super().__init__(base_name=base_name, params=params)
         self._pending_rollout: dict[str, Any] | None = None
+        self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
+
+    def get_action_values(self, obs):
+        with self.times.stage("policy"):
+            return super().get_action_values(obs)
+
+    def get_values(self, obs):
+        with self.times.stage("policy"):
+            return super().get_values(obs)
 
     # ---- the rollout's place --------------------------------------------------------------------
     def rollout_state(self) -> dict[str, Any]:
@@ -110,8 +120,10 @@ class ResumableAgent(A2CAgent):
             value = torch_ext.mean_list(values)
             if not bool(torch.isfinite(value).all()):
                 raise NonFiniteError(f"the PPO {name} of epoch {epoch_num} is {value.item()}")
-        super().write_stats(total_time, epoch_num, step_time, play_time, update_time, a_losses,
-                            c_losses, entropies, kls, *rest)
+        self.times.add("ppo_update", update_time)
+        with self.times.stage("logging"):  # rl-games' TensorBoard scalars, then our observer
+            super().write_stats(total_time, epoch_num, step_time, play_time, update_time, a_losses,
+                                c_losses, entropies, kls, *rest)
 
     def save(self, fn: str) -> None:
         pass  # the trainer writes checkpoints/last.pth

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from trackbench.harness.registry import Registry
     from trackbench.harness.results import RunDir
     from trackbench.harness.specs import RunSpec
+    from trackbench.harness.stages import StageTimes
 
 # Called after every PPO epoch with (epoch, agent steps); raising stops training there.
 EpochCallback = Callable[[int, int], None]
@@ -62,9 +63,10 @@ class Trained:
 
 
 def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
-               on_epoch: EpochCallback | None = None) -> Trained:
+               on_epoch: EpochCallback | None = None, times: "StageTimes | None" = None) -> Trained:
     """Train ``spec`` until ``spec.agent_steps``, resuming exactly from its checkpoint if present.
 
+    ``times`` collects where the time goes (``trackbench bench --train``).
     Raises TrackbenchError when training cannot go on (a non-finite value, an engine that blows
     up most env-steps, a checkpoint that does not fit); the last checkpoint is then untouched.
     """
@@ -79,6 +81,7 @@ def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
     # default, which an earlier cell in this process may have changed.
     torch.set_num_threads(ppo.torch_threads or TORCH_DEFAULT_THREADS)
     env = VecEnv.build(spec, registry, obs_clip=ppo.obs_clip)
+    env.times = times or env.times
     vecenv.register()
     network.register()
     key = vecenv.provide(env)
@@ -93,6 +96,7 @@ def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
             runner.load(config)
             _seed_everything(spec.seed)  # rl-games skips seeding when the seed is 0
             agent = ResumableAgent(base_name="run", params=runner.params)
+            agent.times = times or agent.times
             try:
                 resumed_from = _restore(agent, run_dir, observer)
                 if ppo.torch_compile:  # after restoring: compiling renames the parameters
