@@ -120,3 +120,19 @@ def test_resets_are_seeded_per_env():
     q_first, q_again = first.reset()[0], again.reset()[0]
     assert torch.equal(q_first[[0, 1, 3]], q_again[[0, 1, 3]])
     assert not torch.equal(q_first[2], q_again[2])
+
+
+def test_the_policy_may_see_an_evenly_spaced_subset_of_the_cloud(env):
+    from trackbench.harness.env import evenly_spaced
+
+    registry = probe_registry()
+    matrix = MatrixSpec(robots=["allegro"], tasks=["probe"], methods=["dense"], agent_steps=64,
+                        num_envs=NUM_ENVS)
+    fewer = VecEnv.build(plan(matrix, registry)[0], registry, policy_points=10)
+    obs, _ = fewer.reset()
+    all_obs, _ = env.reset()
+    assert fewer.num_points == 10 and fewer.layout["points"] == 10
+    full = all_obs[:, 2 * env.n_dof:].reshape(NUM_ENVS, env.num_points, 3)
+    index = evenly_spaced(10, env.num_points)
+    assert index[0] == 0 and index[-1] == env.num_points - 1 and len(set(index.tolist())) == 10
+    assert torch.allclose(obs[:, 2 * env.n_dof:].reshape(NUM_ENVS, 10, 3), full[:, index])

@@ -74,11 +74,14 @@ class VecEnv:
     """N envs of one task, rewarded by one method, on one engine."""
 
     def __init__(self, engine: "Engine", task: "Task", method: "Method", *, seed: int,
-                 obs_clip: float = 10.0, device: torch.device | str = "cpu"):
+                 obs_clip: float = 10.0, policy_points: int | None = None,
+                 device: torch.device | str = "cpu"):
         self.engine, self.task, self.method = engine, task, method
         self.device = torch.device(device)
         self.num_envs = engine.num_envs
         self.obs_clip = obs_clip
+        self.policy_points = policy_points
+        self._point_index: torch.Tensor | None = None  # the subset of the task's cloud, if any
         robot = task.robot
         if robot is None:
             raise TrackbenchError(f"task '{task.name}' was not set up with a robot")
@@ -99,12 +102,12 @@ class VecEnv:
         self.env_steps = 0  # env-steps taken, evaluation included
         obs, critic_obs = self.reset()
         self.obs_dim, self.critic_dim = obs.shape[1], critic_obs.shape[1]
-        self.num_points = task.policy_points(self._state()).shape[1]
+        self.num_points = (self.obs_dim - 2 * self.n_dof) // 3  # after any subsampling
 
     # ---- construction ---------------------------------------------------------------------------
     @classmethod
     def build(cls, spec: "RunSpec", registry: "Registry", *, obs_clip: float = 10.0,
-              num_envs: int | None = None) -> "VecEnv":
+              policy_points: int | None = None, num_envs: int | None = None) -> "VecEnv":
         """Robot, task, method and engine of one planned cell, set up for ``num_envs`` envs."""
         from trackbench.harness.build import make_engine, make_robot, make_task
 
@@ -118,7 +121,8 @@ class VecEnv:
         method.setup(task, robot.spec, n, device)
         engine = make_engine(registry, spec.engine, robot, task.scenes(), n, spec.seed,
                              spec.engine_spec)
-        return cls(engine, task, method, seed=spec.seed, obs_clip=obs_clip, device=device)
+        return cls(engine, task, method, seed=spec.seed, obs_clip=obs_clip,
+                   policy_points=policy_points, device=device)
 
     @property
     def num_actions(self) -> int:
@@ -271,16 +275,32 @@ class VecEnv:
             seen[ids] = False
         return episodes
 
+    def _subsample(self, points: torch.Tensor) -> torch.Tensor:
+        """[N, P, 3] → [N, policy_points, 3], evenly spaced over the cloud (whose points are
+        random surface samples, so this is a uniform subsample)."""
+        if self.policy_points is None:
+            return points
+        if self._point_index is None:
+            self._point_index = evenly_spaced(self.policy_points, points.shape[1]).to(points.device)
+        return points.index_select(1, self._point_index)
+
     def _observe(self, frame: "TaskFrame") -> tuple[torch.Tensor, torch.Tensor]:
         # Envs reset this step see their new state; the task's privileged values of those envs
         # still describe the step that ended their episode (a task judges states only in update).
         state = frame.state
         n = self.num_envs
         scaled = 2.0 * (state.joint_pos - self._lower) / (self._upper - self._lower) - 1.0
-        points = self.task.policy_points(state).reshape(n, -1)
+        points = self._subsample(self.task.policy_points(state)).reshape(n, -1)
         obs = torch.cat([scaled, state.joint_vel, points], dim=1).clamp(-self.obs_clip, self.obs_clip)
         privileged = self.task.privileged(frame).reshape(n, -1).clamp(-self.obs_clip, self.obs_clip)
         return obs, torch.cat([obs, privileged], dim=1)
+
+
+def evenly_spaced(count: int, total: int) -> torch.Tensor:
+    """``count`` indices spread evenly over ``range(total)`` (all of them if count ≥ total)."""
+    if count >= total:
+        return torch.arange(total)
+    return torch.linspace(0, total - 1, count).round().long()
 
 
 def check_finite(values: dict[str, torch.Tensor], reward: torch.Tensor, critic_obs: torch.Tensor,

@@ -48,6 +48,9 @@ class PPOSpec(FrozenSpec):
     value_bootstrap: bool = Field(default=True, description="bootstrap V at time-outs (truncation)")
     reward_scale: float = Field(default=0.1, gt=0, description="PPO sees reward × this (paper 0.1)")
     obs_clip: float = Field(default=10.0, gt=0, description="observations clamped to ±this (paper 10)")
+    policy_points: int | None = Field(default=None, ge=1, description=(
+        "points of the task's object cloud the policy sees, evenly spaced over it; None: all of "
+        "them (the paper's 100). The PointNet's cost grows with it"))
     # ---- network --------------------------------------------------------------------------------
     pointnet_units: tuple[int, ...] = Field(
         default=(64, 64, 64), min_length=1, description="per-point MLP, max-pooled (paper 3→64→64→64)")
