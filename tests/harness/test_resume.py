@@ -102,3 +102,28 @@ def test_a_second_process_on_a_cell_is_refused_and_a_dead_holders_lock_is_taken_
     taken_over = run(cli, tmp_path, "--method", "dense", "--steps", "128")
     assert taken_over.exit_code == 0, taken_over.output
     assert (tmp_path / DENSE / "result.json").is_file()
+
+
+def test_a_run_written_before_a_setting_existed_still_counts_as_the_same(cli, toy_plugins, tmp_path):
+    """A spec field added later (with a default that keeps the old behaviour) must not make
+    every earlier run directory look like one of other settings."""
+    from trackbench.harness.matrix import plan
+    from trackbench.harness.plugins import load_registry
+    from trackbench.harness.results import RunDir
+    from trackbench.harness.specs import MatrixSpec
+
+    matrix = MatrixSpec(robots=["a"], tasks=["t"], methods=["m"], engine="toy_engine",
+                        agent_steps=1000, num_envs=4)
+    cell = plan(matrix, load_registry())[0]
+    run_dir = RunDir.for_spec(tmp_path, cell)
+    run_dir.prepare(cell)
+    run_dir.write_result({"status": "ok", "success_rate": 0.5, "agent_steps": 1000})
+    older = json.loads(run_dir.spec_file.read_text())
+    del older["ppo_spec"]["policy_points"]  # as written before that setting existed
+    run_dir.spec_file.write_text(json.dumps(older))
+    args = ["run", "--robot", "a", "--task", "t", "--method", "m", "--engine", "toy_engine",
+            "--steps", "1000", "--envs", "4", "--out", str(tmp_path)]
+    assert "done (skip)" in cli(*args).stdout
+    older["ppo_spec"]["gamma"] = 0.5  # a real difference is still one
+    run_dir.spec_file.write_text(json.dumps(older))
+    assert_user_error(cli(*args), "ppo_spec.gamma: 0.5 there, 0.99 asked")

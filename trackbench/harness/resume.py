@@ -12,11 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import ValidationError
 
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.results import RunDir, read_json
 from trackbench.harness.specs import RunSpec
+
+if TYPE_CHECKING:
+    from trackbench.harness.registry import Registry
 
 # The budget may grow between sessions; anything else must match the existing run.
 BUDGET = "agent_steps"
@@ -33,7 +38,8 @@ class CellStatus:
                 "extend": f"extend {self.saved_steps or 0:,} → {asked:,}"}[self.kind]
 
 
-def status_of(spec: RunSpec, run_dir: RunDir, *, force: bool = False) -> CellStatus:
+def status_of(spec: RunSpec, run_dir: RunDir, registry: "Registry | None" = None, *,
+              force: bool = False) -> CellStatus:
     """What running ``spec`` in ``run_dir`` will do; raises TrackbenchError if it must not run
     there (other settings, a smaller budget than already trained, an unreadable spec)."""
     from trackbench.harness.training import checkpoint
@@ -49,7 +55,10 @@ def status_of(spec: RunSpec, run_dir: RunDir, *, force: bool = False) -> CellSta
     if not (has_checkpoint or run_dir.is_complete()):
         return CellStatus("new")  # nothing was trained there yet: nothing to continue or lose
     existing = read_json(run_dir.spec_file)
-    differences = spec_differences(existing, spec.model_dump(mode="json"))
+    if not isinstance(existing, dict):
+        raise TrackbenchError(f"{run_dir.spec_file} is not a run spec (a JSON object); rerun with "
+                              f"--force or use another --out")
+    differences = spec_differences(as_read_today(existing, registry), spec.model_dump(mode="json"))
     if differences:
         raise TrackbenchError(
             f"{run_dir.path} holds a run of {spec.run_id} with other settings "
@@ -73,18 +82,44 @@ def status_of(spec: RunSpec, run_dir: RunDir, *, force: bool = False) -> CellSta
     return CellStatus("resume", saved)
 
 
-def check_plan(cells: list[RunSpec], out: Path, *, force: bool = False) -> dict[str, CellStatus]:
+def check_plan(cells: list[RunSpec], out: Path, registry: "Registry | None" = None, *,
+               force: bool = False) -> dict[str, CellStatus]:
     """run id → status for every cell; raises one TrackbenchError listing every cell that
     cannot run, before any starts."""
     statuses, problems = {}, []
     for cell in cells:
         try:
-            statuses[cell.run_id] = status_of(cell, RunDir.for_spec(out, cell), force=force)
+            statuses[cell.run_id] = status_of(cell, RunDir.for_spec(out, cell), registry,
+                                              force=force)
         except TrackbenchError as error:
             problems.append(str(error))
     if problems:
         raise TrackbenchError("\n".join(problems))
     return statuses
+
+
+def as_read_today(existing: dict[str, Any], registry: "Registry | None") -> dict[str, Any]:
+    """An existing spec.json with the defaults of fields added since it was written filled in
+    (each plugin spec and the PPO spec validated by today's models), so that a new setting whose
+    default keeps the old behaviour does not make every earlier run look different. A spec that
+    no longer validates (a field was removed) is left as it is and compares as different."""
+    from trackbench.harness.training.ppo import PPOSpec
+
+    read = dict(existing)
+    for kind in ("engine", "robot", "task", "method"):
+        name, values = existing.get(kind), existing.get(f"{kind}_spec")
+        if registry is None or not isinstance(name, str) or not isinstance(values, dict):
+            continue
+        try:
+            read[f"{kind}_spec"] = registry.resolve_spec(f"{kind}s", name, values).model_dump(mode="json")
+        except TrackbenchError:
+            pass
+    if isinstance(existing.get("ppo_spec"), dict):
+        try:
+            read["ppo_spec"] = PPOSpec(**existing["ppo_spec"]).model_dump(mode="json")
+        except (ValidationError, TypeError):
+            pass
+    return read
 
 
 def spec_differences(existing: dict[str, Any], asked: dict[str, Any], prefix: str = "") -> list[str]:

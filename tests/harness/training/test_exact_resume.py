@@ -125,3 +125,19 @@ def test_the_file_size_limit_helper_really_limits(tmp_path):
                              text=True, preexec_fn=_file_size_limit(1024))
     assert outcome.returncode != 0 and "File too large" in outcome.stderr
     assert os.path.getsize(tmp_path / "big") <= 1024
+
+
+def test_ctrl_c_while_the_command_starts_is_one_line_too(tmp_path):
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    trackbench = str(Path(sys.executable).with_name("trackbench"))
+    process = subprocess.Popen([trackbench, "list"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    time.sleep(0.8)  # importing torch and MuJoCo takes seconds
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    cell.assert_one_message(stderr, "interrupted")

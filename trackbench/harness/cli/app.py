@@ -55,4 +55,8 @@ _register_commands()
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except KeyboardInterrupt as error:  # outside a command (while parsing, at exit)
+        console.error(str(error) or "interrupted")
+        raise SystemExit(getattr(error, "exit_code", 130)) from None

@@ -69,7 +69,7 @@ def run_command(
         raise TrackbenchError(describe_validation_error("run options", error)) from None
     registry = load_registry()
     cells = plan(matrix, registry)
-    statuses = check_plan(cells, out, force=force)
+    statuses = check_plan(cells, out, registry, force=force)
     _print_plan(cells, out, statuses)
     if dry_run:
         return

@@ -1,0 +1,15 @@
+"""The `trackbench` console script. Importing the CLI loads torch and MuJoCo (seconds); a Ctrl-C
+then must end in one line and exit status 130 like any other, not in an import traceback."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    try:
+        from trackbench.harness.cli.app import main as run
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted while starting; nothing was written\n")
+        raise SystemExit(130) from None
+    run()
