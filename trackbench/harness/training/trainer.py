@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from trackbench.harness.specs import RunSpec
     from trackbench.harness.stages import StageTimes
 
+TENSORBOARD_FLUSH_SECONDS = 10.0
 # Called after every PPO epoch with (epoch, agent steps); raising stops training there.
 EpochCallback = Callable[[int, int], None]
 
@@ -132,6 +133,7 @@ class TrainingObserver:
         self._earlier_seconds = 0.0
         self._session_start = time.perf_counter()
         self._epoch_start = time.perf_counter()
+        self._flushed = time.perf_counter()
 
     # ---- rl-games' AlgoObserver interface --------------------------------------------------------
     def before_init(self, base_name: str, config: dict, experiment_name: str) -> None:
@@ -164,9 +166,12 @@ class TrainingObserver:
         for name, value in row.items():
             if isinstance(value, (int, float)) and name not in ("agent_steps", "epoch"):
                 self.algo.writer.add_scalar(f"episode/{name}", value, steps)
-        self.algo.writer.flush()
         self.epoch = int(epoch_num)
-        if epoch_num % self.ppo.checkpoint_every == 0 or steps >= self.spec.agent_steps:
+        due = epoch_num % self.ppo.checkpoint_every == 0 or steps >= self.spec.agent_steps
+        if due or now - self._flushed > TENSORBOARD_FLUSH_SECONDS:
+            self.algo.writer.flush()  # an fsync: with each checkpoint, else every 10 s at most
+            self._flushed = now
+        if due:
             self.save_checkpoint(steps, int(epoch_num))
         self._advance(steps, row)
         if self.on_epoch is not None:
