@@ -88,3 +88,13 @@ def test_data_synth_into_a_non_empty_folder_is_refused(cli, tmp_path):
     (tmp_path / "other").write_text("mine")
     assert_user_error(cli("data", "synth", "--out", str(tmp_path), "--num", "2"), "not an empty folder")
     assert (tmp_path / "other").read_text() == "mine"
+
+
+def test_leftovers_of_one_target_leave_other_files_alone(tmp_path):
+    dead = _dead_pid()
+    for name in (f".synth.{dead}.tmp", f".notes.{dead}.tmp", f".synth.json.{dead}.tmp"):
+        (tmp_path / name).write_bytes(b"x")
+    removed = remove_leftovers(tmp_path, target="synth")
+    assert [p.name for p in removed] == [f".synth.{dead}.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".notes.{dead}.tmp",
+                                                          f".synth.json.{dead}.tmp"]

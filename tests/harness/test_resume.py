@@ -127,3 +127,64 @@ def test_a_run_written_before_a_setting_existed_still_counts_as_the_same(cli, to
     older["ppo_spec"]["gamma"] = 0.5  # a real difference is still one
     run_dir.spec_file.write_text(json.dumps(older))
     assert_user_error(cli(*args), "ppo_spec.gamma: 0.5 there, 0.99 asked")
+
+
+def _toy_cell(tmp_path, steps: int = 1000):
+    from trackbench.harness.matrix import plan
+    from trackbench.harness.plugins import load_registry
+    from trackbench.harness.results import RunDir
+    from trackbench.harness.specs import MatrixSpec
+
+    matrix = MatrixSpec(robots=["a"], tasks=["t"], methods=["m"], engine="toy_engine",
+                        agent_steps=steps, num_envs=4)
+    cell = plan(matrix, load_registry())[0]
+    run_dir = RunDir.for_spec(tmp_path, cell)
+    run_dir.prepare(cell)
+    return cell, run_dir
+
+
+def test_damaged_files_in_a_run_directory_get_one_message_or_a_safe_fallback(toy_plugins, tmp_path):
+    import torch
+
+    from trackbench.harness.errors import TrackbenchError
+    from trackbench.harness.resume import status_of
+    from trackbench.harness.training import checkpoint
+
+    cell, run_dir = _toy_cell(tmp_path)
+    run_dir.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    torch.save({"model": {"w": torch.zeros(2)}, "frame": 64}, checkpoint.checkpoint_path(run_dir))
+    for damaged in ("{}", "[]", '{"agent_steps": "abc", "epoch": 1}', "{not json"):
+        checkpoint.summary_path(run_dir).write_text(damaged)  # only a summary: last.pth decides
+        assert status_of(cell, run_dir).saved_steps == 64
+    torch.save({"model": {"w": torch.tensor([float("nan")])}, "frame": 64},
+               checkpoint.checkpoint_path(run_dir))
+    checkpoint.summary_path(run_dir).unlink()
+    with pytest.raises(TrackbenchError, match="non-finite weights .'w'.*--force"):
+        status_of(cell, run_dir)
+
+    spec = json.loads(run_dir.spec_file.read_text())
+    run_dir.spec_file.write_text(json.dumps({**spec, "agent_steps": "many"}))
+    with pytest.raises(TrackbenchError, match="'agent_steps' must be a whole number"):
+        status_of(cell, run_dir)
+    run_dir.spec_file.write_text(json.dumps(spec))
+    run_dir.result_file.write_text("[]")
+    with pytest.raises(TrackbenchError, match="is not a result"):
+        status_of(cell, run_dir)
+
+
+def test_a_finished_result_that_covers_a_larger_budget_is_not_redone(toy_plugins, tmp_path):
+    from trackbench.harness.resume import status_of
+
+    cell, run_dir = _toy_cell(tmp_path, steps=300)
+    run_dir.write_result({"status": "ok", "success_rate": 0.5, "agent_steps": 320})  # whole epochs
+    assert status_of(cell.model_copy(update={"agent_steps": 310}), run_dir).kind == "done"
+    assert status_of(cell.model_copy(update={"agent_steps": 330}), run_dir).kind == "extend"
+
+
+def test_out_pointing_at_a_file_is_one_message(cli, toy_plugins, tmp_path):
+    target = tmp_path / "a_file"
+    target.write_text("mine")
+    result = cli("run", "--robot", "a", "--task", "t", "--method", "m", "--engine", "toy_engine",
+                 "--steps", "8", "--envs", "1", "--out", str(target))
+    assert_user_error(result, "a_file")
+    assert target.read_text() == "mine"

@@ -12,6 +12,7 @@ whose writer is gone.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import re
@@ -78,19 +79,24 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
         raise
 
 
-def remove_leftovers(directory: Path, *, owned: bool = False, recursive: bool = False) -> list[Path]:
+def remove_leftovers(directory: Path, *, owned: bool = False, recursive: bool = False,
+                     target: str | None = None) -> list[Path]:
     """Delete temporary files and folders that an interrupted write left in ``directory``.
 
     ``owned``: the caller holds the directory's lock, so every temporary file is stale. Otherwise
-    only those whose writing process no longer runs are removed. Returns what was removed.
+    only those whose writing process no longer runs are removed. ``target``: only the temporary
+    files of that file name (in a folder trackbench does not own). Returns what was removed.
     """
     if not directory.is_dir():
         return []
     removed = []
-    for candidate in directory.rglob(".*.tmp") if recursive else directory.glob(".*.tmp"):
+    pattern = f".{glob.escape(target)}.*.tmp" if target else ".*.tmp"
+    for candidate in directory.rglob(pattern) if recursive else directory.glob(pattern):
         match = _LEFTOVER.match(candidate.name)
         if not match or candidate.is_symlink():
             continue
+        if target and candidate.name != f".{target}.{match.group(1)}.tmp":
+            continue  # another file's
         pid = match.group(1)
         if owned or (pid is not None and not _alive(int(pid))):
             if candidate.is_dir():

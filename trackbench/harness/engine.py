@@ -23,10 +23,15 @@ if TYPE_CHECKING:
     from trackbench.harness.state import State
 
 
+MAX_PHYSICS_STEPS_PER_CONTROL = 1000  # the default is 12
+
+
 class EngineSpec(PluginSpec):
-    sim_dt: float = Field(default=1 / 120, gt=0, description="physics dt of the paper (s)")
-    substeps: int = Field(default=2, ge=1, description="physics substeps per sim_dt (PhysX used 2)")
-    control_hz: float = Field(default=20.0, gt=0, description="policy rate (Hz)")
+    # Bounds keep a typo from allocating per-control-step buffers of absurd size.
+    sim_dt: float = Field(default=1 / 120, ge=1e-5, le=0.1, description="physics dt of the paper (s)")
+    substeps: int = Field(default=2, ge=1, le=100,
+                          description="physics substeps per sim_dt (PhysX used 2)")
+    control_hz: float = Field(default=20.0, gt=0, le=1000, description="policy rate (Hz)")
     num_threads: int = Field(default=0, ge=0, description="worker threads; 0 = all cores")
     max_joint_speed: float = Field(
         default=200.0, gt=0, description="|q̇| above this (rad/s or m/s) counts as an explosion"
@@ -37,6 +42,9 @@ class EngineSpec(PluginSpec):
         ratio = 1.0 / (self.control_hz * self.sim_dt)
         if abs(ratio - round(ratio)) > 1e-6 or round(ratio) < 1:
             raise ValueError(f"1/(control_hz·sim_dt) = {ratio:.4f} must be a whole number")
+        if round(ratio) * self.substeps > MAX_PHYSICS_STEPS_PER_CONTROL:
+            raise ValueError(f"{round(ratio)} sim_dt steps × {self.substeps} substeps per control "
+                             f"step exceeds {MAX_PHYSICS_STEPS_PER_CONTROL}")
         return self
 
     @property

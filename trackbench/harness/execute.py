@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from trackbench.harness.training.trainer import EpochCallback
 
 # Errors of the storage, not of trackbench: reported in one message, never as a traceback.
-STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
+STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS, errno.EACCES,
+                  errno.EPERM, errno.ENOTDIR, errno.EISDIR, errno.EEXIST}
 
 
 def execute_cell(spec: RunSpec, registry: Registry, run_dir: RunDir, *, restart: bool = False,
@@ -41,25 +42,25 @@ def execute_cell(spec: RunSpec, registry: Registry, run_dir: RunDir, *, restart:
     """
     from trackbench.harness.training import checkpoint
 
-    with RunLock(run_dir.path, f"cell {spec.run_id}"):
-        try:
+    try:
+        with RunLock(run_dir.path, f"cell {spec.run_id}"):
             return _execute(spec, registry, run_dir, restart, on_epoch)
-        except KeyboardInterrupt as error:
-            saved = checkpoint.describe(run_dir)
-            progress = (f"progress is saved in {saved} in {run_dir.path}; rerun the same command "
-                        f"to resume from it" if saved else
-                        "no checkpoint had been written yet; rerun the same command to start again")
-            raise Interrupted(f"{str(error) or 'interrupted'}: {spec.run_id} stopped; {progress}.",
-                              getattr(error, "exit_code", EXIT_SIGINT)) from None
-        except OSError as error:
-            if error.errno not in STORAGE_ERRORS:
-                raise
-            where = f" writing {error.filename}" if error.filename else ""
-            raise TrackbenchError(
-                f"{spec.run_id}: {os.strerror(error.errno)}{where}. Training stopped and no "
-                f"temporary file was left; {checkpoint.kept(run_dir)} once space is freed (or the "
-                f"storage fixed)."
-            ) from None
+    except KeyboardInterrupt as error:
+        saved = checkpoint.describe(run_dir)
+        progress = (f"progress is saved in {saved} in {run_dir.path}; rerun the same command "
+                    f"to resume from it" if saved else
+                    "no checkpoint had been written yet; rerun the same command to start again")
+        raise Interrupted(f"{str(error) or 'interrupted'}: {spec.run_id} stopped; {progress}.",
+                          getattr(error, "exit_code", EXIT_SIGINT)) from None
+    except OSError as error:
+        if error.errno not in STORAGE_ERRORS:
+            raise
+        where = f" ({error.filename})" if error.filename else ""
+        raise TrackbenchError(
+            f"{spec.run_id}: {os.strerror(error.errno)}{where}. Training stopped and no "
+            f"temporary file was left; {checkpoint.kept(run_dir)} once the cause is fixed (free "
+            f"space, permissions, a writable disk)."
+        ) from None
 
 
 def _execute(spec: RunSpec, registry: Registry, run_dir: RunDir, restart: bool,

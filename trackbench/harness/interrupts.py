@@ -1,8 +1,10 @@
 """Ctrl-C and SIGTERM: stop cleanly and tell the user what was saved and how to go on.
 
-Python turns SIGINT into KeyboardInterrupt; :func:`terminate_as_interrupt` does the same for
-SIGTERM (what schedulers, ``timeout`` and ``kill`` send), so one path handles both. Atomic writes
-(``trackbench.harness.atomic``) make sure no file is left torn by either.
+Within :func:`stop_on_signals`, the first SIGINT (Ctrl-C) or SIGTERM (what schedulers, ``timeout``
+and ``kill`` send) raises :class:`Interrupted`, a KeyboardInterrupt, in the main thread; one path
+then handles both. Later signals are ignored while that stop runs, so a second Ctrl-C cannot cut
+the message or the clean-up short. Atomic writes (``trackbench.harness.atomic``) make sure no
+file is left torn either way.
 """
 
 from __future__ import annotations
@@ -23,17 +25,27 @@ class Interrupted(KeyboardInterrupt):
 
 
 @contextlib.contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Interrupted` (exit status 143) in the main thread."""
+def stop_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Interrupted` once (exit status 130 / 143)."""
+    stopping = False
+
     def handle(signum, frame):
-        raise Interrupted("terminated (SIGTERM)", EXIT_SIGTERM)
+        nonlocal stopping
+        if stopping:
+            return  # already stopping: let the clean-up and the message finish
+        stopping = True
+        if signum == signal.SIGTERM:
+            raise Interrupted("terminated (SIGTERM)", EXIT_SIGTERM)
+        raise Interrupted("interrupted", EXIT_SIGINT)
 
     try:
-        previous = signal.signal(signal.SIGTERM, handle)
-    except ValueError:  # not the main thread (e.g. an embedding application): leave it alone
+        previous = {signum: signal.signal(signum, handle)
+                    for signum in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread (an embedding application): leave them alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -75,11 +75,20 @@ class RunDir:
             with self.metrics_file.open("rb") as handle:
                 os.fsync(handle.fileno())
 
-    def truncate_metrics(self, size: int) -> None:
-        """Cut metrics.jsonl back to its first ``size`` bytes (its length at a checkpoint).
-        One truncate call: a kill leaves the file either as it was or cut, never empty."""
-        if self.metrics_file.is_file() and self.metrics_size() > size:
-            os.truncate(self.metrics_file, size)
+    def truncate_metrics(self, size: int) -> bool:
+        """Cut metrics.jsonl back to its first ``size`` bytes (its length at a checkpoint), and
+        further back to the end of its last whole line. One truncate call: a kill leaves the
+        file either as it was or cut, never empty. Returns False if the file held fewer than
+        ``size`` bytes (rows were removed from it by hand: they cannot be written again)."""
+        if not self.metrics_file.is_file():
+            return size == 0
+        complete = self.metrics_size() >= size
+        with self.metrics_file.open("rb") as handle:
+            head = handle.read(size)
+        end = head.rfind(b"\n") + 1  # a line a kill or an editor cut short goes too
+        if end < self.metrics_size():
+            os.truncate(self.metrics_file, end)
+        return complete
 
     def truncate_metrics_after(self, agent_steps: int) -> None:
         """Cut metrics.jsonl before its first row past ``agent_steps`` or its first unreadable

@@ -63,12 +63,15 @@ def status_of(spec: RunSpec, run_dir: RunDir, registry: "Registry | None" = None
         raise TrackbenchError(
             f"{run_dir.path} holds a run of {spec.run_id} with other settings "
             f"({'; '.join(differences)}); rerun with --force to start it over, or use another --out")
-    asked, earlier_budget = spec.agent_steps, int(existing.get(BUDGET, 0))
+    asked, earlier_budget = spec.agent_steps, _count(existing.get(BUDGET), run_dir.spec_file, BUDGET)
     if run_dir.is_complete():
         result = run_dir.read_result()
-        trained = int(result.get("agent_steps", earlier_budget))
-        if asked == earlier_budget:
-            return CellStatus("done", trained)
+        if not isinstance(result, dict):
+            raise TrackbenchError(f"{run_dir.result_file} is not a result (a JSON object); rerun "
+                                  f"with --force or use another --out")
+        trained = _count(result.get("agent_steps", earlier_budget), run_dir.result_file, "agent_steps")
+        if asked == earlier_budget or earlier_budget < asked <= trained:
+            return CellStatus("done", trained)  # the result already covers the budget asked
         if asked < earlier_budget:
             raise TrackbenchError(
                 f"{run_dir.path} holds a finished run of {earlier_budget:,} agent steps, more than "
@@ -80,6 +83,13 @@ def status_of(spec: RunSpec, run_dir: RunDir, registry: "Registry | None" = None
             f"{run_dir.path} holds a checkpoint at {saved:,} agent steps, past the {asked:,} "
             f"asked; use --steps {earlier_budget}, --force or another --out")
     return CellStatus("resume", saved)
+
+
+def _count(value: Any, path: Path, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TrackbenchError(f"{path}: '{field}' must be a whole number of agent steps, got "
+                              f"{value!r}; rerun with --force or use another --out")
+    return value
 
 
 def check_plan(cells: list[RunSpec], out: Path, registry: "Registry | None" = None, *,

@@ -13,18 +13,27 @@ from typer.core import TyperGroup  # noqa: E402
 
 from trackbench.harness import console  # noqa: E402
 from trackbench.harness.errors import TrackbenchError  # noqa: E402
+from trackbench.harness.interrupts import stop_on_signals  # noqa: E402
 
 EXIT_USER_ERROR = 2
 
 
 class TrackbenchGroup(TyperGroup):
     def invoke(self, ctx):
+        with stop_on_signals():  # Ctrl-C and SIGTERM become Interrupted, once
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except TrackbenchError as error:
             console.error(str(error))
             raise typer.Exit(EXIT_USER_ERROR) from None
-        except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM during `run` (interrupts.py)
+        except OSError as error:  # a path the user gave: missing, a file, read-only, full
+            where = f"{error.filename}: " if error.filename else ""
+            console.error(f"{where}{error.strerror or error}")
+            raise typer.Exit(EXIT_USER_ERROR) from None
+        except KeyboardInterrupt as error:  # Ctrl-C or SIGTERM (interrupts.py)
             console.error(str(error) or "interrupted")
             raise typer.Exit(getattr(error, "exit_code", 130)) from None
 

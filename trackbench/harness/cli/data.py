@@ -37,7 +37,7 @@ def synth_command(
     """Generate the synthetic set and write it in the authors' layout, readable as 'trackr'."""
     from trackbench.plugins.datasets.trackr import write_episode
 
-    remove_leftovers(out.absolute().parent)  # a synth that was killed midway
+    remove_leftovers(out.absolute().parent, target=out.name)  # a synth killed midway
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise TrackbenchError(f"{out} exists and is not an empty folder; choose a new --out")
     dataset = open_dataset("synthetic", {"num_sequences": num, "seed": seed})

@@ -16,7 +16,6 @@ from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.execute import execute_cell
 from trackbench.harness.matrix import plan
 from trackbench.harness.plugins import load_registry
-from trackbench.harness.interrupts import terminate_as_interrupt
 from trackbench.harness.results import RunDir
 from trackbench.harness.resume import CellStatus, check_plan
 from trackbench.harness.specs import MatrixSpec, RunSpec
@@ -73,9 +72,8 @@ def run_command(
     _print_plan(cells, out, statuses)
     if dry_run:
         return
-    with terminate_as_interrupt():
-        for cell in cells:
-            _run_cell(cell, registry, out, statuses[cell.run_id], force)
+    for cell in cells:
+        _run_cell(cell, registry, out, statuses[cell.run_id], force)
     show_report(out)
 
 

@@ -83,6 +83,15 @@ def load(run_dir: "RunDir") -> dict[str, Any] | None:
             f"cannot read the checkpoint {path} ({first}). Rerun with --force to start this cell "
             f"over, or use another --out."
         ) from None
+    if not isinstance(state, dict) or not isinstance(state.get("model"), dict):
+        raise TrackbenchError(f"the checkpoint {path} is not a trackbench training checkpoint (no "
+                              f"model weights); rerun with --force to start this cell over")
+    bad = [name for name, value in state["model"].items()
+           if isinstance(value, torch.Tensor) and value.is_floating_point()
+           and not bool(torch.isfinite(value).all())]
+    if bad:
+        raise TrackbenchError(f"the checkpoint {path} holds non-finite weights ('{bad[0]}'), so "
+                              f"it cannot be resumed; rerun with --force to start this cell over")
     if "model" in state:  # torch.compile prefixes parameter names
         state["model"] = {key.removeprefix("_orig_mod."): value
                           for key, value in state["model"].items()}
@@ -90,24 +99,43 @@ def load(run_dir: "RunDir") -> dict[str, Any] | None:
 
 
 def saved_agent_steps(run_dir: "RunDir") -> int | None:
-    """Agent steps of the run's checkpoint, from its summary (None without a checkpoint)."""
+    """Agent steps of the run's checkpoint (None without one): from its summary, or from the
+    checkpoint itself when the summary is missing or damaged (it is only a summary)."""
     if not checkpoint_path(run_dir).is_file():
         return None
-    if summary_path(run_dir).is_file():
-        return int(read_json(summary_path(run_dir))["agent_steps"])
+    summary = read_summary(run_dir)
+    if summary is not None:
+        return summary["agent_steps"]
     state = load(run_dir)
-    return int(state["frame"]) if state else None
+    frame = state.get("frame") if isinstance(state, dict) else None
+    if not isinstance(frame, int):
+        raise TrackbenchError(f"the checkpoint {checkpoint_path(run_dir)} holds no agent-step "
+                              f"count; rerun with --force to start this cell over")
+    return frame
+
+
+def read_summary(run_dir: "RunDir") -> dict[str, int] | None:
+    """checkpoints/last.json as {"epoch", "agent_steps"}, or None if missing or damaged."""
+    try:
+        summary = read_json(summary_path(run_dir))
+    except TrackbenchError:
+        return None
+    if not isinstance(summary, dict):
+        return None
+    values = {key: summary.get(key) for key in ("epoch", "agent_steps")}
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values.values()):
+        return None
+    return values
 
 
 def describe(run_dir: "RunDir") -> str | None:
     """'the checkpoint at epoch 8 (1,280 agent steps)', or None if the run has none."""
     if not checkpoint_path(run_dir).is_file():
         return None
-    try:
-        summary = read_json(summary_path(run_dir))
-        return f"the checkpoint at epoch {summary['epoch']} ({summary['agent_steps']:,} agent steps)"
-    except (TrackbenchError, KeyError, TypeError):
+    summary = read_summary(run_dir)
+    if summary is None:
         return f"the checkpoint {checkpoint_path(run_dir)}"
+    return f"the checkpoint at epoch {summary['epoch']} ({summary['agent_steps']:,} agent steps)"
 
 
 def kept(run_dir: "RunDir") -> str:

@@ -270,7 +270,10 @@ def _restore(agent: Any, run_dir: "RunDir", observer: TrainingObserver) -> int |
         agent.resume_rollout(saved["agent"])
         observer.resume(saved)
         checkpoint.set_rng_state(saved["rng"])
-        run_dir.truncate_metrics(saved["metrics_bytes"])
+        if not run_dir.truncate_metrics(saved["metrics_bytes"]):
+            console.warn(f"{run_dir.metrics_file} is shorter than when {checkpoint.describe(run_dir)} "
+                         "was written (rows were removed outside trackbench); training resumes "
+                         "exactly, but the rows that are gone are not written again")
     else:  # trackbench 0.1: weights, optimiser and reset generators only
         if saved.get("method"):
             observer.method.load_state_dict(saved["method"])

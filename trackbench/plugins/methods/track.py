@@ -85,6 +85,7 @@ class Track(Method):
         super().setup(task, robot, num_envs, device)
         predictor = self._load_predictor().to(self.device)
         self.history: "PredictionHistory" = PredictionHistory(predictor, robot, num_envs, self.device)
+        self.predictor_sha256 = weights_fingerprint(predictor)  # a resume must find the same Π_h
         # λ scales the task's sparse terms, not the energy penalty.
         self.terms = weighted_group(task, "task", self.spec.task_weight, self.spec.energy_scale,
                                     self.name)
@@ -145,12 +146,32 @@ class Track(Method):
     def state_dict(self) -> dict:
         from trackbench.harness.snapshot import capture
 
-        return {"history": capture(self.history, HISTORY_STATE)}
+        return {"history": capture(self.history, HISTORY_STATE),
+                "predictor_sha256": self.predictor_sha256}
 
     def load_state_dict(self, state: dict) -> None:
         from trackbench.harness.snapshot import restore
 
+        saved = state.get("predictor_sha256")
+        if saved is not None and saved != self.predictor_sha256:
+            where = self.spec.checkpoint or "the predictor cache"
+            raise TrackbenchError(
+                f"method 'track': the predictor ({where}) is not the one this run was trained "
+                f"with (its weights changed since the checkpoint), so the run cannot continue as "
+                f"it began; put the original predictor back, or rerun with --force")
         restore(self.history, state["history"], "method 'track' (Π_h's history)")
+
+
+def weights_fingerprint(model: torch.nn.Module) -> str:
+    """SHA-256 of a model's parameters and buffers, in state-dict order (what a resume must
+    find unchanged)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
 
 
 # Π_h's per-env history (the prediction's whole input); the predictor's weights are not state.

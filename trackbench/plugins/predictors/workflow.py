@@ -70,7 +70,7 @@ def cached_predictor(registry: Registry, predictor: str, overrides: dict[str, An
     path = cache_path(registry, predictor, overrides, dataset)
     if path.is_file():
         return load_predictor(path, registry).to(device)
-    remove_leftovers(path.parent)  # temporary files of cache writes that were killed
+    remove_leftovers(path.parent, target=path.name)  # of cache writes that were killed
     console.out.print(
         f"[bold]No cached '{predictor}' predictor ({overrides.get('preset', 'default')} preset) for "
         f"dataset '{dataset}': training it once now[/] (a few minutes on a CPU); it will be cached "

@@ -1,0 +1,52 @@
+"""What a resume finds changed since the kill: a replaced predictor, a damaged metrics file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.harness.training.test_training import Kill, plan_cell, registry  # noqa: F401
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.execute import execute_cell
+from trackbench.harness.results import RunDir
+
+
+def _kill_after_two_epochs(epoch: int, steps: int) -> None:
+    if epoch == 2:
+        raise Kill()
+
+
+def _tiny_predictor(path, seed: int):
+    import torch
+
+    from trackbench.plugins.predictors.transformer import Transformer, TransformerSpec
+
+    torch.manual_seed(seed)
+    return Transformer(TransformerSpec(width=16, depth=1, heads=2, pointnet_width=8)).save(path)
+
+
+def test_a_track_run_refuses_to_resume_with_another_predictor_at_the_same_path(registry, tmp_path):  # noqa: F811
+    predictor = _tiny_predictor(tmp_path / "pi.pt", seed=0)
+    spec = plan_cell(registry, "track", method_spec={"checkpoint": str(predictor)})
+    run = RunDir.for_spec(tmp_path / "runs", spec)
+    with pytest.raises(Kill):
+        execute_cell(spec, registry, run, on_epoch=_kill_after_two_epochs)
+    _tiny_predictor(predictor, seed=1)  # retrained in place
+    with pytest.raises(TrackbenchError, match="not the one this run was trained with"):
+        execute_cell(spec, registry, run)
+    _tiny_predictor(predictor, seed=0)  # the original is back
+    assert execute_cell(spec, registry, run)["resumed_from"] == 64
+
+
+def test_metrics_cut_by_hand_are_repaired_to_whole_lines_with_a_warning(registry, tmp_path, capsys):  # noqa: F811
+    spec = plan_cell(registry, "dense")
+    run = RunDir.for_spec(tmp_path, spec)
+    with pytest.raises(Kill):
+        execute_cell(spec, registry, run, on_epoch=_kill_after_two_epochs)
+    text = run.metrics_file.read_bytes()
+    run.metrics_file.write_bytes(text[:len(text.splitlines()[0]) + 10])  # row 2 cut mid-line
+    execute_cell(spec, registry, run)
+    rows = [json.loads(line) for line in run.metrics_file.read_text().splitlines()]
+    assert [row["agent_steps"] for row in rows] == [32, 96]  # row 2 is lost, never glued on
+    assert "shorter than when the checkpoint at epoch 2" in capsys.readouterr().err
