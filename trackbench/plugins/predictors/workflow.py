@@ -71,7 +71,7 @@ def cached_predictor(registry: Registry, predictor: str, overrides: dict[str, An
     if path.is_file():
         return load_predictor(path, registry).to(device)
     remove_leftovers(path.parent, target=path.name)  # of cache writes that were killed
-    console.out.print(
+    console.err.print(  # stderr: a diagnostic, and stdout may be --json
         f"[bold]No cached '{predictor}' predictor ({overrides.get('preset', 'default')} preset) for "
         f"dataset '{dataset}': training it once now[/] (a few minutes on a CPU); it will be cached "
         f"at {path}"
@@ -79,5 +79,5 @@ def cached_predictor(registry: Registry, predictor: str, overrides: dict[str, An
     model, description, summary = train_on_dataset(registry, predictor, overrides, dataset, {},
                                                    device=device)
     model.save(path, dataset=description, training=summary)
-    console.out.print(f"predictor cached at {path}")
+    console.err.print(f"predictor cached at {path}")
     return model.eval()
