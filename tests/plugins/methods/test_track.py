@@ -208,10 +208,10 @@ def test_the_cache_trains_once_and_then_loads(tmp_path, monkeypatch, capsys):
     path = cache_path(registry, "transformer", overrides, "motion")
     assert path.parent == tmp_path / "predictors" and not path.exists()
     trained = cached_predictor(registry, "transformer", overrides, "motion")
-    assert path.is_file() and "training it once now" in capsys.readouterr().out
+    assert path.is_file() and "training it once now" in capsys.readouterr().err  # not --json's stdout
     stamp = path.stat().st_mtime_ns
     loaded = cached_predictor(registry, "transformer", overrides, "motion")
-    assert "training" not in capsys.readouterr().out and path.stat().st_mtime_ns == stamp
+    assert "training" not in capsys.readouterr().err and path.stat().st_mtime_ns == stamp
     assert loaded.metadata == trained.metadata and loaded.metadata["dataset"]["name"] == "motion"
     assert loaded.metadata["training"]["steps"] == 5
     for name, tensor in trained.state_dict().items():
