@@ -48,4 +48,5 @@ def stop_on_signals() -> Iterator[None]:
         yield
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            # Once stopping, stay deaf: the process is on its way out with its one message.
+            signal.signal(signum, signal.SIG_IGN if stopping else handler)

@@ -4,6 +4,7 @@ turns every TrackbenchError into one clear message and exit status 2, never a tr
 from __future__ import annotations
 
 import os
+import signal
 
 # MuJoCo picks its GL backend when first imported: headless EGL unless the user chose otherwise.
 os.environ.setdefault("MUJOCO_GL", "egl")
@@ -67,5 +68,6 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt as error:  # outside a command (while parsing, at exit)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping: a second Ctrl-C waits
         console.error(str(error) or "interrupted")
         raise SystemExit(getattr(error, "exit_code", 130)) from None

@@ -3,6 +3,7 @@ then must end in one line and exit status 130 like any other, not in an import t
 
 from __future__ import annotations
 
+import signal
 import sys
 
 
@@ -10,6 +11,7 @@ def main() -> None:
     try:
         from trackbench.harness.cli.app import main as run
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # we are stopping: a second Ctrl-C waits
         sys.stderr.write("error: interrupted while starting; nothing was written\n")
         raise SystemExit(130) from None
     run()
