@@ -16,7 +16,7 @@ control steps, or when the engine reports the env unstable; the last two are *ti
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import torch
 
@@ -99,7 +99,6 @@ class VecEnv:
         self._flags: dict[str, torch.Tensor] = {}
         self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
         self.unstable_env_steps = 0  # env-steps whose physics blew up (the engine reset them)
-        self.env_steps = 0  # env-steps taken, evaluation included
         obs, critic_obs = self.reset()
         self.obs_dim, self.critic_dim = obs.shape[1], critic_obs.shape[1]
         self.num_points = (self.obs_dim - 2 * self.n_dof) // 3  # after any subsampling
@@ -150,7 +149,7 @@ class VecEnv:
             "returns": self._returns.clone(), "lengths": self._lengths.clone(),
             "sums": {name: value.clone() for name, value in self._sums.sums.items()},
             "flags": {name: value.clone() for name, value in self._flags.items()},
-            "unstable_env_steps": self.unstable_env_steps, "env_steps": self.env_steps,
+            "unstable_env_steps": self.unstable_env_steps,
             "engine": self.engine.state_dict(), "task": self.task.state_dict(),
             "method": self.method.state_dict(),
         }
@@ -170,7 +169,6 @@ class VecEnv:
             self._sums.sums[name].copy_(value)
         self._flags = {name: value.to(self.device).clone() for name, value in state["flags"].items()}
         self.unstable_env_steps = int(state["unstable_env_steps"])
-        self.env_steps = int(state["env_steps"])
         self.engine.load_state_dict(state["engine"])
         self.task.load_state_dict(state["task"])
         self.method.load_state_dict(state["method"])
@@ -213,7 +211,6 @@ class VecEnv:
         with times.stage("physics"):
             state = _to_device(self.engine.step(actions), self.device)
             unstable = self.engine.unstable.to(self.device)
-        self.env_steps += self.num_envs
         self.unstable_env_steps += int(unstable.sum())
         with times.stage("task"):
             frame = self.task.update(state)
@@ -247,7 +244,7 @@ class VecEnv:
                 frame = replace(frame, state=self._state())
         with times.stage("observation"):
             obs, critic_obs = self._observe(frame)
-            check_finite(values, reward, critic_obs, self.observation_blocks, state.step)
+            check_finite(values, reward, critic_obs, lambda: self.observation_blocks, state.step)
         return Step(obs, critic_obs, reward, done, time_out, episodes)
 
     # ---- internals ------------------------------------------------------------------------------
@@ -304,7 +301,7 @@ def evenly_spaced(count: int, total: int) -> torch.Tensor:
 
 
 def check_finite(values: dict[str, torch.Tensor], reward: torch.Tensor, critic_obs: torch.Tensor,
-                 blocks: dict[str, slice], step: torch.Tensor) -> None:
+                 blocks: Callable[[], dict[str, slice]], step: torch.Tensor) -> None:
     """Raise NonFiniteError naming the first non-finite reward term or observation block.
 
     One host sync per step: the total reward (non-finite iff a term is) and the observations
@@ -313,7 +310,8 @@ def check_finite(values: dict[str, torch.Tensor], reward: torch.Tensor, critic_o
     if bool(torch.isfinite(reward).all() & torch.isfinite(critic_obs).all()):
         return
     found = [(f"reward term '{name}'", value) for name, value in values.items()]
-    found += [(f"observation block '{name}'", critic_obs[:, columns]) for name, columns in blocks.items()]
+    found += [(f"observation block '{name}'", critic_obs[:, columns])
+              for name, columns in blocks().items()]
     for what, value in found:
         bad = ~torch.isfinite(value.reshape(value.shape[0], -1)).all(dim=1)
         if bad.any():

@@ -78,9 +78,9 @@ def _execute(spec: RunSpec, registry: Registry, run_dir: RunDir, restart: bool,
     ppo = PPOSpec(**spec.ppo_spec)
     trained = train_cell(spec, registry, run_dir, on_epoch=on_epoch)
     eval_start = time.perf_counter()
-    unstable_before = trained.env.unstable_env_steps
+    unstable = trained.env.unstable_env_steps  # of training, over every session
     evaluation = evaluate_policy(trained.agent.model, trained.env, ppo.eval_episodes, ppo.eval_seed)
-    evaluation["unstable_env_steps"] = trained.env.unstable_env_steps - unstable_before
+    evaluation["unstable_env_steps"] = trained.env.unstable_env_steps - unstable
     eval_seconds = time.perf_counter() - eval_start
     result = {
         "status": "ok",
@@ -90,8 +90,8 @@ def _execute(spec: RunSpec, registry: Registry, run_dir: RunDir, restart: bool,
         "mean_return": evaluation["episode_return"],
         "agent_steps": trained.agent_steps,
         # Env-steps the engine reset because the physics blew up, over all training sessions.
-        "unstable_env_steps": trained.unstable_env_steps,
-        "unstable_fraction": trained.unstable_env_steps / max(trained.agent_steps, 1),
+        "unstable_env_steps": unstable,
+        "unstable_fraction": unstable / max(trained.agent_steps, 1),
         "train_seconds": trained.train_seconds,
         "eval_seconds": eval_seconds,
         "wall_seconds": trained.train_seconds + eval_seconds,

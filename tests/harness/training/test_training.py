@@ -13,7 +13,7 @@ from trackbench.harness.execute import execute_cell
 from trackbench.harness.matrix import plan
 from trackbench.harness.results import RunDir
 from trackbench.harness.specs import MatrixSpec
-from trackbench.harness.training.trainer import checkpoint_path
+from trackbench.harness.training.checkpoint import checkpoint_path
 
 # 4 envs × horizon 8 = 32 agent steps per PPO epoch; 3 epochs; a checkpoint after each.
 TINY_PPO = {"horizon_length": 8, "minibatch_size": 16, "mini_epochs": 2, "eval_episodes": 4,

@@ -16,7 +16,7 @@ from trackbench.harness.plugins import load_registry
 from trackbench.harness.results import RunDir
 from trackbench.harness.rewards import ENERGY_TERMS, evaluate
 from trackbench.harness.specs import MatrixSpec
-from trackbench.harness.training.trainer import checkpoint_path
+from trackbench.harness.training.checkpoint import checkpoint_path
 from trackbench.plugins.methods.amp import human_transitions
 from trackbench.plugins.methods.discriminator import (
     Discriminator,

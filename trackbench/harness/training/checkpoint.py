@@ -92,9 +92,8 @@ def load(run_dir: "RunDir") -> dict[str, Any] | None:
     if bad:
         raise TrackbenchError(f"the checkpoint {path} holds non-finite weights ('{bad[0]}'), so "
                               f"it cannot be resumed; rerun with --force to start this cell over")
-    if "model" in state:  # torch.compile prefixes parameter names
-        state["model"] = {key.removeprefix("_orig_mod."): value
-                          for key, value in state["model"].items()}
+    # torch.compile prefixes parameter names
+    state["model"] = {key.removeprefix("_orig_mod."): value for key, value in state["model"].items()}
     return state
 
 

@@ -36,7 +36,6 @@ from trackbench.harness.device import require_device
 from trackbench.harness.env import VecEnv
 from trackbench.harness.errors import NonFiniteError, TrackbenchError
 from trackbench.harness.training import checkpoint
-from trackbench.harness.training.checkpoint import checkpoint_path  # noqa: F401  (re-exported)
 from trackbench.harness.training.episodes import EpisodeStats
 from trackbench.harness.training.ppo import PPOSpec, rl_games_config
 
@@ -60,7 +59,6 @@ class Trained:
     agent_steps: int  # agent steps trained in total, over every session of the run
     train_seconds: float  # wall time spent training, over every session
     resumed_from: int | None  # agent steps of the checkpoint this session started from
-    unstable_env_steps: int  # training env-steps the engine had to reset, over every session
 
 
 def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
@@ -110,8 +108,7 @@ def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
             finally:
                 agent.writer.close()
             shutil.rmtree(run_dir.path / "rl_games" / "nn", ignore_errors=True)
-        return Trained(agent, env, int(agent.frame), observer.train_seconds(), resumed_from,
-                       env.unstable_env_steps)
+        return Trained(agent, env, int(agent.frame), observer.train_seconds(), resumed_from)
     finally:
         vecenv.withdraw(key)
 
@@ -125,7 +122,7 @@ class TrainingObserver:
         self.spec, self.ppo, self.run_dir, self.on_epoch = spec, ppo, run_dir, on_epoch
         self.env, self.method = env, env.method
         self.epoch = 0  # the last epoch recorded
-        self._counted = (0, 0)  # the env's (env-steps, unstable env-steps) at the last epoch
+        self._unstable_seen = 0  # the env's unstable env-steps at the last epoch
         self.window = EpisodeStats(ppo.games_to_track)
         self.algo: Any = None
         self.progress: Progress | None = None
@@ -185,9 +182,9 @@ class TrainingObserver:
             if value.is_floating_point() and not bool(torch.isfinite(value).all()):
                 raise NonFiniteError(f"the network's '{name}' became non-finite in the PPO update "
                                      f"of epoch {epoch}")
-        played = self.env.env_steps - self._counted[0]
-        unstable = self.env.unstable_env_steps - self._counted[1]
-        self._counted = (self.env.env_steps, self.env.unstable_env_steps)
+        played = int(self.algo.curr_frames)
+        unstable = self.env.unstable_env_steps - self._unstable_seen
+        self._unstable_seen = self.env.unstable_env_steps
         fraction = unstable / max(played, 1)
         if fraction > self.ppo.max_unstable_fraction:
             raise TrackbenchError(
@@ -206,14 +203,14 @@ class TrainingObserver:
             "format": checkpoint.FORMAT, "epoch": epoch, "agent_steps": steps,
             "train_seconds": self.train_seconds(), "metrics_bytes": self.run_dir.metrics_size(),
             "agent": self.algo.rollout_state(), "episodes": self.window.state_dict(),
-            "counted": list(self._counted), "rng": checkpoint.rng_state(),
+            "rng": checkpoint.rng_state(),
         }
         checkpoint.save(self.run_dir, state)
 
     def resume(self, saved: dict[str, Any]) -> None:
         """Continue from a checkpoint's ``trackbench`` entry (format 2)."""
         self.window.load_state_dict(saved["episodes"])
-        self._counted = tuple(saved["counted"])
+        self._unstable_seen = self.env.unstable_env_steps  # restored with the envs
         self.epoch = int(saved["epoch"])
         self._earlier_seconds = float(saved["train_seconds"])
 
