@@ -9,8 +9,9 @@ Rewards. "task" is the paper code's sparse reward, 1·[drawer > 0.01 m] + 1·[dr
 (`docs/reference/paper-code-facts.md` §6).
 "dense" adapts IsaacGymEnvs' FrankaCabinet reward to a multi-finger hand:
 - the gripper grasp point becomes the fingertip centroid (no palm frame is shared by every hand);
-- Franka's two-finger distance term becomes twice the mean over fingertips of max(0, 0.04 − d_k),
-  d_k = the fingertip's distance to the handle bar, so its scale does not grow with finger count;
+- Franka's two-finger distance term (paid only while the fingers straddle the handle) becomes
+  twice the mean over fingertips of max(0, 0.04 − d_k), d_k = the fingertip's distance to the
+  handle bar, paid whatever the grip, so its scale does not grow with finger count;
 - "around the handle" (two fingers straddling it) becomes: a non-thumb fingertip hooked behind the
   bar (between it and the drawer front) with the thumb tip in front of the bar's back face;
 - "around" keeps Franka's value, 0.5 when the fingers wrap the bar, in the open reward and the
