@@ -1,6 +1,6 @@
 """The VecEnv: engine + task + method stepped as one batch of episodes (see task.py's loop).
 
-Observations (paper code §5), per env:
+Observations (the authors' code, ``docs/reference/paper-code-facts.md`` §5), per env:
 
     obs        = [joint positions scaled to [−1, 1] by the limits | joint velocities |
                   the task's policy points, flattened P·3]                  clamped to ±obs_clip

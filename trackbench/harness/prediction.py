@@ -1,9 +1,9 @@
 """Π_h during RL: robot keypoints ↔ human fingertips, and the per-env history it predicts from.
 
-As in the authors' code (``paper-code-facts.md`` §3): each env keeps a FIFO of its last CL frames;
-a reset fills every slot with the current frame and sets the attention mask to [0, …, 0, 1]
-(timesteps = cumsum(mask) − 1, padded slots = CL); every step shifts the newest frame in. One
-batched call under ``torch.inference_mode()`` predicts the next fingertips of every env.
+As in the authors' code (``docs/reference/paper-code-facts.md`` §3): each env keeps a FIFO of its
+last CL frames; a reset fills every slot with the current frame and sets the attention mask to
+[0, …, 0, 1] (timesteps = cumsum(mask) − 1, padded slots = CL); every step shifts the newest frame
+in. One batched call under ``torch.inference_mode()`` predicts the next fingertips of every env.
 
 Object clouds enter the history as per-object features (the predictor's PointNet embedding),
 encoded once when a frame is pushed, so a step costs one encoding per env per object rather than

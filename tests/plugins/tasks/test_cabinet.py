@@ -201,3 +201,43 @@ def test_reset_noise_on_the_arm_is_the_paper_cabinet_coefficient():
     span = torch.tensor([max(j.upper - j.default, j.default - j.lower) for j in spec.arm_joints])
     assert ((arm - default).abs() <= 0.05 * span + 1e-6).all()
     assert ((arm - default).abs().max(dim=0).values > 0.03 * span).all()
+
+
+def frame_of(opening, around, grasp_dist=0.5, tip_dist=(1.0, 1.0, 1.0, 1.0)):
+    """A TaskFrame of one env with hand-set buffers (the defaults: far from the handle)."""
+    from trackbench.harness.task import TaskFrame
+    from trackbench.plugins.tasks.cabinet import CabinetBuffers
+
+    n = len(opening)
+    buffers = CabinetBuffers(
+        opening=torch.tensor(opening), opening_velocity=torch.zeros(n),
+        hold_steps=torch.zeros(n, dtype=torch.long),
+        tip_handle_dist=torch.tensor([tip_dist] * n), grasp_dist=torch.full((n,), grasp_dist),
+        around_handle=torch.tensor(around), moved_opening=0.01, goal_opening=0.30,
+        success_opening=0.32)
+    return TaskFrame(state=None, n_arm=7, success=torch.zeros(n, dtype=torch.bool),
+                     failed=torch.zeros(n, dtype=torch.bool), buffers=buffers)
+
+
+def test_dense_terms_match_franka_cabinet_by_hand():
+    """IsaacGymEnvs' compute_franka_reward (docs/reference/anchors.md §4.2): around_handle is 0.5
+    when the fingers wrap the handle, so open = q·(1 + 0.5·[around]) and the staged bonuses are
+    0.5·[q > 0.01] + 0.5·[around]·[q > 0.2] + 1.0·[around]·[q > limit]."""
+    task = make_task(REGISTRY, "cabinet")
+    dense = task.reward_terms()["dense"]
+    openings = [0.0, 0.005, 0.1, 0.25, 0.25, 0.33, 0.33]
+    around = [False, True, True, False, True, False, True]
+    values = evaluate(dense, frame_of(openings, around, grasp_dist=0.01,
+                                      tip_dist=(0.0, 0.01, 0.05, 0.04)))
+    # dist: (1/(1 + 0.01²))² · 2 (d ≤ 0.02), weight 2.0
+    assert torch.allclose(values["cabinet_approach_handle"],
+                          torch.full((7,), 2.0 * 2.0 / (1 + 1e-4) ** 2))
+    # fingertips: 2 · mean(0.04, 0.03, 0, 0) = 0.035, weight 5.0
+    assert torch.allclose(values["cabinet_fingertips_near_handle"], torch.full((7,), 0.175))
+    # around: 0.25 · 0.5 per step the fingers wrap the handle
+    assert torch.allclose(values["cabinet_around_handle"],
+                          torch.tensor([0.125 * a for a in around]))
+    expected_open = [7.5 * q * (1 + 0.5 * a) for q, a in zip(openings, around)]
+    assert torch.allclose(values["cabinet_open_distance"], torch.tensor(expected_open))
+    expected_bonus = [0.0, 0.0, 0.5, 0.5, 1.0, 0.5, 2.0]
+    assert torch.allclose(values["cabinet_open_bonus"], torch.tensor(expected_bonus))

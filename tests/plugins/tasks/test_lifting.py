@@ -244,3 +244,65 @@ def test_throw_goal_is_above_the_bin_floor_and_its_progress_is_lift_gated():
     assert progress(task.update(slid)).item() == 0.0
     lifted = with_target_at(state, start_pos + torch.tensor([0.15, 0.0, 0.12]))
     assert progress(task.update(lifted)).item() > 0.0
+
+
+# ---- hand-computed terms and the reset step (docs/reference/paper-code-facts.md §6,
+# ---- docs/reference/anchors.md §4.1) ----------------------------------------------------------
+def test_the_reset_state_seeds_the_best_distances_and_standing_still_pays_only_the_lift_height():
+    task, engine = start("grasp_lift", num_envs=2, seed=3)
+    state = engine.state  # the post-reset state the episode buffers began from
+    target = state.object_pos[:, 0]
+    reset_distance = (torch.tensor(task.spec.goal) - target).norm(dim=-1)
+    frame = task.update(state)  # a first step that changed nothing
+    torch.testing.assert_close(frame.buffers.best_distance, reset_distance)
+    values = evaluate(task.reward_terms()["task"] + task.reward_terms()["dense"], frame)
+    for name, value in values.items():
+        # At rest the lift height is the 0.02 offset: 20 · 0.02 per step, as the reference pays.
+        expected = 20.0 * 0.02 if name == "dense_lifting" else 0.0
+        torch.testing.assert_close(value, torch.full((2,), expected), msg=name)
+    # The first step's progress is measured from the reset state: 1 cm closer pays 50 · 0.01 per tip.
+    k = state.keypoints.shape[1]
+    toward = target[:, None] - state.keypoints
+    tips = state.keypoints + 0.01 * toward / toward.norm(dim=-1, keepdim=True)
+    task.begin(torch.arange(2), state)
+    fingertip = term(task, "dense_fingertip")(task.update(replace(state, keypoints=tips)))
+    torch.testing.assert_close(fingertip, torch.full((2,), 50.0 * 0.01 * k), rtol=1e-4, atol=1e-5)
+
+
+def test_dense_lift_terms_by_hand_and_the_latch_holds_until_the_next_episode():
+    task, engine = start("grasp_lift", num_envs=1, seed=4)
+    state = engine.state
+    rest = state.object_pos[0, 0].clone()
+    goal = torch.tensor(task.spec.goal)
+    names = ("dense_lifting", "dense_lift_bonus", "dense_keypoint", "task_progress")
+
+    def rewards_at(rise):
+        frame = task.update(with_target_at(state, rest + torch.tensor([0.0, 0.0, rise])))
+        return frame, {name: term(task, name)(frame).item() for name in names}
+
+    frame, r = rewards_at(0.05)  # 0.02 + 0.05 = 0.07 < 0.10: lifting pays 20 · 0.07
+    assert not frame.buffers.lifted.any()
+    assert r == pytest.approx({"dense_lifting": 1.4, "dense_lift_bonus": 0.0,
+                               "dense_keypoint": 0.0, "task_progress": 0.0}, abs=1e-4)
+    best = (goal - rest - torch.tensor([0.0, 0.0, 0.05])).norm().item()
+    frame, r = rewards_at(0.09)  # latches: the lifting term stops, the bonus is paid once
+    closer = best - (goal - rest - torch.tensor([0.0, 0.0, 0.09])).norm().item()
+    assert frame.buffers.lifted.all()
+    assert r == pytest.approx({"dense_lifting": 0.0, "dense_lift_bonus": 300.0,
+                               "dense_keypoint": 200.0 * closer, "task_progress": 2000.0 * closer},
+                              rel=1e-3)
+    frame, r = rewards_at(0.0)  # dropped back on the table: still lifted, nothing paid
+    assert frame.buffers.lifted.all()
+    assert r == {name: 0.0 for name in names}
+    frame, r = rewards_at(0.05)  # rises again: no second bonus, no lifting reward
+    assert r["dense_lift_bonus"] == 0.0 and r["dense_lifting"] == 0.0
+    task.begin(torch.arange(1), state)  # a new episode clears the latch
+    frame, r = rewards_at(0.05)
+    assert not frame.buffers.lifted.any() and r["dense_lifting"] == pytest.approx(1.4, abs=1e-4)
+
+
+def test_goal_bonuses_are_the_reach_goal_bonus_spread_over_the_hold():
+    task, engine = start("grasp_lift", num_envs=1)
+    frame = task.update(with_target_at(engine.state, torch.tensor(task.spec.goal)))
+    assert term(task, "task_goal_bonus")(frame).item() == pytest.approx(10000 / 50)
+    assert term(task, "dense_goal_bonus")(frame).item() == pytest.approx(1000 / 50)

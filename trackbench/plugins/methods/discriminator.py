@@ -1,6 +1,6 @@
 """AMP's discriminator: human vs robot fingertip transitions, its loss, its reward, a replay buffer.
 
-Follows IsaacGymEnvs' ``amp_continuous`` (reference/anchors.md §7):
+Follows IsaacGymEnvs' ``amp_continuous`` (``docs/reference/anchors.md`` §7):
 
     reward  r_disc = −log(max(1 − sigmoid(D(s, s′)), 1e-4)) · disc_reward_scale
     loss    ½·[BCE(D(robot), 0) + BCE(D(human), 1)]

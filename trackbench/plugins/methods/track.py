@@ -2,8 +2,8 @@
 
 Per control step, r = track_weight · r_track + λ · (the task's "task" terms) + energy (scaled by
 ``energy_scale`` as in ``dense`` and ``task``), where r_track compares Π_h's prediction from the
-*pre-step* history with the fingertips the robot reached after the step (``paper-code-facts.md``
-§3). The history then takes in the post-step frame.
+*pre-step* history with the fingertips the robot reached after the step
+(``docs/reference/paper-code-facts.md`` §3). The history then takes in the post-step frame.
 
 With no ``checkpoint``, the predictor comes from the cache (``$TRACKBENCH_CACHE``, default
 ``~/.cache/trackbench``), keyed by predictor, preset and dataset spec; the first run trains it

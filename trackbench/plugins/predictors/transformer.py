@@ -1,8 +1,8 @@
 """Π_h as in the paper: a causal transformer over [goal, (objects, hand) per step] tokens.
 
-Follows the authors' ``HumanModel`` (``paper-code-facts.md`` §1): a PointNet turns each object's
-100 points into one token per step, plus the object's class embedding and the step's time
-embedding; the five fingertips (15 numbers) become the hand token through one Linear; the goal
+Follows the authors' ``HumanModel`` (``docs/reference/paper-code-facts.md`` §1): a PointNet turns
+each object's 100 points into one token per step, plus the object's class embedding and the step's
+time embedding; the five fingertips (15 numbers) become the hand token through one Linear; the goal
 label is one token prepended to the sequence. Pre-LN GPT-2 blocks with a causal mask and a padding
 mask; a Linear head on every hand token predicts the next step's fingertips (teacher forcing).
 """

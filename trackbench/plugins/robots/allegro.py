@@ -1,9 +1,10 @@
 """Wonik Allegro hand v4 (16 DoF, right) on an xArm7.
 
 Built from primitives with the published joint table (dex-urdf ``allegro_hand_right.urdf`` / the
-allegro_hand_ros v4 xacro, see ``human-data-and-kinematics.md`` §C.2): every joint origin (xyz and
-fixed-axis rpy), axis and safety-margin limit is the URDF's; collision geometry is a palm box,
-capsules along the links and r 0.012 fingertip spheres carrying the published link masses.
+allegro_hand_ros v4 xacro, see ``docs/reference/human-data-and-kinematics.md`` §C.2): every joint
+origin (xyz and fixed-axis rpy), axis and safety-margin limit is the URDF's; collision geometry is
+a palm box, capsules along the links and r 0.012 fingertip spheres carrying the published link
+masses.
 
 Mount: ``allegro/base_link`` (the palm top, where the finger bases are) sits at flange + (0, 0,
 0.095) in link7's frame with no rotation (yaw 0): the fingers point along the flange's +z, the palm

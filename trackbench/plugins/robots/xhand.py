@@ -1,13 +1,14 @@
 """Robotera XHAND1 (12 DoF, right) on an xArm7.
 
 No official Robotera description is public. This model is built from third-party copy (i) of the
-kinematics (an MJCF embedded in a Python hand-model class, ``human-data-and-kinematics.md`` §C.3):
-every joint origin, rotation and axis is copy (i)'s, and so are the limits. The two copies
-disagree on the thumb (copy (ii), Yuan-Xinyi/xhand "xhand2R32", gives thumb_rota_joint1
-−1.05 … 1.57 and thumb_rota_joint2 −0.175 … 1.83); copy (i)'s −0.698 … 1.745 and 0 … 1.745 are
-used. Collision geometry is primitives only: a palm box (the §C.3 size estimate; the palm mass is
-unknown, 0.3 kg is assumed), capsules along the phalanges and fingertip spheres (r 0.009, thumb
-0.01) ending flush with the tip frames, carrying copy (i)'s link masses.
+kinematics (an MJCF embedded in a Python hand-model class,
+``docs/reference/human-data-and-kinematics.md`` §C.3): every joint origin, rotation and axis is
+copy (i)'s, and so are the limits. The two copies disagree on the thumb (copy (ii),
+Yuan-Xinyi/xhand "xhand2R32", gives thumb_rota_joint1 −1.05 … 1.57 and thumb_rota_joint2
+−0.175 … 1.83); copy (i)'s −0.698 … 1.745 and 0 … 1.745 are used. Collision geometry is primitives
+only: a palm box (the §C.3 size estimate; the palm mass is unknown, 0.3 kg is assumed), capsules
+along the phalanges and fingertip spheres (r 0.009, thumb 0.01) ending flush with the tip frames,
+carrying copy (i)'s link masses.
 
 Mount: ``xhand/right_hand_link`` sits at flange + (0, 0, 0.025) in link7's frame with rotation
 rpy (π, 0, −π/2), i.e. quat (0, √½, −√½, 0) = Rz(−π/2)·Rx(π). Rx(π) turns the fingers (−z of

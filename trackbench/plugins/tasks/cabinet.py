@@ -5,16 +5,21 @@ for the ground the paper's arm and cabinet stand on (its arm is mounted at z = 0
 Tracked object 0 is the drawer handle (class id 0, the padding id the paper's code passes to Π_h);
 ``State.articulation_pos[:, 0]`` is the drawer's opening in metres.
 
-Rewards. "task" is the paper code's sparse reward, 1·[drawer > 0.01 m] + 1·[drawer ≥ 0.30 m].
+Rewards. "task" is the paper code's sparse reward, 1·[drawer > 0.01 m] + 1·[drawer ≥ 0.30 m]
+(`docs/reference/paper-code-facts.md` §6).
 "dense" adapts IsaacGymEnvs' FrankaCabinet reward to a multi-finger hand:
 - the gripper grasp point becomes the fingertip centroid (no palm frame is shared by every hand);
-- Franka's two-finger distance term becomes twice the mean over fingertips of max(0, 0.04 − d_k),
-  d_k = the fingertip's distance to the handle bar, so its scale does not grow with finger count;
+- Franka's two-finger distance term (paid only while the fingers straddle the handle) becomes
+  twice the mean over fingertips of max(0, 0.04 − d_k), d_k = the fingertip's distance to the
+  handle bar, paid whatever the grip, so its scale does not grow with finger count;
 - "around the handle" (two fingers straddling it) becomes: a non-thumb fingertip hooked behind the
   bar (between it and the drawer front) with the thumb tip in front of the bar's back face;
+- "around" keeps Franka's value, 0.5 when the fingers wrap the bar, in the open reward and the
+  staged bonuses as well as in its own term (`docs/reference/anchors.md` §4.2);
 - the goal bonus fires at the success opening (0.32 m) instead of Franka's 0.39 m, since the
   episode ends there; the gripper-alignment term and the action penalty are dropped (no robot-
-  agnostic gripper axes; methods add the shared energy penalty instead).
+  agnostic gripper axes; methods add the shared energy penalty instead), and so is Franka's style
+  guard (r = −1 once a finger passes 0.04 m beyond the handle into the drawer).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec, random
 from trackbench.plugins.tasks import cabinet_model as cm
 
 FINGER_REACH = 0.04  # m: a fingertip closer than this to the bar earns the fingertip term
+AROUND_HANDLE_VALUE = 0.5  # FrankaCabinet's around_handle_reward when the fingers wrap the handle
 HOOK_HEIGHT_TOLERANCE = 0.03  # m: a hooked fingertip may sit this far above/below the bar
 
 
@@ -73,31 +79,34 @@ def fingertips_near_handle(frame: TaskFrame) -> torch.Tensor:
     return 2.0 * (FINGER_REACH - frame.buffers.tip_handle_dist).clamp(min=0.0).mean(dim=1)
 
 
-def fingers_around_handle(frame: TaskFrame) -> torch.Tensor:
-    """[a finger hooks behind the bar and the thumb is in front of it]"""
-    return frame.buffers.around_handle.float()
+def around_value(frame: TaskFrame) -> torch.Tensor:
+    """around = 0.5·[a finger hooks behind the bar and the thumb is in front of it]
+
+    FrankaCabinet's ``around_handle_reward`` (0.5 or 0), which also enters the open reward and
+    the staged bonuses (``docs/reference/anchors.md`` §4.2).
+    """
+    return AROUND_HANDLE_VALUE * frame.buffers.around_handle.float()
 
 
 def open_distance(frame: TaskFrame) -> torch.Tensor:
-    """q · (1 + around), q = drawer opening (m)"""
-    b = frame.buffers
-    return b.opening * (1.0 + b.around_handle.float())
+    """q · (1 + around), q = drawer opening (m), around ∈ {0, 0.5}"""
+    return frame.buffers.opening * (1.0 + around_value(frame))
 
 
 def open_bonus(frame: TaskFrame) -> torch.Tensor:
-    """0.5·[q > 0.01] + around·[q > 0.2] + 2·around·[q ≥ 0.32]"""
+    """0.5·[q > 0.01] + around·[q > 0.2] + 2·around·[q ≥ 0.32], around ∈ {0, 0.5}"""
     b = frame.buffers
-    around = b.around_handle.float()
+    around = around_value(frame)
     return (0.5 * (b.opening > b.moved_opening).float() + around * (b.opening > 0.2).float()
             + 2.0 * around * (b.opening >= b.success_opening).float())
 
 
 TASK_TERMS = (RewardTerm("cabinet_drawer_moved", drawer_moved, 1.0),
               RewardTerm("cabinet_drawer_at_goal", drawer_at_goal, 1.0))
-# FrankaCabinet weights: dist 2.0, around 0.25·0.5, finger_dist 5.0, open 7.5, bonuses 1.0.
+# FrankaCabinet weights: dist 2.0, around 0.25, finger_dist 5.0, open 7.5, bonuses 1.0.
 DENSE_TERMS = (RewardTerm("cabinet_approach_handle", approach_handle, 2.0),
                RewardTerm("cabinet_fingertips_near_handle", fingertips_near_handle, 5.0),
-               RewardTerm("cabinet_around_handle", fingers_around_handle, 0.125),
+               RewardTerm("cabinet_around_handle", around_value, 0.25),
                RewardTerm("cabinet_open_distance", open_distance, 7.5),
                RewardTerm("cabinet_open_bonus", open_bonus, 1.0))
 

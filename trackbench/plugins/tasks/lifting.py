@@ -5,10 +5,10 @@ height, the `lifted` latch, the closest object-to-goal and fingertip-to-object d
 and the count of consecutive steps the success condition held. Every step ``update`` turns them
 into a :class:`LiftStep` (``frame.buffers``), and the reward terms below read only that.
 
-Numbers are the paper's released code (`paper-code-facts.md` §6-7) unless a docstring says
-otherwise; the dense group follows IsaacGymEnvs' AllegroKuka reward (`anchors.md` §4.1) inside
-the paper's task class, which computes the lift height as 0.02 + Δz (AllegroKuka: 0.05 + Δz with
-threshold 0.15); so both groups share one `lifted` latch.
+Numbers are the paper's released code (`docs/reference/paper-code-facts.md` §6-7) unless a
+docstring says otherwise; the dense group follows IsaacGymEnvs' AllegroKuka reward
+(`docs/reference/anchors.md` §4.1) inside the paper's task class, which computes the lift height as
+0.02 + Δz (AllegroKuka: 0.05 + Δz with threshold 0.15); so both groups share one `lifted` latch.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ YCB_MASSES: dict[int, float] = {
     1: 0.414, 2: 0.411, 3: 0.514, 4: 0.349, 5: 0.603, 6: 0.171, 7: 0.187, 8: 0.097, 9: 0.370,
     10: 0.066, 11: 0.178, 12: 1.131, 13: 0.147, 14: 0.118, 15: 0.895, 16: 0.729, 17: 0.082,
     18: 0.016, 19: 0.125, 20: 0.202, 21: 0.028,
-}  # kg; ids 11, 13, 15-20 are unverified (reference/human-data-and-kinematics.md §A.7)
+}  # kg; ids 11, 13, 15-20 are unverified (docs/reference/human-data-and-kinematics.md §A.7)
 
 OBJECT_FRICTION = (1.0, 0.005, 0.0001)  # sliding, torsional, rolling; same as the table
 # Collision hulls keep at most this many vertices (the full hulls have 300-3,400). With full hulls
