@@ -129,6 +129,15 @@ def test_a_run_written_before_a_setting_existed_still_counts_as_the_same(cli, to
     assert_user_error(cli(*args), "ppo_spec.gamma: 0.5 there, 0.99 asked")
 
 
+def test_a_run_written_before_ppo_presets_existed_ran_the_paper_preset(toy_plugins):
+    from trackbench.harness.resume import as_read_today
+    from trackbench.harness.training.ppo import PPOSpec
+
+    paper = PPOSpec(preset="paper").model_dump(mode="json")
+    written = {k: v for k, v in paper.items() if k != "preset"}  # every field, then the only defaults
+    assert as_read_today({"ppo_spec": written}, None)["ppo_spec"] == paper
+
+
 def _toy_cell(tmp_path, steps: int = 1000):
     from trackbench.harness.matrix import plan
     from trackbench.harness.plugins import load_registry

@@ -79,7 +79,7 @@ def test_ppo_settings_are_validated_before_any_cell_runs(cli, toy_plugins, tmp_p
                       "Extra inputs are not permitted")
     assert_user_error(cli(*base, "--set", "ppo.gamma=2"), "ppo: field 'gamma'")
     assert_user_error(cli(*base, "--envs", "6", "--set", "ppo.minibatch_size=7"),
-                      "ppo.minibatch_size 7 must divide the batch", "6 × 10 = 60")
+                      "ppo.minibatch_size 7 must divide the batch", "6 × 32 = 192")
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
@@ -95,7 +95,8 @@ def test_ppo_settings_reach_the_planned_cells(cli, toy_plugins, tmp_path):
                            overrides={"ppo": {"horizon_length": 16, "actor_units": [64, 32]}}),
                 load_registry())[0]
     assert cell.ppo_spec["horizon_length"] == 16 and cell.ppo_spec["actor_units"] == [64, 32]
-    assert cell.ppo_spec["learning_rate"] == 1e-4  # the paper's defaults fill the rest
+    assert cell.ppo_spec["learning_rate"] == 1e-4  # the default (cpu) preset fills the rest
+    assert cell.ppo_spec["preset"] == "cpu" and cell.ppo_spec["mini_epochs"] == 4
 
 
 def _finished_run(out: Path, robot: str, task: str, method: str, seed: int, result: dict | None):

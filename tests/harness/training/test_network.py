@@ -7,7 +7,7 @@ import torch
 
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.training import network
-from trackbench.harness.training.ppo import PPOSpec, rl_games_config
+from trackbench.harness.training.ppo import PRESETS, PPOSpec, rl_games_config
 
 LAYOUT = {"joints": 6, "points": 5, "privileged": 2}
 OBS = 6 + 15 + 2
@@ -43,7 +43,7 @@ def test_the_actor_never_reads_the_critics_privileged_values():
 
 def test_the_point_cloud_is_pooled_over_points_and_shared():
     torch.manual_seed(0)
-    model = build_model()
+    model = build_model(PPOSpec(preset="paper"))
     obs = torch.randn(8, OBS)
     shuffled = obs.clone()
     points = shuffled[:, 6:21].reshape(8, 5, 3)
@@ -57,8 +57,8 @@ def test_the_point_cloud_is_pooled_over_points_and_shared():
     assert torch.equal(a["sigmas"], torch.ones(8, 3))  # state-independent log σ, initialised to 0
 
 
-def test_ppo_spec_maps_to_rl_games_keys_with_the_paper_defaults():
-    config = rl_games_config(PPOSpec(), num_envs=64, agent_steps=1000, seed=3, device="cpu",
+def test_ppo_spec_maps_to_rl_games_keys_with_the_paper_preset():
+    config = rl_games_config(PPOSpec(preset="paper"), num_envs=64, agent_steps=1000, seed=3, device="cpu",
                              train_dir="d", layout=LAYOUT, env_key="k")["params"]["config"]
     assert config["horizon_length"] == 10 and config["mini_epochs"] == 5
     assert config["minibatch_size"] == 640  # 4096 capped at 64 envs × horizon 10
@@ -70,7 +70,20 @@ def test_ppo_spec_maps_to_rl_games_keys_with_the_paper_defaults():
     assert config["torch_compile"] is False and config["max_frames"] == 1000
 
 
+def test_the_cpu_preset_is_the_default_and_explicit_fields_override_a_preset():
+    cpu, paper = PPOSpec(), PPOSpec(preset="paper")
+    assert cpu.preset == "cpu" and (cpu.horizon_length, cpu.mini_epochs, cpu.policy_points) == (32, 4, 32)
+    assert cpu.pointnet_units == (32, 32) and cpu.actor_units == (256, 128, 64)
+    assert paper.policy_points is None and paper.pointnet_units == (64, 64, 64)
+    assert paper.actor_units == paper.critic_units == (512, 256, 128)
+    mixed = PPOSpec(preset="paper", horizon_length=16, policy_points=50)
+    assert (mixed.horizon_length, mixed.policy_points, mixed.mini_epochs) == (16, 50, 5)
+    # Everything else is shared: a preset changes only the batch layout and the network.
+    shared = set(PPOSpec.model_fields) - {"preset", *PRESETS["cpu"]}
+    assert all(getattr(cpu, name) == getattr(paper, name) for name in shared)
+
+
 def test_a_minibatch_that_does_not_divide_the_batch_is_refused():
     with pytest.raises(TrackbenchError, match="must divide the batch"):
-        PPOSpec(minibatch_size=48).minibatch_for(10)  # batch 100
-    assert PPOSpec(minibatch_size=50).minibatch_for(10) == 50
+        PPOSpec(horizon_length=10, minibatch_size=48).minibatch_for(10)  # batch 100
+    assert PPOSpec(horizon_length=10, minibatch_size=50).minibatch_for(10) == 50

@@ -11,7 +11,7 @@ from trackbench.harness.registry import Registry
 from trackbench.plugins.datasets import human_hand
 from trackbench.plugins.datasets.geometry import nearest_indices, rigid_fit, sample_surface
 from trackbench.plugins.datasets.grasps import grasp_library, object_surface
-from trackbench.plugins.datasets.synthetic import PAPER_OBJECTS, SyntheticDataset
+from trackbench.plugins.datasets.synthetic import PAPER_OBJECTS, WORKSPACE_STARTS, SyntheticDataset
 from trackbench.plugins.tasks import ycb
 
 NUM = 40
@@ -72,11 +72,32 @@ def test_bone_lengths_are_constant_and_adult_sized(sequences):
     assert 0.17 < np.linalg.norm(hand[12] - hand[0]) < 0.21  # wrist to middle tip, flat hand
 
 
-def test_hand_starts_toward_plus_y_and_stays_above_the_table(sequences):
-    for sequence in sequences:
+def test_hand_starts_anywhere_in_the_robots_workspace_and_stays_above_the_table(sequences):
+    wrists = np.stack([sequence.keypoints[0, 0] for sequence in sequences])
+    for sequence, wrist in zip(sequences, wrists):
+        goal_start = sequence.object_points[0, sequence.grasped].mean(axis=0)
+        assert np.linalg.norm(wrist - goal_start) >= 0.2 - 0.05  # clearance from the goal's base
+        assert sequence.keypoints[..., 2].min() > 0.0
+    for axis, (low, high) in enumerate(WORKSPACE_STARTS):
+        assert low <= wrists[:, axis].min() and wrists[:, axis].max() <= high
+        assert np.ptp(wrists[:, axis]) > 0.5 * (high - low)  # spread over the box, not one corner
+    assert (wrists[:, 1] < 0.2).any() and (wrists[:, 0] > 0.2).any()  # where no person starts
+
+
+def test_person_starts_come_from_plus_y():
+    person = SyntheticDataset(SyntheticDataset.Spec(num_sequences=10, seed=3, starts="person"))
+    for sequence in person.sequences():
         goal_start = sequence.object_points[0, sequence.grasped].mean(axis=0)
         assert sequence.keypoints[0, 0, 1] > goal_start[1] + 0.15  # the reach comes from +y
         assert sequence.keypoints[..., 2].min() > 0.0
+
+
+def test_reaches_stay_at_human_speed_wherever_the_hand_starts(sequences):
+    """Per-step (50 ms) fingertip displacement: reaches last longer from farther starts."""
+    tips = [4, 8, 12, 16, 20]
+    speeds = np.concatenate([np.linalg.norm(np.diff(s.keypoints[:, tips], axis=0), axis=-1).ravel()
+                             for s in sequences])
+    assert speeds.max() < 0.09 and np.percentile(speeds, 99) < 0.06
 
 
 def test_goal_rests_on_the_table_then_rises_with_the_hand(sequences):

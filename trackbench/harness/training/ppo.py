@@ -1,15 +1,20 @@
-"""PPO settings (the paper code's defaults) and their translation to an rl-games config.
+"""PPO settings, in two named presets, and their translation to an rl-games config.
 
-Every field is overridable per run with ``--set ppo.FIELD=VALUE``. Defaults are the released
-code's effective configuration (``AllegroXarmNewPPO_mlp`` + the RL scripts' overrides); the
-paper code runs its own PPO, so this mirrors its numbers on rl-games' ``a2c_continuous``.
+Every field is overridable per run with ``--set ppo.FIELD=VALUE``; a preset fills every field the
+user did not set (``--set ppo.preset=paper``). ``paper`` is the released code's effective
+configuration (``AllegroXarmNewPPO_mlp`` + the RL scripts' overrides, docs/reference/
+paper-code-facts.md), made for 4096 GPU envs; the paper code runs its own PPO, so this mirrors its
+numbers on rl-games' ``a2c_continuous``. ``cpu`` (the default) is for tens to hundreds of CPU envs:
+longer horizons so that a batch holds enough samples, and a narrower network over fewer points so
+that the PPO update does not dominate the loop (``trackbench bench --train``; README
+"Performance"). Each run's spec.json records the preset and every resolved field.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.specs import FrozenSpec
@@ -18,15 +23,29 @@ NETWORK_NAME = "trackbench_pointnet"  # the network builder registered by traini
 ENV_NAME = "trackbench"  # the env_configurations entry registered by training/vecenv.py
 
 
+# A preset fills every field the user did not set. Fields not named here have one default for both.
+PRESETS: dict[str, dict[str, Any]] = {
+    "paper": dict(horizon_length=10, minibatch_size=4096, mini_epochs=5, policy_points=None,
+                  pointnet_units=(64, 64, 64), actor_units=(512, 256, 128),
+                  critic_units=(512, 256, 128)),
+    "cpu": dict(horizon_length=32, minibatch_size=2048, mini_epochs=4, policy_points=32,
+                pointnet_units=(32, 32), actor_units=(256, 128, 64), critic_units=(256, 128, 64)),
+}
+
+
 class PPOSpec(FrozenSpec):
     """PPO and its training loop; written into each run's spec.json as ``ppo_spec``."""
 
+    preset: Literal["cpu", "paper"] = Field(default="cpu", description=(
+        "named settings: paper (the authors' 4096-env GPU settings) or cpu (tens to hundreds of "
+        "envs); explicit fields override it"))
+
     # ---- batch layout ---------------------------------------------------------------------------
-    horizon_length: int = Field(default=10, gt=0, description="steps per env per PPO epoch (paper 10)")
+    horizon_length: int = Field(default=32, gt=0, description="steps per env per PPO epoch (paper 10, cpu 32)")
     minibatch_size: int = Field(
-        default=4096, gt=0, description="paper 4096; capped at the batch (envs × horizon), which "
-        "it must divide")
-    mini_epochs: int = Field(default=5, gt=0, description="passes over each batch (paper 5)")
+        default=2048, gt=0, description="paper 4096, cpu 2048; capped at the batch (envs × "
+        "horizon), which it must divide")
+    mini_epochs: int = Field(default=4, gt=0, description="passes over each batch (paper 5, cpu 4)")
     # ---- optimiser and schedule -----------------------------------------------------------------
     learning_rate: float = Field(default=1e-4, gt=0, description="initial Adam lr (paper 1e-4)")
     lr_schedule: str = Field(default="adaptive", pattern="^(adaptive|linear|constant)$",
@@ -48,16 +67,19 @@ class PPOSpec(FrozenSpec):
     value_bootstrap: bool = Field(default=True, description="bootstrap V at time-outs (truncation)")
     reward_scale: float = Field(default=0.1, gt=0, description="PPO sees reward × this (paper 0.1)")
     obs_clip: float = Field(default=10.0, gt=0, description="observations clamped to ±this (paper 10)")
-    policy_points: int | None = Field(default=None, ge=1, description=(
+    policy_points: int | None = Field(default=32, ge=1, description=(
         "points of the task's object cloud the policy sees, evenly spaced over it; None: all of "
-        "them (the paper's 100). The PointNet's cost grows with it"))
+        "them (paper: all 100; cpu 32). The PointNet's cost grows with it"))
     # ---- network --------------------------------------------------------------------------------
     pointnet_units: tuple[int, ...] = Field(
-        default=(64, 64, 64), min_length=1, description="per-point MLP, max-pooled (paper 3→64→64→64)")
+        default=(32, 32), min_length=1,
+        description="per-point MLP, max-pooled (paper 3→64→64→64, cpu 3→32→32)")
     actor_units: tuple[int, ...] = Field(
-        default=(512, 256, 128), min_length=1, description="actor MLP, ELU (paper [512, 256, 128])")
+        default=(256, 128, 64), min_length=1,
+        description="actor MLP, ELU (paper [512, 256, 128], cpu [256, 128, 64])")
     critic_units: tuple[int, ...] = Field(
-        default=(512, 256, 128), min_length=1, description="critic MLP, ELU (paper [512, 256, 128])")
+        default=(256, 128, 64), min_length=1,
+        description="critic MLP, ELU (paper [512, 256, 128], cpu [256, 128, 64])")
     init_log_std: float = Field(default=0.0, description="initial state-independent log σ (paper 0)")
     # ---- the run around it ----------------------------------------------------------------------
     checkpoint_every: int = Field(default=20, gt=0,
@@ -76,6 +98,15 @@ class PPOSpec(FrozenSpec):
     # 64 envs: 972 fps with all cores, 672 with 1; OMP_WAIT_POLICY=PASSIVE lost (767).
     torch_threads: int = Field(default=0, ge=0, description=(
         "torch CPU threads (0 = torch's default, all cores); set 1 when other jobs share the cores"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            preset = data.get("preset", "cpu")
+            if preset in PRESETS:  # an unknown name is reported by the Literal check
+                return {**PRESETS[preset], **data}
+        return data
 
     def minibatch_for(self, num_envs: int) -> int:
         """The minibatch actually used: ``minibatch_size`` capped at the batch, dividing it."""

@@ -13,11 +13,18 @@ One sequence (20 Hz, 2–6 s, the world frame: table-top centre origin, z up, me
 
 1. 1–3 YCB objects rest upright on the table at xy within ±0.10 m of the origin (where the
    tasks place them), random yaws, no overlaps. One is the goal; the others are distractors.
-2. A right hand starts relaxed, palm down, 0.3–0.5 m toward +y (the side the robot arm reaches
-   from; the person faces −y, so their right is −x), 0.12–0.28 m up; it rests 0.15–0.4 s.
+2. A right hand starts relaxed, palm down, fingers pointing roughly at the goal, and rests
+   0.15–0.4 s. Where it starts is the spec's ``starts``: ``workspace`` (default), anywhere in the
+   box above the table where the registered robots' resets put their hands (wrist x ∈ [−0.55,
+   0.60], y ∈ [−0.05, 0.50], z ∈ [0.12, 0.50], at least 0.2 m from the goal; measured with
+   ``trackbench predictor probe``), so that Π_h has seen a hand at rest wherever a robot starts;
+   or ``person``, a person's side of the table only (0.3–0.5 m toward +y, the person faces −y so
+   their right is −x, 0.12–0.28 m up), where no robot starts.
 3. Reach: two overlapping minimum-jerk submovements (Flash & Hogan 1985; Flash & Henis 1991),
    start → pre-grasp 5–10 cm back along the approach → grasp, while the wrist turns (slerp on
-   the same profile) and the fingers open into a pre-shape.
+   the same profile) and the fingers open into a pre-shape. The reach lasts (0.45 + 1.2 s/m ·
+   distance) × 0.85–1.15 × the person's speed: longer for farther starts, as human reaches are
+   (Fitts 1954), so peak speeds stay human wherever the hand starts.
 4. Close: each finger closes along its synergy onto the object until its tip touches the
    surface (the grasp found by ``grasps``: thumb, index and middle always touch; ring and
    little touch when they can reach, else they curl freely). Fingertips end on the surface.
@@ -41,7 +48,7 @@ distractors. Nothing is cached on disk: the grasp library lives in memory for on
 from __future__ import annotations
 
 import functools
-from typing import Iterator
+from typing import Iterator, Literal
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
@@ -71,6 +78,9 @@ class SyntheticSpec(DatasetSpec):
         description="YCB names (or DexYCB ids) that may appear; those the hand finds no grasp "
                     "for are distractors only")
     max_objects: int = Field(default=3, ge=1, le=3, description="objects per scene, at most")
+    starts: Literal["workspace", "person"] = Field(default="workspace", description=(
+        "where the hand starts: workspace (every region the robots' resets cover) or person "
+        "(a person's side of the table only)"))
     val_fraction: float = Field(default=0.1, ge=0.0, le=0.5,
                                 description="share of sequences in val")
     test_fraction: float = Field(default=0.1, ge=0.0, le=0.5, description="share in test")
@@ -125,7 +135,7 @@ class SyntheticDataset(Dataset):
 
         for _ in range(MAX_TRIES):  # a demonstration whose hand enters the goal is redrawn
             placement = _goal_placement(rng, goal)
-            keypoints, lift = _demonstration(rng, *placement)
+            keypoints, lift = _demonstration(rng, *placement, starts=self.spec.starts)
             if _hand_clear_of_goal(keypoints, lift, goal, *placement[1:]):
                 break
         else:
@@ -239,7 +249,25 @@ def _footprint_radius(class_id: int) -> float:
     return float(np.linalg.norm(vertices[:, :2], axis=1).max())
 
 
-def _demonstration(rng: np.random.Generator, grasp, object_rotation, object_position):
+# Wrist start box (m, world frame) covering every registered robot's reset fingertips (x −0.52…
+# 0.62, y −0.14…0.41, z 0.07…0.53 over allegro/xhand/svh × the four tasks, 16 seeded resets each)
+# with the wrist ~0.09 m behind the fingertips; starts nearer the goal than START_CLEARANCE are
+# redrawn (a robot never starts that close either).
+WORKSPACE_STARTS = ((-0.55, 0.60), (-0.05, 0.50), (0.12, 0.50))
+PERSON_STARTS = ((-0.20, 0.05), (0.30, 0.50), (0.12, 0.28))
+START_CLEARANCE = 0.20
+
+
+def _wrist_start(rng: np.random.Generator, starts: str, goal: np.ndarray) -> np.ndarray:
+    box = WORKSPACE_STARTS if starts == "workspace" else PERSON_STARTS
+    while True:
+        start = np.array([rng.uniform(low, high) for low, high in box])
+        if np.linalg.norm(start - goal) >= START_CLEARANCE:
+            return start
+
+
+def _demonstration(rng: np.random.Generator, grasp, object_rotation, object_position,
+                   starts: str = "workspace"):
     """Keypoints [T, 21, 3] of one reach-grasp-lift of the goal, and its displacement [T, 3]."""
     rotation_grasp = object_rotation @ grasp.rotation
     wrist_grasp = object_rotation @ grasp.wrist + object_position
@@ -249,26 +277,29 @@ def _demonstration(rng: np.random.Generator, grasp, object_rotation, object_posi
         pre_grasp = wrist_grasp + up * rng.uniform(0.05, 0.09) - approach * rng.uniform(0.0, 0.04)
     else:  # come in along the approach axis
         pre_grasp = wrist_grasp - approach * rng.uniform(0.05, 0.10) + up * rng.uniform(0.02, 0.05)
-    # The person faces −y from beyond the table's +y edge; their right is −x.
-    wrist_start = np.array([rng.uniform(-0.20, 0.05), rng.uniform(0.30, 0.50),
-                            rng.uniform(0.12, 0.28)])
+    wrist_start = _wrist_start(rng, starts, object_position)
     # Relaxed start: palm down, fingers toward −y (hand columns: fingers, thumb side, back),
-    # turned a little about z, pitched down about x and rolled about the fingers.
+    # turned about z to point roughly at the goal, pitched down about x and rolled about the
+    # fingers. From the person's side (+y) the turn toward the goal is small.
     palm_down = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
-    rotation_start = (rotation_z(rng.uniform(-0.45, 0.45))
+    toward = object_position[:2] - wrist_start[:2]
+    facing = np.arctan2(toward[0], -toward[1])  # 0 when the goal lies straight toward −y
+    rotation_start = (rotation_z(facing + rng.uniform(-0.45, 0.45))
                       @ rotation_about([1.0, 0.0, 0.0], rng.uniform(0.0, 0.35))
                       @ palm_down @ rotation_about([1.0, 0.0, 0.0], rng.uniform(-0.35, 0.35)))
 
     # Timeline (s). Durations scale together with the person's speed.
     speed = rng.uniform(0.8, 1.25)
     rest = rng.uniform(0.15, 0.4)
-    reach, approach_time = rng.uniform(0.8, 1.2) * speed, rng.uniform(0.35, 0.6) * speed
+    distance = float(np.linalg.norm(pre_grasp - wrist_start))
+    reach = (0.45 + 1.2 * distance) * rng.uniform(0.85, 1.15) * speed
+    approach_time = rng.uniform(0.35, 0.6) * speed
     approach_start = rest + 0.7 * reach  # second submovement overlaps the first
     arrive = approach_start + approach_time
     close_time, settle = rng.uniform(0.25, 0.45) * speed, rng.uniform(0.05, 0.2)
     lift_start = arrive + close_time + settle
     lift_time, hold = rng.uniform(0.7, 1.3) * speed, rng.uniform(0.2, 0.6)
-    total = lift_start + lift_time + hold  # at most 5.2 s with these ranges
+    total = lift_start + lift_time + hold  # at most ~5.8 s with these ranges
     if total < SEQUENCE_SECONDS[0]:  # a fast person waits longer at the end
         hold += SEQUENCE_SECONDS[0] - total
         total = SEQUENCE_SECONDS[0]
