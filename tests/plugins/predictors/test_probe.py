@@ -84,8 +84,8 @@ def test_the_closed_loop_follows_its_own_predictions():
 
 
 def test_closed_loop_summary_times_the_approach():
-    # One env whose four tips sit on the target centre from step 3 on, at 20 Hz.
-    centre = torch.zeros(1, 3)
+    # One env whose four tips sit on the target (a one-point cloud) from step 3 on, at 20 Hz.
+    centre = torch.zeros(1, 1, 3)
     tips = torch.zeros(6, 1, 4, 3)
     tips[:3] = torch.tensor([0.1, 0.0, 0.0])
     tips[3:, 0, :, 2] = torch.tensor([0.0, 0.0, 0.02, 0.02])

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from trackbench.harness.robot import RobotSpec
     from trackbench.harness.state import State
 
-NEAR = 0.03  # m: "reached the object" for the closed loop's first-time-below summary
+NEAR = 0.03  # m: "reached the object" (fingertips this close to its surface) for the summary
 STILL_STEPS = 5  # still-robot steps summarised as "the first steps"
 
 
@@ -51,9 +51,9 @@ class ResetBatch:
     control_hz: float = POLICY_HZ
 
     @property
-    def target_centre(self) -> torch.Tensor:
-        """[N, 3] centroid of the target's cloud (tracked object 0, what every task acts on)."""
-        return self.points[:, 0].mean(dim=1)
+    def target_points(self) -> torch.Tensor:
+        """[N, P, 3] the target's cloud (tracked object 0, what every task acts on)."""
+        return self.points[:, 0]
 
     @property
     def env_ids(self) -> torch.Tensor:
@@ -139,14 +139,20 @@ def human_step_speeds(sequences: list[HumanSequence]) -> np.ndarray:
     return np.concatenate(parts).astype(np.float64)
 
 
+def surface_distance(tips: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+    """[..., N] mean over fingertips of each tip's distance (m) to the nearest point of the
+    object's cloud, from tips [..., N, K, 3] and points [N, P, 3]: 0 when every tip touches it."""
+    return (tips.unsqueeze(-2) - points.unsqueeze(-3)).norm(dim=-1).min(dim=-1).values.mean(dim=-1)
+
+
 def human_grasp_distances(sequences: list[HumanSequence]) -> np.ndarray:
-    """[S] per sequence, the smallest mean distance (m) of the five fingertips to the centroid
-    of the grasped object's cloud: what "reached the object" looks like in the data."""
+    """[S] per sequence, the smallest :func:`surface_distance` of the five fingertips to the
+    grasped object's cloud: what "reached the object" looks like in the data."""
     out = []
     for s in sequences:
-        tips = s.keypoints[:, list(HUMAN_FINGERTIPS)]  # [T, 5, 3]
-        centre = s.object_points[:, s.grasped].mean(axis=1)  # [T, 3]
-        out.append(float(np.linalg.norm(tips - centre[:, None], axis=-1).mean(axis=1).min()))
+        tips = torch.as_tensor(s.keypoints[:, list(HUMAN_FINGERTIPS)])  # [T, 5, 3]
+        points = torch.as_tensor(s.object_points[:, s.grasped])  # [T, P, 3]
+        out.append(float(surface_distance(tips[:, None], points[:, None])[:, 0].min()))
     return np.asarray(out)
 
 
@@ -183,13 +189,13 @@ class Rollout:
     """A robot that reaches every prediction: fingertip paths and per-step measures."""
 
     tips: torch.Tensor  # [S + 1, N, K_tips, 3] m; row 0 is the reset
-    centre: torch.Tensor  # [N, 3] the target's cloud centroid
+    points: torch.Tensor  # [N, P, 3] the target's cloud (static)
     control_hz: float
 
     @property
     def distance(self) -> torch.Tensor:
-        """[S + 1, N] mean fingertip → target-centre distance (m)."""
-        return (self.tips - self.centre[None, :, None]).norm(dim=-1).mean(dim=-1)
+        """[S + 1, N] mean fingertip distance to the target's surface (m, :func:`surface_distance`)."""
+        return surface_distance(self.tips, self.points)
 
     @property
     def rise(self) -> torch.Tensor:
@@ -217,7 +223,7 @@ def closed_loop(history: "PredictionHistory", batch: ResetBatch, steps: int) -> 
         keypoints[:, tips_index] = predicted
         history.push(keypoints, batch.points)
         tips.append(predicted)
-    return Rollout(torch.stack(tips), batch.target_centre, batch.control_hz)
+    return Rollout(torch.stack(tips), batch.target_points, batch.control_hz)
 
 
 def rollout_summary(rollout: Rollout) -> dict[str, Any]:
