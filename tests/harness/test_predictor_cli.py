@@ -66,3 +66,67 @@ def test_train_then_eval_on_the_synthetic_set(cli, tmp_path):
     assert table.exit_code == 0 and "closed loop, 20 steps" in table.output
     result = cli("predictor", "eval", str(out), "--split", "nope")
     assert_user_error(result, "no sequences in split 'nope'")
+
+
+# ---- predictor probe --------------------------------------------------------------------------
+TINY_DATA = {"name": "synthetic", "spec": {"num_sequences": 4, "objects": ["036_wood_block"],
+                                           "max_objects": 1}}
+
+
+def tiny_checkpoint(tmp_path):
+    """An untrained tiny Π_h whose metadata names a 4-sequence synthetic set (fast to generate)."""
+    torch.manual_seed(0)
+    return Transformer(TransformerSpec(width=16, heads=2, depth=1, pointnet_width=8)).save(
+        tmp_path / "pi.pt", dataset=TINY_DATA)
+
+
+def test_probe_runs_end_to_end_with_json_and_png(cli, tmp_path):
+    from trackbench.harness.png import read_png_size
+    from trackbench.plugins.predictors.probe_plot import HEIGHT, WIDTH
+
+    path = tiny_checkpoint(tmp_path)
+    result = cli("predictor", "probe", "--robot", "allegro", "--task", "grasp_lift", "--envs", "3",
+                 "--seconds", "0.5", "--checkpoint", str(path), "--out", str(tmp_path / "out"),
+                 "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["robot"] == "allegro" and report["task"] == "grasp_lift" and report["envs"] == 3
+    assert report["fingertips"] == 4 and report["control_hz"] == 20.0
+    still, human, loop = report["still"], report["human"], report["closed_loop"]
+    assert {"first_step_mean_m", "first_step_max_m", "first_steps_mean_m", "first_steps_max_m",
+            "ratio_to_human_mean"} <= set(still)
+    assert 0 < still["first_step_mean_m"] <= still["first_step_max_m"]
+    assert human["dataset"] == "synthetic" and 1 <= human["sequences"] < 4 and human["hz"] == 20.0
+    assert 0 < human["speed_mean_m"] <= human["speed_p99_m"] <= human["speed_max_m"]
+    assert loop["steps"] == 10 and len(loop["distance_m"]) == len(loop["spread_m"]) == 11
+    assert {"min_distance_m", "first_below_3cm_s", "initial_spread_m", "final_spread_m",
+            "max_rise_m", "envs_below_3cm"} <= set(loop)
+    png = tmp_path / "out" / "probe_allegro_grasp_lift.png"
+    assert report["png"] == str(png) and read_png_size(png) == (WIDTH, HEIGHT)
+
+    table = cli("predictor", "probe", "--robot", "xhand", "--task", "cabinet", "--envs", "2",
+                "--seconds", "0.2", "--checkpoint", str(path))
+    assert table.exit_code == 0, table.output
+    assert "still robot, first step" in table.output and "human (synthetic" in table.output
+
+
+def test_probe_rejects_bad_names_and_values(cli, tmp_path):
+    def probe(*args):
+        return cli("predictor", "probe", "--robot", "allegro", "--task", "grasp_lift", *args)
+
+    assert_user_error(cli("predictor", "probe", "--robot", "alegro", "--task", "grasp_lift"),
+                      "unknown robot 'alegro'", "Did you mean 'allegro'?")
+    assert_user_error(cli("predictor", "probe", "--robot", "allegro", "--task", "grasp"),
+                      "unknown task 'grasp'")
+    assert_user_error(probe("--envs", "0"), "--envs must be at least 1")
+    assert_user_error(probe("--seconds", "-1"), "--seconds must be in")
+    assert_user_error(probe("--checkpoint", str(tmp_path / "none.pt")), "none.pt", "does not exist")
+    assert_user_error(probe("--preset", "huge"), "preset")
+
+
+def test_probe_never_trains_a_missing_cached_predictor(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKBENCH_CACHE", str(tmp_path / "cache"))
+    result = cli("predictor", "probe", "--robot", "allegro", "--task", "grasp_lift", "--envs", "1")
+    assert_user_error(result, "no cached 'transformer' predictor", "does not train")
+    assert not (tmp_path / "cache" / "predictors").exists() or \
+        not any((tmp_path / "cache" / "predictors").iterdir())

@@ -1,4 +1,5 @@
-"""`trackbench predictor train|eval`: train Π_h on a human dataset; measure it on held-out data."""
+"""`trackbench predictor train|eval|probe`: train Π_h on a human dataset; measure it on held-out
+data; probe it on a robot's reset states (``predictor_probe.py``)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from rich.table import Table
 
 from trackbench.harness import console
 from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.cli.predictor_probe import probe_command
 from trackbench.harness.plugins import load_registry
 
-app = typer.Typer(help="Train and evaluate the human-motion predictor Π_h.", no_args_is_help=True)
+app = typer.Typer(help="Train, evaluate and probe the human-motion predictor Π_h.",
+                  no_args_is_help=True)
+app.command("probe")(probe_command)
 
 
 def parse_fields(settings: list[str]) -> dict[str, Any]:
