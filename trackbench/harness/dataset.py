@@ -78,6 +78,9 @@ class Dataset(ABC):
 
     name: ClassVar[str]
     Spec: ClassVar[type[DatasetSpec]]
+    # Bump when the same spec starts to yield other sequences (a generator or loader change):
+    # predictors cached for the old data are then retrained, not reused.
+    version: ClassVar[int] = 1
 
     def __init__(self, spec: DatasetSpec):
         self.spec = spec

@@ -216,8 +216,10 @@ def test_the_cache_trains_once_and_then_loads(tmp_path, monkeypatch, capsys):
     assert loaded.metadata["training"]["steps"] == 5
     for name, tensor in trained.state_dict().items():
         assert torch.equal(tensor, loaded.state_dict()[name])
-    # A different spec is a different cache entry.
+    # A different spec is a different cache entry, and so is other data under the same spec.
     assert cache_path(registry, "transformer", {**overrides, "steps": 6}, "motion") != path
+    monkeypatch.setattr(MotionDataset, "version", 2)
+    assert cache_path(registry, "transformer", overrides, "motion") != path
 
 
 def test_track_runs_in_the_vec_env_on_a_real_task(checkpoint):

@@ -54,9 +54,12 @@ def cache_path(registry: Registry, predictor: str, overrides: dict[str, Any], da
     """Where the checkpoint of this predictor spec trained on this dataset spec is cached."""
     predictor_spec = registry.resolve_spec("predictors", predictor, overrides)
     dataset_spec = registry.resolve_spec("datasets", dataset, {})
+    version = registry.get("datasets", dataset).cls.version
     key = json.dumps({
         "predictor": predictor, "spec": predictor_spec.model_dump(mode="json"),
         "dataset": dataset, "dataset_spec": dataset_spec.model_dump(mode="json"),
+        # Version 1 is left out so that keys written before versions existed still match.
+        **({"dataset_version": version} if version != 1 else {}),
         "trackbench": trackbench.__version__,
     }, sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
