@@ -54,10 +54,9 @@ class Reach(Method):
             def reach(frame: "TaskFrame") -> torch.Tensor:
                 """−mean_k ‖tip_k − target centre‖"""
                 return -mean_tip_distance(frame)
-        self.terms: tuple[RewardTerm, ...] = (RewardTerm("reach", reach, self.spec.weight),)
-        if self.spec.energy_scale > 0:
-            self.terms += tuple(RewardTerm(t.name, t.fn, t.weight * self.spec.energy_scale)
-                                for t in ENERGY_TERMS)
+        # energy is always a term (weight 0 by default) so every method logs term/energy.
+        self.terms: tuple[RewardTerm, ...] = (RewardTerm("reach", reach, self.spec.weight),) + tuple(
+            RewardTerm(t.name, t.fn, t.weight * self.spec.energy_scale) for t in ENERGY_TERMS)
         self._distance_sum = torch.zeros((), device=self.device)
         self._distance_count = 0
 
