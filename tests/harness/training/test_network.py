@@ -64,6 +64,7 @@ def test_ppo_spec_maps_to_rl_games_keys_with_the_paper_preset():
     assert config["minibatch_size"] == 640  # 4096 capped at 64 envs × horizon 10
     assert config["learning_rate"] == 1e-4 and config["lr_schedule"] == "adaptive"
     assert config["kl_threshold"] == 0.02 and config["critic_coef"] == 4.0
+    assert config["max_lr"] == 5e-3  # the paper's ceiling; ResumableAgent sets it on rl-games'
     assert config["gamma"] == 0.99 and config["tau"] == 0.95 and config["e_clip"] == 0.2
     assert config["reward_shaper"] == {"scale_value": 0.1} and config["value_bootstrap"]
     assert config["normalize_input"] and config["normalize_value"] and config["grad_norm"] == 1.0

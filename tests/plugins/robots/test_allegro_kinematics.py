@@ -141,10 +141,27 @@ def test_zero_pose_tips_and_mount(robot, model):
     assert to_tip @ flange_z == pytest.approx(WRIST_TO_MIDDLE_TIP, abs=1e-6)  # fingers along +z
     base = data.xpos[model.body("allegro/base_link").id]
     np.testing.assert_allclose(base - wrist, MOUNT_Z * flange_z, atol=1e-9)
-    # yaw 0: base_link axes = flange axes, so the palm normal (base_link −x) is the flange's −x
+    # yaw π: base_link x, y = flange −x, −y, so the grasping side (base_link +x) is flange −x
     flange_R = data.site_xmat[model.site(robot.spec.wrist_site).id].reshape(3, 3)
     base_R = data.xmat[model.body("allegro/base_link").id].reshape(3, 3)
-    np.testing.assert_allclose(base_R, flange_R, atol=1e-9)
+    np.testing.assert_allclose(base_R, flange_R @ np.diag([-1.0, -1.0, 1.0]), atol=1e-9)
+
+
+def test_the_fingers_close_towards_the_table_at_the_initial_pose(robot, model):
+    """The side the fingers flex towards faces the objects at v16, so closing the hand at the
+    start pose moves the fingertips down and towards flange −x (issue 13: with the hand mounted at
+    yaw 0 they closed upwards, away from every object)."""
+    hand = robot.spec.hand_joints
+    opened = _posed(model, robot, [j.default for j in hand])
+    closed = _posed(model, robot, [0.0 if i in (0, 4, 8) else j.lower + 0.8 * (j.upper - j.lower)
+                                   for i, j in enumerate(hand)])
+    tips = [k.site for k in robot.spec.keypoints]
+    mean_tip = lambda data: np.mean([data.site_xpos[model.site(s).id] for s in tips], axis=0)  # noqa: E731
+    motion = mean_tip(closed) - mean_tip(opened)
+    flange_R = opened.site_xmat[model.site(robot.spec.wrist_site).id].reshape(3, 3)
+    assert motion @ -flange_R[:, 0] > 0.03  # towards the grasping side
+    assert motion[2] < -0.03  # down, towards the table
+    assert -flange_R[2, 0] < -0.5  # the grasping side faces the table
 
 
 def test_keypoint_mapping_matches_authors():

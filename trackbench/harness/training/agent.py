@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from rl_games.algos_torch import torch_ext
 from rl_games.algos_torch.a2c_continuous import A2CAgent
-from rl_games.common import a2c_common
+from rl_games.common import a2c_common, schedulers
 
 from trackbench.harness.errors import NonFiniteError
 from trackbench.harness.stages import NO_TIMES
@@ -70,6 +70,9 @@ class ResumableAgent(A2CAgent):
         with _replaced(a2c_common, "SummaryWriter", SyncSummaryWriter):
             super().__init__(base_name=base_name, params=params)
         self._pending_rollout: dict[str, Any] | None = None
+        if isinstance(self.scheduler, schedulers.AdaptiveScheduler):
+            # rl-games hard-codes max_lr 1e-2; the paper code's adaptive schedule stops at 5e-3.
+            self.scheduler.max_lr = float(self.config.get("max_lr", self.scheduler.max_lr))
         self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
 
     def get_action_values(self, obs):

@@ -51,6 +51,8 @@ class PPOSpec(FrozenSpec):
     lr_schedule: str = Field(default="adaptive", pattern="^(adaptive|linear|constant)$",
                              description="adaptive: lr ÷1.5 when KL > 2·kl_threshold, ×1.5 when < ½")
     kl_threshold: float = Field(default=0.02, gt=0, description="adaptive-lr KL target (paper 0.02)")
+    max_lr: float = Field(default=5e-3, gt=0, description=(
+        "adaptive-lr ceiling (paper 5e-3; rl-games' own AdaptiveScheduler hard-codes 1e-2)"))
     # ---- returns and losses ---------------------------------------------------------------------
     gamma: float = Field(default=0.99, gt=0, le=1, description="discount γ (paper 0.99)")
     tau: float = Field(default=0.95, gt=0, le=1, description="GAE λ (paper 0.95)")
@@ -154,6 +156,7 @@ def rl_games_config(ppo: PPOSpec, *, num_envs: int, agent_steps: int, seed: int,
             # "standard": one lr update per mini-epoch on its mean KL, as the paper code does.
             "schedule_type": "standard",
             "kl_threshold": ppo.kl_threshold,
+            "max_lr": ppo.max_lr,  # read by ResumableAgent (rl-games ignores the key)
             "gamma": ppo.gamma,
             "tau": ppo.tau,
             "e_clip": ppo.e_clip,

@@ -7,10 +7,14 @@ a palm box, capsules along the links and r 0.012 fingertip spheres carrying the 
 masses.
 
 Mount: ``allegro/base_link`` (the palm top, where the finger bases are) sits at flange + (0, 0,
-0.095) in link7's frame with no rotation (yaw 0): the fingers point along the flange's +z, the palm
-box fills the 0.095 m between flange and finger bases, and the palm normal (base_link −x) is the
-flange's −x, which at the paper's initial arm pose ``v16`` faces the table (world direction
-(0.75, 0.18, −0.64)); the fingers then point along (−0.05, −0.94, −0.33), at the objects.
+0.095) in link7's frame, turned by yaw π about the flange z: the fingers point along the flange's
++z and the palm box fills the 0.095 m between flange and finger bases. The fingers flex towards
+base_link +x (flexion axes +y, so a positive angle turns +z towards +x; the thumb tip also sits
+on +x), so the grasping side of the palm is base_link +x = flange −x, as for the XHand mount.
+At the paper's initial arm pose ``v16`` it faces the table (world direction (0.75, 0.18, −0.64)),
+and the fingers point along (−0.05, −0.94, −0.33), at the objects. (With yaw 0 the fingers
+closed upwards, away from every object: a policy had to roll the wrist ~π at ≤ 0.0083 rad per
+control step before it could grasp anything.)
 
 Keypoints, thumb first, are the distal-link origins (``link_15.0``, ``link_3.0``, ``link_7.0``,
 ``link_11.0``) with no offset, as in the authors' code (``useAllegroTips`` False); the 4th finger
@@ -19,6 +23,8 @@ the ``_tip`` frames (0.0267 / 0.0423 further along the distal link) are added fo
 """
 
 from __future__ import annotations
+
+import math
 
 import mujoco
 from pydantic import Field
@@ -36,7 +42,8 @@ from trackbench.plugins.robots.xarm7 import WRIST_SITE, XArm7MountedHand, xarm7_
 
 PREFIX = "allegro/"
 MOUNT_OFFSET = (0.0, 0.0, 0.095)  # flange → base_link (palm length, v4 xacro palm_link_z)
-MOUNT_YAW = 0.0  # rotation of base_link about the flange z (see module docstring)
+MOUNT_YAW = math.pi  # base_link about the flange z: fingers flex towards flange −x
+
 _Y, _Z, _NEG_X = (0, 1, 0), (0, 0, 1), (-1, 0, 0)
 _ABD = 0.08726646255  # 5°: index / ring base roll
 
@@ -96,7 +103,7 @@ class Allegro(XArm7MountedHand):
     """Wonik Allegro hand v4 (16 DoF, right) on an xArm7.
 
     Primitives from the published joint table, base_link at flange + (0, 0, 0.095) with yaw 0
-    (palm normal = flange −x), keypoints = distal-link origins as in the authors' code.
+    (yaw π: the fingers close towards flange −x), keypoints = distal-link origins as in the authors' code.
     """
 
     name = "allegro"

@@ -37,6 +37,7 @@ PAPER_OBJECTS = ("002_master_chef_can", "036_wood_block", "010_potted_meat_can",
 LIFT_OFFSET = 0.02  # lift height = LIFT_OFFSET + rise of the object centre since the episode began
 LIFT_THRESHOLD = 0.10  # `lifted` latches once the lift height exceeds this (so after an 8 cm rise)
 LIFT_FLAG_RISE = 0.05  # the reported "lift" event: the object centre rose 5 cm
+NEAR_FLAG_DISTANCE = 0.12  # the reported "near" event: mean fingertip-to-target distance (m)
 MAX_GOAL_PROGRESS = 100.0  # clip of one step's goal progress (m)
 MAX_FINGERTIP_PROGRESS = 10.0  # clip of one step's progress per fingertip (m)
 MAX_LIFTING_REWARD = 0.5  # clip of the pre-lift lifting reward (m)
@@ -273,7 +274,8 @@ class LiftTask(Task):
         return TaskFrame(
             state=state, n_arm=len(self.robot.arm_joints), success=success,
             failed=self.off_limits(target) & ~success,
-            flags={"lift": rise >= LIFT_FLAG_RISE}, buffers=step,
+            flags={"lift": rise >= LIFT_FLAG_RISE,
+                   "near": fingertips.mean(dim=1) <= NEAR_FLAG_DISTANCE}, buffers=step,
         )
 
     # ---- rewards and observations ---------------------------------------------------------------
