@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Learning checks (issue 13): allegro / grasp_lift with the CPU PPO preset, one cell per method,
+# run side by side (one torch thread and one engine thread each, so two share the 2-core machine).
+# Hours per cell. A killed or stopped run resumes exactly: run the same command again; a larger
+# STEPS trains the same cells on.
+#
+#   benchmarks/learning.sh dense            # one cell in the foreground
+#   nohup benchmarks/learning.sh dense > runs/learning/dense.log 2>&1 &
+#   trackbench report runs/learning         # tables and learning curves
+#
+# track reads Π_h from runs/learning/pi_h.pt (a copy of the cached cpu-preset predictor, so that a
+# later change of the cache cannot change a running cell; a changed file is refused on resume).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+METHOD=${1:?usage: benchmarks/learning.sh dense|track|task [SEED]}
+SEED_COUNT=${2:-1}
+OUT=${OUT:-runs/learning}
+STEPS=${STEPS:-10000000}
+ENVS=${ENVS:-128}
+BIN=${BIN:-.venv/bin}
+extra=()
+if [ "$METHOD" = track ]; then
+  if [ ! -f "$OUT/pi_h.pt" ]; then
+    echo "no $OUT/pi_h.pt: copy the cached predictor there first (trackbench run --method track trains it)" >&2
+    exit 2
+  fi
+  extra+=(--set "method.checkpoint=$OUT/pi_h.pt")
+fi
+exec "$BIN/trackbench" run --robot allegro --task grasp_lift --method "$METHOD" --seeds "$SEED_COUNT" \
+  --envs "$ENVS" --steps "$STEPS" --out "$OUT" \
+  --set ppo.torch_threads=1 --set engine.num_threads=1 "${extra[@]}"
