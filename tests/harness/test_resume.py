@@ -61,6 +61,17 @@ def test_a_finished_cell_is_never_reported_for_other_settings(cli, tmp_path):
     past = run(cli, tmp_path, "--method", "dense", "--steps", "320")
     assert_user_error(past, "checkpoint at 640 agent steps, past the 320 asked")
 
+    # The last checkpoint of a budget that is not a whole number of batches lies past it; a
+    # run killed after training (here: the result lost) resumes with the same command and only
+    # evaluates.
+    overshoot = run(cli, tmp_path, "--method", "dense", "--steps", "300", "--force")
+    assert overshoot.exit_code == 0, overshoot.output
+    assert json.loads(result_file.read_text())["agent_steps"] == 320
+    result_file.unlink()
+    again = run(cli, tmp_path, "--method", "dense", "--steps", "300")
+    assert again.exit_code == 0, again.output
+    assert "resume at 320" in again.output and json.loads(result_file.read_text())["agent_steps"] == 320
+
     # --force starts over with the new settings.
     forced = run(cli, tmp_path, "--method", "dense", "--steps", "128", "--force",
                  "--set", "ppo.learning_rate=3e-4")

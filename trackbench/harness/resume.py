@@ -78,7 +78,9 @@ def status_of(spec: RunSpec, run_dir: RunDir, registry: "Registry | None" = None
                 f"the {asked:,} asked; use --steps {earlier_budget}, --force or another --out")
         return CellStatus("extend", trained)
     saved = checkpoint.saved_agent_steps(run_dir) or 0
-    if saved > asked:
+    # Epochs are whole batches, so the last checkpoint of a budget that is not a multiple of the
+    # batch lies past it: a run killed after training (during evaluation) resumes to evaluate.
+    if saved > asked and asked < earlier_budget:
         raise TrackbenchError(
             f"{run_dir.path} holds a checkpoint at {saved:,} agent steps, past the {asked:,} "
             f"asked; use --steps {earlier_budget}, --force or another --out")
