@@ -20,6 +20,17 @@ class FrozenSpec(BaseModel):
                               allow_inf_nan=False)
 
 
+def with_preset(data: Any, presets: dict[str, dict[str, Any]], default: str) -> Any:
+    """Raw spec input with the fields of its named preset (``data["preset"]``, else ``default``)
+    filled in where ``data`` does not set them; for a ``model_validator(mode="before")``. An
+    unknown preset name is left for the field's own ``Literal`` check to report."""
+    if isinstance(data, dict):
+        preset = data.get("preset", default)
+        if preset in presets:
+            return {**presets[preset], **data}
+    return data
+
+
 class PluginSpec(FrozenSpec):
     """Base of every plugin's nested ``Spec``. Fields need defaults: ``Spec()`` must validate."""
 

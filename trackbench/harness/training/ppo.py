@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.specs import FrozenSpec
+from trackbench.harness.specs import FrozenSpec, with_preset
 
 NETWORK_NAME = "trackbench_pointnet"  # the network builder registered by training/network.py
 ENV_NAME = "trackbench"  # the env_configurations entry registered by training/vecenv.py
@@ -104,11 +104,7 @@ class PPOSpec(FrozenSpec):
     @model_validator(mode="before")
     @classmethod
     def _apply_preset(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            preset = data.get("preset", "cpu")
-            if preset in PRESETS:  # an unknown name is reported by the Literal check
-                return {**PRESETS[preset], **data}
-        return data
+        return with_preset(data, PRESETS, "cpu")
 
     def minibatch_for(self, num_envs: int) -> int:
         """The minibatch actually used: ``minibatch_size`` capped at the batch, dividing it."""

@@ -17,6 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from trackbench.harness.predictor import NUM_FINGERTIPS, Predictor, PredictorInput, PredictorSpec
+from trackbench.harness.specs import with_preset
 
 NUM_CLASS_IDS = 22  # DexYCB ids 1..21; 0 = padding / not a YCB object
 KEYPOINT_DIM = NUM_FINGERTIPS * 3
@@ -83,14 +84,9 @@ class TransformerSpec(PredictorSpec):
     @model_validator(mode="before")
     @classmethod
     def _apply_preset(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            preset = data.get("preset", "cpu")
-            if preset in PRESETS:  # an unknown name is reported by the Literal check
-                merged = {**PRESETS[preset], **data}
-                if "steps" in data and "epochs" not in data:
-                    merged["epochs"] = None  # an explicit step count beats the preset's epochs
-                return merged
-        return data
+        if isinstance(data, dict) and "steps" in data and "epochs" not in data:
+            data = {**data, "epochs": None}  # an explicit step count beats the preset's epochs
+        return with_preset(data, PRESETS, "cpu")
 
     @model_validator(mode="after")
     def _heads_divide_width(self) -> "TransformerSpec":
