@@ -1,69 +1,120 @@
-"""Learning curves from metrics.jsonl: success rate vs agent steps, one line per method, mean ±
-std over seeds (the paper's Figure 3), drawn to ``<results>/curves_<task>.png``.
+"""Learning curves from metrics.jsonl: a metric vs agent steps, one line per method, mean ± std
+over seeds (the paper's Figure 3), drawn to ``<results>/curves_<task>.png``.
 
-Each finished run contributes its training success rate (over the last ``games_to_track``
-episodes) after every epoch. Seeds are put on a common grid of agent steps by carrying each
-run's last value forward; before a run's first finished episode it has no value there.
+By default each finished run contributes its training success rate (over the last
+``games_to_track`` episodes) after every epoch. Any other numeric column of metrics.jsonl can be
+drawn instead (``curves_<task>_<metric>.png``), and runs that have not finished can be included;
+their legend entry says so. Seeds are put on a common grid of agent steps by carrying each run's
+last value forward; before a run's first value (e.g. its first finished episode) it has none.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from trackbench.harness.plot import BLACK, GREY, PALETTE, Canvas
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.plot import BLACK, GREY, PALETTE, Canvas, text_width
 from trackbench.harness.png import write_png
 from trackbench.harness.results import RunDir
 
 GRID_POINTS = 80
 WIDTH, HEIGHT = 880, 520
 LEFT, RIGHT, TOP, BOTTOM = 80, 30, 60, 60
+DEFAULT_METRIC = "success_rate"
+RATE_SUFFIXES = ("_rate", "_fraction")  # such metrics in [0, 1] keep the fixed 0..1 axis
 
 
 @dataclass
 class Series:
-    """One run's success rate after each epoch."""
+    """One run's metric after each epoch: ``steps`` (agent steps) and ``values``, both shape (rows,).
+
+    ``running`` is True for a run without result.json (still training, or killed).
+    """
 
     steps: np.ndarray
-    success: np.ndarray
+    values: np.ndarray
+    running: bool = False
 
 
 @dataclass
 class Curve:
+    """One method's line: the metric's mean and std over ``seeds`` runs on a grid of agent steps,
+    all shape (GRID_POINTS,); ``running`` of the seeds have not finished."""
+
     label: str
     grid: np.ndarray  # agent steps
     mean: np.ndarray  # NaN where no seed has a value yet
     std: np.ndarray
     seeds: int
+    running: int = 0
+
+    def legend(self) -> str:
+        """``dense (n=2)``; ``dense (n=1, running)`` or ``dense (n=3, 1 running)`` when some
+        seeds have not finished, so a partial curve is not mistaken for a result."""
+        if not self.running:
+            return f"{self.label} (n={self.seeds})"
+        if self.running == self.seeds:
+            return f"{self.label} (n={self.seeds}, running)"
+        return f"{self.label} (n={self.seeds}, {self.running} running)"
 
 
-def read_series(run: RunDir) -> Series | None:
-    """The run's (agent steps, success rate) rows; None if it logged none with a value."""
-    steps, success = [], []
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def read_series(run: RunDir, metric: str = DEFAULT_METRIC) -> Series | None:
+    """The run's (agent steps, ``metric``) rows with a finite number for the metric; None if it
+    logged none."""
+    steps, values = [], []
     for row in run.read_metrics():
-        if row.get("success_rate") is not None and "agent_steps" in row:
+        value = row.get(metric)
+        if _is_number(value) and math.isfinite(value) and "agent_steps" in row:
             steps.append(float(row["agent_steps"]))
-            success.append(float(row["success_rate"]))
-    return Series(np.array(steps), np.array(success)) if steps else None
+            values.append(float(value))
+    if not steps:
+        return None
+    return Series(np.array(steps), np.array(values), running=not run.is_complete())
 
 
-def collect(results_dir: Path) -> dict[str, list[Curve]]:
-    """task → one Curve per (robot, method) over the seeds of its finished runs."""
+def metric_names(rows: list[dict]) -> set[str]:
+    """The numeric columns of metrics.jsonl rows (a column that is null in some rows counts)."""
+    return {key for row in rows for key, value in row.items() if value is None or _is_number(value)}
+
+
+def collect(results_dir: Path, metric: str = DEFAULT_METRIC,
+            running: bool = False) -> dict[str, list[Curve]]:
+    """task → one Curve per (robot, method) over the seeds of its finished runs, and of its
+    unfinished ones too if ``running``.
+
+    Raises TrackbenchError, naming the metrics that exist, if ``metric`` is in no row of any run;
+    the default metric never raises (no rows yet simply means no curves).
+    """
     groups: dict[tuple[str, str, str], list[Series]] = {}
+    known: set[str] = set()
     for run_path in sorted(p for p in results_dir.iterdir() if p.is_dir()):
         run = RunDir(run_path)
-        if not (run.spec_file.is_file() and run.is_complete()):
+        if not run.spec_file.is_file():
+            continue
+        if metric != DEFAULT_METRIC:
+            known |= metric_names(run.read_metrics())
+        if not (running or run.is_complete()):
             continue
         try:
             spec = run.read_spec()
         except Exception:  # report.py names unreadable specs; curves just skip them
             continue
-        series = read_series(run)
+        series = read_series(run, metric)
         if series is not None:
             groups.setdefault((spec.task, spec.robot, spec.method), []).append(series)
+    if metric != DEFAULT_METRIC and metric not in known:
+        names = ", ".join(sorted(known - {"agent_steps"})) or "(no run has logged metrics yet)"
+        raise TrackbenchError(f"unknown metric '{metric}': no row of metrics.jsonl in "
+                              f"{results_dir} has it. Metrics logged: {names}.")
     curves: dict[str, list[Curve]] = {}
     robots_per_task: dict[str, set[str]] = {}
     for task, robot, _ in groups:
@@ -75,48 +126,113 @@ def collect(results_dir: Path) -> dict[str, list[Curve]]:
 
 
 def aggregate(label: str, runs: list[Series]) -> Curve:
+    """Mean and std over the runs (seeds) on GRID_POINTS agent steps from 0 to the longest run."""
     grid = np.linspace(0.0, max(float(r.steps.max()) for r in runs), GRID_POINTS)
     values = np.full((len(runs), GRID_POINTS), np.nan)
     for i, run in enumerate(runs):
         order = np.argsort(run.steps, kind="stable")
-        steps, success = run.steps[order], run.success[order]
+        steps, metric = run.steps[order], run.values[order]
         index = np.searchsorted(steps, grid, side="right") - 1  # last row at or before the point
         known = index >= 0
-        values[i, known] = success[index[known]]
+        values[i, known] = metric[index[known]]
         values[i, grid > steps[-1]] = np.nan  # a shorter run says nothing past its end
     with np.errstate(all="ignore"):
         counts = np.isfinite(values).sum(axis=0)
         mean = np.where(counts > 0, np.nansum(values, axis=0) / np.maximum(counts, 1), np.nan)
         var = np.where(counts > 0, np.nansum((values - mean) ** 2, axis=0) / np.maximum(counts, 1), np.nan)
-    return Curve(label, grid, mean, np.sqrt(var), len(runs))
+    return Curve(label, grid, mean, np.sqrt(var), len(runs), sum(r.running for r in runs))
 
 
-def write_curves(results_dir: Path) -> dict[str, Path]:
-    """Draw one PNG per task; returns task → path."""
+def curve_path(results_dir: Path, task: str, metric: str = DEFAULT_METRIC) -> Path:
+    """``curves_<task>.png`` for the success rate, else ``curves_<task>_<metric>.png`` with the
+    metric made filename-safe (``term/energy`` → ``term-energy``)."""
+    if metric == DEFAULT_METRIC:
+        return results_dir / f"curves_{task}.png"
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", metric).strip("-") or "metric"
+    return results_dir / f"curves_{task}_{safe}.png"
+
+
+def write_curves(results_dir: Path, metric: str = DEFAULT_METRIC,
+                 running: bool = False) -> dict[str, Path]:
+    """Draw one PNG per task (see ``collect`` for ``metric``, ``running`` and the error);
+    returns task → path."""
     written = {}
-    for task, curves in collect(results_dir).items():
-        path = results_dir / f"curves_{task}.png"
-        write_png(path, draw(task, curves))
+    for task, curves in collect(results_dir, metric, running).items():
+        path = curve_path(results_dir, task, metric)
+        write_png(path, draw(task, curves, metric))
         written[task] = path
     return written
 
 
-def draw(task: str, curves: list[Curve]) -> np.ndarray:
+@dataclass
+class Axis:
+    """A value axis from ``low`` to ``high`` with its ``ticks`` as (value, label) pairs."""
+
+    low: float
+    high: float
+    ticks: list[tuple[float, str]]
+
+
+def y_axis(low: float, high: float, metric: str = DEFAULT_METRIC) -> Axis:
+    """The y axis for data from ``low`` to ``high`` (NaN: no data yet).
+
+    A rate (``*_rate``, ``*_fraction``) within [0, 1] gets the fixed 0..1 axis; anything else
+    gets 3 to 7 round ticks covering its range, negative values included.
+    """
+    if _rate_axis_fits(metric, low, high):
+        return Axis(0.0, 1.0, [(t, f"{t:.2f}") for t in (0.0, 0.25, 0.5, 0.75, 1.0)])
+    if not (math.isfinite(low) and math.isfinite(high)):
+        low, high = 0.0, 1.0
+    if high - low <= 1e-9 * max(1.0, abs(high)):  # a flat line: centre it
+        pad = abs(high) * 0.1 or 1.0
+        low, high = low - pad, high + pad
+    step = _nice_step((high - low) / 4)
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    decimals = next(d for d in range(12) if abs(round(step, d) - step) <= step * 1e-6)
+    ticks = []
+    for k in range(first, last + 1):
+        value = k * step
+        label = _short(value) if decimals == 0 and abs(value) >= 1e4 else f"{value:.{decimals}f}"
+        ticks.append((value, label))
+    return Axis(first * step, last * step, ticks)
+
+
+def _rate_axis_fits(metric: str, low: float, high: float) -> bool:
+    return metric.endswith(RATE_SUFFIXES) and not (low < 0.0 or high > 1.0)  # NaN: no data yet
+
+
+def _data_range(curves: list[Curve], with_std: bool) -> tuple[float, float]:
+    parts = [c.mean for c in curves] + ([c.mean - c.std for c in curves] +
+                                        [c.mean + c.std for c in curves] if with_std else [])
+    values = np.concatenate(parts)
+    values = values[np.isfinite(values)]
+    return (float(values.min()), float(values.max())) if values.size else (math.nan, math.nan)
+
+
+def draw(task: str, curves: list[Curve], metric: str = DEFAULT_METRIC) -> np.ndarray:
+    """The plot as an (HEIGHT, WIDTH, 3) uint8 RGB image: ``metric`` vs agent steps."""
     canvas = Canvas(WIDTH, HEIGHT)
     x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM, TOP  # y grows downwards
     max_steps = max(float(c.grid[-1]) for c in curves) or 1.0
+    low, high = _data_range(curves, with_std=False)
+    if not _rate_axis_fits(metric, low, high):
+        low, high = _data_range(curves, with_std=True)  # the bands fit as well
+    axis = y_axis(low, high, metric)
 
     def px(steps):
         return x0 + (np.asarray(steps) / max_steps) * (x1 - x0)
 
-    def py(rate):  # a little room below 0 and above 1, so lines there stay off the axes
-        return y0 - (np.clip(np.asarray(rate), 0.0, 1.0) + 0.03) / 1.06 * (y0 - y1)
+    def py(value):  # a little room below and above the axis, so lines there stay off the axes
+        fraction = (np.clip(np.asarray(value), axis.low, axis.high) - axis.low) / (axis.high - axis.low)
+        return y0 - (fraction + 0.03) / 1.06 * (y0 - y1)
 
-    canvas.text(WIDTH // 2, 14, f"{task}: success rate (mean ± std over seeds)", anchor="center")
-    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+    name = "success rate" if metric == DEFAULT_METRIC else metric
+    canvas.text(WIDTH // 2, 14, f"{task}: {name} (mean ± std over seeds)", anchor="center")
+    for tick, text in axis.ticks:
         y = int(py(tick))
         canvas.rect(x0, y, x1, y + 1, GREY)
-        canvas.text(x0 - 8, y - 7, f"{tick:.2f}", anchor="right")
+        scale = 2 if text_width(text) <= x0 - 12 else 1
+        canvas.text(x0 - 8, y - 7 if scale == 2 else y - 3, text, scale=scale, anchor="right")
     for tick in _nice_ticks(max_steps):
         x = int(px(tick))
         canvas.rect(x, y0, x + 1, y0 + 6, BLACK)
@@ -136,24 +252,25 @@ def draw(task: str, curves: list[Curve]) -> np.ndarray:
             hi = np.interp(at, grid, (curve.mean + curve.std)[finite], left=np.nan, right=np.nan)
             canvas.band(columns, py(lo), py(hi), color)
             canvas.line(px(curve.grid), np.where(finite, py(curve.mean), np.nan), color)
-        label = f"{curve.label} (n={curve.seeds})"
         ly = y1 + 10 + 22 * i
         canvas.rect(x0 + 14, ly + 3, x0 + 30, ly + 11, color)
-        canvas.text(x0 + 38, ly, label)
+        canvas.text(x0 + 38, ly, curve.legend())
     return canvas.image
 
 
-def _nice_ticks(limit: float, count: int = 5) -> list[float]:
-    raw = limit / count
+def _nice_step(raw: float) -> float:
     magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+
+
+def _nice_ticks(limit: float, count: int = 5) -> list[float]:
+    step = _nice_step(limit / count)
     return [k * step for k in range(int(limit // step) + 1)]
 
 
 def _short(value: float) -> str:
     for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if value >= scale:
+        if abs(value) >= scale:
             text = f"{value / scale:.1f}".rstrip("0").rstrip(".")
             return text + unit
     return f"{value:.0f}"
-
