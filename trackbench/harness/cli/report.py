@@ -1,5 +1,5 @@
-"""`trackbench report [DIR] [--json]`: one table per task, robots × methods, success over seeds,
-and a learning-curve PNG per task next to the runs."""
+"""`trackbench report [DIR] [--metric NAME] [--running] [--json]`: one table per task, robots ×
+methods, success over seeds, and a learning-curve PNG per task next to the runs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from trackbench.harness import console
-from trackbench.harness.curves import write_curves
+from trackbench.harness.curves import DEFAULT_METRIC, write_curves
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.report import Report, build_report
 
@@ -56,18 +56,29 @@ def show_report(results_dir: Path) -> Report:
 
 def report_command(
     results_dir: Path = typer.Argument(Path("runs"), help="results directory written by `run`"),
+    metric: str = typer.Option(
+        DEFAULT_METRIC, "--metric",
+        help="metrics.jsonl column to draw, e.g. lift_rate, episode_return, term/dense_fingertip; "
+             "other than success_rate the PNG is curves_<task>_<metric>.png"),
+    running: bool = typer.Option(
+        False, "--running", help="draw unfinished runs too (labelled 'running' in the legend)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
 ) -> None:
-    """Compare finished runs: success rate per task, robot and method, plus learning curves."""
+    """Compare finished runs: success rate per task, robot and method, plus learning curves of
+    any logged metric (unfinished runs too with --running)."""
     report = build_report(results_dir)
-    curves = write_curves(results_dir)
+    curves = write_curves(results_dir, metric, running)
     if as_json:
         payload = report.to_json()
         payload["curves"] = {task: str(path) for task, path in sorted(curves.items())}
         console.print_json(payload)
     else:
         render_tables(report)
+        name = "learning curves" if metric == DEFAULT_METRIC else f"{metric} curves"
         for task, path in sorted(curves.items()):
-            console.out.print(f"learning curves of {task}: {path}")
+            console.out.print(f"{name} of {task}: {path}")
+        if not curves and not running:
+            console.out.print(f"no curves: no finished run has logged {metric} "
+                              "(--running draws unfinished runs too)")
     if report.problems:
         raise TrackbenchError("\n".join(report.problems))
