@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
-from trackbench.harness.curves import aggregate, read_series, write_curves
+from tests.harness.conftest import assert_user_error
+from trackbench.harness.curves import (HEIGHT, WIDTH, aggregate, collect, draw, read_series,
+                                       write_curves, y_axis)
 from trackbench.harness.plot import PALETTE
 from trackbench.harness.png import read_png_size
 from trackbench.harness.results import RunDir
@@ -20,6 +24,23 @@ def finished_run(out, method, seed, rows):
         run.append_metrics({"agent_steps": steps, "success_rate": success})
     run.write_result({"status": "ok", "success_rate": 0.5})
     return run
+
+
+def logged_run(out, method, seed, rows, finished=True):
+    """A run whose metrics.jsonl holds ``rows`` (dicts without agent_steps: one per 100 steps)."""
+    run = finished_run(out, method, seed, [])
+    for i, row in enumerate(rows):
+        run.append_metrics({"agent_steps": 100 * (i + 1), **row})
+    if not finished:
+        run.result_file.unlink()
+    return run
+
+
+def two_runs_with_many_metrics(out):
+    logged_run(out, "dense", 0, [{"success_rate": 0.0, "lift_rate": 0.1, "term/energy": -9.3},
+                                 {"success_rate": 0.0, "lift_rate": 0.3, "term/energy": -8.1}])
+    logged_run(out, "dense", 1, [{"success_rate": 0.0, "lift_rate": 0.5, "term/energy": -12.5},
+                                 {"success_rate": 0.0, "lift_rate": 0.7, "term/energy": -10.1}])
 
 
 def test_seeds_average_on_a_common_grid(tmp_path):
@@ -43,11 +64,95 @@ def test_one_png_per_task_with_a_line_per_method(tmp_path):
     assert list(paths) == ["grasp_lift"]
     path = paths["grasp_lift"]
     assert path.name == "curves_grasp_lift.png" and read_png_size(path) == (880, 520)
-    from trackbench.harness.curves import collect, draw
-
     curves = collect(tmp_path)["grasp_lift"]
     assert [c.label for c in curves] == ["dense", "track"]
     image = draw("grasp_lift", curves)
     for color in PALETTE[:2]:
         assert (image == np.array(color, dtype=np.uint8)).all(axis=-1).sum() > 100  # drawn lines
     assert not (image == np.array(PALETTE[2], dtype=np.uint8)).all(axis=-1).any()
+
+
+def test_any_metric_is_drawn_to_its_own_png(tmp_path):
+    two_runs_with_many_metrics(tmp_path)
+    lift = write_curves(tmp_path, "lift_rate")["grasp_lift"]
+    energy = write_curves(tmp_path, "term/energy")["grasp_lift"]
+    assert lift.name == "curves_grasp_lift_lift_rate.png" and read_png_size(lift) == (WIDTH, HEIGHT)
+    assert energy.name == "curves_grasp_lift_term-energy.png" and read_png_size(energy) == (WIDTH, HEIGHT)
+    assert not (tmp_path / "curves_grasp_lift.png").exists()  # the success-rate PNG is untouched
+    (curve,) = collect(tmp_path, "term/energy")["grasp_lift"]
+    assert np.isclose(curve.mean[-1], -9.1) and np.isclose(curve.std[-1], 1.0)
+
+
+def test_rates_keep_the_unit_axis_and_other_metrics_fit_their_range():
+    unit = [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert [t for t, _ in y_axis(0.0, 0.3, "success_rate").ticks] == unit
+    assert [t for t, _ in y_axis(0.1, 0.7, "lift_rate").ticks] == unit
+    assert y_axis(0.0, 1.4, "near_rate").high >= 1.4  # not a rate after all: fit it
+    axis = y_axis(-12.5, -8.1, "term/energy")
+    values = [t for t, _ in axis.ticks]
+    assert axis.low <= -12.5 and axis.high >= -8.1 and axis.high - axis.low < 10
+    assert 3 <= len(values) <= 7 and values == sorted(values)
+    assert [label for _, label in axis.ticks] == ["-14", "-12", "-10", "-8"]
+    assert [label for _, label in y_axis(-12.5, 239.3, "episode_return").ticks] == [
+        "-100", "0", "100", "200", "300"]
+    assert [label for _, label in y_axis(0.0014, 0.0022, "lr").ticks][0] == "0.00125"
+    flat = y_axis(5.0, 5.0, "episode_length")
+    assert flat.low < 5.0 < flat.high
+    assert [label for _, label in y_axis(12000, 98000, "fps").ticks][-1] == "100K"
+
+
+def test_a_negative_metric_is_drawn_inside_the_plot(tmp_path):
+    two_runs_with_many_metrics(tmp_path)
+    image = draw("grasp_lift", collect(tmp_path, "term/energy")["grasp_lift"], "term/energy")
+    assert image.shape == (HEIGHT, WIDTH, 3)
+    line = (image == np.array(PALETTE[0], dtype=np.uint8)).all(axis=-1)
+    rows = np.nonzero(line[:, 120:])[0]  # right of the legend swatch
+    assert rows.size > 100 and 60 < rows.min() and rows.max() < HEIGHT - 60
+    assert rows.max() - rows.min() > 100  # rises from -10.9 to -9.1, not clipped flat at 0
+
+
+def test_running_runs_are_drawn_only_on_request_and_say_so(tmp_path):
+    finished_run(tmp_path, "dense", 0, [(100, 0.1), (200, 0.5)])
+    logged_run(tmp_path, "dense", 1, [{"success_rate": 0.0}], finished=False)
+    logged_run(tmp_path, "track", 0, [{"success_rate": 0.2}], finished=False)
+    assert [c.legend() for c in collect(tmp_path)["grasp_lift"]] == ["dense (n=1)"]
+    curves = collect(tmp_path, running=True)["grasp_lift"]
+    assert [c.legend() for c in curves] == ["dense (n=2, 1 running)", "track (n=1, running)"]
+    assert write_curves(tmp_path, running=True)["grasp_lift"].name == "curves_grasp_lift.png"
+
+
+def test_report_cli_metric_running_and_json(cli, tmp_path):
+    two_runs_with_many_metrics(tmp_path)
+    logged_run(tmp_path, "track", 0, [{"lift_rate": 0.9}], finished=False)
+    result = cli("report", str(tmp_path), "--metric", "lift_rate", "--running", "--json")
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "curves_grasp_lift_lift_rate.png"
+    assert json.loads(result.stdout)["curves"] == {"grasp_lift": str(path)}
+    assert read_png_size(path) == (WIDTH, HEIGHT)
+    text = cli("report", str(tmp_path), "--metric", "term/energy").stdout
+    assert "term/energy curves of grasp_lift" in text and "curves_grasp_lift_term-energy.png" in text
+
+
+def test_report_cli_names_the_metrics_that_exist(cli, tmp_path):
+    two_runs_with_many_metrics(tmp_path)
+    assert_user_error(cli("report", str(tmp_path), "--metric", "lift"),
+                      "unknown metric 'lift'", "lift_rate", "success_rate", "term/energy")
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_report_cli_default_draws_finished_success_rate_only(cli, tmp_path):
+    finished_run(tmp_path, "dense", 0, [(100, 0.1), (200, 0.5)])
+    logged_run(tmp_path, "track", 0, [{"success_rate": 0.2}], finished=False)
+    result = cli("report", str(tmp_path), "--json")
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "curves_grasp_lift.png"
+    assert json.loads(result.stdout)["curves"] == {"grasp_lift": str(path)}
+    assert [c.legend() for c in collect(tmp_path)["grasp_lift"]] == ["dense (n=1)"]
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["curves_grasp_lift.png"]
+
+
+def test_report_cli_says_when_only_unfinished_runs_have_curves(cli, tmp_path):
+    logged_run(tmp_path, "dense", 0, [{"success_rate": 0.0, "lift_rate": 0.1}], finished=False)
+    result = cli("report", str(tmp_path), "--metric", "lift_rate")
+    assert result.exit_code == 0 and "--running draws unfinished runs too" in result.stdout
+    assert not list(tmp_path.glob("*.png"))
