@@ -76,8 +76,9 @@ def test_any_metric_is_drawn_to_its_own_png(tmp_path):
     two_runs_with_many_metrics(tmp_path)
     lift = write_curves(tmp_path, "lift_rate")["grasp_lift"]
     energy = write_curves(tmp_path, "term/energy")["grasp_lift"]
-    assert lift.name == "curves_grasp_lift_lift_rate.png" and read_png_size(lift) == (WIDTH, HEIGHT)
-    assert energy.name == "curves_grasp_lift_term-energy.png" and read_png_size(energy) == (WIDTH, HEIGHT)
+    assert lift.name == "curves_grasp_lift_lift_rate.png"
+    assert energy.name == "curves_grasp_lift_term-energy.png"
+    assert read_png_size(lift) == read_png_size(energy) == (WIDTH, HEIGHT)
     assert not (tmp_path / "curves_grasp_lift.png").exists()  # the success-rate PNG is untouched
     (curve,) = collect(tmp_path, "term/energy")["grasp_lift"]
     assert np.isclose(curve.mean[-1], -9.1) and np.isclose(curve.std[-1], 1.0)
@@ -130,7 +131,8 @@ def test_report_cli_metric_running_and_json(cli, tmp_path):
     assert json.loads(result.stdout)["curves"] == {"grasp_lift": str(path)}
     assert read_png_size(path) == (WIDTH, HEIGHT)
     text = cli("report", str(tmp_path), "--metric", "term/energy").stdout
-    assert "term/energy curves of grasp_lift" in text and "curves_grasp_lift_term-energy.png" in text
+    assert "term/energy curves of grasp_lift" in text
+    assert "curves_grasp_lift_term-energy.png" in text
 
 
 def test_report_cli_names_the_metrics_that_exist(cli, tmp_path):

@@ -31,7 +31,8 @@ RATE_SUFFIXES = ("_rate", "_fraction")  # such metrics in [0, 1] keep the fixed 
 
 @dataclass
 class Series:
-    """One run's metric after each epoch: ``steps`` (agent steps) and ``values``, both shape (rows,).
+    """One run's metric after each epoch: ``steps`` (agent steps) and ``values``, both of shape
+    (rows,).
 
     ``running`` is True for a run without result.json (still training, or killed).
     """
@@ -223,7 +224,8 @@ def draw(task: str, curves: list[Curve], metric: str = DEFAULT_METRIC) -> np.nda
         return x0 + (np.asarray(steps) / max_steps) * (x1 - x0)
 
     def py(value):  # a little room below and above the axis, so lines there stay off the axes
-        fraction = (np.clip(np.asarray(value), axis.low, axis.high) - axis.low) / (axis.high - axis.low)
+        clipped = np.clip(np.asarray(value), axis.low, axis.high)
+        fraction = (clipped - axis.low) / (axis.high - axis.low)
         return y0 - (fraction + 0.03) / 1.06 * (y0 - y1)
 
     name = "success rate" if metric == DEFAULT_METRIC else metric
