@@ -15,11 +15,11 @@ from trackbench.harness.training.evaluate import evaluate_policy
 NUM_ENVS = 4
 
 
-def make_env(method: str = "dense", seed: int = 0, num_envs: int = NUM_ENVS) -> VecEnv:
+def make_env(method: str = "dense", seed: int = 0, num_envs: int = NUM_ENVS, **options) -> VecEnv:
     registry = probe_registry()
     matrix = MatrixSpec(robots=["allegro"], tasks=["probe"], methods=[method], seeds=seed + 1,
                         agent_steps=64, num_envs=num_envs)
-    return VecEnv.build(plan(matrix, registry)[seed], registry)
+    return VecEnv.build(plan(matrix, registry)[seed], registry, **options)
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +136,29 @@ def test_the_policy_may_see_an_evenly_spaced_subset_of_the_cloud(env):
     index = evenly_spaced(10, env.num_points)
     assert index[0] == 0 and index[-1] == env.num_points - 1 and len(set(index.tolist())) == 10
     assert torch.allclose(obs[:, 2 * env.n_dof:].reshape(NUM_ENVS, 10, 3), full[:, index])
+
+
+def test_random_episode_start_cuts_only_the_first_episodes_and_never_evaluation():
+    """Each env's first episode after a full reset times out at its own step in 1..8 (drawn from
+    the env's generator), later episodes are full, evaluation plays full episodes."""
+    n = 8
+    lengths = []
+    for _ in range(2):
+        env = make_env(method="task", num_envs=n, random_episode_start=True)
+        env.reset()
+        ended_at = torch.zeros(n, dtype=torch.long)
+        second = torch.zeros(n, dtype=torch.long)
+        odd = torch.arange(n) % 2 == 1  # the probe's odd envs never succeed
+        for t in range(1, 17):
+            step = env.step(torch.zeros(n, env.num_actions))
+            first_end = step.done & (ended_at == 0)
+            ended_at[first_end] = t
+            second[step.done & ~first_end & (second == 0)] = t
+        lengths.append(ended_at)
+        assert (ended_at >= 1).all() and (ended_at <= 8).all()
+        assert len(set(ended_at[odd].tolist())) > 1  # not in lockstep
+        assert torch.equal(second[odd & (ended_at < 8)] - ended_at[odd & (ended_at < 8)],
+                           torch.full((int((odd & (ended_at < 8)).sum()),), 8))  # then full
+    assert torch.equal(lengths[0], lengths[1])  # the seed fixes the cuts
+    summary = evaluate_policy(StillPolicy(), env, episodes=n, eval_seed=7)
+    assert summary["episode_length"] == pytest.approx((4 * 5 + 4 * 8) / 8)  # full episodes

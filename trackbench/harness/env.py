@@ -8,7 +8,8 @@ Observations (the authors' code, ``docs/reference/paper-code-facts.md`` §5), pe
 
 The reward is the sum of the method's weighted terms in the method's own units; PPO's reward scale
 is applied by the trainer. Episodes end on success, on failure, at ``task.spec.episode_length``
-control steps, or when the engine reports the env unstable; the last two are *time-outs*
+control steps (with ``random_episode_start``, each env's first episode after a full reset at a
+random step), or when the engine reports the env unstable; the last two are *time-outs*
 (truncations: PPO bootstraps the value there). Every env resets from its own seeded
 ``torch.Generator``, so a reset never depends on which other envs happened to end with it.
 """
@@ -75,8 +76,11 @@ class VecEnv:
 
     def __init__(self, engine: "Engine", task: "Task", method: "Method", *, seed: int,
                  obs_clip: float = 10.0, policy_points: int | None = None,
-                 device: torch.device | str = "cpu"):
+                 random_episode_start: bool = False, device: torch.device | str = "cpu"):
         self.engine, self.task, self.method = engine, task, method
+        # Training only: a full reset cuts each env's first episode at a random length, so that
+        # the envs do not run their episodes in lockstep (Isaac Lab's init_at_random_ep_len).
+        self.random_episode_start = random_episode_start
         self.device = torch.device(device)
         self.num_envs = engine.num_envs
         self.obs_clip = obs_clip
@@ -95,6 +99,7 @@ class VecEnv:
         n = self.num_envs
         self._returns = torch.zeros(n, device=self.device)
         self._lengths = torch.zeros(n, dtype=torch.long, device=self.device)
+        self._limits = torch.full((n,), task.spec.episode_length, dtype=torch.long, device=self.device)
         self._sums = EpisodeSums(self.term_names, n, self.device)
         self._flags: dict[str, torch.Tensor] = {}
         self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
@@ -106,7 +111,8 @@ class VecEnv:
     # ---- construction ---------------------------------------------------------------------------
     @classmethod
     def build(cls, spec: "RunSpec", registry: "Registry", *, obs_clip: float = 10.0,
-              policy_points: int | None = None, num_envs: int | None = None) -> "VecEnv":
+              policy_points: int | None = None, num_envs: int | None = None,
+              random_episode_start: bool = False) -> "VecEnv":
         """Robot, task, method and engine of one planned cell, set up for ``num_envs`` envs."""
         from trackbench.harness.build import make_engine, make_robot, make_task
 
@@ -121,7 +127,8 @@ class VecEnv:
         engine = make_engine(registry, spec.engine, robot, task.scenes(), n, spec.seed,
                              spec.engine_spec)
         return cls(engine, task, method, seed=spec.seed, obs_clip=obs_clip,
-                   policy_points=policy_points, device=device)
+                   policy_points=policy_points, random_episode_start=random_episode_start,
+                   device=device)
 
     @property
     def num_actions(self) -> int:
@@ -147,6 +154,7 @@ class VecEnv:
         return {
             "generators": self.generator_states(),
             "returns": self._returns.clone(), "lengths": self._lengths.clone(),
+            "limits": self._limits.clone(),
             "sums": {name: value.clone() for name, value in self._sums.sums.items()},
             "flags": {name: value.clone() for name, value in self._flags.items()},
             "unstable_env_steps": self.unstable_env_steps,
@@ -165,6 +173,8 @@ class VecEnv:
                 f"{sorted(self._sums.sums)}. Rerun with --force to start over.")
         self._returns.copy_(state["returns"])
         self._lengths.copy_(state["lengths"])
+        if "limits" in state:  # checkpoints before random episode starts: every episode is full
+            self._limits.copy_(state["limits"])
         for name, value in state["sums"].items():
             self._sums.sums[name].copy_(value)
         self._flags = {name: value.to(self.device).clone() for name, value in state["flags"].items()}
@@ -202,6 +212,7 @@ class VecEnv:
         self.task.begin(ids, state)
         self._returns.zero_()
         self._lengths.zero_()
+        self._limits = self._first_episode_limits()
         self._sums.pop(ids)
         self._flags.clear()
         return self._observe(frame)
@@ -223,7 +234,7 @@ class VecEnv:
             values = {name: torch.where(stable, value, 0.0) for name, value in values.items()}
             reward = total(values) if values else torch.zeros(self.num_envs, device=self.device)
             success, failed = frame.success & stable, frame.failed & stable
-            clock = state.step >= self.task.spec.episode_length
+            clock = state.step >= self._limits
             done = success | failed | clock | unstable
             time_out = done & ~(success | failed)
 
@@ -240,6 +251,7 @@ class VecEnv:
         if ended.numel():
             with times.stage("reset"):
                 episodes = self._finish(ended, success, time_out)
+                self._limits[ended] = self.task.spec.episode_length
                 self._reset_envs(ended)
                 frame = replace(frame, state=self._state())
         with times.stage("observation"):
@@ -257,6 +269,16 @@ class VecEnv:
         state = self._state()
         self.task.begin(ids, state)
         self.method.begin(ids, state)
+
+    def _first_episode_limits(self) -> torch.Tensor:
+        """[N] control steps of each env's first episode after a full reset: the task's episode
+        length, or with ``random_episode_start`` uniform in 1..episode_length from the env's own
+        reset generator (so a seed fixes them). The cut is a time-out, bootstrapped like any."""
+        length = self.task.spec.episode_length
+        if not self.random_episode_start:
+            return torch.full((self.num_envs,), length, dtype=torch.long, device=self.device)
+        draws = [int(torch.randint(1, length + 1, (1,), generator=g)) for g in self.generators]
+        return torch.tensor(draws, dtype=torch.long, device=self.device)
 
     def _finish(self, ids: torch.Tensor, success: torch.Tensor, time_out: torch.Tensor) -> Episodes:
         episodes = Episodes(

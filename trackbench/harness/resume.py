@@ -127,8 +127,9 @@ def as_read_today(existing: dict[str, Any], registry: "Registry | None") -> dict
         except TrackbenchError:
             pass
     if isinstance(existing.get("ppo_spec"), dict):
-        # Runs written before presets existed ran the paper's settings, then the only defaults.
-        written = {"preset": "paper", **existing["ppo_spec"]}
+        # Runs written before presets existed ran the paper's settings, then the only defaults;
+        # runs written before random episode starts existed ran without them.
+        written = {"preset": "paper", "random_episode_start": False, **existing["ppo_spec"]}
         try:
             read["ppo_spec"] = PPOSpec(**written).model_dump(mode="json")
         except (ValidationError, TypeError):

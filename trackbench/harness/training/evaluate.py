@@ -25,6 +25,7 @@ def evaluate_policy(model: Any, env: "VecEnv", episodes: int, eval_seed: int) ->
     plus the seeds used.
     """
     model.eval()
+    env.random_episode_start = False  # evaluation plays the task's full episodes
     stats = EpisodeStats()
     n = env.num_envs
     played = 0

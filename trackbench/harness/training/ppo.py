@@ -27,9 +27,10 @@ ENV_NAME = "trackbench"  # the env_configurations entry registered by training/v
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": dict(horizon_length=10, minibatch_size=4096, mini_epochs=5, policy_points=None,
                   pointnet_units=(64, 64, 64), actor_units=(512, 256, 128),
-                  critic_units=(512, 256, 128)),
+                  critic_units=(512, 256, 128), random_episode_start=False),
     "cpu": dict(horizon_length=32, minibatch_size=2048, mini_epochs=4, policy_points=32,
-                pointnet_units=(32, 32), actor_units=(256, 128, 64), critic_units=(256, 128, 64)),
+                pointnet_units=(32, 32), actor_units=(256, 128, 64), critic_units=(256, 128, 64),
+                random_episode_start=True),
 }
 
 
@@ -83,6 +84,10 @@ class PPOSpec(FrozenSpec):
         default=(256, 128, 64), min_length=1,
         description="critic MLP, ELU (paper [512, 256, 128], cpu [256, 128, 64])")
     init_log_std: float = Field(default=0.0, description="initial state-independent log σ (paper 0)")
+    random_episode_start: bool = Field(default=True, description=(
+        "training: each env's first episode ends at a random step (a time-out), so envs do not "
+        "run in lockstep and a batch spans every phase of an episode (Isaac Lab's "
+        "init_at_random_ep_len; paper False, cpu True). Evaluation always plays full episodes"))
     # ---- the run around it ----------------------------------------------------------------------
     checkpoint_every: int = Field(default=20, gt=0,
                                   description="epochs between checkpoints (and after the last)")

@@ -79,7 +79,8 @@ def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
     # Before the env: a method's set-up (track's Π_h) runs torch too. 0 restores torch's own
     # default, which an earlier cell in this process may have changed.
     torch.set_num_threads(ppo.torch_threads or TORCH_DEFAULT_THREADS)
-    env = VecEnv.build(spec, registry, obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
+    env = VecEnv.build(spec, registry, obs_clip=ppo.obs_clip, policy_points=ppo.policy_points,
+                       random_episode_start=ppo.random_episode_start)
     env.times = times or env.times
     vecenv.register()
     network.register()
