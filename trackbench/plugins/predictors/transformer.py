@@ -64,7 +64,7 @@ class TransformerSpec(PredictorSpec):
         "first real frame, masked); 0 = the authors' full windows only",
     )
     reset_windows: Literal["sequence_start", "anywhere"] = Field(
-        default="anywhere",
+        default="sequence_start",
         description="where a reset-padded window begins: its sequence's first frame (a human at "
         "rest, as a robot is at reset) or any frame",
     )
