@@ -84,6 +84,23 @@ def test_hand_starts_anywhere_in_the_robots_workspace_and_stays_above_the_table(
     assert (wrists[:, 1] < 0.2).any() and (wrists[:, 0] > 0.2).any()  # where no person starts
 
 
+def test_the_hand_rests_relaxed_long_enough_for_a_still_history(sequences):
+    """Rests of 0.15–1.2 s: some as long as a full window of Π_h's context (8 + 1 frames), as a
+    robot holding still at its reset gives it; relaxed hands from open (~6.5 cm fingertip spread)
+    to curled (~4 cm)."""
+    tips = list(human_hand.TIP_INDICES)
+    still, spreads = [], []
+    for sequence in sequences:
+        moved = np.abs(sequence.keypoints - sequence.keypoints[0]).max(axis=(1, 2)) > 1e-6
+        still.append(int(np.argmax(moved)))  # frames identical to the first
+        first = sequence.keypoints[0, tips]
+        spreads.append(np.linalg.norm(first - first.mean(axis=0), axis=1).mean())
+    still = np.array(still)
+    assert still.min() >= 3 and still.max() <= 25
+    assert (still >= 9).mean() > 0.3
+    assert min(spreads) < 0.045 and max(spreads) > 0.06
+
+
 def test_person_starts_come_from_plus_y():
     person = SyntheticDataset(SyntheticDataset.Spec(num_sequences=10, seed=3, starts="person"))
     for sequence in person.sequences():

@@ -78,6 +78,41 @@ def test_sampled_batches_mix_reset_padded_windows():
     assert torch.equal(batch.loss_mask, batch.attention_mask.float())
 
 
+def test_reset_padded_windows_begin_at_their_sequence_start_or_anywhere():
+    """``sequence_start``: after p masked slots come frames 0, 1, … (an episode's first frames);
+    ``anywhere``: a window from any start has its first p frames overwritten."""
+    sequence = make_sequence(np.random.default_rng(1), "long", frames=40, num_objects=1)
+    pool = WindowPool(to_tensors([sequence]), CL + 1)
+    truth = pool.sequences[0].fingertips
+    fields = dict(batch_size=64, keypoint_noise=0.0, point_noise=0.0, reset_padding=1.0)
+    batch = draw(pool, reset_windows="sequence_start", **fields)
+    for row in range(64):
+        pads = int((batch.attention_mask[row] == 0).sum())
+        assert pads >= 1
+        assert torch.equal(batch.fingertips[row], truth[[max(s - pads, 0) for s in range(CL)]])
+        assert torch.equal(batch.targets[row, pads:], truth[1:CL - pads + 1])
+    anywhere = draw(pool, reset_windows="anywhere", **fields)
+    firsts = {int(torch.nonzero((truth == anywhere.fingertips[row, -1]).all(-1).all(-1))[0])
+              - CL + 1 for row in range(64)}
+    assert len(firsts) > 5  # windows from many starts
+
+
+def test_cosine_schedule_decays_the_learning_rate_to_zero(monkeypatch):
+    sequences = make_sequences(10, seed=3)
+    model = Transformer(TransformerSpec(steps=20, batch_size=8, lr_schedule="cosine"))
+    seen = []
+    step = torch.optim.AdamW.step
+
+    def spy(self, *args, **kwargs):
+        seen.append(self.param_groups[0]["lr"])
+        return step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.AdamW, "step", spy)
+    model.fit([s for s in sequences if s.split == "train"], [], progress=False)
+    assert seen[0] == pytest.approx(1e-3) and seen[-1] < 0.01 * seen[0]
+    assert all(a >= b for a, b in zip(seen, seen[1:]))
+
+
 def test_a_short_fit_beats_the_untrained_model():
     sequences = make_sequences(30, seed=3)
     train = [s for s in sequences if s.split == "train"]

@@ -98,6 +98,7 @@ def test_presets_fill_fields_and_explicit_fields_win():
     assert custom.context_length == 16 and custom.width == 512
     assert custom.steps == 10 and custom.epochs is None  # explicit steps replace the preset's epochs
     assert TransformerSpec() == TransformerSpec(preset="cpu")
+    assert TransformerSpec().reset_windows == "sequence_start"  # a reset begins at rest
     for name, fields in PRESETS.items():
         spec = TransformerSpec(preset=name)
         assert all(getattr(spec, key) == value for key, value in fields.items())

@@ -13,10 +13,12 @@ One sequence (20 Hz, 2–6 s, the world frame: table-top centre origin, z up, me
 
 1. 1–3 YCB objects rest upright on the table at xy within ±0.10 m of the origin (where the
    tasks place them), random yaws, no overlaps. One is the goal; the others are distractors.
-2. A right hand starts relaxed, palm down, fingers pointing roughly at the goal, and rests
-   0.15–0.4 s. Where it starts is the spec's ``starts``: ``workspace`` (default), anywhere in the
-   box above the table where the registered robots' resets put their hands (wrist x ∈ [−0.55,
-   0.60], y ∈ [−0.05, 0.50], z ∈ [0.12, 0.50], at least 0.2 m from the goal; measured with
+2. A right hand starts relaxed (from an open, extended hand to loosely curled fingers), palm
+   down, fingers pointing roughly at the goal, and rests 0.15–1.2 s (up to 24 frames: a still
+   history as long as Π_h's context, as a robot holding still at its reset gives it). Where it
+   starts is the spec's ``starts``: ``workspace`` (default), anywhere in the box above the
+   table where the registered robots' resets put their hands (wrist x ∈ [−0.55, 0.60],
+   y ∈ [−0.05, 0.50], z ∈ [0.12, 0.50], at least 0.2 m from the goal; measured with
    ``trackbench predictor probe``), so that Π_h has seen a hand at rest wherever a robot starts;
    or ``person``, a person's side of the table only (0.3–0.5 m toward +y, the person faces −y so
    their right is −x, 0.12–0.28 m up), where no robot starts.
@@ -110,6 +112,7 @@ class SyntheticDataset(Dataset):
 
     name = "synthetic"
     Spec = SyntheticSpec
+    version = 2  # 2: rests up to 1.2 s, relaxed hands from open to curled
 
     def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:
         if split is not None and split not in SPLITS:
@@ -256,6 +259,13 @@ def _footprint_radius(class_id: int) -> float:
 WORKSPACE_STARTS = ((-0.55, 0.60), (-0.05, 0.50), (0.12, 0.50))
 PERSON_STARTS = ((-0.20, 0.05), (0.30, 0.50), (0.12, 0.28))
 START_CLEARANCE = 0.20
+# The hand rests this long (s) before the reach, up to 24 frames: a still history as long as
+# Π_h's context (8 frames) is in the data, as it is at RL time for a robot holding still.
+REST_SECONDS = (0.15, 1.2)
+# Relaxed pose (flex = curl of every finger, ± 0.05 per finger): from an open, extended hand
+# (fingertip spread ~6.5 cm around their centroid, as wide as the robots' resets come near) to
+# loosely curled fingers (~4 cm).
+RELAXED_FLEX = (-0.25, 0.35)
 
 
 def _wrist_start(rng: np.random.Generator, starts: str, goal: np.ndarray) -> np.ndarray:
@@ -290,15 +300,19 @@ def _demonstration(rng: np.random.Generator, grasp, object_rotation, object_posi
 
     # Timeline (s). Durations scale together with the person's speed.
     speed = rng.uniform(0.8, 1.25)
-    rest = rng.uniform(0.15, 0.4)
+    rest = rng.uniform(*REST_SECONDS)
     distance = float(np.linalg.norm(pre_grasp - wrist_start))
     reach = (0.45 + 1.2 * distance) * rng.uniform(0.85, 1.15) * speed
     approach_time = rng.uniform(0.35, 0.6) * speed
+    close_time, settle = rng.uniform(0.25, 0.45) * speed, rng.uniform(0.05, 0.2)
+    lift_time, hold = rng.uniform(0.7, 1.3) * speed, rng.uniform(0.2, 0.6)
+    # A long rest is cut so that the sequence stays within SEQUENCE_SECONDS (the rest of the
+    # timeline lasts at most ~5.4 s, so every rest keeps REST_SECONDS[0]).
+    moving = 0.7 * reach + approach_time + close_time + settle + lift_time + hold
+    rest = min(rest, SEQUENCE_SECONDS[1] - moving)
     approach_start = rest + 0.7 * reach  # second submovement overlaps the first
     arrive = approach_start + approach_time
-    close_time, settle = rng.uniform(0.25, 0.45) * speed, rng.uniform(0.05, 0.2)
     lift_start = arrive + close_time + settle
-    lift_time, hold = rng.uniform(0.7, 1.3) * speed, rng.uniform(0.2, 0.6)
     total = lift_start + lift_time + hold  # at most ~5.8 s with these ranges
     if total < SEQUENCE_SECONDS[0]:  # a fast person waits longer at the end
         hold += SEQUENCE_SECONDS[0] - total
@@ -314,7 +328,7 @@ def _demonstration(rng: np.random.Generator, grasp, object_rotation, object_posi
     rotation = slerp_matrices(rotation_start, rotation_grasp, s_reach)
 
     # Fingers: relaxed → open pre-shape during the reach → closed along each synergy.
-    relaxed = rng.uniform(0.15, 0.35) + rng.uniform(-0.05, 0.05, 5)
+    relaxed = rng.uniform(*RELAXED_FLEX) + rng.uniform(-0.05, 0.05, 5)
     s_open = minimum_jerk(time, rest + 0.1 * reach, 0.6 * reach)[:, None]
     s_close = minimum_jerk(time, arrive, close_time)[:, None]
     closure = OPEN_CLOSURE + s_close * (grasp.closure - OPEN_CLOSURE)  # [T, 5], as searched

@@ -86,7 +86,12 @@ class TrainingBatch:
 def sample_batch(pool: WindowPool, spec, rng: np.random.Generator,
                  generator: torch.Generator) -> TrainingBatch:
     """``spec.batch_size`` random windows, reset-padded with probability ``spec.reset_padding``,
-    with Gaussian noise on the input fingertips and on every input cloud's points."""
+    with Gaussian noise on the input fingertips and on every input cloud's points.
+
+    A reset-padded window with ``p`` padded slots begins where ``spec.reset_windows`` says: at
+    its sequence's first frame (``sequence_start``: slots p.. hold frames 0.., as an episode's
+    history holds its first frames) or at any window start (``anywhere``: its first p frames are
+    overwritten)."""
     cl, batch_size = spec.context_length, spec.batch_size
     picks = rng.integers(0, len(pool.starts), size=batch_size)
     chosen = []
@@ -94,6 +99,9 @@ def sample_batch(pool: WindowPool, spec, rng: np.random.Generator,
         sequence_index, start = pool.starts[pick]
         sequence = pool.sequences[sequence_index]
         chosen.append((sequence_index, start, random_objects(sequence, spec.max_extra_objects, rng)))
+    padded = np.where(rng.random(batch_size) < spec.reset_padding,
+                      rng.integers(1, cl, size=batch_size) if cl > 1 else 0, 0)
+    from_start = (padded > 0) & (spec.reset_windows == "sequence_start")
     n_obj = max(len(objects) for _, _, objects in chosen)
     keys = torch.full((batch_size, cl, n_obj), pool.padding_key, dtype=torch.long)
     ids = torch.zeros(batch_size, n_obj, dtype=torch.long)
@@ -101,15 +109,17 @@ def sample_batch(pool: WindowPool, spec, rng: np.random.Generator,
     for row, (sequence_index, start, objects) in enumerate(chosen):
         sequence = pool.sequences[sequence_index]
         index = torch.as_tensor(objects)
-        fingertips.append(sequence.fingertips[start:start + cl + 1])
-        local = sequence.cloud_index[start:start + cl, index]
+        # Frames of slots 0..CL (inputs 0..CL-1, targets 1..CL); a sequence-start window shifts
+        # them right by its padding, so its first real slot holds frame 0.
+        shift = int(padded[row]) if from_start[row] else 0
+        frames = torch.clamp(torch.arange(cl + 1) - shift, min=0) + (0 if shift else start)
+        fingertips.append(sequence.fingertips[frames])
+        local = sequence.cloud_index[frames[:cl]][:, index]
         keys[row, :, :len(objects)] = pool.offsets[sequence_index] + local
         ids[row, :len(objects)] = sequence.object_ids[index]
         goal.append(sequence.goal_label)
     fingertips = torch.stack(fingertips)
     targets = fingertips[:, 1:].clone()
-    padded = np.where(rng.random(batch_size) < spec.reset_padding,
-                      rng.integers(1, cl, size=batch_size) if cl > 1 else 0, 0)
     inputs, keys, mask = pad_like_reset(fingertips[:, :cl], keys, torch.as_tensor(padded))
     unique, cloud_index = torch.unique(keys, return_inverse=True)
     return TrainingBatch(
@@ -188,6 +198,8 @@ def _train(model: Predictor, train_sequences: list[HumanSequence],
     generator = torch.Generator().manual_seed(spec.seed)
     device = model.device
     optimiser = torch.optim.AdamW(model.parameters(), lr=spec.lr, weight_decay=spec.weight_decay)
+    schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=steps)
+                if spec.lr_schedule == "cosine" else None)
 
     model.train()
     started = time.perf_counter()
@@ -204,6 +216,8 @@ def _train(model: Predictor, train_sequences: list[HumanSequence],
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
+            if schedule is not None:
+                schedule.step()
             recent = (recent + [loss.item()])[-50:]
             if step % 25 == 0 or step == steps - 1:
                 bar.update(task, completed=step + 1, loss=f"{np.mean(recent):.4f}")

@@ -64,11 +64,19 @@ class TransformerSpec(PredictorSpec):
         description="fraction of training windows padded like an RL reset (first slots repeat the "
         "first real frame, masked); 0 = the authors' full windows only",
     )
+    reset_windows: Literal["sequence_start", "anywhere"] = Field(
+        default="sequence_start",
+        description="where a reset-padded window begins: its sequence's first frame (a human at "
+        "rest, as a robot is at reset) or any frame",
+    )
     max_extra_objects: int = Field(
         default=2, ge=0,
         description="besides the grasped object, up to this many random others per window",
     )
     lr: float = Field(default=1e-3, gt=0, description="AdamW learning rate (paper 1e-4)")
+    lr_schedule: Literal["constant", "cosine"] = Field(
+        default="constant", description="constant lr, or cosine decay from lr to 0 over the steps"
+    )
     weight_decay: float = Field(default=0.01, ge=0, description="AdamW weight decay")
     batch_size: int = Field(default=64, ge=1, description="windows per optimiser step")
     steps: int | None = Field(
