@@ -23,7 +23,7 @@ from trackbench.harness.specs import MatrixSpec, RunSpec
 # The embedded default: one small cell that trains, evaluates and reports on a 2-core CPU
 # machine in under 10 minutes. Measured (`time trackbench run`, 2026-11-30, Π_h cached) with the
 # paper's PPO preset: 3 min 56 s, 96k agent steps at 481 fps, 64 evaluation episodes 26 s; the cpu
-# preset (now the default) trains ~3× as fast. Π_h's first-use training adds ~1 min 20 s.
+# preset (now the default) trains ~3× as fast. Π_h's first-use training adds 1.5–3 min (README).
 DEFAULT_ROBOT, DEFAULT_TASK, DEFAULT_METHOD = "allegro", "grasp_lift", "track"
 DEFAULT_STEPS, DEFAULT_ENVS = 96_000, 64  # ≈ 1,500 steps (2.5 episodes) per env
 
