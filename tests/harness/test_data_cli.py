@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from tests.harness.conftest import assert_user_error
-from trackbench.harness.plain_npy import load_plain_npy
+from trackbench.harness.safe_load import load_plain_npy
 from trackbench.plugins.datasets.synthetic import SyntheticDataset
 from trackbench.plugins.datasets.trackr import TrackrDataset
 

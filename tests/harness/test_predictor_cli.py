@@ -23,7 +23,7 @@ def test_eval_of_a_missing_checkpoint_is_a_user_error(cli, tmp_path):
 def test_eval_of_a_corrupt_checkpoint_names_the_file(cli, tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"\x00garbage")
-    assert_user_error(cli("predictor", "eval", str(bad)), "bad.pt", "corrupt")
+    assert_user_error(cli("predictor", "eval", str(bad)), "bad.pt", "damaged or not a torch file")
 
 
 def test_eval_needs_a_known_dataset(cli, tmp_path):

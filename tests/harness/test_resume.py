@@ -163,6 +163,12 @@ def _toy_cell(tmp_path, steps: int = 1000):
     return cell, run_dir
 
 
+def minimal_checkpoint(weights) -> dict:
+    """What rl-games' set_full_state_weights needs, written by trackbench 0.1 (no format)."""
+    return {"model": {"w": weights}, "optimizer": {"state": {}, "param_groups": []}, "epoch": 2,
+            "frame": 64}
+
+
 def test_damaged_files_in_a_run_directory_get_one_message_or_a_safe_fallback(toy_plugins, tmp_path):
     import torch
 
@@ -172,12 +178,11 @@ def test_damaged_files_in_a_run_directory_get_one_message_or_a_safe_fallback(toy
 
     cell, run_dir = _toy_cell(tmp_path)
     run_dir.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    torch.save({"model": {"w": torch.zeros(2)}, "frame": 64}, checkpoint.checkpoint_path(run_dir))
+    torch.save(minimal_checkpoint(torch.zeros(2)), checkpoint.checkpoint_path(run_dir))
     for damaged in ("{}", "[]", '{"agent_steps": "abc", "epoch": 1}', "{not json"):
         checkpoint.summary_path(run_dir).write_text(damaged)  # only a summary: last.pth decides
         assert status_of(cell, run_dir).saved_steps == 64
-    torch.save({"model": {"w": torch.tensor([float("nan")])}, "frame": 64},
-               checkpoint.checkpoint_path(run_dir))
+    torch.save(minimal_checkpoint(torch.tensor([float("nan")])), checkpoint.checkpoint_path(run_dir))
     checkpoint.summary_path(run_dir).unlink()
     with pytest.raises(TrackbenchError, match="non-finite weights .'w'.*--force"):
         status_of(cell, run_dir)

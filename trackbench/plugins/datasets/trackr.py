@@ -16,7 +16,7 @@ to 20 Hz when ``fps`` differs. The files carry no split either: an optional ``sp
 assigns ``val_fraction`` / ``test_fraction`` of the sequences to val and test.
 
 **Security:** these files are pickles, and ``np.load(..., allow_pickle=True)`` would run any
-code a pickle carries. They are read with :func:`trackbench.harness.plain_npy.load_plain_npy`
+code a pickle carries. They are read with :func:`trackbench.harness.safe_load.load_plain_npy`
 instead, which builds only numpy arrays, numbers, strings, lists and dicts: a file whose pickle
 names anything else (``os.system``, a class of some package) is refused with the file and the
 refused name in the message, and nothing in it runs.
@@ -36,7 +36,7 @@ from trackbench.harness.dataset import (
     NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, dataset_root, resample,
 )
 from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.plain_npy import load_plain_npy
+from trackbench.harness.safe_load import load_plain_npy
 
 REQUIRED_KEYS = ("hand_joints", "object_pc", "object_ids", "ycb_grasp_id")
 

@@ -1,17 +1,24 @@
-"""Reading ``.npy`` files that hold pickled objects (the authors' dict-per-episode files) without
-running code a pickle may carry.
+"""Loading files without running code they may carry: torch checkpoints and pickled ``.npy``.
 
-``np.load(path, allow_pickle=True)`` unpickles whatever the file names: a pickle can call any
-importable function (``os.system``) while it loads. :func:`load_plain_npy` reads the ``.npy``
-header itself and unpickles an object payload with an unpickler whose ``find_class`` hands out
-only what numpy needs to rebuild arrays and numbers (:data:`ALLOWED_GLOBALS`); dicts, lists,
-tuples, strings, numbers and bytes need no global at all. Anything else is refused before it is
-called, with a TrackbenchError naming the file and the refused global.
+A pickle can call any importable function (``os.system``) while it loads, so trackbench never
+unpickles a file freely:
+
+- :func:`load_tensors` reads a torch file with ``torch.load(weights_only=True)``, which builds
+  only tensors, numbers, strings and containers, and turns every way a file can be damaged or
+  foreign into one TrackbenchError naming it. Every torch file trackbench reads goes through it
+  (training checkpoints, predictor checkpoints); rl-games' own loader, which unpickles anything,
+  is never used.
+- :func:`load_plain_npy` reads a ``.npy`` file (the authors' dict-per-episode files) without
+  ``np.load(allow_pickle=True)``: it reads the header itself and unpickles an object payload
+  with an unpickler whose ``find_class`` hands out only what numpy needs to rebuild arrays and
+  numbers (:data:`ALLOWED_GLOBALS`); dicts, lists, tuples, strings, numbers and bytes need no
+  global at all. Anything else is refused before it is called, naming the file and the global.
 """
 
 from __future__ import annotations
 
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +94,36 @@ def load_plain_npy(path: str | Path) -> Any:
         raise TrackbenchError(f"{path}: not a readable .npy file (its data do not match its "
                               f"header: {dtype} {shape})")
     return array.item() if array.shape == () else array  # the authors' dict, or an object array
+
+
+def load_tensors(path: str | Path, what: str, advice: str = "") -> Any:
+    """``torch.load(path, map_location="cpu", weights_only=True)``: tensors, numbers, strings and
+    containers only. ``what`` names the file in messages ("the checkpoint"); ``advice`` is
+    appended to them ("Rerun with --force ...").
+
+    Raises TrackbenchError naming the file when it is empty, damaged, not a torch file, or holds
+    pickled objects of any other kind (their global is named; nothing in the file runs).
+    """
+    import torch
+
+    path = Path(path)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        text = str(error)
+        refused = re.search(r"GLOBAL (\S+)", text)
+        if refused:
+            reason = (f"it holds pickled objects ('{refused.group(1)}'), not only tensors and "
+                      f"numbers, so it was refused; nothing in it ran")
+        else:
+            detail = re.search(r"WeightsUnpickler error:\s*(.+)", text)
+            reason = ("it is damaged or not a torch file"
+                      + (f" ({detail.group(1).strip()})" if detail else ""))
+    except EOFError:
+        reason = "the file is empty or cut short"
+    except OSError as error:
+        reason = error.strerror or str(error)
+    except Exception as error:  # torch raises many types for truncated or foreign files
+        first = str(error).strip().split(". ")[0].splitlines()[0] if str(error).strip() else ""
+        reason = "it is damaged or not a torch file" + (f" ({first})" if first else "")
+    raise TrackbenchError(f"cannot read {what} {path}: {reason}.{' ' + advice if advice else ''}")

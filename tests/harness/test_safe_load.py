@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.plain_npy import load_plain_npy
+from trackbench.harness.safe_load import load_plain_npy
 
 
 class _Runs:
