@@ -213,3 +213,43 @@ def test_out_pointing_at_a_file_is_one_message(cli, toy_plugins, tmp_path):
                  "--steps", "8", "--envs", "1", "--out", str(target))
     assert_user_error(result, "a_file")
     assert target.read_text() == "mine"
+
+
+TOY_RUN = ["run", "--robot", "a", "--task", "t", "--method", "m", "--engine", "toy_engine",
+           "--steps", "1000", "--envs", "4"]
+
+
+def test_a_damaged_or_foreign_last_pth_is_one_message_through_run(cli, toy_plugins, tmp_path):
+    """Without checkpoints/last.json, `run` reads last.pth while planning (before any cell)."""
+    import io
+    import os
+
+    import torch
+
+    from tests.harness.training.test_checkpoint import RunsCode, complete_state
+    from trackbench.harness.training import checkpoint
+
+    _, run_dir = _toy_cell(tmp_path)
+    run_dir.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    path = checkpoint.checkpoint_path(run_dir)
+    marker = tmp_path / "ran"
+
+    def saved(state) -> bytes:
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        return buffer.getvalue()
+
+    good = saved(complete_state())
+    no_model = complete_state()
+    del no_model["model"]
+    cases = [
+        (saved({**complete_state(), "payload": RunsCode(marker)}), "'posix.system'"),
+        (good[: len(good) // 2], "damaged or not a torch file"),
+        (os.urandom(4096), "damaged or not a torch file"),
+        (b"", "is empty or cut short"),
+        (saved(no_model), "no 'model' entry"),
+    ]
+    for content, fragment in cases:
+        path.write_bytes(content)
+        assert_user_error(cli(*TOY_RUN, "--out", str(tmp_path)), str(path), fragment, "--force")
+    assert not marker.exists()

@@ -114,3 +114,39 @@ def test_a_truncated_pickle_is_named(tmp_path):
     path.write_bytes(path.read_bytes()[:-50])
     with pytest.raises(TrackbenchError, match=f"{path}: not a readable .npy file"):
         load_plain_npy(path)
+
+
+def test_no_source_file_unpickles_freely():
+    """Every torch.load call passes weights_only=True, no np.load call allows pickles, and nothing
+    calls rl-games' torch_ext loaders (torch.load(weights_only=False)), pickle.load(s) or
+    yaml.load: the only unpickler is safe_load's restricted one."""
+    import ast
+    from pathlib import Path
+
+    import trackbench
+
+    def dotted(node) -> str:
+        if isinstance(node, ast.Attribute):
+            return f"{dotted(node.value)}.{node.attr}"
+        return node.id if isinstance(node, ast.Name) else "?"
+
+    def keyword(call, name):
+        value = next((k.value for k in call.keywords if k.arg == name), None)
+        return value.value if isinstance(value, ast.Constant) else value
+
+    offences = []
+    for source in sorted(Path(trackbench.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = dotted(node.func)
+            where = f"{source.name}:{node.lineno} {name}"
+            if name == "torch.load" and keyword(node, "weights_only") is not True:
+                offences.append(where)
+            elif name in ("np.load", "numpy.load") and keyword(node, "allow_pickle") not in (None, False):
+                offences.append(where)
+            elif name.split(".")[-1] in ("load_checkpoint", "unsafe_load") or name.startswith(
+                    ("torch_ext.load", "torch_ext.safe_load", "pickle.load", "yaml.load", "dill.",
+                     "joblib.")):
+                offences.append(where)
+    assert offences == []
