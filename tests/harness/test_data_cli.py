@@ -70,7 +70,8 @@ def test_show_refuses_an_episode_file_that_would_run_code(cli, tmp_path):
     assert cli("data", "synth", "--out", str(root), "--num", "2").exit_code == 0
     victim = sorted(root.glob("*/*/*.npy"))[0]
     episode = np.load(victim, allow_pickle=True).item()
-    np.save(victim, np.array({**episode, "note": _Touches(marker)}, dtype=object), allow_pickle=True)
+    tampered = np.array({**episode, "note": _Touches(marker)}, dtype=object)
+    np.save(victim, tampered, allow_pickle=True)
     result = cli("data", "show", "--dataset", "trackr", "--path", str(root))
     assert_user_error(result, str(victim), "refused to load", "system'", "Nothing in it was run")
     assert not marker.exists()

@@ -138,7 +138,9 @@ def test_eval_and_run_of_a_malformed_predictor_file_are_one_message(cli, tmp_pat
     while planning, before any cell)."""
     import pytest
 
-    from tests.plugins.predictors.test_checkpoint import MALFORMED, RunsCode, _metadata, write_malformed
+    from tests.plugins.predictors.test_checkpoint import (
+        MALFORMED, RunsCode, _metadata, write_malformed,
+    )
 
     path = Transformer(TransformerSpec(width=16, heads=2, depth=1)).save(
         tmp_path / "pi.pt", dataset={"name": "synthetic", "spec": {"num_sequences": 4}})

@@ -182,7 +182,8 @@ def test_damaged_files_in_a_run_directory_get_one_message_or_a_safe_fallback(toy
     for damaged in ("{}", "[]", '{"agent_steps": "abc", "epoch": 1}', "{not json"):
         checkpoint.summary_path(run_dir).write_text(damaged)  # only a summary: last.pth decides
         assert status_of(cell, run_dir).saved_steps == 64
-    torch.save(minimal_checkpoint(torch.tensor([float("nan")])), checkpoint.checkpoint_path(run_dir))
+    torch.save(minimal_checkpoint(torch.tensor([float("nan")])),
+               checkpoint.checkpoint_path(run_dir))
     checkpoint.summary_path(run_dir).unlink()
     with pytest.raises(TrackbenchError, match="non-finite weights .'w'.*--force"):
         status_of(cell, run_dir)

@@ -56,9 +56,27 @@ def _assert_same(a, b) -> None:
         assert a == b
 
 
+def test_a_file_numpy_1_wrote_loads(tmp_path):
+    """numpy 1.x pickled with protocol 3 and named numpy.core.multiarray (numpy 2: protocol 4,
+    numpy._core.multiarray); this writes such a file by hand."""
+    value = np.array({"joints": np.ones((2, 3), np.float32), "id": np.int64(4)}, dtype=object)
+    payload = pickle.dumps(value, protocol=3)
+    assert b"numpy._core.multiarray\n" in payload  # protocol 3 names globals as text lines
+    payload = payload.replace(b"numpy._core.multiarray\n", b"numpy.core.multiarray\n")
+    path = tmp_path / "old.npy"
+    with path.open("wb") as handle:
+        np.lib.format.write_array_header_1_0(handle, {"descr": "|O", "fortran_order": False,
+                                                      "shape": ()})
+        handle.write(payload)
+    loaded = load_plain_npy(path)
+    np.testing.assert_array_equal(loaded["joints"], np.ones((2, 3), np.float32))
+    assert loaded["id"] == 4 and loaded["joints"].dtype == np.float32
+
+
 def test_plain_and_object_arrays_load(tmp_path):
     np.save(tmp_path / "plain.npy", np.arange(6.0).reshape(2, 3))
-    np.testing.assert_array_equal(load_plain_npy(tmp_path / "plain.npy"), np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(load_plain_npy(tmp_path / "plain.npy"),
+                                  np.arange(6.0).reshape(2, 3))
     np.save(tmp_path / "objects.npy", np.array([{"a": 1}, [2]], dtype=object), allow_pickle=True)
     assert load_plain_npy(tmp_path / "objects.npy").tolist() == [{"a": 1}, [2]]
 
@@ -143,7 +161,8 @@ def test_no_source_file_unpickles_freely():
             where = f"{source.name}:{node.lineno} {name}"
             if name == "torch.load" and keyword(node, "weights_only") is not True:
                 offences.append(where)
-            elif name in ("np.load", "numpy.load") and keyword(node, "allow_pickle") not in (None, False):
+            elif name in ("np.load", "numpy.load") and keyword(node, "allow_pickle") not in (
+                    None, False):
                 offences.append(where)
             elif name.split(".")[-1] in ("load_checkpoint", "unsafe_load") or name.startswith(
                     ("torch_ext.load", "torch_ext.safe_load", "pickle.load", "yaml.load", "dill.",

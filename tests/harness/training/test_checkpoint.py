@@ -139,7 +139,8 @@ INCOMPLETE = [  # (change to a complete state, fragment of the message)
 ]
 
 
-@pytest.mark.parametrize("name, content, fragment", DAMAGED_FILES, ids=[c[0] for c in DAMAGED_FILES])
+@pytest.mark.parametrize("name, content, fragment", DAMAGED_FILES,
+                         ids=[c[0] for c in DAMAGED_FILES])
 def test_a_damaged_file_is_one_message_naming_it(run_dir, name, content, fragment):
     path = write(run_dir, content)
     with pytest.raises(TrackbenchError, match="--force") as caught:

@@ -111,7 +111,8 @@ def problem_with(state: Any) -> str | None:
     if not state["model"] or not all(isinstance(v, torch.Tensor) for v in state["model"].values()):
         return "'model' holds no weights"
     optimizer = state["optimizer"]
-    if not (isinstance(optimizer.get("state"), dict) and isinstance(optimizer.get("param_groups"), list)):
+    if not (isinstance(optimizer.get("state"), dict)
+            and isinstance(optimizer.get("param_groups"), list)):
         return "'optimizer' is not an optimiser state"
     if not isinstance(state.get("env_state"), (dict, type(None))):
         return "'env_state' is not a dict"

@@ -278,7 +278,8 @@ def _restore(agent: Any, run_dir: "RunDir", observer: TrainingObserver) -> int |
     return int(agent.frame)
 
 
-def _apply(agent: Any, state: dict[str, Any], run_dir: "RunDir", observer: TrainingObserver) -> None:
+def _apply(agent: Any, state: dict[str, Any], run_dir: "RunDir",
+           observer: TrainingObserver) -> None:
     agent.set_full_state_weights(state)  # model, optimiser, epoch, frame, VecEnv.load_state_dict
     saved = state.get("trackbench", {})
     if saved.get("format") == checkpoint.FORMAT:
