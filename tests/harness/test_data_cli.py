@@ -7,6 +7,7 @@ import json
 import numpy as np
 
 from tests.harness.conftest import assert_user_error
+from trackbench.harness.safe_load import load_plain_npy
 from trackbench.plugins.datasets.synthetic import SyntheticDataset
 from trackbench.plugins.datasets.trackr import TrackrDataset
 
@@ -16,7 +17,11 @@ def test_synth_round_trips_through_the_trackr_loader(cli, tmp_path):
     result = cli("data", "synth", "--out", str(out), "--num", "20", "--seed", "2")
     assert result.exit_code == 0, result.output
     assert "wrote 20 synthetic sequences" in result.output
-    assert len(list(out.glob("*/*/*.npy"))) == 20
+    files = sorted(out.glob("*/*/*.npy"))
+    assert len(files) == 20
+    raw = np.load(files[0], allow_pickle=True).item()  # the plain-data reader reads it all
+    plain = load_plain_npy(files[0])
+    assert plain.keys() == raw.keys() and plain["object_pc"].keys() == raw["object_pc"].keys()
 
     generated = list(SyntheticDataset(SyntheticDataset.Spec(num_sequences=20, seed=2)).sequences())
     read = {s.name: s for s in TrackrDataset(TrackrDataset.Spec(path=str(out))).sequences()}
@@ -48,3 +53,25 @@ def test_show_reports_dataset_errors_cleanly(cli, tmp_path):
                       "no episode files")
     assert_user_error(cli("data", "show", "--dataset", "dexycbb"), "unknown dataset 'dexycbb'",
                       "Did you mean 'dexycb'?")
+
+
+class _Touches:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_show_refuses_an_episode_file_that_would_run_code(cli, tmp_path):
+    root, marker = tmp_path / "data", tmp_path / "ran"
+    assert cli("data", "synth", "--out", str(root), "--num", "2").exit_code == 0
+    victim = sorted(root.glob("*/*/*.npy"))[0]
+    episode = np.load(victim, allow_pickle=True).item()
+    tampered = np.array({**episode, "note": _Touches(marker)}, dtype=object)
+    np.save(victim, tampered, allow_pickle=True)
+    result = cli("data", "show", "--dataset", "trackr", "--path", str(root))
+    assert_user_error(result, str(victim), "refused to load", "system'", "Nothing in it was run")
+    assert not marker.exists()

@@ -23,7 +23,7 @@ def test_eval_of_a_missing_checkpoint_is_a_user_error(cli, tmp_path):
 def test_eval_of_a_corrupt_checkpoint_names_the_file(cli, tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"\x00garbage")
-    assert_user_error(cli("predictor", "eval", str(bad)), "bad.pt", "corrupt")
+    assert_user_error(cli("predictor", "eval", str(bad)), "bad.pt", "damaged or not a torch file")
 
 
 def test_eval_needs_a_known_dataset(cli, tmp_path):
@@ -130,3 +130,35 @@ def test_probe_never_trains_a_missing_cached_predictor(cli, tmp_path, monkeypatc
     assert_user_error(result, "no cached 'transformer' predictor", "does not train")
     assert not (tmp_path / "cache" / "predictors").exists() or \
         not any((tmp_path / "cache" / "predictors").iterdir())
+
+
+def test_eval_and_run_of_a_malformed_predictor_file_are_one_message(cli, tmp_path):
+    """Every case of tests/plugins/predictors/test_checkpoint.py's MALFORMED table through
+    `predictor eval FILE`; a few through `run --set method.checkpoint=FILE --dry-run` (checked
+    while planning, before any cell)."""
+    import pytest
+
+    from tests.plugins.predictors.test_checkpoint import (
+        MALFORMED, RunsCode, _metadata, write_malformed,
+    )
+
+    path = Transformer(TransformerSpec(width=16, heads=2, depth=1)).save(
+        tmp_path / "pi.pt", dataset={"name": "synthetic", "spec": {"num_sequences": 4}})
+    marker = tmp_path / "ran"
+    cases = [*((name, change, fragment) for name, change, fragment in MALFORMED),
+             ("pickled code", _metadata(dataset=RunsCode(marker)), "'posix.system'")]
+    for name, change, fragment in cases:
+        damaged = write_malformed(tmp_path, path, change)
+        try:
+            assert_user_error(cli("predictor", "eval", str(damaged)), str(damaged), fragment)
+            if name in ("metadata a list", "spec a list", "dataset a string", "predictor a number",
+                        "state_dict of numbers", "pickled code", "predictor unknown"):
+                assert_user_error(cli("run", "--method", "track", "--set",
+                                      f"method.checkpoint={damaged}", "--dry-run"),
+                                  str(damaged), fragment)
+        except AssertionError as error:
+            pytest.fail(f"case '{name}': {error}")
+    assert not marker.exists()
+    renamed = write_malformed(tmp_path, path, _metadata(predictor="transformer"))
+    assert cli("run", "--method", "track", "--set", f"method.checkpoint={renamed}",
+               "--dry-run").exit_code == 0

@@ -163,6 +163,12 @@ def _toy_cell(tmp_path, steps: int = 1000):
     return cell, run_dir
 
 
+def minimal_checkpoint(weights) -> dict:
+    """What rl-games' set_full_state_weights needs, written by trackbench 0.1 (no format)."""
+    return {"model": {"w": weights}, "optimizer": {"state": {}, "param_groups": []}, "epoch": 2,
+            "frame": 64}
+
+
 def test_damaged_files_in_a_run_directory_get_one_message_or_a_safe_fallback(toy_plugins, tmp_path):
     import torch
 
@@ -172,11 +178,11 @@ def test_damaged_files_in_a_run_directory_get_one_message_or_a_safe_fallback(toy
 
     cell, run_dir = _toy_cell(tmp_path)
     run_dir.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    torch.save({"model": {"w": torch.zeros(2)}, "frame": 64}, checkpoint.checkpoint_path(run_dir))
+    torch.save(minimal_checkpoint(torch.zeros(2)), checkpoint.checkpoint_path(run_dir))
     for damaged in ("{}", "[]", '{"agent_steps": "abc", "epoch": 1}', "{not json"):
         checkpoint.summary_path(run_dir).write_text(damaged)  # only a summary: last.pth decides
         assert status_of(cell, run_dir).saved_steps == 64
-    torch.save({"model": {"w": torch.tensor([float("nan")])}, "frame": 64},
+    torch.save(minimal_checkpoint(torch.tensor([float("nan")])),
                checkpoint.checkpoint_path(run_dir))
     checkpoint.summary_path(run_dir).unlink()
     with pytest.raises(TrackbenchError, match="non-finite weights .'w'.*--force"):
@@ -208,3 +214,43 @@ def test_out_pointing_at_a_file_is_one_message(cli, toy_plugins, tmp_path):
                  "--steps", "8", "--envs", "1", "--out", str(target))
     assert_user_error(result, "a_file")
     assert target.read_text() == "mine"
+
+
+TOY_RUN = ["run", "--robot", "a", "--task", "t", "--method", "m", "--engine", "toy_engine",
+           "--steps", "1000", "--envs", "4"]
+
+
+def test_a_damaged_or_foreign_last_pth_is_one_message_through_run(cli, toy_plugins, tmp_path):
+    """Without checkpoints/last.json, `run` reads last.pth while planning (before any cell)."""
+    import io
+    import os
+
+    import torch
+
+    from tests.harness.training.test_checkpoint import RunsCode, complete_state
+    from trackbench.harness.training import checkpoint
+
+    _, run_dir = _toy_cell(tmp_path)
+    run_dir.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    path = checkpoint.checkpoint_path(run_dir)
+    marker = tmp_path / "ran"
+
+    def saved(state) -> bytes:
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        return buffer.getvalue()
+
+    good = saved(complete_state())
+    no_model = complete_state()
+    del no_model["model"]
+    cases = [
+        (saved({**complete_state(), "payload": RunsCode(marker)}), "'posix.system'"),
+        (good[: len(good) // 2], "damaged or not a torch file"),
+        (os.urandom(4096), "damaged or not a torch file"),
+        (b"", "is empty or cut short"),
+        (saved(no_model), "no 'model' entry"),
+    ]
+    for content, fragment in cases:
+        path.write_bytes(content)
+        assert_user_error(cli(*TOY_RUN, "--out", str(tmp_path)), str(path), fragment, "--force")
+    assert not marker.exists()

@@ -24,6 +24,7 @@ from pydantic import Field, ValidationError
 import trackbench
 from trackbench.harness.atomic import write_bytes_atomic
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
+from trackbench.harness.safe_load import load_tensors
 from trackbench.harness.specs import PluginSpec
 
 NUM_FINGERTIPS = 5  # human fingertips, thumb first: MANO 4, 8, 12, 16, 20
@@ -188,30 +189,55 @@ class Predictor(torch.nn.Module, metaclass=ABCMeta):
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
-    """The raw checkpoint (``{"metadata", "state_dict"}``), loaded with ``weights_only=True``;
-    anything unreadable or malformed → TrackbenchError naming the file."""
+    """The raw checkpoint (``{"metadata", "state_dict"}``), loaded with ``weights_only=True``.
+
+    Raises TrackbenchError naming the file when it is missing, unreadable, holds pickled objects,
+    or its metadata or weights are malformed (:func:`metadata_problem`)."""
     path = Path(path)
     if not path.is_file():
         raise TrackbenchError(f"predictor checkpoint {path} does not exist")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many types for truncated / foreign files
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise TrackbenchError(
-            f"predictor checkpoint {path} is corrupt or not a checkpoint: {reason}"
-        ) from None
+    payload = load_tensors(path, "the predictor checkpoint")
     metadata = payload.get("metadata") if isinstance(payload, dict) else None
     if not (isinstance(metadata, dict) and isinstance(payload.get("state_dict"), dict)
             and {"format", "predictor", "spec"} <= set(metadata)):
         raise TrackbenchError(
             f"predictor checkpoint {path} lacks trackbench metadata (predictor, spec, format)"
         )
-    if metadata["format"] != CHECKPOINT_FORMAT:
+    if metadata["format"] != CHECKPOINT_FORMAT or isinstance(metadata["format"], bool):
         raise TrackbenchError(
-            f"predictor checkpoint {path} has format {metadata['format']}; this trackbench reads "
-            f"format {CHECKPOINT_FORMAT}. Retrain it with `trackbench predictor train`."
+            f"predictor checkpoint {path} has format {metadata['format']!r:.40}; this trackbench "
+            f"reads format {CHECKPOINT_FORMAT}. Retrain it with `trackbench predictor train`."
         )
+    problem = metadata_problem(metadata) or _weights_problem(payload["state_dict"])
+    if problem:
+        raise TrackbenchError(f"predictor checkpoint {path} has malformed metadata: {problem}")
     return payload
+
+
+def metadata_problem(metadata: dict[str, Any]) -> str | None:
+    """What is wrong with a checkpoint's metadata (as :meth:`Predictor.save` writes it), or None:
+    ``predictor`` a name, ``spec`` a dict with string keys, ``dataset`` / ``training`` dicts
+    (``dataset``: an optional ``name`` string and ``spec`` dict)."""
+    if not isinstance(metadata["predictor"], str) or not metadata["predictor"]:
+        return f"'predictor' is {metadata['predictor']!r:.40}, not a name"
+    spec = metadata["spec"]
+    if not isinstance(spec, dict) or not all(isinstance(key, str) for key in spec):
+        return f"'spec' is {type(spec).__name__} {spec!r:.40}, not a dict of fields"
+    for key in ("dataset", "training"):
+        if not isinstance(metadata.get(key, {}), dict):
+            return f"'{key}' is {type(metadata[key]).__name__} {metadata[key]!r:.40}, not a dict"
+    dataset = metadata.get("dataset", {})
+    if not isinstance(dataset.get("name", ""), (str, type(None))):
+        return f"'dataset.name' is {dataset['name']!r:.40}, not a name"
+    if not isinstance(dataset.get("spec", {}), dict):
+        return f"'dataset.spec' is {dataset['spec']!r:.40}, not a dict"
+    return None
+
+
+def _weights_problem(state_dict: dict[str, Any]) -> str | None:
+    bad = [key for key, value in state_dict.items()
+           if not (isinstance(key, str) and isinstance(value, torch.Tensor))]
+    return f"'state_dict' entry {bad[0]!r:.40} is not a named tensor" if bad else None
 
 
 def load_predictor(path: str | Path, registry=None) -> Predictor:

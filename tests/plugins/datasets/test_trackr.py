@@ -93,8 +93,8 @@ def test_write_then_read_round_trips(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"\x93NUMPY garbage", "not a readable episode file"),
-    (b"", "not a readable episode file"),
+    (b"\x93NUMPY garbage", "not a readable .npy file"),
+    (b"", "not a readable .npy file"),
 ])
 def test_corrupt_file_is_named(tmp_path, content, message):
     bad = tmp_path / "s" / "q" / "broken.npy"
@@ -128,3 +128,24 @@ def test_missing_root_unset_path_and_empty_root(tmp_path):
         list(_dataset(tmp_path / "nowhere").sequences())
     with pytest.raises(TrackbenchError, match="no episode files"):
         list(_dataset(tmp_path).sequences())
+
+
+class _Touches:
+    """Unpickling this creates ``marker`` (through os.system, as a real attack would run code)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_an_episode_whose_pickle_would_run_code_is_refused_and_never_runs(tmp_path):
+    marker = tmp_path / "ran"
+    _save(tmp_path, "s/q/e.npy", _episode(10, extra=_Touches(marker)))
+    with pytest.raises(TrackbenchError, match="refused to load.*system") as caught:
+        list(_dataset(tmp_path).sequences())
+    assert str(tmp_path / "s" / "q" / "e.npy") in str(caught.value)
+    assert not marker.exists()

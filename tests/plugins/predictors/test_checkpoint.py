@@ -51,7 +51,7 @@ def test_a_corrupt_file_is_a_clear_error(tmp_path, saved, registry):
     _, path = saved
     truncated = tmp_path / "truncated.pt"
     truncated.write_bytes(path.read_bytes()[:200])
-    with pytest.raises(TrackbenchError, match=f"{truncated}.*corrupt"):
+    with pytest.raises(TrackbenchError, match=f"{truncated}: it is damaged"):
         load_predictor(truncated, registry)
     text = tmp_path / "notes.pt"
     text.write_text("not a checkpoint")
@@ -95,3 +95,84 @@ def test_an_unregistered_predictor_is_named(tmp_path, saved):
     _, path = saved
     with pytest.raises(TrackbenchError, match="unknown predictor 'transformer'"):
         load_predictor(path, Registry())
+
+
+class RunsCode:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return os.system, (f"touch {self.marker}",)
+
+
+def _metadata(**changes):
+    def change(payload):
+        for key, value in changes.items():
+            if value is DELETE:
+                del payload["metadata"][key]
+            else:
+                payload["metadata"][key] = value
+        return payload
+    return change
+
+
+DELETE = object()
+LACKS = "lacks trackbench metadata"
+# (id, payload → damaged payload, fragment of the message): every case is one message naming
+# the file, through load_predictor here and through the CLI in tests/harness/test_predictor_cli.py
+MALFORMED = [
+    ("payload a list", lambda p: [p], LACKS),
+    ("metadata a list", lambda p: {**p, "metadata": [1]}, LACKS),
+    ("metadata None", lambda p: {**p, "metadata": None}, LACKS),
+    ("no metadata", lambda p: {"state_dict": p["state_dict"]}, LACKS),
+    ("no spec", _metadata(spec=DELETE), LACKS),
+    ("no predictor", _metadata(predictor=DELETE), LACKS),
+    ("no format", _metadata(format=DELETE), LACKS),
+    ("format a string", _metadata(format="1"), "has format '1'"),
+    ("format true", _metadata(format=True), "has format True"),
+    ("format 2", _metadata(format=2), "has format 2"),
+    ("predictor a number", _metadata(predictor=5), "'predictor' is 5, not a name"),
+    ("predictor empty", _metadata(predictor=""), "'predictor' is '', not a name"),
+    ("predictor unknown", _metadata(predictor="nosuch"), "unknown predictor 'nosuch'"),
+    ("spec a list", _metadata(spec=[1, 2]), "'spec' is list"),
+    ("spec with a number key", _metadata(spec={1: 2}), "'spec' is dict"),
+    ("spec field of a wrong type", _metadata(spec={"width": "wide"}), "field 'width'"),
+    ("dataset a string", _metadata(dataset="synthetic"), "'dataset' is str"),
+    ("dataset name a number", _metadata(dataset={"name": 3}), "'dataset.name' is 3"),
+    ("dataset spec a list", _metadata(dataset={"name": "synthetic", "spec": [1]}),
+     "'dataset.spec' is [1]"),
+    ("training a list", _metadata(training=[1]), "'training' is list"),
+    ("state_dict a list", lambda p: {**p, "state_dict": [1]}, LACKS),
+    ("state_dict of numbers", lambda p: {**p, "state_dict": {"w": 1.0}},
+     "'state_dict' entry 'w' is not a named tensor"),
+    ("state_dict empty", lambda p: {**p, "state_dict": {}}, "weights do not fit"),
+]
+
+
+def write_malformed(tmp_path, path, change):
+    import copy
+
+    payload = change(copy.deepcopy(read_checkpoint(path)))
+    damaged = tmp_path / "damaged.pt"
+    torch.save(payload, damaged)
+    return damaged
+
+
+@pytest.mark.parametrize("name, change, fragment", MALFORMED, ids=[c[0] for c in MALFORMED])
+def test_malformed_metadata_is_one_message_naming_the_file(tmp_path, saved, registry, name,
+                                                           change, fragment):
+    damaged = write_malformed(tmp_path, saved[1], change)
+    with pytest.raises(TrackbenchError) as caught:
+        load_predictor(damaged, registry)
+    assert str(damaged) in str(caught.value) and fragment in str(caught.value)
+
+
+def test_a_pickled_payload_is_refused_and_never_runs(tmp_path, saved, registry):
+    marker = tmp_path / "ran"
+    damaged = write_malformed(tmp_path, saved[1], _metadata(training=RunsCode(marker)))
+    with pytest.raises(TrackbenchError, match=f"{damaged}: it holds pickled objects "
+                                              f"\\('posix.system'\\).*nothing in it ran"):
+        load_predictor(damaged, registry)
+    assert not marker.exists()

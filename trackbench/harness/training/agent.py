@@ -16,7 +16,8 @@ meters, so it does not continue the interrupted run. :class:`ResumableAgent` add
   the trainer as an exception.
 - checks that the PPO losses are finite (:class:`NonFiniteError` names the first that is not).
 
-Its own snapshots (``save``) are switched off: checkpoints are the trainer's.
+Its own snapshots (``save``) are switched off: checkpoints are the trainer's. Its ``restore``
+loads with ``torch.load(weights_only=True)``, never through rl-games' ``torch_ext`` loader.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from rl_games.algos_torch.a2c_continuous import A2CAgent
 from rl_games.common import a2c_common, schedulers
 
 from trackbench.harness.errors import NonFiniteError
+from trackbench.harness.safe_load import load_tensors
 from trackbench.harness.stages import NO_TIMES
 
 _METERS = ("game_rewards", "game_shaped_rewards", "game_lengths")
@@ -130,6 +132,14 @@ class ResumableAgent(A2CAgent):
 
     def save(self, fn: str) -> None:
         pass  # the trainer writes checkpoints/last.pth
+
+    def restore(self, fn: str, set_epoch: bool = True) -> None:
+        """rl-games' loader unpickles anything (``torch.load(weights_only=False)``); this one
+        loads tensors, numbers and containers only. Raises TrackbenchError naming the file."""
+        self.set_full_state_weights(load_tensors(fn, "the checkpoint"), set_epoch=set_epoch)
+
+    def restore_central_value_function(self, fn: str) -> None:
+        self.set_central_value_function_weights(load_tensors(fn, "the checkpoint"))
 
 
 @contextlib.contextmanager

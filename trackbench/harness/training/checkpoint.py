@@ -34,6 +34,7 @@ import torch
 from trackbench.harness.atomic import write_bytes_atomic, write_json_atomic
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.results import read_json
+from trackbench.harness.safe_load import load_tensors
 
 if TYPE_CHECKING:
     from trackbench.harness.results import RunDir
@@ -70,31 +71,73 @@ def serialize(state: dict[str, Any]) -> bytes:
 def load(run_dir: "RunDir") -> dict[str, Any] | None:
     """The checkpoint's contents, or None if the run has none.
 
-    Raises TrackbenchError if the file is unreadable or holds anything but tensors, numbers and
-    containers (such a file is refused, never unpickled)."""
+    Raises TrackbenchError naming the file if it is empty, damaged or foreign, holds anything but
+    tensors, numbers and containers (such a file is refused, never unpickled), lacks an entry a
+    resume needs, or holds non-finite weights."""
     path = checkpoint_path(run_dir)
     if not path.is_file():
         return None
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many types for truncated or foreign files
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise TrackbenchError(
-            f"cannot read the checkpoint {path} ({first}). Rerun with --force to start this cell "
-            f"over, or use another --out."
-        ) from None
-    if not isinstance(state, dict) or not isinstance(state.get("model"), dict):
-        raise TrackbenchError(f"the checkpoint {path} is not a trackbench training checkpoint (no "
-                              f"model weights); rerun with --force to start this cell over")
+    state = load_tensors(path, "the checkpoint", advice=START_OVER)
+    problem = problem_with(state)
+    if problem:
+        raise TrackbenchError(f"the checkpoint {path} is not a complete trackbench training "
+                              f"checkpoint ({problem}). {START_OVER}")
     bad = [name for name, value in state["model"].items()
-           if isinstance(value, torch.Tensor) and value.is_floating_point()
-           and not bool(torch.isfinite(value).all())]
+           if value.is_floating_point() and not bool(torch.isfinite(value).all())]
     if bad:
         raise TrackbenchError(f"the checkpoint {path} holds non-finite weights ('{bad[0]}'), so "
-                              f"it cannot be resumed; rerun with --force to start this cell over")
+                              f"it cannot be resumed. {START_OVER}")
     # torch.compile prefixes parameter names
     state["model"] = {key.removeprefix("_orig_mod."): value for key, value in state["model"].items()}
     return state
+
+
+START_OVER = "Rerun with --force to start this cell over, or use another --out."
+
+# What a resume reads, by entry: rl-games' (set_full_state_weights) and ours (format 2).
+_COUNT = (int,)
+_REQUIRED = {"model": dict, "optimizer": dict, "epoch": _COUNT, "frame": _COUNT}
+_REQUIRED_OURS = {"epoch": _COUNT, "agent_steps": _COUNT, "metrics_bytes": _COUNT,
+                  "train_seconds": (int, float), "agent": dict, "episodes": dict, "rng": dict}
+
+
+def problem_with(state: Any) -> str | None:
+    """What makes ``state`` unusable for a resume (a missing or mistyped entry), or None."""
+    if not isinstance(state, dict):
+        return f"it holds a {type(state).__name__}, not a dict"
+    problem = _missing(state, _REQUIRED, "")
+    if problem:
+        return problem
+    if not state["model"] or not all(isinstance(v, torch.Tensor) for v in state["model"].values()):
+        return "'model' holds no weights"
+    optimizer = state["optimizer"]
+    if not (isinstance(optimizer.get("state"), dict)
+            and isinstance(optimizer.get("param_groups"), list)):
+        return "'optimizer' is not an optimiser state"
+    if not isinstance(state.get("env_state"), (dict, type(None))):
+        return "'env_state' is not a dict"
+    ours = state.get("trackbench", {})
+    if not isinstance(ours, dict):
+        return "'trackbench' is not a dict"
+    if "format" not in ours:  # trackbench 0.1: weights, optimiser, reset generators
+        return _missing(ours, {"train_seconds": (int, float), "method": dict}, "trackbench.",
+                        optional=True)
+    if ours["format"] != FORMAT:
+        return (f"format {ours['format']!r}; this trackbench reads format {FORMAT}")
+    return _missing(ours, _REQUIRED_OURS, "trackbench.")
+
+
+def _missing(values: dict, required: dict, prefix: str, optional: bool = False) -> str | None:
+    for key, kind in required.items():
+        if key not in values:
+            if optional:
+                continue
+            return f"no '{prefix}{key}' entry"
+        value = values[key]
+        if not isinstance(value, kind) or isinstance(value, bool) or (
+                kind is _COUNT and value < 0):
+            return f"'{prefix}{key}' is {type(value).__name__} {value!r:.40}"
+    return None
 
 
 def saved_agent_steps(run_dir: "RunDir") -> int | None:
@@ -105,12 +148,8 @@ def saved_agent_steps(run_dir: "RunDir") -> int | None:
     summary = read_summary(run_dir)
     if summary is not None:
         return summary["agent_steps"]
-    state = load(run_dir)
-    frame = state.get("frame") if isinstance(state, dict) else None
-    if not isinstance(frame, int):
-        raise TrackbenchError(f"the checkpoint {checkpoint_path(run_dir)} holds no agent-step "
-                              f"count; rerun with --force to start this cell over")
-    return frame
+    state = load(run_dir)  # checks that "frame" is a count
+    return None if state is None else state["frame"]
 
 
 def read_summary(run_dir: "RunDir") -> dict[str, int] | None:

@@ -256,12 +256,30 @@ class TrainingObserver:
 
 def _restore(agent: Any, run_dir: "RunDir", observer: TrainingObserver) -> int | None:
     """Load checkpoints/last.pth if present and cut metrics.jsonl back to it.
-    Returns the agent steps resumed from, or None for a fresh start."""
-    state = checkpoint.load(run_dir)
+    Returns the agent steps resumed from, or None for a fresh start.
+    Raises TrackbenchError naming the checkpoint if it is unreadable or does not fit this cell."""
+    state = checkpoint.load(run_dir)  # weights only, and every entry read below is there
     if state is None:
         run_dir.truncate_metrics(0)
         observer.start()
         return None
+    try:
+        _apply(agent, state, run_dir, observer)
+    except TrackbenchError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as error:
+        # An entry nested deeper than checkpoint.load checks (a shape, a generator state).
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise TrackbenchError(
+            f"the checkpoint {checkpoint.checkpoint_path(run_dir)} does not fit this cell "
+            f"({type(error).__name__}{': ' + first[:200] if first else ''}). "
+            f"{checkpoint.START_OVER}") from None
+    observer.start()
+    return int(agent.frame)
+
+
+def _apply(agent: Any, state: dict[str, Any], run_dir: "RunDir",
+           observer: TrainingObserver) -> None:
     agent.set_full_state_weights(state)  # model, optimiser, epoch, frame, VecEnv.load_state_dict
     saved = state.get("trackbench", {})
     if saved.get("format") == checkpoint.FORMAT:
@@ -280,8 +298,6 @@ def _restore(agent: Any, run_dir: "RunDir", observer: TrainingObserver) -> int |
         console.warn(f"{checkpoint.checkpoint_path(run_dir)} was written by an older "
                       "trackbench; training resumes from it, but every episode restarts and the "
                       "learning rate starts over, so it does not continue exactly")
-    observer.start()
-    return int(agent.frame)
 
 
 def _seed_everything(seed: int) -> None:

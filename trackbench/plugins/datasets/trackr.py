@@ -15,8 +15,11 @@ to 20 Hz when ``fps`` differs. The files carry no split either: an optional ``sp
 (written by ``trackbench data synth``) wins; otherwise a stable hash of the sequence name
 assigns ``val_fraction`` / ``test_fraction`` of the sequences to val and test.
 
-**Security:** these files are pickles, and ``np.load(..., allow_pickle=True)`` executes code
-that a pickle carries. Load only files from a source you trust.
+**Security:** these files are pickles, and ``np.load(..., allow_pickle=True)`` would run any
+code a pickle carries. They are read with :func:`trackbench.harness.safe_load.load_plain_npy`
+instead, which builds only numpy arrays, numbers, strings, lists and dicts: a file whose pickle
+names anything else (``os.system``, a class of some package) is refused with the file and the
+refused name in the message, and nothing in it runs.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from trackbench.harness.dataset import (
     NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, dataset_root, resample,
 )
 from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.safe_load import load_plain_npy
 
 REQUIRED_KEYS = ("hand_joints", "object_pc", "object_ids", "ycb_grasp_id")
 
@@ -84,13 +88,7 @@ class TrackrDataset(Dataset):
 
 def read_episode(path: Path, name: str, fps: float, default_split: str) -> HumanSequence:
     """One episode file as a HumanSequence; any problem is a TrackbenchError naming the file."""
-    try:
-        # Executes pickled code: see the module docstring.
-        loaded = np.load(path, allow_pickle=True)
-        episode = loaded.item() if isinstance(loaded, np.ndarray) and loaded.shape == () else loaded
-    except Exception as error:  # numpy raises many kinds for a damaged file
-        raise TrackbenchError(f"{path}: not a readable episode file ({type(error).__name__}: "
-                              f"{error})") from None
+    episode = load_plain_npy(path)  # plain data only: see the module docstring
     if not isinstance(episode, dict):
         raise TrackbenchError(f"{path}: expected a pickled dict, found {type(episode).__name__}")
     missing = [key for key in REQUIRED_KEYS if key not in episode]

@@ -96,7 +96,18 @@ class Track(Method):
 
     @classmethod
     def check_spec(cls, spec: "Track.Spec", registry: "Registry") -> None:
-        if spec.checkpoint is not None:  # checked when it loads: the file names its predictor
+        if spec.checkpoint is not None:  # readable, well formed, of a registered predictor
+            from trackbench.harness.predictor import read_checkpoint
+
+            path = Path(spec.checkpoint).expanduser()
+            name = read_checkpoint(path)["metadata"]["predictor"]
+            try:
+                registry.get("predictors", name)
+            except TrackbenchError as error:
+                raise TrackbenchError(f"checkpoint {path}: {error}") from None
+            if name != spec.predictor:
+                raise TrackbenchError(f"checkpoint {path} holds predictor '{name}', but "
+                                      f"method.predictor is '{spec.predictor}'")
             return
         registry.resolve_spec("predictors", spec.predictor, _predictor_overrides(spec, registry))
         registry.get("datasets", spec.dataset)
