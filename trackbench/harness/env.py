@@ -99,7 +99,6 @@ class VecEnv:
         n = self.num_envs
         self._returns = torch.zeros(n, device=self.device)
         self._lengths = torch.zeros(n, dtype=torch.long, device=self.device)
-        self._limits = torch.full((n,), task.spec.episode_length, dtype=torch.long, device=self.device)
         self._sums = EpisodeSums(self.term_names, n, self.device)
         self._flags: dict[str, torch.Tensor] = {}
         self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
@@ -201,8 +200,10 @@ class VecEnv:
             generator.set_state(state)
 
     # ---- the loop -------------------------------------------------------------------------------
-    def reset(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Start a fresh episode in every env; returns (obs, critic_obs)."""
+    def reset(self, *, full_episodes: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """Start a fresh episode in every env; returns (obs, critic_obs). With
+        ``random_episode_start`` the first episodes are cut at random steps unless
+        ``full_episodes`` (evaluation)."""
         ids = torch.arange(self.num_envs, device=self.device)
         self._reset_envs(ids)
         # The critic's extra values come from a TaskFrame; at a full reset there is none yet, so
@@ -212,7 +213,7 @@ class VecEnv:
         self.task.begin(ids, state)
         self._returns.zero_()
         self._lengths.zero_()
-        self._limits = self._first_episode_limits()
+        self._limits = self._first_episode_limits(self.random_episode_start and not full_episodes)
         self._sums.pop(ids)
         self._flags.clear()
         return self._observe(frame)
@@ -270,12 +271,12 @@ class VecEnv:
         self.task.begin(ids, state)
         self.method.begin(ids, state)
 
-    def _first_episode_limits(self) -> torch.Tensor:
+    def _first_episode_limits(self, random: bool) -> torch.Tensor:
         """[N] control steps of each env's first episode after a full reset: the task's episode
-        length, or with ``random_episode_start`` uniform in 1..episode_length from the env's own
-        reset generator (so a seed fixes them). The cut is a time-out, bootstrapped like any."""
+        length, or if ``random`` uniform in 1..episode_length from the env's own reset generator
+        (so a seed fixes them). The cut is a time-out, bootstrapped like any."""
         length = self.task.spec.episode_length
-        if not self.random_episode_start:
+        if not random:
             return torch.full((self.num_envs,), length, dtype=torch.long, device=self.device)
         draws = [int(torch.randint(1, length + 1, (1,), generator=g)) for g in self.generators]
         return torch.tensor(draws, dtype=torch.long, device=self.device)

@@ -25,14 +25,13 @@ def evaluate_policy(model: Any, env: "VecEnv", episodes: int, eval_seed: int) ->
     plus the seeds used.
     """
     model.eval()
-    env.random_episode_start = False  # evaluation plays the task's full episodes
     stats = EpisodeStats()
     n = env.num_envs
     played = 0
     while played < episodes:
         count = min(n, episodes - played)
         env.reseed([eval_seed + played + i for i in range(n)])
-        obs = env.reset()[1]
+        obs = env.reset(full_episodes=True)[1]
         pending = torch.zeros(n, dtype=torch.bool, device=env.device)
         pending[:count] = True
         while pending.any():

@@ -313,7 +313,7 @@ def _demonstration(rng: np.random.Generator, grasp, object_rotation, object_posi
     approach_start = rest + 0.7 * reach  # second submovement overlaps the first
     arrive = approach_start + approach_time
     lift_start = arrive + close_time + settle
-    total = lift_start + lift_time + hold  # at most ~5.8 s with these ranges
+    total = lift_start + lift_time + hold  # at most SEQUENCE_SECONDS[1]: the rest is cut above
     if total < SEQUENCE_SECONDS[0]:  # a fast person waits longer at the end
         hold += SEQUENCE_SECONDS[0] - total
         total = SEQUENCE_SECONDS[0]
