@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Learning checks (issue 13): allegro / grasp_lift with the CPU PPO preset, one cell per method,
-# run side by side (one torch thread and one engine thread each, so two share the 2-core machine).
+# THREADS=1 (default) gives each cell one torch and one engine thread, so two run side by side on
+# the 2-core machine; THREADS=0 lets a cell that runs alone use every core. Thread counts may
+# change when a cell is resumed.
 # Hours per cell. A killed or stopped run resumes exactly: run the same command again; a larger
 # STEPS trains the same cells on.
 #
@@ -18,6 +20,7 @@ OUT=${OUT:-runs/learning}
 STEPS=${STEPS:-10000000}
 ENVS=${ENVS:-128}
 BIN=${BIN:-.venv/bin}
+THREADS=${THREADS:-1}
 extra=()
 if [ "$METHOD" = track ]; then
   if [ ! -f "$OUT/pi_h.pt" ]; then
@@ -28,4 +31,4 @@ if [ "$METHOD" = track ]; then
 fi
 exec "$BIN/trackbench" run --robot allegro --task grasp_lift --method "$METHOD" --seeds "$SEED_COUNT" \
   --envs "$ENVS" --steps "$STEPS" --out "$OUT" \
-  --set ppo.torch_threads=1 --set engine.num_threads=1 "${extra[@]}"
+  --set "ppo.torch_threads=$THREADS" --set "engine.num_threads=$THREADS" "${extra[@]}"

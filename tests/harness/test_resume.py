@@ -88,6 +88,17 @@ def test_spec_differences_name_every_differing_leaf_but_the_budget():
     assert spec_differences(existing, {**existing, "agent_steps": 9}) == []
 
 
+def test_thread_counts_may_change_between_sessions():
+    existing = {"ppo_spec": {"torch_threads": 1, "rollout_torch_threads": 1, "horizon_length": 32},
+                "engine_spec": {"num_threads": 1, "physics_steps_per_control": 12}}
+    asked = {"ppo_spec": {"torch_threads": 0, "rollout_torch_threads": 0, "horizon_length": 32},
+             "engine_spec": {"num_threads": 0, "physics_steps_per_control": 12}}
+    assert spec_differences(existing, asked) == []
+    asked["engine_spec"]["physics_steps_per_control"] = 6
+    assert spec_differences(existing, asked) == [
+        "engine_spec.physics_steps_per_control: 12 there, 6 asked"]
+
+
 HOLD = """
 import sys, time
 from trackbench.harness.runlock import RunLock

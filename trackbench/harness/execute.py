@@ -67,6 +67,7 @@ def _execute(spec: RunSpec, registry: Registry, run_dir: RunDir, restart: bool,
              on_epoch: "EpochCallback | None") -> dict[str, Any]:
     from trackbench.harness.training.evaluate import evaluate_policy
     from trackbench.harness.training.ppo import PPOSpec
+    from trackbench.harness.threads import torch_threads
     from trackbench.harness.training.trainer import train_cell
 
     if restart:
@@ -79,7 +80,9 @@ def _execute(spec: RunSpec, registry: Registry, run_dir: RunDir, restart: bool,
     trained = train_cell(spec, registry, run_dir, on_epoch=on_epoch)
     eval_start = time.perf_counter()
     unstable = trained.env.unstable_env_steps  # of training, over every session
-    evaluation = evaluate_policy(trained.agent.model, trained.env, ppo.eval_episodes, ppo.eval_seed)
+    with torch_threads(ppo.rollout_torch_threads):
+        evaluation = evaluate_policy(trained.agent.model, trained.env, ppo.eval_episodes,
+                                     ppo.eval_seed)
     evaluation["unstable_env_steps"] = trained.env.unstable_env_steps - unstable
     eval_seconds = time.perf_counter() - eval_start
     result = {

@@ -23,8 +23,14 @@ from trackbench.harness.specs import RunSpec
 if TYPE_CHECKING:
     from trackbench.harness.registry import Registry
 
-# The budget may grow between sessions; anything else must match the existing run.
+# The budget may grow between sessions; anything else must match the existing run, except the
+# thread counts: they say how the same computation is spread over a machine's cores (a run may
+# continue on another machine, or alone after sharing the cores), not what is computed. torch's
+# reductions may round differently with another count, so such a continuation is exact up to
+# float rounding, not bit for bit.
 BUDGET = "agent_steps"
+EXECUTION_SETTINGS = frozenset({"ppo_spec.torch_threads", "ppo_spec.rollout_torch_threads",
+                                "engine_spec.num_threads"})
 
 
 @dataclass(frozen=True)
@@ -139,11 +145,11 @@ def as_read_today(existing: dict[str, Any], registry: "Registry | None") -> dict
 
 def spec_differences(existing: dict[str, Any], asked: dict[str, Any], prefix: str = "") -> list[str]:
     """'ppo_spec.learning_rate: 0.0001 there, 0.0003 asked' for each differing leaf (the
-    budget excepted)."""
+    budget and the thread counts, EXECUTION_SETTINGS, excepted)."""
     found = []
     for key in sorted(set(existing) | set(asked)):
         name = f"{prefix}{key}"
-        if name == BUDGET:
+        if name == BUDGET or name in EXECUTION_SETTINGS:
             continue
         old, new = existing.get(key, "(unset)"), asked.get(key, "(unset)")
         if isinstance(old, dict) and isinstance(new, dict):

@@ -35,6 +35,7 @@ from rl_games.common import a2c_common, schedulers
 from trackbench.harness.errors import NonFiniteError
 from trackbench.harness.safe_load import load_tensors
 from trackbench.harness.stages import NO_TIMES
+from trackbench.harness.threads import torch_threads
 
 _METERS = ("game_rewards", "game_shaped_rewards", "game_lengths")
 _RUNNING = ("dones", "current_rewards", "current_shaped_rewards", "current_lengths")
@@ -76,6 +77,11 @@ class ResumableAgent(A2CAgent):
             # rl-games hard-codes max_lr 1e-2; the paper code's adaptive schedule stops at 5e-3.
             self.scheduler.max_lr = float(self.config.get("max_lr", self.scheduler.max_lr))
         self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
+
+    def play_steps(self):
+        """rl-games' rollout, with ``rollout_torch_threads`` torch threads (see PPOSpec)."""
+        with torch_threads(int(self.config.get("rollout_torch_threads", 0))):
+            return super().play_steps()
 
     def get_action_values(self, obs):
         with self.times.stage("policy"):

@@ -105,6 +105,12 @@ class PPOSpec(FrozenSpec):
     # 64 envs: 972 fps with all cores, 672 with 1; OMP_WAIT_POLICY=PASSIVE lost (767).
     torch_threads: int = Field(default=0, ge=0, description=(
         "torch CPU threads (0 = torch's default, all cores); set 1 when other jobs share the cores"))
+    # While the rollout runs, torch's OpenMP workers keep spinning after each policy pass and take
+    # the cores from MuJoCo's threads: physics then ran at ~1.3x its standalone time. One torch
+    # thread for the rollout's small forward passes removed that (README "Performance").
+    rollout_torch_threads: int = Field(default=1, ge=0, description=(
+        "torch CPU threads while the rollout is collected (policy inference, the method's "
+        "networks such as track's Π_h); 0 = torch_threads. The PPO update uses torch_threads"))
 
     @model_validator(mode="before")
     @classmethod
@@ -158,6 +164,7 @@ def rl_games_config(ppo: PPOSpec, *, num_envs: int, agent_steps: int, seed: int,
             "schedule_type": "standard",
             "kl_threshold": ppo.kl_threshold,
             "max_lr": ppo.max_lr,  # read by ResumableAgent (rl-games ignores the key)
+            "rollout_torch_threads": ppo.rollout_torch_threads,  # read by ResumableAgent too
             "gamma": ppo.gamma,
             "tau": ppo.tau,
             "e_clip": ppo.e_clip,

@@ -38,7 +38,7 @@ def bench_training(spec: "RunSpec", registry: "Registry", *, raw_control_steps: 
         run_dir.prepare(spec)
         trained = train_cell(spec, registry, run_dir, times=times)
     seconds, steps = trained.train_seconds, trained.agent_steps
-    raw = bench_engine(trained.env.engine, raw_control_steps, repeats=2)
+    raw = bench_engine(trained.env.engine, raw_control_steps, repeats=5)
     staged = dict(times.seconds)
     staged["other"] = max(seconds - sum(staged.values()), 0.0)
     return {

@@ -32,6 +32,7 @@ from trackbench.harness import console
 from trackbench.harness.dataset import HumanSequence
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.predictor import Predictor, PredictorInput, timesteps_from_mask
+from trackbench.harness.threads import torch_threads
 from trackbench.plugins.predictors.windows import (
     SequenceTensors,
     long_enough,
@@ -170,13 +171,8 @@ def train_predictor(model: Predictor, train_sequences: list[HumanSequence],
     (17 vs 22 ms per step) and loses badly when another process shares the cores: OpenMP's
     spinning workers then slowed steps 20–60× in our measurements.
     """
-    previous = torch.get_num_threads()
-    if threads and model.device.type == "cpu":
-        torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads if model.device.type == "cpu" else 0):
         return _train(model, train_sequences, val_sequences, progress)
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _train(model: Predictor, train_sequences: list[HumanSequence],
