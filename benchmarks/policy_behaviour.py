@@ -1,0 +1,88 @@
+"""What a checkpointed grasp/lift policy does: one deterministic evaluation episode per env.
+
+Used for the learning checks (issue 13) to tell "never gets near" from "gets near and backs off"
+from "touches but never closes". Reads RUN_DIR/spec.json and RUN_DIR/checkpoints/last.pth, resets
+from the evaluation seeds (the same as `trackbench run`'s evaluation) and prints, over the
+episode: mean fingertip-to-object distance (m) at five points in time, each env's closest
+approach and its highest and lowest object rise (cm), the fraction of steps with the fingertips
+near the object (mean distance ≤ 0.12 m, the task's "near" flag) and the mean hand action while
+near and while far (−1 = fully open targets, +1 = fully closed).
+
+    .venv/bin/python benchmarks/policy_behaviour.py runs/learning/allegro__grasp_lift__dense__s0 [ENVS]
+
+Lifting tasks only (the target object is object 0; its start height is the task's).
+"""
+
+import json
+import sys
+
+import torch
+from rl_games.algos_torch import model_builder
+
+from trackbench.harness.env import VecEnv
+from trackbench.harness.plugins import load_registry
+from trackbench.harness.safe_load import load_tensors
+from trackbench.harness.specs import RunSpec
+from trackbench.harness.training import network
+from trackbench.harness.training.ppo import PPOSpec, rl_games_config
+
+NEAR = 0.12  # m, the lifting tasks' "near" flag
+
+
+def build_policy(spec: RunSpec, ppo: PPOSpec, env: VecEnv, checkpoint: str):
+    network.register()
+    params = rl_games_config(ppo, num_envs=spec.num_envs, agent_steps=1, seed=0, device="cpu",
+                             train_dir="/tmp", layout=env.layout, env_key="none")["params"]
+    observation_size = env.reset()[1].shape[1]
+    model = model_builder.ModelBuilder().load(params).build({
+        "actions_num": env.num_actions, "input_shape": (observation_size,),
+        "num_seqs": spec.num_envs, "value_size": 1, "normalize_value": True, "normalize_input": True})
+    model.load_state_dict(load_tensors(checkpoint, "the checkpoint")["model"])
+    return model.eval()
+
+
+def main(run: str, envs: int = 16) -> None:
+    torch.set_num_threads(1)
+    written = json.load(open(f"{run}/spec.json"))
+    written["num_envs"] = envs
+    spec = RunSpec(**written)
+    ppo = PPOSpec(**spec.ppo_spec)
+    env = VecEnv.build(spec, load_registry(), obs_clip=ppo.obs_clip,
+                       policy_points=ppo.policy_points)
+    model = build_policy(spec, ppo, env, f"{run}/checkpoints/last.pth")
+    env.reseed([ppo.eval_seed + i for i in range(envs)])
+    obs = env.reset(full_episodes=True)[1]
+    start_height = env._state().object_pos[:, 0, 2].clone()
+    n_arm = len(env.task.robot.arm_joints)
+    running = torch.ones(envs, dtype=torch.bool)
+    tips, rises, hand = [], [], []
+    while running.any():
+        with torch.no_grad():
+            action = model({"is_train": False, "obs": obs, "prev_actions": None,
+                            "rnn_states": None})["mus"].clamp(-1, 1)
+        step = env.step(action)
+        state = env._state()  # an env that just ended shows its next reset: masked below
+        target = state.object_pos[:, 0]
+        tips.append(torch.where(running, (state.keypoints - target[:, None]).norm(dim=-1).mean(1),
+                                torch.nan))
+        rises.append(torch.where(running, target[:, 2] - start_height, torch.nan))
+        hand.append(torch.where(running, action[:, n_arm:].mean(1), torch.nan))
+        if step.episodes is not None:
+            running[step.episodes.env_ids] = False
+        obs = step.critic_obs
+    tip, rise, close = torch.stack(tips), torch.stack(rises), torch.stack(hand)
+    steps = tip.shape[0]
+    print(f"{run}: {envs} episodes, longest {steps} steps")
+    for t in (0, steps // 4, steps // 2, 3 * steps // 4, steps - 1):
+        print(f"  step {t:4d}: mean fingertip distance {tip[t].nanmean():.3f} m")
+    print("  closest approach per env (m):", [round(float(x), 3) for x in tip.nan_to_num(9).min(0).values])
+    print("  highest rise per env (cm):", [round(float(x) * 100, 1) for x in rise.nan_to_num(-9).max(0).values])
+    print("  lowest rise per env (cm):", [round(float(x) * 100, 1) for x in rise.nan_to_num(9).min(0).values])
+    near = tip <= NEAR
+    far = (tip > NEAR)
+    print(f"  steps near: {float(near.sum() / (~tip.isnan()).sum()):.2f}; mean hand action near "
+          f"{float(close[near].mean()) if near.any() else float('nan'):.2f}, far {float(close[far].mean()):.2f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], *(int(a) for a in sys.argv[2:3]))
