@@ -12,7 +12,10 @@ import pytest
 from trackbench.harness.plugins import DISABLE_ENV
 
 TOY_SOURCE = Path(__file__).parent / "toy_package"
-TOY_BAD_ENTRY_POINTS = ("toy_broken", "toy_duplicate", "toy_badspec", "toy_typo", "toy_notrobot")
+# Entry points of the toy package that tests enable one at a time (all but `robots` are broken on
+# purpose). `robots` is named with its package: the bare name would block trackbench's own too.
+TOY_OPTIONAL_ENTRY_POINTS = ("toy_broken", "toy_duplicate", "toy_badspec", "toy_typo",
+                             "toy_notrobot", "toy_bare", "trackbench-toy:robots")
 
 
 @pytest.fixture(scope="session")
@@ -32,15 +35,15 @@ def toy_site(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def toy_plugins(toy_site, monkeypatch):
-    """Make the installed toy package visible; only its healthy entry point is enabled.
+    """Make the installed toy package visible; only its entry point `toy` is enabled.
 
-    Returns a function that enables one of the deliberately broken entry points as well.
+    Returns a function that enables some of TOY_OPTIONAL_ENTRY_POINTS as well.
     """
     monkeypatch.syspath_prepend(str(toy_site))
-    monkeypatch.setenv(DISABLE_ENV, ",".join(TOY_BAD_ENTRY_POINTS))
+    monkeypatch.setenv(DISABLE_ENV, ",".join(TOY_OPTIONAL_ENTRY_POINTS))
 
     def enable(*entry_points: str) -> None:
-        still_disabled = [e for e in TOY_BAD_ENTRY_POINTS if e not in entry_points]
+        still_disabled = [e for e in TOY_OPTIONAL_ENTRY_POINTS if e not in entry_points]
         monkeypatch.setenv(DISABLE_ENV, ",".join(still_disabled))
 
     return enable

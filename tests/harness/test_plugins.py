@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
-from tests.harness.conftest import assert_user_error
+import pytest
+
+from tests.harness.conftest import TOY_OPTIONAL_ENTRY_POINTS, assert_user_error
 from trackbench.harness import hookspecs
-from trackbench.harness.plugins import load_registry
-from trackbench.harness.registry import KINDS
+from trackbench.harness.plugins import DISABLE_ENV, hook_result_problem, load_registry
+from trackbench.harness.registry import KINDS, Registry
+from trackbench.harness.robot import RobotSpec
 
 
 def test_every_hookspec_is_documented_and_prefixed():
@@ -53,7 +56,7 @@ def test_list_unknown_kind(cli):
 
 
 def test_disabled_plugins_are_not_loaded(cli, toy_plugins, monkeypatch):
-    monkeypatch.setenv("TRACKBENCH_DISABLE_PLUGINS", "toy,toy_broken,toy_duplicate,toy_badspec,toy_typo,toy_notrobot")
+    monkeypatch.setenv(DISABLE_ENV, ",".join(("toy",) + TOY_OPTIONAL_ENTRY_POINTS))
     listing = json.loads(cli("list", "--json").stdout)
     assert [item["name"] for item in listing["robots"]] == ["allegro", "svh", "xhand"]
 
@@ -105,3 +108,84 @@ def test_engine_with_unimplemented_methods_is_rejected_at_load():
     registry.add("engines", HalfEngine, "half-pkg", "half")
     assert registry.names("engines") == []
     assert "engine 'half' does not implement render, reset, state, step, unstable" in registry.problems[0]
+
+
+def robot_names(cli) -> list[str]:
+    return [item["name"] for item in json.loads(cli("list", "--json").stdout)["robots"]]
+
+
+def test_hook_returning_a_bare_class_is_its_problem_and_others_still_load(cli, toy_plugins):
+    toy_plugins("toy_bare")
+    listing = cli("list", "robots")
+    assert_user_error(listing, "entry point 'toy_bare' (package 'trackbench-toy')",
+                      "returned the class BareRobot itself", "e.g. [BareRobot]")
+    assert "allegro" in listing.stdout and "│ a " in listing.stdout
+    assert "│ bare " not in listing.stdout
+    dry_run = cli("run", "--robot", "a", "--task", "t", "--method", "m", "--dry-run")
+    assert_user_error(dry_run, "toy_bare", "returned the class BareRobot itself")
+
+
+def test_an_entry_point_named_like_a_builtin_one_loads_beside_it(cli, toy_plugins):
+    toy_plugins("trackbench-toy:robots")
+    result = cli("list", "--json")
+    assert result.exit_code == 0, result.output
+    robots = {item["name"]: item for item in json.loads(result.stdout)["robots"]}
+    assert {"allegro", "svh", "xhand", "leap", "a", "b"} == set(robots)
+    assert (robots["leap"]["package"], robots["leap"]["entry_point"]) == ("trackbench-toy", "robots")
+    assert (robots["allegro"]["package"], robots["allegro"]["entry_point"]) == ("trackbench", "robots")
+
+
+def test_a_package_qualified_name_blocks_one_package_a_bare_name_every_package(cli, toy_plugins,
+                                                                              monkeypatch):
+    others = [e for e in TOY_OPTIONAL_ENTRY_POINTS if e != "trackbench-toy:robots"]
+    # The package is written as its import name: blocking normalises it (PEP 503).
+    monkeypatch.setenv(DISABLE_ENV, ",".join(others + ["trackbench_toy:robots"]))
+    assert robot_names(cli) == ["a", "allegro", "b", "svh", "xhand"]
+    monkeypatch.setenv(DISABLE_ENV, ",".join(others + ["robots"]))
+    assert robot_names(cli) == ["a", "b"]
+
+
+@pytest.mark.parametrize("result, fragment", [
+    ("allegro", "returned 'allegro' (str); it must return a list of robot classes."),
+    ({"leap": 1}, "returned {'leap': 1} (dict)"),
+    (RobotSpec, "returned the class RobotSpec itself"),
+])
+def test_a_hook_result_that_is_not_a_list_is_described(result, fragment):
+    problem = hook_result_problem(result, "trackbench_register_robots", "robot")
+    assert problem is not None and fragment in problem, problem
+
+
+@pytest.mark.parametrize("result", [None, [], (), [RobotSpec]])
+def test_lists_tuples_and_none_pass_the_result_check(result):
+    # The items are Registry.add's to check; None is a hook with nothing to register.
+    assert hook_result_problem(result, "trackbench_register_robots", "robot") is None
+
+
+def test_items_that_are_not_plugin_classes_are_named_with_their_package():
+    class Nameless:
+        """No name."""
+
+    class Specless:
+        """No Spec."""
+
+        name = "specless"
+
+    class ExplodingSpec:
+        """Spec() raises something other than a ValidationError."""
+
+        name = "exploding"
+
+        class Spec(RobotSpec):
+            def __init__(self, **data):
+                raise RuntimeError("boom")
+
+    registry = Registry()
+    for item in ("leap", Nameless, Specless, ExplodingSpec):
+        registry.add("robots", item, "leap-pkg", "leap")
+    assert registry.names("robots") == []
+    assert len(registry.problems) == 4
+    assert all("entry point 'leap' (package 'leap-pkg')" in p for p in registry.problems)
+    assert "registered 'leap' as a robot; expected a class" in registry.problems[0]
+    assert "needs a class attribute `name`" in registry.problems[1]
+    assert "robot 'specless' needs a nested `Spec`" in registry.problems[2]
+    assert "robot 'exploding': Spec() raised RuntimeError: boom" in registry.problems[3]

@@ -23,8 +23,14 @@ Each class must carry:
   plugin at load time, so a broken default is reported before any run starts.
 - a docstring whose first line is the one-line description ``trackbench list`` shows.
 
+A hook that returns anything but a list (a bare class, say) or lists anything but such classes
+is reported with the plugin's entry point and package; the other plugins still load. Entry points
+are told apart by package and name, so a package may call its entry point ``robots`` too.
+
 The kind-specific base classes (what each plugin is constructed with and must implement) live in
 ``trackbench.harness.engine``, ``.robot``, ``.task``, ``.method``, ``.predictor`` and ``.dataset``.
+Checks between plugins belong in ``Robot.check_model``, ``Task.check_compatible`` and
+``Method.check_compatible``, which ``run`` asks for every planned cell before any cell starts.
 Built-in plugins register through exactly these hooks, via the same entry-point group.
 """
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from trackbench.harness.compatibility import check_compatibility
 from trackbench.harness.device import require_device
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.registry import Registry
@@ -19,7 +20,8 @@ OVERRIDABLE = ("engine", "robot", "task", "method", "ppo")
 def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
     """All cells of the cross product, each with its plugin specs resolved.
 
-    Unknown names anywhere reject the whole plan, listing every problem at once.
+    Raises TrackbenchError, listing every problem at once, for unknown names, invalid specs or
+    settings, and plugins that cannot work together in some cell (``check_compatibility``).
     """
     registry.raise_problems()
     if not registry.names("engines"):
@@ -67,6 +69,13 @@ def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
             cls.check_spec(cls.Spec(**method_spec), registry)
         except TrackbenchError as error:
             raise TrackbenchError(f"method '{method}': {error}") from None
+    cells = _cells(matrix, engine_spec, robot_specs, task_specs, method_specs, ppo_spec)
+    check_compatibility(cells, registry)
+    return cells
+
+
+def _cells(matrix: MatrixSpec, engine_spec: dict, robot_specs: dict, task_specs: dict,
+           method_specs: dict, ppo_spec: dict) -> list[RunSpec]:
     cells = []
     for robot, task, method in itertools.product(matrix.robots, matrix.tasks, matrix.methods):
         for seed in range(matrix.seeds):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 
+from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.specs import PluginSpec
 
 if TYPE_CHECKING:
@@ -48,10 +49,26 @@ class Method(ABC):
         own validators cannot see the registry; this hook can. ``run`` prefixes the message with
         the method's name."""
 
+    def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
+        """Problems that keep this method from running on ``task`` with ``robot`` — what
+        :meth:`setup` would otherwise find hours into a matrix (a reward group the task lacks,
+        fingertips the robot neither has nor synthesises). Each is one sentence; empty if none.
+
+        ``trackbench run`` (``--dry-run`` included) calls this for every robot × task × method
+        cell before any cell starts, and names the cell in the message. It gets the same
+        arguments :meth:`setup` will, but neither the method nor the task is set up: read specs
+        and ``task.reward_terms()`` only; build no models and touch no files. Must not raise."""
+        return []
+
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               device: torch.device | str = "cpu") -> None:
         """Bind to a run; methods that need models or buffers (``track``) create them here.
-        Raise TrackbenchError for anything the user must fix (a missing checkpoint, ...)."""
+        Raise TrackbenchError for anything the user must fix that :meth:`check_compatible`
+        cannot see (a missing checkpoint, ...). This base implementation raises TrackbenchError
+        for :meth:`check_compatible`'s problems, for callers that did not plan (tests, probes)."""
+        problems = self.check_compatible(task, robot)
+        if problems:
+            raise TrackbenchError("\n".join(f"method '{self.name}': {p}" for p in problems))
         self.task, self.robot, self.num_envs = task, robot, num_envs
         self.device = torch.device(device)
 

@@ -23,12 +23,24 @@ from trackbench.harness.predictor import (
 from trackbench.harness.robot import HUMAN_FINGERTIPS, RobotSpec
 
 
+def fingertip_map_problems(robot: RobotSpec) -> list[str]:
+    """Why :class:`FingertipMap` cannot map ``robot`` (fingertips it neither plays nor
+    synthesises), worded as a problem of the method that needs the map; empty if none."""
+    missing = robot.missing_human_fingertips()
+    if not missing:
+        return []
+    return [f"it maps the robot's fingertips onto the five human ones, but the robot plays no "
+            f"human fingertip {missing} and synthesises none; declare synthetic_keypoints for "
+            f"them (as allegro does for the ring fingertip, 16)"]
+
+
 class FingertipMap:
     """A robot's keypoints → the five human fingertips (synthesised ones averaged in), and the
     predicted human fingertips → the robot's real fingertip keypoints (synthesised ones dropped).
 
     Allegro: human = [thumb, index, middle, (middle + 4th)/2, 4th]; back: drop the ring slot.
     Robot keypoints that play no human fingertip (none of 4, 8, 12, 16, 20) are not tracked.
+    Raises TrackbenchError for a robot with :func:`fingertip_map_problems`.
     """
 
     def __init__(self, robot: RobotSpec):

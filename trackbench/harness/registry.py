@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import reprlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,8 +68,10 @@ class Registry:
     problems: list[str] = field(default_factory=list)
 
     def add(self, kind: str, cls: Any, package: str, entry_point: str) -> None:
-        singular = KINDS[kind]
-        problem = _class_problem(singular, cls, entry_point) or _contract_problem(kind, cls, entry_point)
+        """Register ``cls`` as a plugin of ``kind``; never raises. A class that breaks the contract
+        (see ``hookspecs``) or reuses a name is recorded in :attr:`problems`, naming its package."""
+        where = f"entry point '{entry_point}' (package '{package}')"
+        problem = _class_problem(KINDS[kind], cls, where) or _contract_problem(kind, cls, where)
         if problem:
             self.problems.append(problem)
             return
@@ -77,8 +80,8 @@ class Registry:
             self.problems.append(
                 f"two {kind} are named '{cls.name}': one from package '{existing.package}' "
                 f"(entry point '{existing.entry_point}'), one from package '{package}' "
-                f"(entry point '{entry_point}'). Uninstall one, or block it with "
-                f"TRACKBENCH_DISABLE_PLUGINS."
+                f"(entry point '{entry_point}'). Uninstall one, or block one entry point with "
+                f"TRACKBENCH_DISABLE_PLUGINS=package:entry_point."
             )
             return
         self.entries[kind][cls.name] = PluginEntry(kind, cls.name, cls, package, entry_point)
@@ -107,11 +110,10 @@ class Registry:
             ) from None
 
 
-def _class_problem(kind: str, cls: Any, entry_point: str) -> str | None:
+def _class_problem(kind: str, cls: Any, where: str) -> str | None:
     """Why a registered object is not a usable plugin class, or None."""
-    where = f"entry point '{entry_point}'"
     if not inspect.isclass(cls):
-        return f"{where} registered {cls!r} as a {kind}; expected a class."
+        return f"{where} registered {reprlib.repr(cls)} as a {kind}; expected a class."
     name = getattr(cls, "name", None)
     if not isinstance(name, str) or not re.match(NAME_PATTERN, name):
         return (
@@ -130,19 +132,21 @@ def _class_problem(kind: str, cls: Any, entry_point: str) -> str | None:
         return f"{where}: default spec is invalid.\n" + describe_validation_error(
             f"{kind} '{name}'", error
         )
+    except Exception as error:  # a default factory or validator that crashes is the plugin's bug
+        return f"{where}: {kind} '{name}': Spec() raised {type(error).__name__}: {error}"
     return None
 
 
-def _contract_problem(kind: str, cls: Any, entry_point: str) -> str | None:
+def _contract_problem(kind: str, cls: Any, where: str) -> str | None:
     if kind not in KIND_CONTRACTS:
         return None
     base, spec_base = KIND_CONTRACTS[kind]
     if not issubclass(cls, base) or not issubclass(cls.Spec, spec_base):
         return (
-            f"entry point '{entry_point}': {KINDS[kind]} '{cls.name}' must subclass "
+            f"{where}: {KINDS[kind]} '{cls.name}' must subclass "
             f"{base.__module__}.{base.__name__} and its Spec {spec_base.__module__}.{spec_base.__name__}."
         )
     if inspect.isabstract(cls):
         missing = ", ".join(sorted(cls.__abstractmethods__))
-        return f"entry point '{entry_point}': {KINDS[kind]} '{cls.name}' does not implement {missing}."
+        return f"{where}: {KINDS[kind]} '{cls.name}' does not implement {missing}."
     return None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import Field, model_validator
 
+from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.specs import FrozenSpec, PluginSpec
 
 if TYPE_CHECKING:
@@ -98,16 +99,25 @@ class RobotSpec(PluginSpec):
     def num_dof(self) -> int:
         return len(self.arm_joints) + len(self.hand_joints)
 
+    def missing_human_fingertips(self) -> list[int]:
+        """The human fingertips (of 4, 8, 12, 16, 20) no keypoint plays and none is synthesised as."""
+        covered = {k.human_index for k in self.keypoints} | {
+            s.human_index for s in self.synthetic_keypoints}
+        return [h for h in HUMAN_FINGERTIPS if h not in covered]
+
     def human_fingertip_sources(self) -> list[tuple[int, ...]]:
-        """For each human fingertip (4, 8, 12, 16, 20): the robot keypoint indices to average."""
+        """For each human fingertip (4, 8, 12, 16, 20): the robot keypoint indices to average.
+
+        Raises TrackbenchError if :meth:`missing_human_fingertips` is not empty (methods that
+        need all five report that at plan time, in ``Method.check_compatible``)."""
+        missing = self.missing_human_fingertips()
+        if missing:
+            raise TrackbenchError(f"robot lacks human fingertips {missing} and synthesises none")
         by_human = {k.human_index: (i,) for i, k in enumerate(self.keypoints)}
         for synthetic in self.synthetic_keypoints:
             by_human[synthetic.human_index] = tuple(
                 i for h in synthetic.mean_of for i in by_human[h]
             )
-        missing = [h for h in HUMAN_FINGERTIPS if h not in by_human]
-        if missing:
-            raise ValueError(f"robot lacks human fingertips {missing} and synthesises none")
         return [by_human[h] for h in HUMAN_FINGERTIPS]
 
 
@@ -123,3 +133,45 @@ class Robot(ABC):
     @abstractmethod
     def build(self) -> "mujoco.MjSpec":
         """Return the arm + hand model (see module docstring for what it must contain)."""
+
+    def check_model(self) -> list[str]:
+        """Problems between the Spec and the model :meth:`build` returns: a keypoint site, the
+        wrist site, a joint or its actuator that the Spec names and the model lacks, or
+        actuators not one per joint in action order. Each is one sentence; empty if none.
+
+        ``trackbench run`` (``--dry-run`` included) calls this once per planned robot before any
+        cell starts, so a misnamed site fails at once rather than when its cell builds the
+        engine. The default compiles the arm + hand alone (no task scene; tens of milliseconds);
+        override it to add checks, calling ``super().check_model()``. Must not raise."""
+        try:
+            model = self.build().compile()
+        except Exception as error:  # MuJoCo's compiler (or the plugin's build) says what is wrong
+            return [f"the model does not build and compile: {type(error).__name__}: {error}"]
+        return model_problems(self.spec, model)
+
+
+def model_problems(spec: RobotSpec, model: "mujoco.MjModel") -> list[str]:
+    """What :meth:`Robot.check_model` checks, on a compiled model."""
+    problems = [f"keypoint site '{k.site}' (human index {k.human_index}) is not in the model"
+                for k in spec.keypoints if not _has(model.site, k.site)]
+    if not _has(model.site, spec.wrist_site):
+        problems.append(f"wrist site '{spec.wrist_site}' is not in the model")
+    joints = [j.name for j in spec.arm_joints + spec.hand_joints]
+    problems += [f"joint '{name}' is not in the model" for name in joints
+                 if not _has(model.joint, name)]
+    actuators = [model.actuator(name).id if _has(model.actuator, name) else None for name in joints]
+    problems += [f"joint '{name}' has no actuator named '{name}'"
+                 for name, actuator in zip(joints, actuators) if actuator is None]
+    if None not in actuators and (actuators != list(range(len(joints))) or model.nu != len(joints)):
+        problems.append(f"the model needs exactly one actuator per joint, in action order (arm "
+                        f"then hand): {len(joints)} joints, {model.nu} actuators")
+    return problems
+
+
+def _has(lookup, name: str) -> bool:
+    """Whether MjModel's named accessor (``model.site``, ``.joint``, ...) knows ``name``."""
+    try:
+        lookup(name)
+    except KeyError:
+        return False
+    return True

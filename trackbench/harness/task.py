@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 from pydantic import Field
 
+from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.specs import PluginSpec
 
 if TYPE_CHECKING:
@@ -94,8 +95,22 @@ class Task(ABC):
         return env_ids % len(self.scenes())
 
     # ---- the episode ---------------------------------------------------------------------------
+    def check_compatible(self, robot: "RobotSpec") -> list[str]:
+        """Problems that keep this task from running with ``robot`` (say, a keypoint layout its
+        rewards cannot read). Each is one sentence; empty if none.
+
+        ``trackbench run`` (``--dry-run`` included) calls this for every robot × task pair before
+        any cell starts, and names the cell in the message. The task is built from its spec but
+        not set up: read specs only; build no scene and touch no files. Must not raise."""
+        return []
+
     def setup(self, robot: "RobotSpec", num_envs: int, device: torch.device | str = "cpu") -> None:
-        """Bind to a robot and a batch size; subclasses allocate their per-env buffers here."""
+        """Bind to a robot and a batch size; subclasses allocate their per-env buffers here.
+        Raises TrackbenchError for :meth:`check_compatible`'s problems (for callers that did not
+        plan: ``show``, tests)."""
+        problems = self.check_compatible(robot)
+        if problems:
+            raise TrackbenchError("\n".join(f"task '{self.name}': {p}" for p in problems))
         self.robot, self.num_envs, self.device = robot, num_envs, torch.device(device)
 
     @abstractmethod

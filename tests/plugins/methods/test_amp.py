@@ -10,6 +10,7 @@ import torch
 from tests.harness.conftest import assert_user_error
 from tests.harness.training.probe import probe_registry
 from trackbench.harness.env import VecEnv
+from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.execute import execute_cell
 from trackbench.harness.matrix import plan
 from trackbench.harness.plugins import load_registry
@@ -132,3 +133,18 @@ def test_the_discriminator_is_checkpointed_and_resumed(tmp_path):
     execute_cell(spec, registry, run)
     saved = torch.load(checkpoint_path(run), weights_only=True)["env_state"]["method"]
     assert saved["steps"] == 24  # the resumed method went on counting from the checkpoint
+
+
+def test_amp_without_a_fingertip_map_or_the_reward_group_fails_at_plan_time():
+    from trackbench.plugins.methods.amp import AMP
+
+    registry = load_registry()
+    task = registry.get("tasks", "grasp_lift").cls(registry.get("tasks", "grasp_lift").cls.Spec())
+    allegro = registry.get("robots", "allegro").cls.Spec
+    assert AMP(AMP.Spec()).check_compatible(task, allegro()) == []
+    problems = AMP(AMP.Spec()).check_compatible(task, allegro(synthetic_keypoints=()))
+    assert len(problems) == 1 and "human fingertip [16]" in problems[0]
+    with pytest.raises(TrackbenchError) as error:
+        plan(MatrixSpec(robots=["allegro"], tasks=["grasp_lift"], methods=["amp"],
+                        overrides={"robot": {"synthetic_keypoints": []}}), registry)
+    assert "allegro × grasp_lift × amp: method 'amp': it maps" in str(error.value)

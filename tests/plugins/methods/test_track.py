@@ -240,3 +240,25 @@ def test_track_runs_in_the_vec_env_on_a_real_task(checkpoint):
     values = env.method.rewards(env.task.update(state))
     assert torch.allclose(values["track"], -(predicted - state.keypoints).abs().mean(dim=(1, 2)))
     assert history.inputs().attention_mask[0].tolist() == [0] * (CL - 3) + [1, 1, 1]
+
+
+class OwnTrackTerm(HandMadeTask):
+    """A task whose sparse group already holds a term named like track's own."""
+
+    name = "own_track_term"
+
+    def reward_terms(self):
+        return {"task": (RewardTerm("track", lifted, 1.0),), "dense": ()}
+
+
+def test_track_names_its_incompatibilities_before_setup_and_setup_refuses_them():
+    no_ring = Allegro.Spec(synthetic_keypoints=())
+    method = Track(Track.Spec())
+    assert method.check_compatible(HandMadeTask(TaskSpec()), Allegro.Spec()) == []
+    problems = method.check_compatible(OwnTrackTerm(TaskSpec()), no_ring)
+    assert len(problems) == 2
+    assert "plays no human fingertip [16] and synthesises none" in problems[0]
+    assert "task 'own_track_term' has its own term named 'track'" in problems[1]
+    # A caller that did not plan gets the same problems from setup, before any predictor loads.
+    with pytest.raises(TrackbenchError, match=r"method 'track': it maps .* fingertip \[16\]"):
+        method.setup(HandMadeTask(TaskSpec()), no_ring, N)

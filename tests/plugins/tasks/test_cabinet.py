@@ -241,3 +241,24 @@ def test_dense_terms_match_franka_cabinet_by_hand():
     assert torch.allclose(values["cabinet_open_distance"], torch.tensor(expected_open))
     expected_bonus = [0.0, 0.0, 0.5, 0.5, 1.0, 0.5, 2.0]
     assert torch.allclose(values["cabinet_open_bonus"], torch.tensor(expected_bonus))
+
+
+def test_a_robot_whose_keypoints_do_not_start_with_the_thumb_fails_at_plan_time():
+    from trackbench.harness.errors import TrackbenchError
+    from trackbench.harness.matrix import plan
+    from trackbench.harness.specs import MatrixSpec
+
+    allegro = REGISTRY.get("robots", "allegro").cls.Spec()
+    thumb_last = [k.model_dump() for k in reversed(allegro.keypoints)]
+    matrix = MatrixSpec(robots=["allegro"], tasks=["cabinet", "grasp_lift"], methods=["dense"],
+                        overrides={"robot": {"keypoints": thumb_last}})
+    with pytest.raises(TrackbenchError) as error:
+        plan(matrix, REGISTRY)
+    message = str(error.value)
+    assert ("allegro × cabinet: task 'cabinet': the drawer-handle grasp test needs the thumb tip "
+            "(human index 4) as the first keypoint") in message
+    assert "[20, 12, 8, 4]" in message and "grasp_lift" not in message
+    # Setup refuses the same robot for callers that did not plan.
+    task = make_task(REGISTRY, "cabinet")
+    with pytest.raises(TrackbenchError, match="task 'cabinet': the drawer-handle grasp test"):
+        task.setup(allegro.model_copy(update={"keypoints": allegro.keypoints[::-1]}), 2)

@@ -25,7 +25,7 @@ from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.method import Method
 from trackbench.harness.rewards import evaluate
 from trackbench.harness.robot import HUMAN_FINGERTIPS
-from trackbench.plugins.methods.composed import ComposedSpec, weighted_group
+from trackbench.plugins.methods.composed import ComposedSpec, group_problems, weighted_group
 from trackbench.plugins.methods.discriminator import (
     Discriminator,
     TransitionReplay,
@@ -71,6 +71,13 @@ class AMP(Method):
     def check_spec(cls, spec: "AMP.Spec", registry: "Registry") -> None:
         registry.get("datasets", spec.dataset)
 
+    def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
+        """D compares human fingertip transitions, and r_disc joins the task's ``group`` terms."""
+        from trackbench.harness.prediction import fingertip_map_problems
+
+        return (fingertip_map_problems(robot)
+                + group_problems(task, self.spec.group, ("amp",)))
+
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               device: torch.device | str = "cpu") -> None:
         from trackbench.harness.plugins import load_registry
@@ -79,8 +86,6 @@ class AMP(Method):
         super().setup(task, robot, num_envs, device)
         spec = self.spec
         self.terms = weighted_group(task, spec.group, spec.task_weight, spec.energy_scale, self.name)
-        if "amp" in {term.name for term in self.terms}:
-            raise TrackbenchError(f"method 'amp': task '{task.name}' has its own term named 'amp'")
         self.map = FingertipMap(robot)
         self.human = human_transitions(load_registry(), spec.dataset, spec.max_sequences,
                                        self.name).to(self.device)

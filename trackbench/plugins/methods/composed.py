@@ -26,22 +26,37 @@ class ComposedSpec(MethodSpec):
     )
 
 
-def group_with_energy(task: "Task", group: str, energy_scale: float = 1.0,
-                      method: str = "") -> tuple[RewardTerm, ...]:
-    """The task's ``group`` terms followed by the energy terms scaled by ``energy_scale``;
-    TrackbenchError if the task lacks the group or two terms share a name."""
+def group_problems(task: "Task", group: str, own_terms: tuple[str, ...] = ()) -> list[str]:
+    """Why the task's ``group`` terms plus the energy terms cannot be one reward: the task lacks
+    the group, two terms share a name, or a task term takes a name of the method's
+    ``own_terms`` (``track``'s "track"). Empty if they can. Reads only ``task.reward_terms()``,
+    so it works on a task that is not set up (the planner's check)."""
     groups = task.reward_terms()
     if group not in groups:
-        raise TrackbenchError(
-            f"method '{method}': task '{task.name}' defines no '{group}' reward group "
-            f"(it has: {', '.join(sorted(groups)) or 'none'})"
-        )
-    energy = tuple(RewardTerm(t.name, t.fn, t.weight * energy_scale) for t in ENERGY_TERMS)
-    terms = tuple(groups[group]) + energy
-    names = [t.name for t in terms]
+        return [f"task '{task.name}' defines no '{group}' reward group "
+                f"(it has: {', '.join(sorted(groups)) or 'none'})"]
+    names = [term.name for term in groups[group]] + [term.name for term in ENERGY_TERMS]
+    problems = []
     if len(set(names)) != len(names):
-        raise TrackbenchError(f"method '{method}': task '{task.name}' term names clash: {names}")
-    return terms
+        problems.append(f"task '{task.name}' term names clash: {names}")
+    taken = sorted(set(own_terms) & set(names))
+    if taken:
+        problems.append(f"task '{task.name}' has its own term named {', '.join(map(repr, taken))}, "
+                        f"a name the method's reward uses")
+    return problems
+
+
+def group_with_energy(task: "Task", group: str, energy_scale: float = 1.0,
+                      method: str = "") -> tuple[RewardTerm, ...]:
+    """The task's ``group`` terms followed by the energy terms scaled by ``energy_scale``.
+
+    Raises TrackbenchError for any of :func:`group_problems` (the planner reports them before
+    a planned cell starts, through ``check_compatible``; this guard is for direct callers)."""
+    problems = group_problems(task, group)
+    if problems:
+        raise TrackbenchError("\n".join(f"method '{method}': {problem}" for problem in problems))
+    energy = tuple(RewardTerm(t.name, t.fn, t.weight * energy_scale) for t in ENERGY_TERMS)
+    return tuple(task.reward_terms()[group]) + energy
 
 
 def weighted_group(task: "Task", group: str, weight: float, energy_scale: float = 1.0,
@@ -65,6 +80,9 @@ class ComposedMethod(Method):
               device: torch.device | str = "cpu") -> None:
         super().setup(task, robot, num_envs, device)
         self.terms = group_with_energy(task, self.group, self.spec.energy_scale, self.name)
+
+    def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
+        return group_problems(task, self.group)
 
     def term_names(self) -> list[str]:
         if self.task is None:

@@ -21,7 +21,7 @@ from pydantic import Field, field_validator
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.method import Method
 from trackbench.harness.rewards import evaluate
-from trackbench.plugins.methods.composed import ComposedSpec, weighted_group
+from trackbench.plugins.methods.composed import ComposedSpec, group_problems, weighted_group
 
 if TYPE_CHECKING:
     from trackbench.harness.prediction import PredictionHistory
@@ -89,10 +89,12 @@ class Track(Method):
         # λ scales the task's sparse terms, not the energy penalty.
         self.terms = weighted_group(task, "task", self.spec.task_weight, self.spec.energy_scale,
                                     self.name)
-        if "track" in {term.name for term in self.terms}:
-            raise TrackbenchError(
-                f"method 'track': task '{task.name}' has its own term named 'track'"
-            )
+
+    def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
+        """Π_h speaks the five human fingertips, and r_track joins the task's "task" terms."""
+        from trackbench.harness.prediction import fingertip_map_problems
+
+        return fingertip_map_problems(robot) + group_problems(task, "task", ("track",))
 
     @classmethod
     def check_spec(cls, spec: "Track.Spec", registry: "Registry") -> None:

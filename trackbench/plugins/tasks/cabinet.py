@@ -30,6 +30,7 @@ import torch
 from pydantic import Field
 
 from trackbench.harness.rewards import RewardTerm
+from trackbench.harness.robot import HUMAN_FINGERTIPS
 from trackbench.harness.scene import Scene, TrackedObject, add_stage, add_table
 from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec, randomized_joints
 from trackbench.plugins.tasks import cabinet_model as cm
@@ -168,6 +169,15 @@ class Cabinet(Task):
         return (Scene(build=build, objects=(handle,), articulations=(cm.DRAWER_JOINT,)),)
 
     # ---- the episode ---------------------------------------------------------------------------
+    def check_compatible(self, robot) -> list[str]:
+        """The hook test reads keypoint 0 as the thumb and the keypoints after it as fingers."""
+        played = [k.human_index for k in robot.keypoints]
+        if len(played) >= 2 and played[0] == HUMAN_FINGERTIPS[0]:
+            return []
+        return [f"the drawer-handle grasp test needs the thumb tip (human index "
+                f"{HUMAN_FINGERTIPS[0]}) as the first keypoint and a finger after it; the robot's "
+                f"keypoints play human indices {played}"]
+
     def setup(self, robot, num_envs, device="cpu") -> None:
         super().setup(robot, num_envs, device)
         self.hold_steps = torch.zeros(num_envs, dtype=torch.long, device=self.device)
