@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Learning checks (issue 13): allegro / grasp_lift with the CPU PPO preset, one cell per method,
+# Learning checks (issue 13): allegro / grasp_lift with the CPU PPO preset, one cell per method.
 # THREADS=1 (default) gives each cell one torch and one engine thread, so two run side by side on
 # the 2-core machine; THREADS=0 lets a cell that runs alone use every core. Thread counts may
 # change when a cell is resumed.
@@ -9,13 +9,16 @@
 #   benchmarks/learning.sh dense            # one cell in the foreground
 #   nohup benchmarks/learning.sh dense > runs/learning/dense.log 2>&1 &
 #   trackbench report runs/learning         # tables and learning curves
+#   OUT=runs/learning_variant nohup benchmarks/learning.sh dense 1 \
+#       --set task.lifting_reward_offset=0 > runs/learning_variant/dense.log 2>&1 &
 #
 # track reads Π_h from runs/learning/pi_h.pt (a copy of the cached cpu-preset predictor, so that a
 # later change of the cache cannot change a running cell; a changed file is refused on resume).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-METHOD=${1:?usage: benchmarks/learning.sh dense|track|task [SEED]}
+METHOD=${1:?usage: benchmarks/learning.sh dense|track|task [SEEDS [--set KEY=VALUE ...]]}
 SEED_COUNT=${2:-1}
+shift $(( $# < 2 ? $# : 2 ))  # what is left goes to trackbench run (a named variant's --set)
 OUT=${OUT:-runs/learning}
 STEPS=${STEPS:-10000000}
 ENVS=${ENVS:-128}
@@ -31,4 +34,4 @@ if [ "$METHOD" = track ]; then
 fi
 exec "$BIN/trackbench" run --robot allegro --task grasp_lift --method "$METHOD" --seeds "$SEED_COUNT" \
   --envs "$ENVS" --steps "$STEPS" --out "$OUT" \
-  --set "ppo.torch_threads=$THREADS" --set "engine.num_threads=$THREADS" "${extra[@]}"
+  --set "ppo.torch_threads=$THREADS" --set "engine.num_threads=$THREADS" "${extra[@]}" "$@"

@@ -269,6 +269,18 @@ def test_the_reset_state_seeds_the_best_distances_and_standing_still_pays_only_t
     torch.testing.assert_close(fingertip, torch.full((2,), 50.0 * 0.01 * k), rtol=1e-4, atol=1e-5)
 
 
+def test_the_lifting_reward_offset_variant_pays_only_a_raised_object_and_keeps_the_latch():
+    task, engine = start("grasp_lift", num_envs=1, seed=4, lifting_reward_offset=0.0)
+    state = engine.state
+    rest = state.object_pos[0, 0].clone()
+    lifting = term(task, "dense_lifting")
+    assert lifting(task.update(state)).item() == pytest.approx(0.0, abs=1e-6)  # at rest: nothing
+    frame = task.update(with_target_at(state, rest + torch.tensor([0.0, 0.0, 0.05])))
+    assert lifting(frame).item() == pytest.approx(20.0 * 0.05, abs=1e-4)
+    frame = task.update(with_target_at(state, rest + torch.tensor([0.0, 0.0, 0.09])))
+    assert frame.buffers.lifted.all()  # the flag still latches at 0.02 + rise > 0.10
+
+
 def test_dense_lift_terms_by_hand_and_the_latch_holds_until_the_next_episode():
     task, engine = start("grasp_lift", num_envs=1, seed=4)
     state = engine.state
