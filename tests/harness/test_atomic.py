@@ -98,3 +98,37 @@ def test_leftovers_of_one_target_leave_other_files_alone(tmp_path):
     assert [p.name for p in removed] == [f".synth.{dead}.tmp"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [f".notes.{dead}.tmp",
                                                           f".synth.json.{dead}.tmp"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_files_are_created_with_the_users_umask(tmp_path, umask):
+    """spec.json and result.json are read by others (a shared results folder): created as the
+    user's umask says, not 0600 as tempfile.mkstemp would make them."""
+    import torch
+
+    from trackbench.harness.atomic import write_bytes_atomic
+
+    previous = os.umask(umask)
+    try:
+        write_json_atomic(tmp_path / "result.json", {"success_rate": 0.5})
+        write_bytes_atomic(tmp_path / "curves.png", b"png")
+        with atomic_path(tmp_path / "checkpoints" / "last.pth") as temporary:
+            torch.save({"w": torch.zeros(1)}, temporary)
+    finally:
+        os.umask(previous)
+    for name in ("result.json", "curves.png", "checkpoints/last.pth"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask, name
+
+
+def test_writable_problems_name_what_stands_in_the_way(tmp_path):
+    from trackbench.harness.atomic import writable_file_problem, writable_folder_problem
+
+    (tmp_path / "a_file").write_text("mine")
+    assert writable_file_problem(tmp_path / "new" / "deeper" / "x.pt") is None
+    assert writable_folder_problem(tmp_path / "new" / "runs") is None
+    assert writable_file_problem(tmp_path) == f"cannot write {tmp_path}: it is a folder"
+    assert writable_file_problem(tmp_path / "a_file" / "x.pt") == (
+        f"cannot write {tmp_path}/a_file/x.pt: {tmp_path}/a_file is a file, not a folder")
+    assert writable_folder_problem(tmp_path / "a_file") == (
+        f"cannot write in {tmp_path}/a_file: it is a file, not a folder")
+    assert not (tmp_path / "new").exists()  # checking creates nothing

@@ -107,6 +107,38 @@ def remove_leftovers(directory: Path, *, owned: bool = False, recursive: bool = 
     return removed
 
 
+def writable_file_problem(path: str | Path) -> str | None:
+    """Why ``path`` cannot be written as a file, checked before long work (a training) whose
+    result would otherwise be lost at the end; None if nothing stands in the way. Writes can
+    still fail later (a full disk); those errors name the file too."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        return f"cannot write {path}: it is a folder"
+    return _folder_problem(path, path.parent)
+
+
+def writable_folder_problem(path: str | Path) -> str | None:
+    """Why files cannot be written in the folder ``path`` (created if missing); None if nothing
+    stands in the way."""
+    path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        return f"cannot write in {path}: it is a file, not a folder"
+    return _folder_problem(path, path)
+
+
+def _folder_problem(target: Path, folder: Path) -> str | None:
+    """The nearest existing folder on the way to ``folder`` must be a folder we may write in
+    (the rest is created)."""
+    existing = folder
+    while not existing.exists():  # a path under a file does not exist either
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"cannot write {target}: {existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"cannot write {target}: {existing} is not writable"
+    return None
+
+
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True

@@ -20,6 +20,7 @@ import numpy as np
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.plot import BLACK, GREY, PALETTE, Canvas, text_width
 from trackbench.harness.png import write_png
+from trackbench.harness.report import find_runs
 from trackbench.harness.results import RunDir
 
 GRID_POINTS = 80
@@ -97,17 +98,11 @@ def collect(results_dir: Path, metric: str = DEFAULT_METRIC,
     """
     groups: dict[tuple[str, str, str], list[Series]] = {}
     known: set[str] = set()
-    for run_path in sorted(p for p in results_dir.iterdir() if p.is_dir()):
-        run = RunDir(run_path)
-        if not run.spec_file.is_file():
-            continue
+    for found in find_runs(results_dir).runs:  # the report names what this leaves out
+        run, spec = found.run, found.spec
         if metric != DEFAULT_METRIC:
             known |= metric_names(run.read_metrics())
         if not (running or run.is_complete()):
-            continue
-        try:
-            spec = run.read_spec()
-        except Exception:  # report.py names unreadable specs; curves just skip them
             continue
         series = read_series(run, metric)
         if series is not None:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 
 MAX_PHYSICS_STEPS_PER_CONTROL = 1000  # the default is 12
+MAX_THREADS = 1024  # each worker thread holds its own MjData
 
 
 class EngineSpec(PluginSpec):
@@ -32,7 +33,8 @@ class EngineSpec(PluginSpec):
     substeps: int = Field(default=2, ge=1, le=100,
                           description="physics substeps per sim_dt (PhysX used 2)")
     control_hz: float = Field(default=20.0, gt=0, le=1000, description="policy rate (Hz)")
-    num_threads: int = Field(default=0, ge=0, description="worker threads; 0 = all cores")
+    num_threads: int = Field(default=0, ge=0, le=MAX_THREADS,
+                             description="worker threads; 0 = all cores")
     max_joint_speed: float = Field(
         default=200.0, gt=0, description="|q̇| above this (rad/s or m/s) counts as an explosion"
     )

@@ -31,9 +31,11 @@ def unknown_name_error(kind: str, name: str, valid: list[str]) -> TrackbenchErro
 
 
 def describe_validation_error(subject: str, error: ValidationError) -> str:
-    """One line per offending field: '<subject>: field 'x': <problem>'."""
+    """One line per offending field: '<subject>: field 'x': <problem>' ('<subject>: <problem>'
+    for a problem of the whole, such as a JSON list where an object belongs)."""
     lines = []
     for problem in error.errors():
-        field = ".".join(str(part) for part in problem["loc"]) or "(spec)"
-        lines.append(f"{subject}: field '{field}': {problem['msg']}")
+        field = ".".join(str(part) for part in problem["loc"])
+        where = f"field '{field}': " if field else ""
+        lines.append(f"{subject}: {where}{problem['msg']}")
     return "\n".join(lines)

@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError
 
 import trackbench
 from trackbench.harness.atomic import write_bytes_atomic
-from trackbench.harness.errors import TrackbenchError, describe_validation_error
+from trackbench.harness.errors import NonFiniteError, TrackbenchError, describe_validation_error
 from trackbench.harness.safe_load import load_tensors
 from trackbench.harness.specs import PluginSpec
 
@@ -140,8 +140,18 @@ class Predictor(torch.nn.Module, metaclass=ABCMeta):
     # ---- checkpoints ---------------------------------------------------------------------------
     def save(self, path: str | Path, dataset: dict[str, Any] | None = None,
              training: dict[str, Any] | None = None) -> Path:
-        """Write weights + metadata atomically (temporary file, then rename)."""
+        """Write weights + metadata atomically (temporary file, then rename).
+
+        Raises NonFiniteError, writing nothing, if a weight is NaN or infinite (a training that
+        diverged): such a checkpoint would only fail later, in every run that loads it."""
         path = Path(path)
+        broken = [name for name, tensor in self.state_dict().items()
+                  if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+        if broken:
+            raise NonFiniteError(
+                f"not saving {path}: the weights {', '.join(broken[:3])}"
+                f"{' and others' if len(broken) > 3 else ''} are not finite (the training "
+                f"diverged; a smaller lr may help)")
         path.parent.mkdir(parents=True, exist_ok=True)
         metadata = {
             "format": CHECKPOINT_FORMAT,

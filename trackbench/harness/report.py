@@ -1,20 +1,23 @@
 """Read a results directory and build the comparison: per task, robots × methods, success over seeds.
 
-Only files a run wrote are read (spec.json, result.json). Missing, failed, incomplete and corrupt
-cells are reported as such, never hidden.
+Only files a run wrote are read (spec.json, result.json), each validated. Missing, failed,
+incomplete and invalid cells are reported as such, never hidden: an invalid file is named with its
+field and left out of the averages. A run is its run id and its files' content, so a copy of a run
+directory beside it counts once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.results import RESULT_FILE, SPEC_FILE, RunDir
+from trackbench.harness.results import SPEC_FILE, RunDir, RunResult
+from trackbench.harness.specs import RunSpec
 
 STATUS_OK = "ok"
-STATUS_FAILED = "failed"
 
 
 @dataclass
@@ -39,6 +42,20 @@ class Cell:
     def std(self) -> float | None:
         # Population std over seeds: with one seed it is 0, not undefined.
         return statistics.pstdev(self.successes) if self.successes else None
+
+    def add(self, result: RunResult, seed: int) -> None:
+        """Count one finished run's validated result."""
+        if result.status != STATUS_OK:
+            self.failed += 1
+            return
+        self.successes.append(result.success_rate)
+        self.seeds.append(seed)
+        for event, rate in result.event_rates().items():
+            self.events.setdefault(event, []).append(rate)
+        if result.mean_return is not None:
+            self.returns.append(result.mean_return)
+        if result.unstable_fraction is not None:
+            self.unstable.append(result.unstable_fraction)
 
     def to_json(self) -> dict:
         return {"mean": self.mean(), "std": self.std(), "n": self.n, "seeds": self.seeds,
@@ -67,7 +84,8 @@ class Cell:
 class Report:
     # task → robot → method → Cell
     tasks: dict[str, dict[str, dict[str, Cell]]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # files left out, and why
+    notes: list[str] = field(default_factory=list)  # what was counted once though found twice
 
     def cell(self, task: str, robot: str, method: str) -> Cell:
         return self.tasks.setdefault(task, {}).setdefault(robot, {}).setdefault(method, Cell())
@@ -89,6 +107,7 @@ class Report:
                 for task, rows in sorted(self.tasks.items())
             },
             "problems": self.problems,
+            "notes": self.notes,
         }
 
 
@@ -96,55 +115,86 @@ def _mean(values: list[float]) -> float | None:
     return statistics.fmean(values) if values else None
 
 
-# Evaluation rates that are not task events.
-NOT_EVENTS = {"success_rate", "time_out_rate"}
+@dataclass(frozen=True)
+class FoundRun:
+    run: RunDir
+    spec: RunSpec
 
 
-def _event_rates(result: dict) -> dict[str, float]:
-    """event → rate of the evaluation episodes in which the task flagged it ("lift_rate" → lift)."""
-    evaluation = result.get("evaluation")
-    if not isinstance(evaluation, dict):
-        return {}
-    return {key.removesuffix("_rate"): float(value) for key, value in evaluation.items()
-            if key.endswith("_rate") and key not in NOT_EVENTS
-            and isinstance(value, (int, float)) and not isinstance(value, bool)}
+@dataclass
+class RunSurvey:
+    """The distinct runs of a results directory, and what was left out or merged."""
+
+    runs: list[FoundRun] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
-def build_report(results_dir: Path) -> Report:
-    if not results_dir.is_dir():
-        raise TrackbenchError(f"results directory not found: {results_dir}")
-    report = Report()
+def find_runs(results_dir: Path) -> RunSurvey:
+    """The runs directly under ``results_dir``, each once.
+
+    Left out and named as a problem: a spec.json that does not validate, a result.json without a
+    spec.json beside it, and a second directory holding the same run id with other content. A
+    directory holding an identical copy of a run counts once, with a note. Of several directories
+    with one run id, the one named after it is kept.
+    """
+    survey = RunSurvey()
+    by_run_id: dict[str, list[FoundRun]] = {}
     for run_path in sorted(p for p in results_dir.iterdir() if p.is_dir()):
         run = RunDir(run_path)
         if not run.spec_file.is_file():
-            continue  # not a run directory
+            if run.result_file.is_file():
+                survey.problems.append(f"{run.result_file}: no {SPEC_FILE} beside it, so its "
+                                       f"settings are unknown; left out")
+            continue  # otherwise not a run directory
         try:
             spec = run.read_spec()
         except TrackbenchError as error:
-            report.problems.append(str(error))
+            survey.problems.append(f"{error}; left out")
             continue
+        by_run_id.setdefault(spec.run_id, []).append(FoundRun(run, spec))
+    for run_id, found in sorted(by_run_id.items()):
+        found.sort(key=lambda f: f.run.path.name != run_id)  # stable: the rest stay sorted
+        kept = found[0]
+        survey.runs.append(kept)
+        for other in found[1:]:
+            if _fingerprint(other.run) == _fingerprint(kept.run):
+                survey.notes.append(f"{other.run.path} is a copy of {kept.run.path}; counted once")
+            else:
+                survey.problems.append(
+                    f"{other.run.path} holds run {run_id} too, with other results than "
+                    f"{kept.run.path}; left out (move one of them to another results directory)")
+    return survey
+
+
+def _fingerprint(run: RunDir) -> str:
+    """What makes two directories of one run id the same run: their spec and result bytes."""
+    digest = hashlib.sha256(run.spec_file.read_bytes())
+    digest.update(run.result_file.read_bytes() if run.is_complete() else b"(incomplete)")
+    return digest.hexdigest()
+
+
+def build_report(results_dir: Path) -> Report:
+    """The comparison of every run under ``results_dir``; invalid files are in ``problems``.
+
+    Raises TrackbenchError if the directory does not exist or holds neither runs nor problems.
+    """
+    if not results_dir.is_dir():
+        raise TrackbenchError(f"results directory not found: {results_dir}")
+    survey = find_runs(results_dir)
+    report = Report(problems=survey.problems, notes=survey.notes)
+    for found in survey.runs:
+        spec = found.spec
         cell = report.cell(spec.task, spec.robot, spec.method)
-        if not run.is_complete():
+        if not found.run.is_complete():
             cell.incomplete += 1
             continue
         try:
-            result = run.read_result()
-            status = result.get("status", STATUS_OK)
-            success = None if status != STATUS_OK else float(result["success_rate"])
-        except (TrackbenchError, KeyError, TypeError, ValueError, AttributeError) as error:
-            report.problems.append(f"unreadable {run_path / RESULT_FILE}: {error}")
+            result = found.run.read_checked_result()
+        except TrackbenchError as error:
+            report.problems.append(f"{error}; left out of the averages")
             continue
-        if success is None:
-            cell.failed += 1
-        else:
-            cell.successes.append(success)
-            cell.seeds.append(spec.seed)
-            for event, rate in _event_rates(result).items():
-                cell.events.setdefault(event, []).append(rate)
-            if isinstance(result.get("mean_return"), (int, float)):
-                cell.returns.append(float(result["mean_return"]))
-            if isinstance(result.get("unstable_fraction"), (int, float)):
-                cell.unstable.append(float(result["unstable_fraction"]))
+        cell.add(result, spec.seed)
     if not report.tasks and not report.problems:
         raise TrackbenchError(
             f"no runs in {results_dir} (a run directory holds {SPEC_FILE}); "

@@ -1,16 +1,22 @@
 """The results store: ``<out>/<run_id>/`` holds spec.json, metrics.jsonl, checkpoints/ and,
-written atomically last, result.json. A run directory without result.json is incomplete."""
+written atomically last, result.json. A run directory without result.json is incomplete.
+
+What the report reads back is validated (:class:`RunSpec`, :class:`RunResult`): a file edited by
+hand, damaged or written by something else is named with its field, never averaged in."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from trackbench.harness.atomic import write_json_atomic
-from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.specs import RunSpec
 
 SPEC_FILE = "spec.json"
@@ -26,6 +32,49 @@ def read_json(path: Path) -> Any:
         raise TrackbenchError(f"missing file: {path}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise TrackbenchError(f"corrupt JSON in {path}: {error}") from None
+
+
+class RunResult(BaseModel):
+    """result.json as the report reads it: the fields it averages, checked; the others kept as
+    they are. Strict: "0.9", true or null is not a success rate, and NaN or infinity is none."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True, allow_inf_nan=False)
+
+    status: Literal["ok", "failed"] = "ok"
+    success_rate: float | None = Field(default=None, ge=0, le=1)
+    mean_return: float | None = None
+    unstable_fraction: float | None = Field(default=None, ge=0, le=1)
+    agent_steps: int | None = Field(default=None, ge=0)
+    # Rates of the evaluation episodes ("lift_rate": 0.25, ...); other entries are not checked.
+    evaluation: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("evaluation")
+    @classmethod
+    def _rates_are_fractions(cls, evaluation: dict[str, Any]) -> dict[str, Any]:
+        for key, value in evaluation.items():
+            if key.endswith("_rate") and not _is_fraction(value):
+                raise ValueError(f"'{key}' must be a number from 0 to 1, got {value!r}")
+        return evaluation
+
+    @model_validator(mode="after")
+    def _finished_runs_have_a_success_rate(self) -> "RunResult":
+        if self.status == "ok" and self.success_rate is None:
+            raise ValueError("a finished run (status 'ok') needs a success_rate")
+        return self
+
+    def event_rates(self) -> dict[str, float]:
+        """event → rate of the evaluation episodes in which the task flagged it ("lift_rate" →
+        lift); the success and time-out rates are not task events."""
+        return {key.removesuffix("_rate"): float(value) for key, value in self.evaluation.items()
+                if key.endswith("_rate") and key not in NOT_EVENTS}
+
+
+NOT_EVENTS = {"success_rate", "time_out_rate"}
+
+
+def _is_fraction(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and 0 <= value <= 1)
 
 
 @dataclass(frozen=True)
@@ -126,9 +175,15 @@ class RunDir:
         return read_json(self.result_file)
 
     def read_spec(self) -> RunSpec:
-        from pydantic import ValidationError
-
+        """spec.json, validated; TrackbenchError naming the file and each bad field."""
         try:
             return RunSpec.model_validate(read_json(self.spec_file))
         except ValidationError as error:
-            raise TrackbenchError(f"invalid run spec in {self.spec_file}: {error}") from None
+            raise TrackbenchError(describe_validation_error(str(self.spec_file), error)) from None
+
+    def read_checked_result(self) -> RunResult:
+        """result.json, validated; TrackbenchError naming the file and each bad field."""
+        try:
+            return RunResult.model_validate(read_json(self.result_file))
+        except ValidationError as error:
+            raise TrackbenchError(describe_validation_error(str(self.result_file), error)) from None

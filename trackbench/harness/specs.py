@@ -1,23 +1,84 @@
 """Pydantic specs: the base every plugin ``Spec`` extends, and the run/matrix specs.
 
 All specs forbid unknown fields, reject NaN and infinity (``--set robot.base_yaw=nan`` would
-otherwise reach the physics and poison a run) and are frozen, so a mistake fails at load and
-plan time, not mid-matrix.
+otherwise reach the physics and poison a run), refuse a boolean where a number belongs
+(``--set robot.hand_kp=true`` is a typo, not 1.0) and are frozen, so a mistake fails at load and
+plan time, not mid-matrix. Counts that allocate memory or cells have upper bounds, named in the
+message when exceeded.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import types
+import typing
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 RUN_ID_SEPARATOR = "__"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+# Upper bounds of the matrix: a typo such as --seeds 1000000 would otherwise plan for minutes and
+# allocate gigabytes before the first cell starts.
+MAX_SEEDS = 1000
+MAX_ENVS = 16_384  # 4x the paper's 4096 GPU envs; each env holds its own MuJoCo state
+MAX_AGENT_STEPS = 10**12  # ~30 years at the paper's 1,000 agent steps/s on a CPU
+# Network sizes (PPO's actor, critic and PointNet, AMP's discriminator, predictors): a typo such as
+# actor_units=[10**9] would otherwise end minutes into a run as an out-of-memory crash.
+MAX_UNITS = 4096  # neurons in one layer (the paper's widest: 1024)
+MAX_LAYERS = 16
+
+LayerUnits = tuple[Annotated[int, Field(ge=1, le=MAX_UNITS)], ...]
 
 
 class FrozenSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
                               allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_as_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """Pydantic's lax mode reads true as 1 for int and float fields; YAML's true, yes and on
+        then pass silently as numbers. Raises ValueError for a boolean where a number belongs."""
+        annotation = cls.model_fields[info.field_name].annotation
+        if not _boolean_where_number(annotation, value):
+            return value
+        if isinstance(value, bool):
+            raise ValueError(f"expected a number, got the boolean {str(value).lower()}")
+        raise ValueError(f"expected numbers, got a boolean among {list(value)}")
+
+
+def _boolean_where_number(annotation: Any, value: Any) -> bool:
+    """Whether ``value`` is, or (in a tuple or list) holds, a boolean in a place ``annotation``
+    types as a number (int or float) and not as a boolean."""
+    if isinstance(value, bool):
+        allowed = _plain_types(annotation)
+        return bool(allowed & {int, float}) and not allowed & {bool, Any}
+    if isinstance(value, (list, tuple)):  # tuple[int, ...], tuple[float, float] | None, ...
+        return any(_boolean_in_items(member, value) for member in _union_members(annotation)
+                   if typing.get_origin(member) in (tuple, list))
+    return False
+
+
+def _boolean_in_items(sequence_type: Any, items: list | tuple) -> bool:
+    arguments = [a for a in typing.get_args(sequence_type) if a is not Ellipsis]
+    if len(arguments) == 1:  # tuple[int, ...], list[float]
+        arguments *= len(items)
+    return any(_boolean_where_number(a, item) for a, item in zip(arguments, items))
+
+
+def _union_members(annotation: Any) -> tuple[Any, ...]:
+    if typing.get_origin(annotation) is typing.Annotated:  # Annotated[int, Field(ge=1)]
+        return _union_members(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return tuple(m for member in typing.get_args(annotation) for m in _union_members(member))
+    return (annotation,)
+
+
+def _plain_types(annotation: Any) -> set[Any]:
+    """The plain classes (and Any) an annotation admits at its top level."""
+    return {member for member in _union_members(annotation)
+            if member is Any or isinstance(member, type)}
 
 
 def with_preset(data: Any, presets: dict[str, dict[str, Any]], default: str) -> Any:
@@ -43,8 +104,9 @@ class RunSpec(FrozenSpec):
     task: str = Field(description="task plugin name")
     method: str = Field(description="reward-method plugin name")
     seed: int = Field(ge=0, description="seed of the engine, the resets and PPO")
-    agent_steps: int = Field(gt=0, description="training budget in agent (env) steps")
-    num_envs: int = Field(gt=0, description="parallel environments")
+    agent_steps: int = Field(gt=0, le=MAX_AGENT_STEPS,
+                             description="training budget in agent (env) steps")
+    num_envs: int = Field(gt=0, le=MAX_ENVS, description="parallel environments")
     device: str = Field(default="cpu", description="torch device for training: cpu or cuda")
     engine_spec: dict[str, Any] = Field(default_factory=dict)
     robot_spec: dict[str, Any] = Field(default_factory=dict)
@@ -63,10 +125,10 @@ class MatrixSpec(FrozenSpec):
     robots: list[str] = Field(min_length=1)
     tasks: list[str] = Field(min_length=1)
     methods: list[str] = Field(min_length=1)
-    seeds: int = Field(default=1, ge=1, description="seeds 0..seeds-1 per cell")
+    seeds: int = Field(default=1, ge=1, le=MAX_SEEDS, description="seeds 0..seeds-1 per cell")
     engine: str = "mujoco"
-    agent_steps: int = Field(default=200_000, gt=0)
-    num_envs: int = Field(default=64, gt=0)
+    agent_steps: int = Field(default=200_000, gt=0, le=MAX_AGENT_STEPS)
+    num_envs: int = Field(default=64, gt=0, le=MAX_ENVS)
     device: str = Field(default="cpu", pattern=r"^(cpu|cuda(:\d+)?)$",
                         description="torch device for training: cpu, cuda or cuda:N")
     # Per-kind spec overrides, e.g. {"robot": {"hand_kp": 40.0}}; applied to every cell.

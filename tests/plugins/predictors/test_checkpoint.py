@@ -176,3 +176,14 @@ def test_a_pickled_payload_is_refused_and_never_runs(tmp_path, saved, registry):
                                               f"\\('posix.system'\\).*nothing in it ran"):
         load_predictor(damaged, registry)
     assert not marker.exists()
+
+
+def test_weights_that_are_not_finite_are_never_saved(tmp_path):
+    from trackbench.harness.errors import NonFiniteError
+
+    model = Transformer(TransformerSpec(width=16, heads=2, depth=1))
+    with torch.no_grad():
+        next(model.parameters()).fill_(float("nan"))
+    with pytest.raises(NonFiniteError, match="pi.pt: the weights .* are not finite"):
+        model.save(tmp_path / "pi.pt")
+    assert list(tmp_path.iterdir()) == []

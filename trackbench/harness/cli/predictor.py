@@ -12,6 +12,7 @@ import yaml
 from rich.table import Table
 
 from trackbench.harness import console
+from trackbench.harness.atomic import writable_file_problem
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.cli.predictor_probe import probe_command
 from trackbench.harness.plugins import load_registry
@@ -53,6 +54,9 @@ def train_command(
     """Train a predictor on a dataset's train split (val split monitors) and save a checkpoint."""
     from trackbench.plugins.predictors.workflow import train_on_dataset
 
+    problem = writable_file_problem(out)
+    if problem:  # before minutes of training, not after
+        raise TrackbenchError(f"{problem}; nothing was trained")
     registry = load_registry()
     registry.raise_problems()
     overrides = parse_fields(settings)

@@ -49,8 +49,8 @@ def show_report(results_dir: Path) -> Report:
     render_tables(report)
     for task, path in sorted(write_curves(results_dir).items()):
         console.out.print(f"learning curves of {task}: {path}")
-    for problem in report.problems:
-        console.warn(problem)
+    for message in report.notes + report.problems:
+        console.warn(message)
     return report
 
 
@@ -80,5 +80,7 @@ def report_command(
         if not curves and not running:
             console.out.print(f"no curves: no finished run has logged {metric} "
                               "(--running draws unfinished runs too)")
+        for note in report.notes:
+            console.warn(note)
     if report.problems:
         raise TrackbenchError("\n".join(report.problems))

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from trackbench.harness import console
+from trackbench.harness.atomic import writable_folder_problem
 from trackbench.harness.cli.options import names, parse_overrides
 from trackbench.harness.cli.report import show_report
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
@@ -19,6 +20,7 @@ from trackbench.harness.plugins import load_registry
 from trackbench.harness.results import RunDir
 from trackbench.harness.resume import CellStatus, check_plan
 from trackbench.harness.specs import MatrixSpec, RunSpec
+from trackbench.harness.training.ppo import PPOSpec
 
 # The embedded default: one small cell that trains, evaluates and reports on a 2-core CPU
 # machine in under 10 minutes. Measured (`time trackbench run`, 2026-11-30, Π_h cached) with the
@@ -36,6 +38,10 @@ def _print_plan(cells: list[RunSpec], out: Path, statuses: dict[str, CellStatus]
         status = statuses[cell.run_id].describe(cell.agent_steps)
         table.add_row(cell.run_id, cell.engine, f"{cell.agent_steps:,}", str(cell.num_envs), status)
     console.out.print(table)
+    # Every cell shares num_envs and the PPO settings, so one note covers the plan.
+    note = PPOSpec(**cells[0].ppo_spec).minibatch_note(cells[0].num_envs)
+    if note:
+        console.out.print(f"note: {note}", highlight=False)
 
 
 def run_command(
@@ -70,12 +76,27 @@ def run_command(
     registry = load_registry()
     cells = plan(matrix, registry)
     statuses = check_plan(cells, out, registry, force=force)
+    _refuse_unwritable(out, cells, statuses)
     _print_plan(cells, out, statuses)
     if dry_run:
         return
     for cell in cells:
         _run_cell(cell, registry, out, statuses[cell.run_id], force)
     show_report(out)
+
+
+def _refuse_unwritable(out: Path, cells: list[RunSpec], statuses: dict[str, CellStatus]) -> None:
+    """Raises TrackbenchError, before any cell starts, if --out or the directory of a cell still
+    to train cannot be written (a file, read-only): the matrix would otherwise stop midway, and
+    the report writes its curves into --out."""
+    problem = writable_folder_problem(out)
+    if problem:  # then every cell's directory has it too: one line says it
+        raise TrackbenchError(problem)
+    to_train = [RunDir.for_spec(out, cell).path for cell in cells
+                if statuses[cell.run_id].kind != "done"]
+    problems = [problem for problem in map(writable_folder_problem, to_train) if problem]
+    if problems:
+        raise TrackbenchError("\n".join(problems))
 
 
 def _run_cell(cell: RunSpec, registry: Any, out: Path, status: CellStatus, force: bool) -> None:

@@ -17,10 +17,21 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.specs import FrozenSpec, with_preset
+from trackbench.harness.specs import MAX_LAYERS, FrozenSpec, LayerUnits, with_preset
 
 NETWORK_NAME = "trackbench_pointnet"  # the network builder registered by training/network.py
 ENV_NAME = "trackbench"  # the env_configurations entry registered by training/vecenv.py
+
+# Upper bounds on what allocates: a typo (horizon_length=1000000) would otherwise reach torch as
+# an out-of-memory crash minutes into a run.
+MAX_BATCH = 2**22  # envs × horizon samples in one rollout buffer (the paper: 4096 × 10)
+MAX_HORIZON = 4096
+MAX_POLICY_POINTS = 1024  # the paper's policy sees 100
+MAX_EPISODES = 100_000
+MAX_THREADS = 1024
+# PPO sees reward × reward_scale in float32: a scale near 1e38 overflows the returns, and one far
+# above any reward's size only says "non-finite loss" mid-run. The paper uses 0.1.
+MAX_REWARD_SCALE = 1e6
 
 
 # A preset fills every field the user did not set. Fields not named here have one default for both.
@@ -42,17 +53,18 @@ class PPOSpec(FrozenSpec):
         "envs); explicit fields override it"))
 
     # ---- batch layout ---------------------------------------------------------------------------
-    horizon_length: int = Field(default=32, gt=0, description="steps per env per PPO epoch (paper 10, cpu 32)")
+    horizon_length: int = Field(default=32, gt=0, le=MAX_HORIZON, description="steps per env per PPO epoch (paper 10, cpu 32)")
     minibatch_size: int = Field(
-        default=2048, gt=0, description="paper 4096, cpu 2048; capped at the batch (envs × "
-        "horizon), which it must divide")
-    mini_epochs: int = Field(default=4, gt=0, description="passes over each batch (paper 5, cpu 4)")
+        default=2048, gt=0, le=MAX_BATCH, description="paper 4096, cpu 2048; capped at the "
+        "batch (envs × horizon), which it must divide; the plan says when it is capped")
+    mini_epochs: int = Field(default=4, gt=0, le=1000,
+                             description="passes over each batch (paper 5, cpu 4)")
     # ---- optimiser and schedule -----------------------------------------------------------------
-    learning_rate: float = Field(default=1e-4, gt=0, description="initial Adam lr (paper 1e-4)")
+    learning_rate: float = Field(default=1e-4, gt=0, le=1, description="initial Adam lr (paper 1e-4)")
     lr_schedule: str = Field(default="adaptive", pattern="^(adaptive|linear|constant)$",
                              description="adaptive: lr ÷1.5 when KL > 2·kl_threshold, ×1.5 when < ½")
     kl_threshold: float = Field(default=0.02, gt=0, description="adaptive-lr KL target (paper 0.02)")
-    max_lr: float = Field(default=5e-3, gt=0, description=(
+    max_lr: float = Field(default=5e-3, gt=0, le=1, description=(
         "adaptive-lr ceiling (paper 5e-3; rl-games' own AdaptiveScheduler hard-codes 1e-2)"))
     # ---- returns and losses ---------------------------------------------------------------------
     gamma: float = Field(default=0.99, gt=0, le=1, description="discount γ (paper 0.99)")
@@ -68,20 +80,21 @@ class PPOSpec(FrozenSpec):
     normalize_value: bool = Field(default=True, description="running mean/std of value targets")
     normalize_advantage: bool = Field(default=True, description="advantages normalised per batch")
     value_bootstrap: bool = Field(default=True, description="bootstrap V at time-outs (truncation)")
-    reward_scale: float = Field(default=0.1, gt=0, description="PPO sees reward × this (paper 0.1)")
+    reward_scale: float = Field(default=0.1, gt=0, le=MAX_REWARD_SCALE,
+                                description="PPO sees reward × this (paper 0.1)")
     obs_clip: float = Field(default=10.0, gt=0, description="observations clamped to ±this (paper 10)")
-    policy_points: int | None = Field(default=32, ge=1, description=(
+    policy_points: int | None = Field(default=32, ge=1, le=MAX_POLICY_POINTS, description=(
         "points of the task's object cloud the policy sees, evenly spaced over it; None: all of "
         "them (paper: all 100; cpu 32). The PointNet's cost grows with it"))
     # ---- network --------------------------------------------------------------------------------
-    pointnet_units: tuple[int, ...] = Field(
-        default=(32, 32), min_length=1,
+    pointnet_units: LayerUnits = Field(
+        default=(32, 32), min_length=1, max_length=MAX_LAYERS,
         description="per-point MLP, max-pooled (paper 3→64→64→64, cpu 3→32→32)")
-    actor_units: tuple[int, ...] = Field(
-        default=(256, 128, 64), min_length=1,
+    actor_units: LayerUnits = Field(
+        default=(256, 128, 64), min_length=1, max_length=MAX_LAYERS,
         description="actor MLP, ELU (paper [512, 256, 128], cpu [256, 128, 64])")
-    critic_units: tuple[int, ...] = Field(
-        default=(256, 128, 64), min_length=1,
+    critic_units: LayerUnits = Field(
+        default=(256, 128, 64), min_length=1, max_length=MAX_LAYERS,
         description="critic MLP, ELU (paper [512, 256, 128], cpu [256, 128, 64])")
     init_log_std: float = Field(default=0.0, description="initial state-independent log σ (paper 0)")
     random_episode_start: bool = Field(default=True, description=(
@@ -91,24 +104,24 @@ class PPOSpec(FrozenSpec):
     # ---- the run around it ----------------------------------------------------------------------
     checkpoint_every: int = Field(default=20, gt=0,
                                   description="epochs between checkpoints (and after the last)")
-    eval_episodes: int = Field(default=64, gt=0, description="evaluation episodes of the final policy")
+    eval_episodes: int = Field(default=64, gt=0, le=MAX_EPISODES, description="evaluation episodes of the final policy")
     eval_seed: int = Field(default=1_000_000, ge=0, description=(
         "evaluation episode k resets from seed eval_seed + k, the same in every cell"))
     max_unstable_fraction: float = Field(default=0.5, ge=0, le=1, description=(
         "training stops with a message when more than this fraction of an epoch's env-steps blew "
         "up in the engine (a setting that makes the physics diverge)"))
-    games_to_track: int = Field(default=100, gt=0,
+    games_to_track: int = Field(default=100, gt=0, le=MAX_EPISODES,
                                 description="training metrics average the last N episodes")
     torch_compile: bool = Field(default=False,
                                 description="torch.compile the networks (slow to start; off on CPU)")
     # Physics and PPO take turns, so torch may use every core. On the 2-core machine, track at
     # 64 envs: 972 fps with all cores, 672 with 1; OMP_WAIT_POLICY=PASSIVE lost (767).
-    torch_threads: int = Field(default=0, ge=0, description=(
+    torch_threads: int = Field(default=0, ge=0, le=MAX_THREADS, description=(
         "torch CPU threads (0 = torch's default, all cores); set 1 when other jobs share the cores"))
     # While the rollout runs, torch's OpenMP workers keep spinning after each policy pass and take
     # the cores from MuJoCo's threads: physics then ran at ~1.3x its standalone time. One torch
     # thread for the rollout's small forward passes removed that (README "Performance").
-    rollout_torch_threads: int = Field(default=1, ge=0, description=(
+    rollout_torch_threads: int = Field(default=1, ge=0, le=MAX_THREADS, description=(
         "torch CPU threads while the rollout is collected (policy inference, the method's "
         "networks such as track's Π_h); 0 = torch_threads. The PPO update uses torch_threads"))
 
@@ -118,8 +131,15 @@ class PPOSpec(FrozenSpec):
         return with_preset(data, PRESETS, "cpu")
 
     def minibatch_for(self, num_envs: int) -> int:
-        """The minibatch actually used: ``minibatch_size`` capped at the batch, dividing it."""
+        """The minibatch actually used: ``minibatch_size`` capped at the batch, dividing it.
+
+        Raises TrackbenchError if the batch (num_envs × horizon_length) exceeds MAX_BATCH or the
+        minibatch does not divide it."""
         batch = num_envs * self.horizon_length
+        if batch > MAX_BATCH:
+            raise TrackbenchError(
+                f"the batch num_envs × ppo.horizon_length = {num_envs} × {self.horizon_length} = "
+                f"{batch:,} samples exceeds {MAX_BATCH:,}; use fewer envs or a shorter horizon")
         minibatch = min(self.minibatch_size, batch)
         if batch % minibatch:
             raise TrackbenchError(
@@ -127,6 +147,19 @@ class PPOSpec(FrozenSpec):
                 f"{num_envs} × {self.horizon_length} = {batch}"
             )
         return minibatch
+
+    def minibatch_note(self, num_envs: int) -> str | None:
+        """For the plan: how ``minibatch_size`` was capped at a smaller batch, or None.
+
+        The cap stays (the presets' minibatch fits their usual env counts, and a small test run
+        should not need a matching --set), but it is said, so that a run's settings are never
+        silently other than asked."""
+        used = self.minibatch_for(num_envs)
+        if used == self.minibatch_size:
+            return None
+        return (f"ppo.minibatch_size {self.minibatch_size} is larger than the batch of "
+                f"{num_envs} envs × {self.horizon_length} steps: each mini-epoch uses the whole "
+                f"batch of {used} as one minibatch")
 
 
 def rl_games_config(ppo: PPOSpec, *, num_envs: int, agent_steps: int, seed: int, device: str,

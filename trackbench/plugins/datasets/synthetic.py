@@ -73,7 +73,9 @@ _GOLDEN = 0.6180339887498949  # i·φ⁻¹ mod 1 spreads sequences evenly over t
 
 
 class SyntheticSpec(DatasetSpec):
-    num_sequences: int = Field(default=1000, ge=1, description="sequences to generate")
+    # Bounded: every sequence is generated and held in memory.
+    num_sequences: int = Field(default=1000, ge=1, le=100_000,
+                               description="sequences to generate")
     seed: int = Field(default=0, ge=0, description="sequence i is generated from (seed, i)")
     objects: tuple[str, ...] = Field(
         default=PAPER_OBJECTS, min_length=1,

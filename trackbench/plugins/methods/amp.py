@@ -25,6 +25,7 @@ from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.method import Method
 from trackbench.harness.rewards import evaluate
 from trackbench.harness.robot import HUMAN_FINGERTIPS
+from trackbench.harness.specs import MAX_LAYERS, LayerUnits
 from trackbench.plugins.methods.composed import ComposedSpec, group_problems, weighted_group
 from trackbench.plugins.methods.discriminator import (
     Discriminator,
@@ -39,6 +40,11 @@ if TYPE_CHECKING:
     from trackbench.harness.state import State
     from trackbench.harness.task import Task, TaskFrame
 
+# Allocation bounds: the human sequences and the replay are held in memory.
+MAX_SEQUENCES = 100_000
+MAX_REPLAY = 10_000_000  # transitions of a few dozen floats each
+MAX_BATCH = 1_000_000
+
 
 class AMP(Method):
     """AMP baseline: adversarial prior on human fingertip transitions + the task's dense reward."""
@@ -52,19 +58,21 @@ class AMP(Method):
         disc_weight: float = Field(default=1.0, ge=0, description="disc_reward_w: weight of r_disc")
         disc_reward_scale: float = Field(default=2.0, gt=0, description="r_disc scale (IGE 2)")
         dataset: str = Field(default="synthetic", description="human dataset of the motion prior")
-        max_sequences: int = Field(default=200, gt=0,
+        max_sequences: int = Field(default=200, gt=0, le=MAX_SEQUENCES,
                                    description="human training sequences loaded (the first N)")
-        disc_units: tuple[int, ...] = Field(default=(1024, 512), min_length=1,
-                                            description="discriminator MLP (IGE [1024, 512])")
+        disc_units: LayerUnits = Field(default=(1024, 512), min_length=1, max_length=MAX_LAYERS,
+                                       description="discriminator MLP (IGE [1024, 512])")
         learning_rate: float = Field(default=5e-5, gt=0, description="discriminator Adam lr (IGE 5e-5)")
         grad_penalty: float = Field(default=5.0, ge=0, description="disc_grad_penalty (IGE 5)")
         logit_reg: float = Field(default=0.05, ge=0, description="disc_logit_reg (IGE 0.05)")
         weight_decay: float = Field(default=1e-4, ge=0, description="disc_weight_decay (IGE 1e-4)")
-        batch_size: int = Field(default=512, gt=0, description="transitions per side per step (IGE 512)")
+        batch_size: int = Field(default=512, gt=0, le=MAX_BATCH,
+                                description="transitions per side per step (IGE 512)")
         update_every: int = Field(default=10, gt=0,
                                   description="control steps between updates (PPO's horizon)")
         disc_steps: int = Field(default=5, gt=0, description="Adam steps per update (PPO's mini-epochs)")
-        replay_size: int = Field(default=200_000, gt=0, description="robot transitions kept")
+        replay_size: int = Field(default=200_000, gt=0, le=MAX_REPLAY,
+                                 description="robot transitions kept")
         seed: int = Field(default=0, ge=0, description="seed of D's initialisation and sampling")
 
     @classmethod

@@ -17,7 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from trackbench.harness.predictor import NUM_FINGERTIPS, Predictor, PredictorInput, PredictorSpec
-from trackbench.harness.specs import with_preset
+from trackbench.harness.specs import MAX_LAYERS, MAX_UNITS, with_preset
 
 NUM_CLASS_IDS = 22  # DexYCB ids 1..21; 0 = padding / not a YCB object
 KEYPOINT_DIM = NUM_FINGERTIPS * 3
@@ -44,11 +44,11 @@ class TransformerSpec(PredictorSpec):
     context_length: int = Field(
         default=8, ge=1, le=64, description="history frames (authors' runs 8; paper text 16)"
     )
-    width: int = Field(default=32, ge=8, description="token width (paper 512)")
-    depth: int = Field(default=2, ge=1, description="transformer blocks (paper 6)")
-    heads: int = Field(default=2, ge=1, description="attention heads (paper 8)")
+    width: int = Field(default=32, ge=8, le=MAX_UNITS, description="token width (paper 512)")
+    depth: int = Field(default=2, ge=1, le=MAX_LAYERS, description="transformer blocks (paper 6)")
+    heads: int = Field(default=2, ge=1, le=64, description="attention heads (paper 8)")
     pointnet_width: int = Field(
-        default=16, ge=4, description="PointNet hidden width 3→w→w→w (paper 512)"
+        default=16, ge=4, le=MAX_UNITS, description="PointNet hidden width 3→w→w→w (paper 512)"
     )
     loss: Literal["l1", "mse"] = Field(
         default="l1", description="l1 as the authors' code, mse as the paper"
@@ -70,15 +70,15 @@ class TransformerSpec(PredictorSpec):
         "rest, as a robot is at reset) or any frame",
     )
     max_extra_objects: int = Field(
-        default=2, ge=0,
+        default=2, ge=0, le=20,
         description="besides the grasped object, up to this many random others per window",
     )
-    lr: float = Field(default=1e-3, gt=0, description="AdamW learning rate (paper 1e-4)")
+    lr: float = Field(default=1e-3, gt=0, le=1, description="AdamW learning rate (paper 1e-4)")
     lr_schedule: Literal["constant", "cosine"] = Field(
         default="constant", description="constant lr, or cosine decay from lr to 0 over the steps"
     )
     weight_decay: float = Field(default=0.01, ge=0, description="AdamW weight decay")
-    batch_size: int = Field(default=64, ge=1, description="windows per optimiser step")
+    batch_size: int = Field(default=64, ge=1, le=65_536, description="windows per optimiser step")
     steps: int | None = Field(
         default=3000, ge=1, description="optimiser steps (used when epochs is None)"
     )
