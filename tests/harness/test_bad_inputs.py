@@ -156,6 +156,19 @@ def garbage_predictor(tmp: Path) -> None:
     (tmp / "pi.pt").write_bytes(b"\x00garbage")
 
 
+NO_RING_FINGERTIP = ("--set", "robot.synthetic_keypoints=[]")  # Allegro then lacks human tip 16
+# Allegro's own keypoint sites, little finger first: cabinet reads keypoint 0 as the thumb.
+THUMB_LAST = ("robot.keypoints=[{site: allegro/kp_little, human_index: 20}, "
+              "{site: allegro/kp_middle, human_index: 12}, {site: allegro/kp_index, human_index: 8}, "
+              "{site: allegro/kp_thumb, human_index: 4}]")
+
+
+def plan(*args: str) -> tuple[str, ...]:
+    """A dry run of allegro / grasp_lift with the method given in ``args``."""
+    return ("run", "--robot", "allegro", "--task", "grasp_lift", *args, "--out", "{tmp}/runs",
+            "--dry-run")
+
+
 FINITE = "finite number"
 BOOLEAN = "expected a number, got the boolean"
 
@@ -320,6 +333,20 @@ ROWS = [
     Row("bench --set without --train", ("bench", "--set", "robot.hand_kp=1"),
         ("--set applies to --train only",)),
     Row("bench --envs 0", ("bench", "--envs", "0"), ("Invalid value",)),
+    # ---- case 4: compatibility between the chosen plugins, at plan time -------------------------
+    Row("track on a robot without a ring fingertip",
+        plan("--method", "track", *NO_RING_FINGERTIP),
+        ("allegro × grasp_lift × track: method 'track': it maps the robot's fingertips",)),
+    Row("amp on a robot without a ring fingertip", plan("--method", "amp", *NO_RING_FINGERTIP),
+        ("plays no human fingertip [16] and synthesises none",)),
+    Row("a wrist site missing from the model", dry_run("--set", "robot.wrist_site=nowhere"),
+        ("robot 'allegro': wrist site 'nowhere' is not in the model",)),
+    Row("a keypoint site missing from the model",
+        dry_run(*NO_RING_FINGERTIP, "--set", "robot.keypoints=[{site: allegro/nope, human_index: 4}]"),
+        ("keypoint site 'allegro/nope' (human index 4) is not in the model",)),
+    Row("cabinet on keypoints that do not start with the thumb",
+        dry_run("--task", "cabinet", "--set", THUMB_LAST),
+        ("allegro × cabinet: task 'cabinet': the drawer-handle grasp test needs the thumb tip",)),
 ]
 
 
