@@ -169,3 +169,26 @@ def test_missing_root_and_layout_errors(tmp_path):
     (tmp_path / "20990101-subject-11").mkdir()
     with pytest.raises(TrackbenchError, match="subject folders DexYCB does not have"):
         list(_dataset(tmp_path).sequences())
+
+
+@pytest.mark.parametrize("target", ["meta.yml", "extrinsics.yml"])
+def test_a_yaml_file_with_a_python_tag_is_refused_and_never_runs(root, tmp_path, target):
+    """The toolkit's loader reads meta.yml and extrinsics.yml; a python/object tag in either
+    would run code under yaml's full loader. It is refused, naming the file."""
+    broken = tmp_path / "dex"
+    broken.mkdir()
+    (broken / "models").symlink_to(root / "models")
+    calibration = broken / "calibration" / f"extrinsics_{EXTRINSICS_ID}"
+    calibration.mkdir(parents=True)
+    (calibration / "extrinsics.yml").write_text(
+        (root / "calibration" / f"extrinsics_{EXTRINSICS_ID}" / "extrinsics.yml").read_text())
+    _write_sequence(broken / "20200709-subject-01" / "20200709_141750")
+    marker = tmp_path / "ran"
+    path = (broken / "20200709-subject-01" / "20200709_141750" / "meta.yml"
+            if target == "meta.yml" else calibration / "extrinsics.yml")
+    path.write_text(f"payload: !!python/object/apply:os.system ['touch {marker}']\n"
+                    + path.read_text())
+    with pytest.raises(TrackbenchError, match="cannot read") as caught:
+        list(_dataset(broken).sequences())
+    assert str(path) in str(caught.value) and "python/object" in str(caught.value)
+    assert not marker.exists()

@@ -59,6 +59,9 @@ SUBJECTS = (
     "20201015-subject-09", "20201022-subject-10",
 )
 SUBJECT_PATTERN = re.compile(r"^\d{8}-subject-\d{2}$")
+# libyaml's safe loader where PyYAML was built with it (as the toolkit's files are large): safe
+# either way, it builds plain data only.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MISSING_POSE = np.array([0, 0, 0, 1, 0, 0, 0], dtype=np.float32)  # pose.npz's "no pose" marker
 
 
@@ -198,13 +201,28 @@ def _subject_dirs(root: Path) -> list[Path]:
 
 
 def _read_yaml(path: Path) -> dict:
+    """A meta.yml or extrinsics.yml as plain data (yaml's safe loader: the toolkit's files hold
+    only mappings, lists, strings and numbers). Raises TrackbenchError naming the file when it
+    is unreadable, not YAML, not a mapping, or carries a tag that would build a Python object
+    (``!!python/object/apply:os.system``): such a tag is refused, never constructed."""
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=SafeLoader)
+    except yaml.constructor.ConstructorError as error:
+        tag = f" ({error.problem.split('tag ')[-1]})" if error.problem else ""
+        raise TrackbenchError(f"{path}: cannot read: refused a tag that is not plain YAML data"
+                              f"{tag}{_yaml_where(error)}; nothing in the file ran") from None
     except (OSError, yaml.YAMLError) as error:
-        raise TrackbenchError(f"{path}: cannot read ({type(error).__name__}: {error})") from None
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise TrackbenchError(f"{path}: cannot read ({type(error).__name__}: {first}"
+                              f"{_yaml_where(error)})") from None
     if not isinstance(data, dict):
         raise TrackbenchError(f"{path}: expected a YAML mapping")
     return data
+
+
+def _yaml_where(error: Exception) -> str:
+    mark = getattr(error, "problem_mark", None)
+    return f", line {mark.line + 1}" if mark is not None else ""
 
 
 def _field(data: dict, key: str, path: Path):
