@@ -16,8 +16,9 @@ random step), or when the engine reports the env unstable; the last two are *tim
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 import torch
 
@@ -181,6 +182,16 @@ class VecEnv:
         self.engine.load_state_dict(state["engine"])
         self.task.load_state_dict(state["task"])
         self.method.load_state_dict(state["method"])
+
+    @contextlib.contextmanager
+    def evaluation(self) -> Iterator[None]:
+        """While inside, the method only scores (``Method.set_training(False)``): evaluating a
+        policy changes nothing the next evaluation or training step would see."""
+        self.method.set_training(False)
+        try:
+            yield
+        finally:
+            self.method.set_training(True)
 
     # ---- seeding --------------------------------------------------------------------------------
     def reseed(self, seeds: Sequence[int]) -> None:

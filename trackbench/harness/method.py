@@ -39,6 +39,7 @@ class Method(ABC):
         self.robot: "RobotSpec | None" = None
         self.num_envs = 0
         self.device = torch.device("cpu")
+        self.training = True  # False while the harness evaluates a policy (set_training)
 
     @classmethod
     def check_spec(cls, spec: MethodSpec, registry: "Registry") -> None:
@@ -81,7 +82,15 @@ class Method(ABC):
 
     @abstractmethod
     def rewards(self, frame: "TaskFrame") -> dict[str, torch.Tensor]:
-        """Weighted value [N] of each term for this step."""
+        """Weighted value [N] of each term for this step. A method that learns from what it
+        rewards (``amp``) learns only while :attr:`training` is True."""
+
+    def set_training(self, training: bool) -> None:
+        """The harness sets False while it evaluates a policy and True again after. Evaluation
+        must never change what it measures: while not training, :meth:`rewards` scores with
+        what the method has learned and changes none of it (the same policy evaluated twice
+        scores the same), and per-episode buffers are still kept."""
+        self.training = training
 
     # ---- checkpoints ------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

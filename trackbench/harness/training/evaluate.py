@@ -22,9 +22,16 @@ def evaluate_policy(model: Any, env: "VecEnv", episodes: int, eval_seed: int) ->
     """Run ``episodes`` evaluation episodes of ``model`` (an rl-games model; actions = μ).
 
     Returns the EpisodeStats summary (success_rate, episode_return, <flag>_rate, term/<name>, ...)
-    plus the seeds used.
+    plus the seeds used. Evaluating changes nothing it measures: the model (its running
+    normalisers) is in eval mode and the method only scores (``VecEnv.evaluation``), so the
+    same policy evaluated again gives the same summary.
     """
     model.eval()
+    with env.evaluation():
+        return _play(model, env, episodes, eval_seed)
+
+
+def _play(model: Any, env: "VecEnv", episodes: int, eval_seed: int) -> dict[str, Any]:
     stats = EpisodeStats()
     n = env.num_envs
     played = 0

@@ -121,10 +121,11 @@ class AMP(Method):
         fingertips = self._fingertips(frame.state)
         transitions = torch.cat([self.previous.flatten(1), fingertips.flatten(1)], dim=1)
         self.previous = fingertips  # a fresh tensor each step; begin() then overwrites reset rows
-        self.replay.add(transitions)
-        self.steps += 1
-        if self.steps % self.spec.update_every == 0:
-            self.train_discriminator()
+        if self.training:  # an evaluation only scores: D, its replay and its clock stay as they are
+            self.replay.add(transitions)
+            self.steps += 1
+            if self.steps % self.spec.update_every == 0:
+                self.train_discriminator()
         with torch.no_grad():
             disc = amp_reward(self.disc(transitions), self.spec.disc_reward_scale)
         values = {"amp": self.spec.disc_weight * disc}
