@@ -3,10 +3,18 @@
 Every human dataset (DexYCB, the authors' preprocessed files, the synthetic generator) converts its
 data to :class:`HumanSequence` on load: the predictor Π_h and its trainer never see another layout
 or another frame.
+
+Every sequence a dataset plugin yields is checked for plausibility before anyone sees it
+(:func:`plausibility_problems`; :class:`Dataset` wraps each plugin's ``sequences``, so a
+third-party dataset is checked too): a hand the size of a real hand (metres, not millimetres),
+bones of human lengths that keep their length, and fingertips no faster than a hand moves. Data
+that fail are refused with the file they came from, rather than teaching Π_h something no robot
+can imitate.
 """
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +24,37 @@ import numpy as np
 from pydantic import Field
 
 from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.robot import HUMAN_FINGERTIPS
 from trackbench.harness.specs import PluginSpec
 
 POLICY_HZ = 20.0  # sequences are resampled to the policy rate
 NUM_HAND_JOINTS = 21  # MANO / DexYCB order: 0 wrist; thumb 1-4, index 5-8, middle 9-12, ring 13-16, little 17-20
 SPLITS = ("train", "val", "test")
+# Bones of the 21-keypoint hand as (parent, child): wrist → each finger's base, then along it.
+HAND_BONES = tuple((0 if k == 0 else 4 * f + k, 4 * f + k + 1) for f in range(5) for k in range(4))
+
+# ---- plausibility: what a recorded human hand can be (the reasoning is in each comment) ----------
+# Hand size = the largest wrist-to-keypoint distance (median over frames). An adult hand is
+# 0.17-0.21 m from wrist to middle tip (trackbench's model hand: 0.19 m); a fist still keeps the
+# PIP knuckles ~0.11 m from the wrist and a child's open hand reaches ~0.12 m. Millimetres read as
+# metres give 100-200 m; centimetres 10-20 m.
+HAND_SIZE_RANGE_M = (0.06, 0.35)
+# Each bone's median length. The shortest real bones are distal phalanges (~1.5-2 cm), the longest
+# the wrist → index/middle knuckle (~9 cm; DexYCB's MANO hands and the model hand agree).
+# 0.5 cm and 12 cm leave room for small and large hands and for labelling noise.
+BONE_LENGTH_RANGE_M = (0.005, 0.12)
+# Bones are rigid: (longest − shortest) / median over a sequence. MANO fits (DexYCB) keep them
+# exact, resampling shortens a turning bone by a few per cent; a jump of half its length means a
+# frame of another hand, a swapped joint or a unit change mid-sequence.
+MAX_BONE_LENGTH_SPREAD = 0.5
+# A fingertip's displacement from one 20 Hz frame to the next. Reaching hands peak at 1-2 m/s
+# (5-10 cm a frame); 1 m a frame (20 m/s) is beyond any grasp or throw in the tasks, so only a
+# teleport exceeds it: a glitch frame, frames out of order, or a frame rate declared far too low.
+MAX_FINGERTIP_STEP_M = 1.0
+# A declared source frame rate (the ``fps`` of DexYCB and trackr). Below 5 Hz a one-second grasp
+# has under 5 frames and resampling to 20 Hz would invent most of the motion; no hand-capture
+# system records above 1 kHz, so a larger number is a unit mistake (a period, or ms).
+FRAME_RATE_RANGE_HZ = (5.0, 1000.0)
 
 
 @dataclass(frozen=True)
@@ -38,6 +72,7 @@ class HumanSequence:
     object_ids: np.ndarray  # [n_obj] int64, DexYCB class ids 1..21
     grasped: int  # index into object_ids
     split: str = "train"  # one of SPLITS
+    source: str = ""  # the file or folder it was read from ("" for generated data), for messages
 
     @property
     def num_frames(self) -> int:
@@ -74,7 +109,11 @@ class DatasetSpec(PluginSpec):
 
 
 class Dataset(ABC):
-    """Base of dataset plugins: reads (or generates) human sequences in the HumanSequence format."""
+    """Base of dataset plugins: reads (or generates) human sequences in the HumanSequence format.
+
+    A subclass's ``sequences`` is wrapped on definition so that every sequence it yields passes
+    :func:`refuse_implausible` first: no plugin can hand Π_h a hand in millimetres.
+    """
 
     name: ClassVar[str]
     Spec: ClassVar[type[DatasetSpec]]
@@ -85,10 +124,93 @@ class Dataset(ABC):
     def __init__(self, spec: DatasetSpec):
         self.spec = spec
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "sequences" in vars(cls):
+            cls.sequences = _checked(vars(cls)["sequences"])
+
     @abstractmethod
     def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:
         """Yield the sequences of one split (all splits if None). A missing root, a missing or
-        corrupt file raises TrackbenchError naming the file."""
+        corrupt file raises TrackbenchError naming the file; so does an implausible sequence
+        (checked by this base class; set ``HumanSequence.source`` so the message names it)."""
+
+
+def _checked(read):
+    """``read`` (a plugin's ``sequences``), refusing each implausible sequence it yields."""
+
+    @functools.wraps(read)
+    def sequences(self, split=None):
+        for sequence in read(self, split):
+            refuse_implausible(sequence, self.name)
+            yield sequence
+
+    return sequences
+
+
+def refuse_implausible(sequence: HumanSequence, dataset: str) -> None:
+    """Raise TrackbenchError naming the sequence's file (or the dataset and sequence) and every
+    :func:`plausibility_problems` it has; return if there are none."""
+    problems = plausibility_problems(sequence.keypoints)
+    if not problems:
+        return
+    where = sequence.source or f"dataset '{dataset}'"
+    raise TrackbenchError(f"{where}: sequence {sequence.name} is not a plausible human hand: "
+                          + "; ".join(problems))
+
+
+def plausibility_problems(keypoints: np.ndarray) -> list[str]:
+    """Every way keypoints [T, 21, 3] (metres, 20 Hz) fail to be a human hand (empty if none):
+    size (units), bone lengths and their constancy, fingertip speed. Wrongly shaped or
+    non-finite keypoints are left to :meth:`HumanSequence.validate`."""
+    if keypoints.ndim != 3 or keypoints.shape[1:] != (NUM_HAND_JOINTS, 3) \
+            or not np.isfinite(keypoints).all() or len(keypoints) == 0:
+        return []
+    keypoints = keypoints.astype(np.float64)
+    return _size_problems(keypoints) + _bone_problems(keypoints) + _speed_problems(keypoints)
+
+
+def _size_problems(keypoints: np.ndarray) -> list[str]:
+    size = float(np.median(np.linalg.norm(keypoints - keypoints[:, :1], axis=2).max(axis=1)))
+    low, high = HAND_SIZE_RANGE_M
+    if low <= size <= high:
+        return []
+    if low * 1000 <= size <= high * 1000:
+        guess = " (millimetres? positions must be in metres)"
+    elif low * 100 <= size <= high * 100:
+        guess = " (centimetres? positions must be in metres)"
+    else:
+        guess = ""
+    return [f"the hand measures {size:.3g} m from wrist to its farthest keypoint, outside "
+            f"{low}-{high} m{guess}"]
+
+
+def _bone_problems(keypoints: np.ndarray) -> list[str]:
+    parents, children = (list(side) for side in zip(*HAND_BONES))
+    lengths = np.linalg.norm(keypoints[:, children] - keypoints[:, parents], axis=2)  # [T, 20]
+    median = np.median(lengths, axis=0)
+    low, high = BONE_LENGTH_RANGE_M
+    problems = [f"bone {parents[b]}-{children[b]} is {median[b] * 100:.3g} cm long, outside "
+                f"{low * 100:.3g}-{high * 100:.3g} cm"
+                for b in range(len(HAND_BONES)) if not low <= median[b] <= high]
+    spread = (lengths.max(axis=0) - lengths.min(axis=0)) / np.maximum(median, 1e-9)
+    problems += [f"bone {parents[b]}-{children[b]} changes length by {spread[b]:.0%} of its "
+                 f"median over the sequence (at most {MAX_BONE_LENGTH_SPREAD:.0%})"
+                 for b in range(len(HAND_BONES)) if spread[b] > MAX_BONE_LENGTH_SPREAD]
+    return problems[:3] + ([f"and {len(problems) - 3} more bones"] if len(problems) > 3 else [])
+
+
+def _speed_problems(keypoints: np.ndarray) -> list[str]:
+    if len(keypoints) < 2:
+        return []
+    tips = keypoints[:, list(HUMAN_FINGERTIPS)]
+    steps = np.linalg.norm(np.diff(tips, axis=0), axis=2).max(axis=1)  # [T - 1]
+    worst = int(np.argmax(steps))
+    if steps[worst] <= MAX_FINGERTIP_STEP_M:
+        return []
+    return [f"a fingertip moves {steps[worst]:.3g} m between frames {worst} and {worst + 1} at "
+            f"{POLICY_HZ:g} Hz (at most {MAX_FINGERTIP_STEP_M} m: a glitch, frames out of "
+            f"order, or a wrong frame rate)"]
 
 
 def resample(frames: np.ndarray, source_hz: float, target_hz: float = POLICY_HZ) -> np.ndarray:

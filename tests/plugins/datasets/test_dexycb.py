@@ -8,6 +8,7 @@ import yaml
 
 from trackbench.harness.errors import TrackbenchError
 from trackbench.plugins.datasets.dexycb import DexYCBDataset, official_split
+from trackbench.plugins.datasets.human_hand import local_keypoints
 
 CAMERA_A, CAMERA_B = "836212060125", "839512060362"
 EXTRINSICS_ID = "20200702_151821"
@@ -15,7 +16,9 @@ EXTRINSICS_ID = "20200702_151821"
 CAMERA_A_TO_WORLD = [0, -1, 0, 0.1, 1, 0, 0, 0.2, 0, 0, 1, 0.3]
 # Tag → world: half a turn about x (the master camera looks down on the table), then (0, 0.1, 0.8).
 TAG_TO_WORLD = [1, 0, 0, 0.0, 0, -1, 0, 0.1, 0, 0, -1, 0.8]
-JOINT_IN_CAMERA = np.array([0.01, 0.02, 0.03])
+JOINT_IN_CAMERA = np.array([0.01, 0.02, 0.03])  # where joint 5 (index knuckle) is
+# The model hand, flat, placed with its index knuckle at JOINT_IN_CAMERA: a plausible hand.
+HAND_SHAPE = local_keypoints(np.zeros(5)) - local_keypoints(np.zeros(5))[5]
 FRAMES = 20  # frames 0, 1 have no hand yet (all −1), frame 19 lost it (all 0)
 
 
@@ -43,7 +46,7 @@ def _write_sequence(folder, side="right", missing_labels=False):
         for f in range(FRAMES):
             if missing_labels and f == 7 and serial == CAMERA_A:
                 continue
-            joints = np.broadcast_to(JOINT_IN_CAMERA + [0.01 * f, 0.0, 0.0], (1, 21, 3))
+            joints = (JOINT_IN_CAMERA + [0.01 * f, 0.0, 0.0] + HAND_SHAPE)[None]
             joints = np.full((1, 21, 3), -1.0) if f < 2 else \
                 np.zeros((1, 21, 3)) if f == FRAMES - 1 else joints
             np.savez(folder / serial / f"labels_{f:06d}.npz", joint_3d=joints.astype(np.float32))
@@ -89,7 +92,7 @@ def test_other_camera_gives_its_own_transform(root):
     sequence = next(_dataset(root, centre="tag", align_reach=False,
                              camera=CAMERA_B).sequences())
     # Camera B is the world: table = R_tagᵀ ((0.03, 0.02, 0.03) − (0, 0.1, 0.8)).
-    np.testing.assert_allclose(sequence.keypoints[0, 0], [0.03, 0.08, 0.77], atol=1e-6)
+    np.testing.assert_allclose(sequence.keypoints[0, 5], [0.03, 0.08, 0.77], atol=1e-6)
     with pytest.raises(TrackbenchError, match="camera 123 is not among its serials"):
         next(_dataset(root, camera="123").sequences())
 

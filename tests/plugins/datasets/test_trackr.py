@@ -11,11 +11,13 @@ from trackbench.plugins.datasets.trackr import TrackrDataset, write_episode
 
 
 def _episode(frames: int, ids=(4, 14), grasp=1, **extra) -> dict:
-    """Joint j at frame t sits at (t, j, 0) cm; object o's points at (t, 100 + o, p) cm."""
+    """Joint j ≥ 1 at frame t sits at (t, j, 0) cm, the wrist at (t, 9, 3) cm (bones of 1-9 cm:
+    a plausible hand); object o's points at (t, 100 + o, p) cm."""
     t = np.arange(frames, dtype=np.float32)[:, None, None]
     joints = np.concatenate([np.broadcast_to(t, (frames, 21, 1)),
                              np.broadcast_to(np.arange(21.0)[None, :, None], (frames, 21, 1)),
                              np.zeros((frames, 21, 1))], axis=2) / 100
+    joints[:, 0, 1:] = [0.09, 0.03]
     clouds = {}
     for o, cid in enumerate(ids):
         p = np.arange(100, dtype=np.float32)[None, :, None]
@@ -79,7 +81,8 @@ def test_several_files_in_a_folder_are_several_sequences(tmp_path):
 
 def test_write_then_read_round_trips(tmp_path):
     rng = np.random.default_rng(0)
-    sequence = HumanSequence("synthetic-s0/seq_00003", rng.random((15, 21, 3), dtype=np.float32),
+    hand = _episode(15)["hand_joints"][:, 0] + rng.normal(0, 0.0002, (15, 21, 3))
+    sequence = HumanSequence("synthetic-s0/seq_00003", hand.astype(np.float32),
                              rng.random((15, 2, 100, 3), dtype=np.float32),
                              np.array([9, 16]), grasped=1, split="val")
     path = write_episode(tmp_path, sequence)
@@ -149,3 +152,11 @@ def test_an_episode_whose_pickle_would_run_code_is_refused_and_never_runs(tmp_pa
         list(_dataset(tmp_path).sequences())
     assert str(tmp_path / "s" / "q" / "e.npy") in str(caught.value)
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("fps", [1.0, 30_000.0])
+def test_a_declared_frame_rate_no_hand_is_recorded_at_is_refused(fps):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="fps"):
+        TrackrDataset.Spec(path="x", fps=fps)

@@ -48,7 +48,7 @@ import yaml
 from pydantic import Field
 
 from trackbench.harness.dataset import (
-    NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, dataset_root, resample,
+    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, dataset_root, resample,
 )
 from trackbench.harness.errors import TrackbenchError
 from trackbench.plugins.datasets.geometry import quat_xyzw_to_matrix, rotation_z, sample_surface
@@ -90,7 +90,8 @@ class DexYCBSpec(DatasetSpec):
                                "the first in each sequence's meta.yml")
     hands: Literal["right", "left", "both"] = Field(
         default="right", description="which hands to keep (the robots have right hands)")
-    fps: float = Field(default=25.0, gt=0, description="DexYCB's frame rate (its author: ~25)")
+    fps: float = Field(default=25.0, ge=FRAME_RATE_RANGE_HZ[0], le=FRAME_RATE_RANGE_HZ[1],
+                       description="DexYCB's frame rate (its author: ~25)")
     centre: Literal["grasped_object", "tag"] = Field(
         default="grasped_object", description="origin: the grasped object's first position, or "
                                               "the AprilTag")
@@ -184,6 +185,7 @@ class DexYCBDataset(Dataset):
             object_ids=np.asarray(ids, dtype=np.int64),
             grasped=grasped,
             split=split,
+            source=str(folder / serial),  # its labels_*.npz hold the keypoints
         )
 
 

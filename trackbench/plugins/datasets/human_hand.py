@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from trackbench.harness.dataset import HAND_BONES
+
 FINGERS = ("thumb", "index", "middle", "ring", "little")
 TIP_INDICES = (4, 8, 12, 16, 20)
-# Bones as (parent, child) keypoint pairs: wrist→base of each finger, then along each finger.
-BONES = tuple((0 if k == 0 else 4 * f + k, 4 * f + k + 1) for f in range(5) for k in range(4))
+BONES = HAND_BONES  # (parent, child) keypoint pairs: wrist→base of each finger, then along it
 
 # Index, middle, ring, little: MCP positions in the hand frame (m); the metacarpal arch bends the
 # ring and little knuckles slightly toward the palm.

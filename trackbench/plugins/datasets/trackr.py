@@ -33,7 +33,7 @@ from pydantic import Field
 
 from trackbench.harness.atomic import atomic_path
 from trackbench.harness.dataset import (
-    NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, dataset_root, resample,
+    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, dataset_root, resample,
 )
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.safe_load import load_plain_npy
@@ -42,7 +42,8 @@ REQUIRED_KEYS = ("hand_joints", "object_pc", "object_ids", "ycb_grasp_id")
 
 
 class TrackrSpec(DatasetSpec):
-    fps: float = Field(default=POLICY_HZ, gt=0, description="frame rate of the files (they do "
+    fps: float = Field(default=POLICY_HZ, ge=FRAME_RATE_RANGE_HZ[0], le=FRAME_RATE_RANGE_HZ[1],
+                       description="frame rate of the files (they do "
                        "not say); 20 = the policy rate, no resampling")
     val_fraction: float = Field(default=0.1, ge=0.0, le=0.5,
                                 description="share of unlabelled sequences put in val "
@@ -129,6 +130,7 @@ def read_episode(path: Path, name: str, fps: float, default_split: str) -> Human
         object_ids=np.asarray(ids, dtype=np.int64),
         grasped=grasped,
         split=split,
+        source=str(path),
     )
     problems = sequence.validate()
     if problems:
