@@ -43,9 +43,11 @@ HAND_SIZE_RANGE_M = (0.06, 0.35)
 # the wrist → index/middle knuckle (~9 cm; DexYCB's MANO hands and the model hand agree).
 # 0.5 cm and 12 cm leave room for small and large hands and for labelling noise.
 BONE_LENGTH_RANGE_M = (0.005, 0.12)
-# Bones are rigid: (longest − shortest) / median over a sequence. MANO fits (DexYCB) keep them
-# exact, resampling shortens a turning bone by a few per cent; a jump of half its length means a
-# frame of another hand, a swapped joint or a unit change mid-sequence.
+# Bones are rigid: (95th − 5th percentile) / median of a bone's length over a sequence. MANO fits
+# (DexYCB) keep them exact, resampling shortens a turning bone by a few per cent, and labelled or
+# detected keypoints carry millimetres of noise per frame (2 mm on a 2.7 cm bone already spans
+# ±20 % at its extremes, hence percentiles, not min and max); a change of half its length in a
+# tenth of the frames or more means another hand, a swapped joint or a unit change mid-sequence.
 MAX_BONE_LENGTH_SPREAD = 0.5
 # A fingertip's displacement from one 20 Hz frame to the next. Reaching hands peak at 1-2 m/s
 # (5-10 cm a frame); 1 m a frame (20 m/s) is beyond any grasp or throw in the tasks, so only a
@@ -193,7 +195,8 @@ def _bone_problems(keypoints: np.ndarray) -> list[str]:
     problems = [f"bone {parents[b]}-{children[b]} is {median[b] * 100:.3g} cm long, outside "
                 f"{low * 100:.3g}-{high * 100:.3g} cm"
                 for b in range(len(HAND_BONES)) if not low <= median[b] <= high]
-    spread = (lengths.max(axis=0) - lengths.min(axis=0)) / np.maximum(median, 1e-9)
+    low_q, high_q = np.percentile(lengths, (5, 95), axis=0)
+    spread = (high_q - low_q) / np.maximum(median, 1e-9)
     problems += [f"bone {parents[b]}-{children[b]} changes length by {spread[b]:.0%} of its "
                  f"median over the sequence (at most {MAX_BONE_LENGTH_SPREAD:.0%})"
                  for b in range(len(HAND_BONES)) if spread[b] > MAX_BONE_LENGTH_SPREAD]

@@ -51,7 +51,7 @@ def make_sequence(rng: np.random.Generator, name: str, frames: int | None = None
         tips = centre + aperture[:, None] * OPEN[finger]
         for joint in range(1, 5):  # joints along the finger, from wrist to tip
             keypoints[:, tip - 4 + joint] = wrist + joint / 4 * (tips - wrist)
-    keypoints += rng.normal(0, 0.002, keypoints.shape)
+    keypoints += rng.normal(0, 0.001, keypoints.shape)  # labelling noise, 1 mm
     positions = np.repeat(centres[None], frames, axis=0)
     positions[:, grasped, 2] += lift
     points = positions[:, :, None] + clouds[None]
