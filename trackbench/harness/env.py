@@ -123,7 +123,7 @@ class VecEnv:
         task.setup(robot.spec, n, device)
         method_spec = registry.resolve_spec("methods", spec.method, spec.method_spec)
         method = registry.get("methods", spec.method).cls(method_spec)
-        method.setup(task, robot.spec, n, device)
+        method.setup(task, robot.spec, n, device, registry)
         engine = make_engine(registry, spec.engine, robot, task.scenes(), n, spec.seed,
                              spec.engine_spec)
         return cls(engine, task, method, seed=spec.seed, obs_clip=obs_clip,

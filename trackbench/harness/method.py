@@ -1,9 +1,15 @@
 """The reward-method plugin contract: what reward PPO sees, composed from named terms.
 
-A method is set up once per run with the task, the robot and the batch size; ``begin`` is called
+A method is set up once per run with the task, the robot, the batch size and the registry the
+run was planned with; ``begin`` is called
 for envs that just reset (after the task's ``begin``) and ``rewards`` once per control step with
 the task's frame. It returns the *weighted* value of each of its terms; the harness sums them for
 PPO and logs each term's per-episode sum under its name.
+
+Plugins never load the registry themselves: a method that needs other plugins (``track`` its
+predictor, ``amp`` its dataset) takes them from the registry :meth:`Method.setup` is handed, so
+a run (or a test) that built its own registry gets exactly those plugins, and a process loads the
+entry points once.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ class Method(ABC):
         self.num_envs = 0
         self.device = torch.device("cpu")
         self.training = True  # False while the harness evaluates a policy (set_training)
+        self.registry: "Registry | None" = None  # the run's plugins, handed to setup
 
     @classmethod
     def check_spec(cls, spec: MethodSpec, registry: "Registry") -> None:
@@ -62,9 +69,11 @@ class Method(ABC):
         return []
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
-              device: torch.device | str = "cpu") -> None:
+              device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
         """Bind to a run; methods that need models or buffers (``track``) create them here.
-        Raise TrackbenchError for anything the user must fix that :meth:`check_compatible`
+        ``registry`` is the one the run was planned with (the harness always passes it); a
+        method that needs other plugins takes them from it through :meth:`run_registry`.
+        Overrides must accept and pass on ``registry``. Raise TrackbenchError for anything the user must fix that :meth:`check_compatible`
         cannot see (a missing checkpoint, ...). This base implementation raises TrackbenchError
         for :meth:`check_compatible`'s problems, for callers that did not plan (tests, probes)."""
         problems = self.check_compatible(task, robot)
@@ -72,6 +81,16 @@ class Method(ABC):
             raise TrackbenchError("\n".join(f"method '{self.name}': {p}" for p in problems))
         self.task, self.robot, self.num_envs = task, robot, num_envs
         self.device = torch.device(device)
+        self.registry = registry
+
+    def run_registry(self) -> "Registry":
+        """The registry :meth:`setup` was handed. Raises RuntimeError if it had none: a method
+        that needs other plugins must not fall back to loading a registry of its own, which
+        would not be the caller's (a test's registry, a run's blocked entry points)."""
+        if self.registry is None:
+            raise RuntimeError(f"method '{self.name}' needs the run's registry: "
+                               f"call setup(..., registry=registry)")
+        return self.registry
 
     @abstractmethod
     def term_names(self) -> list[str]:

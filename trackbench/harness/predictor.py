@@ -16,7 +16,7 @@ import io
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 from pydantic import Field, ValidationError
@@ -26,6 +26,9 @@ from trackbench.harness.atomic import write_bytes_atomic
 from trackbench.harness.errors import NonFiniteError, TrackbenchError, describe_validation_error
 from trackbench.harness.safe_load import load_tensors
 from trackbench.harness.specs import PluginSpec
+
+if TYPE_CHECKING:
+    from trackbench.harness.registry import Registry
 
 NUM_FINGERTIPS = 5  # human fingertips, thumb first: MANO 4, 8, 12, 16, 20
 CHECKPOINT_FORMAT = 1  # bump when the checkpoint layout changes
@@ -250,13 +253,10 @@ def _weights_problem(state_dict: dict[str, Any]) -> str | None:
     return f"'state_dict' entry {bad[0]!r:.40} is not a named tensor" if bad else None
 
 
-def load_predictor(path: str | Path, registry=None) -> Predictor:
-    """Load any registered predictor from its checkpoint (the class is named in the metadata)."""
+def load_predictor(path: str | Path, registry: "Registry") -> Predictor:
+    """Load any predictor of ``registry`` (the caller's; never one loaded here) from its
+    checkpoint (the class is named in the metadata)."""
     payload = read_checkpoint(path)
-    if registry is None:
-        from trackbench.harness.plugins import load_registry  # the registry imports this module
-
-        registry = load_registry()
     try:
         entry = registry.get("predictors", payload["metadata"]["predictor"])
     except TrackbenchError as error:

@@ -18,7 +18,8 @@ from trackbench.harness.results import RunDir
 from trackbench.harness.rewards import ENERGY_TERMS, evaluate
 from trackbench.harness.specs import MatrixSpec
 from trackbench.harness.training.checkpoint import checkpoint_path
-from trackbench.plugins.methods.amp import human_transitions
+from trackbench.plugins.datasets.synthetic import SyntheticDataset
+from trackbench.plugins.methods.amp import AMP, human_transitions
 from trackbench.plugins.methods.discriminator import (
     Discriminator,
     TransitionReplay,
@@ -148,3 +149,25 @@ def test_amp_without_a_fingertip_map_or_the_reward_group_fails_at_plan_time():
         plan(MatrixSpec(robots=["allegro"], tasks=["grasp_lift"], methods=["amp"],
                         overrides={"robot": {"synthetic_keypoints": []}}), registry)
     assert "allegro × grasp_lift × amp: method 'amp': it maps" in str(error.value)
+
+
+class OnlyInThisRegistry(SyntheticDataset):
+    """A dataset the installed plugins do not register: only a registry handed over has it."""
+
+    name = "only_in_this_registry"
+
+
+def test_amp_takes_its_dataset_from_the_registry_setup_is_handed():
+    registry = load_registry()
+    registry.add("datasets", OnlyInThisRegistry, "tests", "test_amp")
+    assert registry.problems == []
+    robot = registry.get("robots", "allegro").cls.Spec()
+    task = registry.get("tasks", "grasp_lift").cls(registry.resolve_spec("tasks", "grasp_lift", {}))
+    task.setup(robot, 2)
+    spec = AMP.Spec(**{**SMALL, "dataset": OnlyInThisRegistry.name})
+    method = AMP(spec)
+    method.setup(task, robot, 2, registry=registry)
+    assert method.human.shape[0] > 0
+    # The installed plugins lack it: had amp loaded a registry of its own, this is what it got.
+    with pytest.raises(TrackbenchError, match="only_in_this_registry"):
+        AMP(spec).setup(task, robot, 2, registry=load_registry())

@@ -22,6 +22,7 @@ from trackbench.plugins.predictors.workflow import CACHE_ENV, cache_path, cached
 from trackbench.plugins.robots.allegro import Allegro
 
 N, CL, N_ARM = 3, 8, 7
+REGISTRY = load_registry()
 
 
 def lifted(frame: TaskFrame) -> torch.Tensor:
@@ -87,7 +88,7 @@ def make_track(checkpoint, **fields) -> Track:
     robot = Allegro.Spec()
     task.setup(robot, N)
     method = Track(Track.Spec(checkpoint=str(checkpoint), **fields))
-    method.setup(task, robot, N)
+    method.setup(task, robot, N, registry=REGISTRY)
     return method
 
 
@@ -114,7 +115,7 @@ def expected_prediction(model, frames: list[State]) -> torch.Tensor:
 
 def test_track_reward_is_minus_the_distance_to_the_pre_step_prediction(checkpoint):
     method = make_track(checkpoint)
-    model = load_predictor(checkpoint)
+    model = load_predictor(checkpoint, REGISTRY)
     reset, after_one, after_two = hand_made_state(0), hand_made_state(1), hand_made_state(2)
     method.begin(torch.arange(N), reset)
     frame = method.task.update(after_one)
@@ -139,7 +140,7 @@ def test_l2_norms_follow_the_paper(checkpoint):
     reset, after = hand_made_state(0), hand_made_state(1)
     method.begin(torch.arange(N), reset)
     reward = method.rewards(method.task.update(after))["track"]
-    predicted = expected_prediction(load_predictor(checkpoint), [reset])
+    predicted = expected_prediction(load_predictor(checkpoint, REGISTRY), [reset])
     expected = -2.0 * (predicted - after.keypoints).flatten(1).norm(dim=1)
     assert torch.allclose(reward, expected, atol=1e-6)
 
@@ -168,7 +169,7 @@ def test_an_explicit_checkpoint_that_does_not_exist_is_an_error(tmp_path, checkp
     task = HandMadeTask(TaskSpec())
     task.setup(Allegro.Spec(), N)
     with pytest.raises(TrackbenchError, match="gone.pt does not exist"):
-        method.setup(task, Allegro.Spec(), N)
+        method.setup(task, Allegro.Spec(), N, registry=registry)
 
 
 def test_a_checkpoint_of_another_predictor_is_refused(checkpoint):
@@ -262,3 +263,28 @@ def test_track_names_its_incompatibilities_before_setup_and_setup_refuses_them()
     # A caller that did not plan gets the same problems from setup, before any predictor loads.
     with pytest.raises(TrackbenchError, match=r"method 'track': it maps .* fingertip \[16\]"):
         method.setup(HandMadeTask(TaskSpec()), no_ring, N)
+
+
+class OnlyInThisRegistry(Transformer):
+    """A predictor the installed plugins do not register: only a registry handed over has it."""
+
+    name = "only_in_this_registry"
+
+
+def test_track_takes_its_predictor_from_the_registry_setup_is_handed(tmp_path):
+    registry = load_registry()
+    registry.add("predictors", OnlyInThisRegistry, "tests", "test_track")
+    assert registry.problems == []
+    torch.manual_seed(0)
+    path = OnlyInThisRegistry(TransformerSpec()).save(tmp_path / "own.pt")
+    task = HandMadeTask(TaskSpec())
+    task.setup(Allegro.Spec(), N)
+    spec = Track.Spec(predictor=OnlyInThisRegistry.name, checkpoint=str(path))
+    method = Track(spec)
+    method.setup(task, Allegro.Spec(), N, registry=registry)
+    assert type(method.history.predictor) is OnlyInThisRegistry
+    # The installed plugins lack it: had track loaded a registry of its own, this is what it got.
+    with pytest.raises(TrackbenchError, match="only_in_this_registry"):
+        Track(spec).setup(task, Allegro.Spec(), N, registry=REGISTRY)
+    with pytest.raises(RuntimeError, match="needs the run's registry"):
+        Track(spec).setup(task, Allegro.Spec(), N)

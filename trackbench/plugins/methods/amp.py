@@ -87,15 +87,14 @@ class AMP(Method):
                 + group_problems(task, self.spec.group, ("amp",)))
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
-              device: torch.device | str = "cpu") -> None:
-        from trackbench.harness.plugins import load_registry
+              device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
         from trackbench.harness.prediction import FingertipMap
 
-        super().setup(task, robot, num_envs, device)
+        super().setup(task, robot, num_envs, device, registry)
         spec = self.spec
         self.terms = weighted_group(task, spec.group, spec.task_weight, spec.energy_scale, self.name)
         self.map = FingertipMap(robot)
-        self.human = human_transitions(load_registry(), spec.dataset, spec.max_sequences,
+        self.human = human_transitions(self.run_registry(), spec.dataset, spec.max_sequences,
                                        self.name).to(self.device)
         with torch.random.fork_rng(devices=[]):  # D's initial weights, without touching PPO's RNG
             torch.manual_seed(spec.seed)

@@ -16,6 +16,7 @@ from trackbench.harness.method import Method, MethodSpec
 from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, evaluate
 
 if TYPE_CHECKING:
+    from trackbench.harness.registry import Registry
     from trackbench.harness.robot import RobotSpec
     from trackbench.harness.task import Task, TaskFrame
 
@@ -77,8 +78,8 @@ class ComposedMethod(Method):
     Spec = ComposedSpec
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
-              device: torch.device | str = "cpu") -> None:
-        super().setup(task, robot, num_envs, device)
+              device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
+        super().setup(task, robot, num_envs, device, registry)
         self.terms = group_with_energy(task, self.group, self.spec.energy_scale, self.name)
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:

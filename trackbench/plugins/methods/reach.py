@@ -43,8 +43,8 @@ class Reach(Method):
         weight: float = Field(default=1.0, gt=0, description="multiplies the reach term")
         energy_scale: float = Field(default=0.0, ge=0, description="shared energy penalty × this")
 
-    def setup(self, task, robot, num_envs, device="cpu") -> None:
-        super().setup(task, robot, num_envs, device)
+    def setup(self, task, robot, num_envs, device="cpu", registry=None) -> None:
+        super().setup(task, robot, num_envs, device, registry)
         scale = self.spec.scale
         if self.spec.form == "tanh":
             def reach(frame: "TaskFrame") -> torch.Tensor:

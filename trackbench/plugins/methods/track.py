@@ -79,11 +79,11 @@ class Track(Method):
             return checkpoint
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
-              device: torch.device | str = "cpu") -> None:
+              device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
         from trackbench.harness.prediction import PredictionHistory
 
-        super().setup(task, robot, num_envs, device)
-        predictor = self._load_predictor().to(self.device)
+        super().setup(task, robot, num_envs, device, registry)
+        predictor = self._load_predictor(self.run_registry()).to(self.device)
         self.history: "PredictionHistory" = PredictionHistory(predictor, robot, num_envs, self.device)
         self.predictor_sha256 = weights_fingerprint(predictor)  # a resume must find the same Π_h
         # λ scales the task's sparse terms, not the energy penalty.
@@ -114,12 +114,10 @@ class Track(Method):
         registry.resolve_spec("predictors", spec.predictor, _predictor_overrides(spec, registry))
         registry.get("datasets", spec.dataset)
 
-    def _load_predictor(self):
-        from trackbench.harness.plugins import load_registry
+    def _load_predictor(self, registry: "Registry"):
         from trackbench.harness.predictor import load_predictor
         from trackbench.plugins.predictors.workflow import cached_predictor
 
-        registry = load_registry()
         if self.spec.checkpoint is not None:
             path = Path(self.spec.checkpoint).expanduser()
             predictor = load_predictor(path, registry)  # names the file if missing or corrupt

@@ -82,7 +82,7 @@ def load_track_predictor(registry: "Registry", preset: str | None, dataset: str,
                 f"'{dataset}' at {path}; the probe does not train one. Run a `track` cell once, "
                 f"or `trackbench predictor train --preset {preset} --dataset {dataset} --out FILE` "
                 f"and pass --checkpoint FILE")
-    return method._load_predictor().eval()
+    return method._load_predictor(registry).eval()
 
 
 def reset_batch(registry: "Registry", robot: str, task: str, num_envs: int,
