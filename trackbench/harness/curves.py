@@ -21,12 +21,11 @@ from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.plot import BLACK, GREY, PALETTE, Canvas, text_width
 from trackbench.harness.png import write_png
 from trackbench.harness.report import find_runs
-from trackbench.harness.results import RunDir
+from trackbench.harness.results import DEFAULT_METRIC, RunDir
 
 GRID_POINTS = 80
 WIDTH, HEIGHT = 880, 520
 LEFT, RIGHT, TOP, BOTTOM = 80, 30, 60, 60
-DEFAULT_METRIC = "success_rate"
 RATE_SUFFIXES = ("_rate", "_fraction")  # such metrics in [0, 1] keep the fixed 0..1 axis
 
 

@@ -21,6 +21,7 @@ from trackbench.harness.specs import RunSpec
 
 SPEC_FILE = "spec.json"
 METRICS_FILE = "metrics.jsonl"
+DEFAULT_METRIC = "success_rate"  # the metrics.jsonl column learning curves draw unless told
 RESULT_FILE = "result.json"
 CHECKPOINT_DIR = "checkpoints"
 

@@ -109,9 +109,9 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_finished_cells_are_skipped
     assert rows == [32, 64, 96]
 
     # The CLI skips the finished cell instead of training it again.
-    import trackbench.harness.cli.run as run_module
+    import trackbench.harness.plugins as plugins_module  # `run` imports load_registry when called
 
-    monkeypatch.setattr(run_module, "load_registry", lambda: registry)
+    monkeypatch.setattr(plugins_module, "load_registry", lambda: registry)
     tiny = [f"ppo.{k}={json.dumps(v)}" for k, v in TINY_PPO.items()]
     args = ["run", "--robot", "allegro", "--task", "probe", "--method", "dense", "--steps", str(STEPS),
             "--envs", str(NUM_ENVS), "--out", str(tmp_path)]

@@ -13,11 +13,8 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from trackbench.harness import console
-from trackbench.harness.benchmark import bench_engine
-from trackbench.harness.build import make_engine, make_robot, scenes_for
 from trackbench.harness.cli.options import parse_overrides
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
-from trackbench.harness.plugins import load_registry
 
 
 def bench_command(
@@ -37,6 +34,11 @@ def bench_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Measure the engine against raw mujoco.rollout, or with --train the training loop."""
+    # Deferred: they import torch and MuJoCo, which `trackbench --help` must not pay for.
+    from trackbench.harness.benchmark import bench_engine
+    from trackbench.harness.build import make_engine, make_robot, scenes_for
+    from trackbench.harness.plugins import load_registry
+
     registry = load_registry()
     registry.raise_problems()
     if train:

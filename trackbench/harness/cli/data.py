@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -11,16 +11,20 @@ from rich.table import Table
 
 from trackbench.harness import console
 from trackbench.harness.atomic import atomic_directory, remove_leftovers
-from trackbench.harness.dataset import SPLITS, Dataset
 from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.plugins import load_registry
+
+if TYPE_CHECKING:
+    from trackbench.harness.dataset import Dataset
 
 app = typer.Typer(help="Human motion datasets: generate the synthetic set, inspect any set.",
                   no_args_is_help=True)
 
 
-def open_dataset(name: str, overrides: dict) -> Dataset:
+def open_dataset(name: str, overrides: dict) -> "Dataset":
     """The dataset plugin `name` with its spec validated from `overrides`."""
+    # Deferred: loading plugins imports torch and MuJoCo, which `trackbench --help` must not pay for.
+    from trackbench.harness.plugins import load_registry
+
     registry = load_registry()
     registry.raise_problems()
     spec = registry.resolve_spec("datasets", name, overrides)
@@ -35,6 +39,7 @@ def synth_command(
     as_json: bool = typer.Option(False, "--json", help="print a JSON summary, no progress bar"),
 ) -> None:
     """Generate the synthetic set and write it in the authors' layout, readable as 'trackr'."""
+    from trackbench.harness.dataset import SPLITS
     from trackbench.plugins.datasets.trackr import write_episode
 
     remove_leftovers(out.absolute().parent, target=out.name)  # a synth killed midway
@@ -71,6 +76,8 @@ def show_command(
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
 ) -> None:
     """Count a dataset's sequences and frames per split, and the objects it grasps."""
+    from trackbench.harness.dataset import SPLITS
+
     loaded = open_dataset(dataset, {"path": path} if path else {})
     stats = {split: {"sequences": 0, "frames": 0, "seconds": 0.0} for split in SPLITS}
     goals: dict[int, int] = {}

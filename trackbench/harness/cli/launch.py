@@ -1,5 +1,6 @@
-"""The `trackbench` console script. Importing the CLI loads torch and MuJoCo (seconds); a Ctrl-C
-then must end in one line and exit status 130 like any other, not in an import traceback."""
+"""The `trackbench` console script. Importing the CLI takes a moment (typer, rich, pydantic; the
+commands import torch and MuJoCo only when they run, so `--help` stays fast); a Ctrl-C then must
+end in one line and exit status 130 like any other, not in an import traceback."""
 
 from __future__ import annotations
 

@@ -9,11 +9,11 @@ from rich.table import Table
 
 from trackbench.harness import console
 from trackbench.harness.errors import TrackbenchError, unknown_name_error
-from trackbench.harness.plugins import load_registry
-from trackbench.harness.registry import KINDS
 
 
 def _kind(value: str) -> str:
+    from trackbench.harness.registry import KINDS  # imports every contract, torch included
+
     plural = value if value in KINDS else value + "s"
     if plural not in KINDS:
         raise unknown_name_error("kind", value, list(KINDS))
@@ -25,6 +25,10 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
 ) -> None:
     """List installed engines, robots, tasks, methods, predictors and datasets."""
+    # Deferred: loading plugins imports torch and MuJoCo, which `trackbench --help` must not pay for.
+    from trackbench.harness.plugins import load_registry
+    from trackbench.harness.registry import KINDS
+
     kinds = [_kind(kind)] if kind else list(KINDS)
     registry = load_registry()
     if as_json:

@@ -15,7 +15,6 @@ from trackbench.harness import console
 from trackbench.harness.atomic import writable_file_problem
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.cli.predictor_probe import probe_command
-from trackbench.harness.plugins import load_registry
 
 app = typer.Typer(help="Train, evaluate and probe the human-motion predictor Π_h.",
                   no_args_is_help=True)
@@ -52,6 +51,8 @@ def train_command(
     as_json: bool = typer.Option(False, "--json", help="print the training summary as JSON"),
 ) -> None:
     """Train a predictor on a dataset's train split (val split monitors) and save a checkpoint."""
+    # Deferred: the plugins import torch, which `trackbench --help` must not pay for.
+    from trackbench.harness.plugins import load_registry
     from trackbench.plugins.predictors.workflow import train_on_dataset
 
     problem = writable_file_problem(out)
@@ -96,6 +97,7 @@ def eval_command(
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
 ) -> None:
     """One-step error and closed-loop drift (cm) on held-out sequences."""
+    from trackbench.harness.plugins import load_registry
     from trackbench.harness.predictor import load_predictor
     from trackbench.plugins.predictors.evaluation import evaluate
     from trackbench.plugins.predictors.workflow import load_split

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from trackbench.harness import console
 from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.plugins import load_registry
 
 
 def probe_command(
@@ -32,8 +31,10 @@ def probe_command(
 ) -> None:
     """Probe the `track` method's Π_h on real reset states: still-robot predicted speed against
     the human data's per-step speed, and a closed loop fed its own predictions."""
+    # Deferred: torch and the plugins, which `trackbench --help` must not pay for.
     import torch
 
+    from trackbench.harness.plugins import load_registry
     from trackbench.plugins.predictors import probe, probe_plot
 
     for name, value, low in (("--envs", envs, 1), ("--seed", seed, 0),

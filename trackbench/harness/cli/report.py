@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 from trackbench.harness import console
-from trackbench.harness.curves import DEFAULT_METRIC, write_curves
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.report import Report, build_report
+from trackbench.harness.results import DEFAULT_METRIC
 
 
 def render_tables(report: Report) -> None:
@@ -45,6 +45,8 @@ def _render_events(report: Report, task: str, methods: list[str]) -> None:
 
 def show_report(results_dir: Path) -> Report:
     """Print the tables and write the curves; problems are printed as warnings."""
+    from trackbench.harness.curves import write_curves  # numpy: not for `trackbench --help`
+
     report = build_report(results_dir)
     render_tables(report)
     for task, path in sorted(write_curves(results_dir).items()):
@@ -66,6 +68,8 @@ def report_command(
 ) -> None:
     """Compare finished runs: success rate per task, robot and method, plus learning curves of
     any logged metric (unfinished runs too with --running)."""
+    from trackbench.harness.curves import write_curves  # numpy: not for `trackbench --help`
+
     report = build_report(results_dir)
     curves = write_curves(results_dir, metric, running)
     if as_json:

@@ -14,9 +14,6 @@ from trackbench.harness.atomic import writable_folder_problem
 from trackbench.harness.cli.options import names, parse_overrides
 from trackbench.harness.cli.report import show_report
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
-from trackbench.harness.execute import execute_cell
-from trackbench.harness.matrix import plan
-from trackbench.harness.plugins import load_registry
 from trackbench.harness.results import RunDir
 from trackbench.harness.resume import CellStatus, check_plan
 from trackbench.harness.specs import MatrixSpec, RunSpec
@@ -65,6 +62,11 @@ def run_command(
     An interrupted cell resumes exactly from its last checkpoint; finished cells are skipped, or
     trained on if --steps grew. A cell whose directory holds other settings stops the whole plan
     before any cell starts (--force starts such cells over)."""
+    # Deferred: planning loads the plugins (torch, MuJoCo), which `trackbench --help` must not
+    # pay for.
+    from trackbench.harness.matrix import plan
+    from trackbench.harness.plugins import load_registry
+
     try:
         matrix = MatrixSpec(
             robots=names(robot), tasks=names(task), methods=names(method), seeds=seeds,
@@ -100,6 +102,8 @@ def _refuse_unwritable(out: Path, cells: list[RunSpec], statuses: dict[str, Cell
 
 
 def _run_cell(cell: RunSpec, registry: Any, out: Path, status: CellStatus, force: bool) -> None:
+    from trackbench.harness.execute import execute_cell
+
     run_dir = RunDir.for_spec(out, cell)
     if status.kind == "done":
         console.out.print(f"[dim]skip {cell.run_id}: already complete (--force reruns it)[/]")

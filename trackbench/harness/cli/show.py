@@ -8,10 +8,6 @@ from typing import Optional
 import typer
 
 from trackbench.harness import console
-from trackbench.harness.build import make_engine, make_robot, make_task, start_episodes
-from trackbench.harness.plugins import load_registry
-from trackbench.harness.png import write_png
-from trackbench.harness.scene import table_with_box
 
 
 def show_command(
@@ -27,6 +23,12 @@ def show_command(
     camera: Optional[str] = typer.Option("front", "--camera", help="named camera; '' = free camera"),
 ) -> None:
     """Render one environment offscreen as the task resets it, keypoints drawn as coloured spheres."""
+    # Deferred: they import torch and MuJoCo, which `trackbench --help` must not pay for.
+    from trackbench.harness.build import make_engine, make_robot, make_task, start_episodes
+    from trackbench.harness.plugins import load_registry
+    from trackbench.harness.png import write_png
+    from trackbench.harness.scene import table_with_box
+
     registry = load_registry()
     registry.raise_problems()
     arm_and_hand = make_robot(registry, robot)
