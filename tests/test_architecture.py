@@ -161,3 +161,13 @@ def test_type_checking_imports_do_not_count_but_function_imports_do(tmp_path):
         "if TYPE_CHECKING:\n    from trackbench.y import Y\n"
         "def later():\n    from trackbench import z\n")
     assert imported_modules("trackbench.x", modules["trackbench.x"], modules) == {"trackbench.z"}
+
+
+def test_only_cli_commands_load_the_registry():
+    """Everything below the CLI is handed the registry (``Method.setup``, ``load_predictor``,
+    ``VecEnv.build``), so that a test's registry is the one used and a process loads the entry
+    points once; a plugin or harness module that imported the plugin manager would load its own."""
+    loaders = {module for module, targets in import_graph().items()
+               if "trackbench.harness.plugins" in targets}
+    outside_cli = sorted(m for m in loaders if not m.startswith("trackbench.harness.cli."))
+    assert not outside_cli, f"load the registry themselves: {outside_cli}"
