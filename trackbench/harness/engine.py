@@ -76,9 +76,6 @@ class Engine(ABC):
         self.scene = self.scenes[0]
         self.num_envs, self.seed = num_envs, seed
 
-    def variant_of(self, env_id: int) -> int:
-        return env_id % len(self.scenes)
-
     @property
     def num_actions(self) -> int:
         return self.robot.spec.num_dof

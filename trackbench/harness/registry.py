@@ -8,7 +8,7 @@ import reprlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from trackbench.harness.dataset import Dataset, DatasetSpec
 from trackbench.harness.engine import Engine, EngineSpec
@@ -53,9 +53,6 @@ class PluginEntry:
     def description(self) -> str:
         doc = inspect.getdoc(self.cls) or ""
         return doc.strip().splitlines()[0] if doc.strip() else ""
-
-    def default_spec(self) -> BaseModel:
-        return self.cls.Spec()
 
 
 @dataclass

@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from trackbench.harness.scene import Scene
     from trackbench.harness.state import State
 
-REWARD_GROUPS = ("task", "dense")  # every task defines both; methods pick from them
-
 
 class TaskSpec(PluginSpec):
     episode_length: int = Field(default=600, gt=0, description="control steps per episode (30 s)")

@@ -9,7 +9,6 @@ import torch
 
 from trackbench.harness.dataset import HumanSequence
 from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.predictor import PredictorInput, full_history_timing
 from trackbench.harness.robot import HUMAN_FINGERTIPS
 
 
@@ -133,14 +132,6 @@ def stack(windows: list[Window]) -> tuple[torch.Tensor, torch.Tensor, torch.Tens
     fingertips = torch.stack([w.fingertips for w in windows])
     goal = torch.tensor([w.goal_label for w in windows], dtype=torch.long)
     return fingertips, cloud, ids, goal
-
-
-def full_input(fingertips: torch.Tensor, points: torch.Tensor, ids: torch.Tensor,
-               goal: torch.Tensor) -> PredictorInput:
-    """A batch of unpadded histories (every slot real)."""
-    mask, timesteps = full_history_timing(fingertips.shape[0], fingertips.shape[1])
-    return PredictorInput(fingertips=fingertips, object_ids=ids, goal_label=goal,
-                          attention_mask=mask, timesteps=timesteps, object_points=points)
 
 
 def window_starts(sequences: list[SequenceTensors], frames: int) -> list[tuple[int, int]]:
