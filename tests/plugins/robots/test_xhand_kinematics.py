@@ -145,10 +145,11 @@ def test_fingertip_fk_matches_independent_numpy(robot, model, fraction):
     for site in TIPS:
         np.testing.assert_allclose(_in_body(model, data, site, PALM), numpy_tip(site, q),
                                    atol=2e-3, err_msg=f"{site} at {fraction or 0} of range")
-    if fraction:  # the pose really moved every tip
-        zero = {name: 0.0 for name in TABLE_I}
+    if fraction:  # the pose really moved every model tip, so the match above is not at rest
+        rest = _data_at(robot, model, {name: 0.0 for name in TABLE_I})
         for site in TIPS:
-            assert np.linalg.norm(numpy_tip(site, q) - numpy_tip(site, zero)) > 0.02
+            moved = _in_body(model, data, site, PALM) - _in_body(model, rest, site, PALM)
+            assert np.linalg.norm(moved) > 0.02, site
 
 
 def test_zero_pose_matches_published_figures_and_mount(robot, model):
@@ -169,10 +170,13 @@ def test_zero_pose_matches_published_figures_and_mount(robot, model):
 
 
 def test_keypoints_are_the_five_human_fingertips(robot):
-    spec = XHand.Spec()
+    spec = robot.spec
+    # Each tip site plays the MANO joint of the finger it is on (MANO's tip indices, typed in).
+    mano_tip = {"thumb": 4, "index": 8, "middle": 12, "ring": 16, "little": 20}
+    assert [(k.site, k.human_index) for k in spec.keypoints] == [
+        (f"xhand/kp_{finger}", index) for finger, index in mano_tip.items()]
     assert [k.human_index for k in spec.keypoints] == list(HUMAN_FINGERTIPS)
     assert [k.site for k in spec.keypoints] == list(TIPS)
-    assert all(k.human_index in (4, 8, 12, 16, 20) for k in spec.keypoints)
     assert spec.synthetic_keypoints == ()
     assert spec.human_fingertip_sources() == [(0,), (1,), (2,), (3,), (4,)]
 
