@@ -8,7 +8,7 @@ def trackbench_register_methods():
     from trackbench.plugins.methods.amp import AMP
     from trackbench.plugins.methods.dense import Dense
     from trackbench.plugins.methods.reach import Reach
-    from trackbench.plugins.methods.sparse import Sparse
+    from trackbench.plugins.methods.task import TaskMethod
     from trackbench.plugins.methods.track import Track
 
-    return [Track, Dense, Sparse, AMP, Reach]
+    return [Track, Dense, TaskMethod, AMP, Reach]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from trackbench.plugins.methods.composed import ComposedMethod, ComposedSpec
 
 
-class Sparse(ComposedMethod):
+class TaskMethod(ComposedMethod):
     """PPO-Task baseline: the task's sparse "task" reward terms + energy penalty."""
 
     name = "task"

@@ -12,7 +12,7 @@ from trackbench.harness.plugins import load_registry
 from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, evaluate
 from trackbench.harness.specs import MatrixSpec
 from trackbench.plugins.methods.dense import Dense
-from trackbench.plugins.methods.sparse import Sparse
+from trackbench.plugins.methods.task import TaskMethod
 
 REGISTRY = load_registry()
 GROUP = {"dense": "dense", "task": "task"}
@@ -56,12 +56,13 @@ def test_energy_scale_and_the_two_groups():
     task = TwoGroups({"task": (RewardTerm("bonus", constant, 5.0),),
                       "dense": (RewardTerm("shaping", constant, 2.0),)})
     robot = REGISTRY.get("robots", "allegro").cls.Spec()
-    dense, sparse = Dense(Dense.Spec(energy_scale=0.0)), Sparse(Sparse.Spec())
+    dense, task_only = Dense(Dense.Spec(energy_scale=0.0)), TaskMethod(TaskMethod.Spec())
     dense.setup(task, robot, 2)
-    sparse.setup(task, robot, 2)
-    assert dense.term_names() == ["shaping", "energy"] and sparse.term_names() == ["bonus", "energy"]
-    assert dense.terms[-1].weight == 0.0 and sparse.terms[-1].weight == 1.0
-    assert Sparse.name == "task" and Dense.name == "dense"
+    task_only.setup(task, robot, 2)
+    assert dense.term_names() == ["shaping", "energy"]
+    assert task_only.term_names() == ["bonus", "energy"]
+    assert dense.terms[-1].weight == 0.0 and task_only.terms[-1].weight == 1.0
+    assert TaskMethod.name == "task" and Dense.name == "dense"
 
 
 def test_a_missing_group_or_a_clashing_name_is_a_user_error():
@@ -69,4 +70,5 @@ def test_a_missing_group_or_a_clashing_name_is_a_user_error():
     with pytest.raises(TrackbenchError, match="defines no 'dense' reward group"):
         Dense(Dense.Spec()).setup(TwoGroups({"task": ()}), robot, 2)
     with pytest.raises(TrackbenchError, match="term names clash"):
-        Sparse(Sparse.Spec()).setup(TwoGroups({"task": (RewardTerm("energy", constant),)}), robot, 2)
+        clashing = TwoGroups({"task": (RewardTerm("energy", constant),)})
+        TaskMethod(TaskMethod.Spec()).setup(clashing, robot, 2)
