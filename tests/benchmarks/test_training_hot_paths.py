@@ -34,7 +34,7 @@ def test_task_update(benchmark, grasp_lift):
 
 
 def test_predictor_next_fingertips(benchmark, grasp_lift):
-    from trackbench.harness.prediction import PredictionHistory
+    from trackbench.harness.prediction_history import PredictionHistory
     from trackbench.plugins.predictors.transformer import Transformer, TransformerSpec
 
     robot, task, engine = grasp_lift

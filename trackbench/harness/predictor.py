@@ -3,7 +3,8 @@ next fingertips, and its checkpoints.
 
 Everything a predictor sees is in the human layout: the five MANO fingertips (thumb 4, index 8,
 middle 12, ring 16, little 20, in that order) in the table-top world frame, metres, 20 Hz. Robots
-are mapped to that layout by ``trackbench.harness.prediction``; datasets deliver it directly.
+are mapped to that layout by ``trackbench.harness.prediction_history.FingertipMap``; datasets deliver
+it directly.
 
 A predictor is a ``torch.nn.Module``. It predicts, for every history position ``t``, the
 fingertips at ``t + 1`` (teacher forcing), so one call yields the training targets of a whole

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trackbench.harness.prediction import FingertipMap, PredictionHistory
+from trackbench.harness.prediction_history import FingertipMap, PredictionHistory
 from trackbench.harness.predictor import Predictor, PredictorSpec
 from trackbench.plugins.robots.allegro import Allegro
 from trackbench.plugins.robots.xhand import XHand

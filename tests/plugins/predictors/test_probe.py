@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from trackbench.harness.dataset import HumanSequence
-from trackbench.harness.prediction import PredictionHistory
+from trackbench.harness.prediction_history import PredictionHistory
 from trackbench.harness.predictor import Predictor, PredictorSpec
 from trackbench.plugins.predictors import probe
 from trackbench.plugins.robots.allegro import Allegro

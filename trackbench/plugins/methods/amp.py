@@ -81,14 +81,14 @@ class AMP(Method):
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
         """D compares human fingertip transitions, and r_disc joins the task's ``group`` terms."""
-        from trackbench.harness.prediction import fingertip_map_problems
+        from trackbench.harness.prediction_history import fingertip_map_problems
 
         return (fingertip_map_problems(robot)
                 + group_problems(task, self.spec.group, ("amp",)))
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
-        from trackbench.harness.prediction import FingertipMap
+        from trackbench.harness.prediction_history import FingertipMap
 
         super().setup(task, robot, num_envs, device, registry)
         spec = self.spec

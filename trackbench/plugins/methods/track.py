@@ -24,7 +24,7 @@ from trackbench.harness.rewards import evaluate
 from trackbench.plugins.methods.composed import ComposedSpec, group_problems, weighted_group
 
 if TYPE_CHECKING:
-    from trackbench.harness.prediction import PredictionHistory
+    from trackbench.harness.prediction_history import PredictionHistory
     from trackbench.harness.registry import Registry
     from trackbench.harness.robot import RobotSpec
     from trackbench.harness.state import State
@@ -80,7 +80,7 @@ class Track(Method):
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
-        from trackbench.harness.prediction import PredictionHistory
+        from trackbench.harness.prediction_history import PredictionHistory
 
         super().setup(task, robot, num_envs, device, registry)
         predictor = self._load_predictor(self.run_registry()).to(self.device)
@@ -92,7 +92,7 @@ class Track(Method):
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
         """Π_h speaks the five human fingertips, and r_track joins the task's "task" terms."""
-        from trackbench.harness.prediction import fingertip_map_problems
+        from trackbench.harness.prediction_history import fingertip_map_problems
 
         return fingertip_map_problems(robot) + group_problems(task, "task", ("track",))
 

@@ -29,7 +29,7 @@ from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.robot import HUMAN_FINGERTIPS
 
 if TYPE_CHECKING:
-    from trackbench.harness.prediction import PredictionHistory
+    from trackbench.harness.prediction_history import PredictionHistory
     from trackbench.harness.predictor import Predictor
     from trackbench.harness.registry import Registry
     from trackbench.harness.robot import RobotSpec
@@ -254,7 +254,7 @@ def probe(predictor: "Predictor", batch: ResetBatch, seconds: float, human: dict
           ) -> tuple[dict[str, Any], Rollout]:
     """(the report's numbers, the closed-loop rollout) for one robot × task; ``human`` is
     :func:`human_statistics` of the predictor's training data."""
-    from trackbench.harness.prediction import PredictionHistory
+    from trackbench.harness.prediction_history import PredictionHistory
 
     if not seconds > 0:
         raise TrackbenchError(f"--seconds must be positive, got {seconds}")
