@@ -2,7 +2,10 @@
 
 Control follows the paper's released code: the policy acts at ``control_hz``; hand targets are
 absolute (actions in [-1, 1] scaled to the joint limits), arm targets are deltas
-(previous target + arm_speed_scale · sim_dt · action), all clamped to the joint limits.
+(previous target + arm_speed_scale · sim_dt · action), all clamped to the joint limits. That law
+is ``trackbench.harness.control.joint_targets`` and the blow-up rule is
+``trackbench.harness.instability.unstable_envs``: an engine calls both, so it only steps the
+targets and reports physics facts, and every engine controls and resets envs alike.
 """
 
 from __future__ import annotations
@@ -96,7 +99,8 @@ class Engine(ABC):
     def step(self, actions: "torch.Tensor") -> "State":
         """Apply actions [num_envs, num_actions] in [-1, 1] for one control step; return State.
 
-        An env whose physics went non-finite or exploded is reset and flagged in
+        The targets come from ``joint_targets``. An env that ``unstable_envs`` counts as blown
+        up (non-finite, too fast, restarted by the simulator) is reset and flagged in
         :attr:`unstable` for this step; the others carry on.
         """
 

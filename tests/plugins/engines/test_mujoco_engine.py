@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from trackbench.harness.build import make_engine, make_robot
+from trackbench.harness.control import joint_targets
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.robot import HUMAN_FINGERTIPS
@@ -92,6 +93,19 @@ def test_hand_targets_absolute_and_arm_targets_delta():
     assert torch.allclose(state.joint_target[1, n_arm:], upper, atol=1e-6)
     # Out-of-range actions are clamped to [-1, 1].
     assert torch.allclose(engine.step(actions * 50).joint_target[1, n_arm:], upper, atol=1e-6)
+
+
+@pytest.mark.parametrize("robot", ROBOTS)
+def test_the_engine_steps_exactly_the_targets_of_the_control_law(robot):
+    engine = engine_for(robot, num_envs=2)
+    spec = engine.robot.spec
+    joints = spec.arm_joints + spec.hand_joints
+    lower, upper = np.array([j.lower for j in joints]), np.array([j.upper for j in joints])
+    previous = np.tile([j.default for j in joints], (2, 1))  # a fresh engine's targets, float64
+    actions = torch.linspace(-1.5, 1.5, 2 * engine.num_actions).reshape(2, -1)
+    expected = joint_targets(previous, actions.double().numpy(), lower, upper,
+                             len(spec.arm_joints), spec.arm_speed_scale, engine.spec.sim_dt)
+    assert torch.equal(engine.step(actions).joint_target, torch.as_tensor(expected).float())
 
 
 def test_hand_follows_its_targets():

@@ -14,8 +14,10 @@ import os
 
 import numpy as np
 
+from trackbench.harness.control import joint_targets
 from trackbench.harness.engine import Engine, EngineSpec
 from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.instability import unstable_envs
 from trackbench.harness.state import State
 
 
@@ -187,8 +189,10 @@ class MujocoEngine(Engine):
                 f"actions must have shape {list(expected)} (num_envs, num_actions) for robot "
                 f"'{self.robot.name}', got {list(actions.shape)}"
             )
-        a = np.clip(_numpy(actions).astype(np.float64), -1.0, 1.0)
-        self._apply_control(a)
+        robot = self.robot.spec
+        self._targets[:] = joint_targets(self._targets, _numpy(actions).astype(np.float64),
+                                         self._lower, self._upper, self._n_arm,
+                                         robot.arm_speed_scale, self.spec.sim_dt)
         self._control[:] = self._targets[:, None, :]
         self._pool.rollout(
             self.env_models, self._datas, self._physics, self._control,
@@ -198,32 +202,22 @@ class MujocoEngine(Engine):
         self._physics[:] = self._out_state[:, -1]
         self._sensors[:] = self._out_sensors[:, -1]
         self._steps += 1
-        self._unstable[:] = self._detect_unstable()
+        self._unstable[:] = unstable_envs(*self._physics_facts(), self.spec.max_joint_speed)
         if self._unstable.any():
             bad = np.flatnonzero(self._unstable)
             self.unstable_resets += bad.size
             self.reset(bad)
         return self.state
 
-    def _apply_control(self, actions: np.ndarray) -> None:
-        """Hand: absolute targets scaled to limits. Arm: previous target + scale·sim_dt·action."""
-        n_arm, lower, upper = self._n_arm, self._lower, self._upper
-        robot = self.robot.spec
-        arm = self._targets[:, :n_arm] + robot.arm_speed_scale * self.spec.sim_dt * actions[:, :n_arm]
-        hand = lower[n_arm:] + 0.5 * (actions[:, n_arm:] + 1.0) * (upper[n_arm:] - lower[n_arm:])
-        self._targets[:, :n_arm] = np.clip(arm, lower[:n_arm], upper[:n_arm])
-        self._targets[:, n_arm:] = hand
-
-    def _detect_unstable(self) -> np.ndarray:
-        """Non-finite state, a joint faster than max_joint_speed, or MuJoCo's own auto-reset
-        (it zeroes the time of a diverged MjData) all count as blow-ups."""
+    def _physics_facts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(finite [N], joint velocities [N, nv], restarted [N]) for ``unstable_envs``. MuJoCo
+        restarts a diverged MjData by itself, zeroing its time: a time off the step count
+        shows it."""
         finite = np.isfinite(self._physics).all(axis=1) & np.isfinite(self._sensors).all(axis=1)
         qvel = self._physics[:, self._qvel_at:self._qvel_at + self.model.nv]
-        with np.errstate(invalid="ignore"):
-            fast = (np.abs(qvel) > self.spec.max_joint_speed).any(axis=1)
         expected_time = self._steps * self._nstep * self.model.opt.timestep
         restarted = np.abs(self._physics[:, self._time_at] - expected_time) > 1e-6
-        return ~finite | fast | restarted
+        return finite, qvel, restarted
 
     def _refresh_sensors(self, ids: np.ndarray) -> None:
         mujoco = self._mj
