@@ -73,8 +73,8 @@ class Method(ABC):
         """Bind to a run; methods that need models or buffers (``track``) create them here.
         ``registry`` is the one the run was planned with (the harness always passes it); a
         method that needs other plugins takes them from it through :meth:`run_registry`.
-        Overrides must accept and pass on ``registry``. Raise TrackbenchError for anything the user must fix that :meth:`check_compatible`
-        cannot see (a missing checkpoint, ...). This base implementation raises TrackbenchError
+        Overrides must accept and pass on ``registry``. Raise TrackbenchError for anything the
+        user must fix that :meth:`check_compatible` cannot see (a missing checkpoint, ...). This base implementation raises TrackbenchError
         for :meth:`check_compatible`'s problems, for callers that did not plan (tests, probes)."""
         problems = self.check_compatible(task, robot)
         if problems:
