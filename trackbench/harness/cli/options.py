@@ -1,4 +1,5 @@
-"""Option parsing shared by the commands that plan cells (run, bench --train)."""
+"""Option parsing shared by the commands: cell lists, and the one `--set` parser (run, bench
+--train, predictor train, data)."""
 
 from __future__ import annotations
 
@@ -14,16 +15,32 @@ def names(value: str) -> list[str]:
 
 
 def parse_overrides(settings: list[str]) -> dict[str, dict[str, Any]]:
-    """`robot.hand_kp=40` → {"robot": {"hand_kp": 40}}; values are parsed as YAML scalars."""
+    """`robot.hand_kp=40` → {"robot": {"hand_kp": 40}}; values are parsed as YAML scalars.
+    Raises TrackbenchError for a setting that is not KIND.FIELD=VALUE."""
     overrides: dict[str, dict[str, Any]] = {}
     for setting in settings:
-        key, sep, raw = setting.partition("=")
+        key, value = _key_and_value(setting, "KIND.FIELD=VALUE (e.g. robot.hand_kp=40)")
         kind, dot, field = key.partition(".")
-        if not (sep and dot and kind and field):
-            raise TrackbenchError(f"--set expects KIND.FIELD=VALUE (e.g. robot.hand_kp=40), got '{setting}'")
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            value = raw
+        if not (dot and kind and field):
+            raise TrackbenchError(f"--set expects KIND.FIELD=VALUE (e.g. robot.hand_kp=40), got "
+                                  f"'{setting}'")
         overrides.setdefault(kind, {})[field] = value
     return overrides
+
+
+def parse_fields(settings: list[str]) -> dict[str, Any]:
+    """`width=128` → {"width": 128} (the predictor and dataset options, whose kind the command
+    names); values are parsed as YAML scalars. Raises TrackbenchError for a setting that is not
+    FIELD=VALUE."""
+    return dict(_key_and_value(setting, "FIELD=VALUE (e.g. width=128)") for setting in settings)
+
+
+def _key_and_value(setting: str, form: str) -> tuple[str, Any]:
+    key, sep, raw = setting.partition("=")
+    if not (sep and key.strip()):
+        raise TrackbenchError(f"--set expects {form}, got '{setting}'")
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        value = raw  # not YAML: the plain string, which the field's own validation judges
+    return key.strip(), value

@@ -8,31 +8,17 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-import yaml
 from rich.table import Table
 
 from trackbench.harness import console
 from trackbench.harness.atomic import writable_file_problem
-from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.cli.options import parse_fields
 from trackbench.harness.cli.predictor_probe import probe_command
+from trackbench.harness.errors import TrackbenchError
 
 app = typer.Typer(help="Train, evaluate and probe the human-motion predictor Π_h.",
                   no_args_is_help=True)
 app.command("probe")(probe_command)
-
-
-def parse_fields(settings: list[str]) -> dict[str, Any]:
-    """`width=128` → {"width": 128}; values are parsed as YAML scalars."""
-    fields: dict[str, Any] = {}
-    for setting in settings:
-        key, sep, raw = setting.partition("=")
-        if not (sep and key.strip()):
-            raise TrackbenchError(f"--set expects FIELD=VALUE (e.g. width=128), got '{setting}'")
-        try:
-            fields[key.strip()] = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            fields[key.strip()] = raw
-    return fields
 
 
 @app.command("train")
