@@ -92,7 +92,7 @@ class AMP(Method):
 
         super().setup(task, robot, num_envs, device, registry)
         spec = self.spec
-        self.terms = weighted_group(task, spec.group, spec.task_weight, spec.energy_scale, self.name)
+        self.terms = weighted_group(task, spec.group, spec.task_weight, spec.energy_scale)
         self.map = FingertipMap(robot)
         self.human = human_transitions(self.run_registry(), spec.dataset, spec.max_sequences,
                                        self.name).to(self.device)

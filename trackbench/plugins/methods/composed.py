@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, ClassVar
 import torch
 from pydantic import Field
 
-from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.method import Method, MethodSpec
 from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, evaluate
 
@@ -47,27 +46,24 @@ def group_problems(task: "Task", group: str, own_terms: tuple[str, ...] = ()) ->
     return problems
 
 
-def group_with_energy(task: "Task", group: str, energy_scale: float = 1.0,
-                      method: str = "") -> tuple[RewardTerm, ...]:
+def group_with_energy(task: "Task", group: str, energy_scale: float = 1.0) -> tuple[RewardTerm, ...]:
     """The task's ``group`` terms followed by the energy terms scaled by ``energy_scale``.
 
-    Raises TrackbenchError for any of :func:`group_problems` (the planner reports them before
-    a planned cell starts, through ``check_compatible``; this guard is for direct callers)."""
-    problems = group_problems(task, group)
-    if problems:
-        raise TrackbenchError("\n".join(f"method '{method}': {problem}" for problem in problems))
+    Called from a method's ``setup`` after ``Method.setup``, which has already raised
+    TrackbenchError for every :func:`group_problems` (through ``check_compatible``), so the
+    group exists and no names clash here."""
     energy = tuple(RewardTerm(t.name, t.fn, t.weight * energy_scale) for t in ENERGY_TERMS)
     return tuple(task.reward_terms()[group]) + energy
 
 
-def weighted_group(task: "Task", group: str, weight: float, energy_scale: float = 1.0,
-                   method: str = "") -> tuple[RewardTerm, ...]:
+def weighted_group(task: "Task", group: str, weight: float,
+                   energy_scale: float = 1.0) -> tuple[RewardTerm, ...]:
     """:func:`group_with_energy` with the group's terms (not the energy) scaled by ``weight``:
     the λ of ``track``, the task_reward_w of ``amp``."""
     energy = {term.name for term in ENERGY_TERMS}
     return tuple(
         term if term.name in energy else RewardTerm(term.name, term.fn, term.weight * weight)
-        for term in group_with_energy(task, group, energy_scale, method)
+        for term in group_with_energy(task, group, energy_scale)
     )
 
 
@@ -80,7 +76,7 @@ class ComposedMethod(Method):
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
         super().setup(task, robot, num_envs, device, registry)
-        self.terms = group_with_energy(task, self.group, self.spec.energy_scale, self.name)
+        self.terms = group_with_energy(task, self.group, self.spec.energy_scale)
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
         return group_problems(task, self.group)

@@ -87,8 +87,7 @@ class Track(Method):
         self.history: "PredictionHistory" = PredictionHistory(predictor, robot, num_envs, self.device)
         self.predictor_sha256 = weights_fingerprint(predictor)  # a resume must find the same Π_h
         # λ scales the task's sparse terms, not the energy penalty.
-        self.terms = weighted_group(task, "task", self.spec.task_weight, self.spec.energy_scale,
-                                    self.name)
+        self.terms = weighted_group(task, "task", self.spec.task_weight, self.spec.energy_scale)
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
         """Π_h speaks the five human fingertips, and r_track joins the task's "task" terms."""
