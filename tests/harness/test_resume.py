@@ -265,3 +265,15 @@ def test_a_damaged_or_foreign_last_pth_is_one_message_through_run(cli, toy_plugi
         path.write_bytes(content)
         assert_user_error(cli(*TOY_RUN, "--out", str(tmp_path)), str(path), fragment, "--force")
     assert not marker.exists()
+
+
+def test_a_run_written_before_the_friction_settings_ran_mujocos_defaults():
+    from trackbench.harness.plugins import load_registry
+    from trackbench.harness.resume import as_read_today
+
+    registry = load_registry()
+    today = registry.resolve_spec("engines", "mujoco", {}).model_dump(mode="json")
+    written = {k: v for k, v in today.items() if k not in ("friction_cone", "impratio")}
+    read = as_read_today({"engine": "mujoco", "engine_spec": written}, registry)["engine_spec"]
+    assert (read["friction_cone"], read["impratio"]) == ("pyramidal", 1.0)
+    assert as_read_today({"engine": "mujoco", "engine_spec": today}, registry)["engine_spec"] == today

@@ -104,6 +104,15 @@ class VecEnv:
         self._flags: dict[str, torch.Tensor] = {}
         self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
         self.unstable_env_steps = 0  # env-steps whose physics blew up (the engine reset them)
+        # The task's named pre-grasp curriculum (training resets only; harness/pregrasp.py).
+        self._training = True
+        self.pregrasp_fraction = task.pregrasp_start()
+        self.pregrasp_starts = self.pregrasp_misses = 0  # resets drawn for it: solved / no pose
+        self._pregrasp = None
+        if self.pregrasp_fraction > 0:
+            from trackbench.harness.pregrasp import PregraspSearch
+
+            self._pregrasp = PregraspSearch(engine.robot, engine.scenes)
         obs, critic_obs = self.reset()
         self.obs_dim, self.critic_dim = obs.shape[1], critic_obs.shape[1]
         self.num_points = (self.obs_dim - 2 * self.n_dof) // 3  # after any subsampling
@@ -158,6 +167,7 @@ class VecEnv:
             "sums": {name: value.clone() for name, value in self._sums.sums.items()},
             "flags": {name: value.clone() for name, value in self._flags.items()},
             "unstable_env_steps": self.unstable_env_steps,
+            "pregrasp": (self.pregrasp_starts, self.pregrasp_misses),
             "engine": self.engine.state_dict(), "task": self.task.state_dict(),
             "method": self.method.state_dict(),
         }
@@ -179,6 +189,7 @@ class VecEnv:
             self._sums.sums[name].copy_(value)
         self._flags = {name: value.to(self.device).clone() for name, value in state["flags"].items()}
         self.unstable_env_steps = int(state["unstable_env_steps"])
+        self.pregrasp_starts, self.pregrasp_misses = state.get("pregrasp", (0, 0))
         self.engine.load_state_dict(state["engine"])
         self.task.load_state_dict(state["task"])
         self.method.load_state_dict(state["method"])
@@ -188,10 +199,12 @@ class VecEnv:
         """While inside, the method only scores (``Method.set_training(False)``): evaluating a
         policy changes nothing the next evaluation or training step would see."""
         self.method.set_training(False)
+        self._training = False  # evaluation uses the task's standard resets
         try:
             yield
         finally:
             self.method.set_training(True)
+            self._training = True
 
     # ---- seeding --------------------------------------------------------------------------------
     def reseed(self, seeds: Sequence[int]) -> None:
@@ -277,10 +290,34 @@ class VecEnv:
 
     def _reset_envs(self, ids: torch.Tensor) -> None:
         plans = [self.task.reset(ids[i:i + 1], self.generators[int(ids[i])]) for i in range(len(ids))]
+        if self._pregrasp is not None and self._training:
+            for env_id, plan in zip(ids.tolist(), plans):
+                self._start_in_pregrasp(env_id, plan)
         self.engine.reset(ids, **_concatenate(plans).as_kwargs())
         state = self._state()
         self.task.begin(ids, state)
         self.method.begin(ids, state)
+
+    def _start_in_pregrasp(self, env_id: int, plan: ResetPlan) -> None:
+        """With probability ``pregrasp_fraction`` (a draw of the env's generator), replace the
+        plan's robot pose by a pre-grasp around its object; the plan stands if none is found."""
+        generator = self.generators[env_id]
+        if float(torch.rand((), generator=generator)) >= self.pregrasp_fraction:
+            return
+        pose = self._pregrasp.solve(env_id, plan.robot_qpos[0], plan.object_pos[0, 0],
+                                    plan.object_quat[0, 0], generator)
+        if pose is None:
+            self.pregrasp_misses += 1
+            return
+        plan.robot_qpos[0] = pose
+        self.pregrasp_starts += 1
+
+    def curriculum_metrics(self) -> dict[str, int]:
+        """Counts of the pre-grasp curriculum's resets so far (empty when it is off)."""
+        if self._pregrasp is None:
+            return {}
+        return {"pregrasp_starts_total": self.pregrasp_starts,
+                "pregrasp_misses_total": self.pregrasp_misses}
 
     def _first_episode_limits(self, random: bool) -> torch.Tensor:
         """[N] control steps of each env's first episode after a full reset: the task's episode

@@ -116,6 +116,11 @@ def check_plan(cells: list[RunSpec], out: Path, registry: "Registry | None" = No
     return statuses
 
 
+# Engine settings added after runs were written, with the value those runs ran (MuJoCo's own
+# defaults); their new defaults differ, so an older run compares as different, not as today's.
+ENGINE_SETTINGS_BEFORE = {"friction_cone": "pyramidal", "impratio": 1.0}
+
+
 def as_read_today(existing: dict[str, Any], registry: "Registry | None") -> dict[str, Any]:
     """An existing spec.json with the defaults of fields added since it was written filled in
     (each plugin spec and the PPO spec validated by today's models), so that a new setting whose
@@ -128,6 +133,8 @@ def as_read_today(existing: dict[str, Any], registry: "Registry | None") -> dict
         name, values = existing.get(kind), existing.get(f"{kind}_spec")
         if registry is None or not isinstance(name, str) or not isinstance(values, dict):
             continue
+        if kind == "engine":  # runs written before these settings existed ran MuJoCo's defaults
+            values = {**ENGINE_SETTINGS_BEFORE, **values}
         try:
             read[f"{kind}_spec"] = registry.resolve_spec(f"{kind}s", name, values).model_dump(mode="json")
         except TrackbenchError:

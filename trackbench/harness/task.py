@@ -111,6 +111,12 @@ class Task(ABC):
             raise TrackbenchError("\n".join(f"task '{self.name}': {p}" for p in problems))
         self.robot, self.num_envs, self.device = robot, num_envs, torch.device(device)
 
+    def pregrasp_start(self) -> float:
+        """Fraction of *training* resets the harness moves into a pre-grasp around object 0
+        (``trackbench.harness.pregrasp``, a named curriculum); 0 (the default) for none.
+        Evaluation never uses it. A task offering it needs a free object 0 in every scene."""
+        return 0.0
+
     @abstractmethod
     def reset(self, env_ids: torch.Tensor, generator: torch.Generator) -> ResetPlan:
         """Randomised initial robot pose and object poses for ``env_ids`` (draws only from

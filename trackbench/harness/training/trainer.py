@@ -159,6 +159,7 @@ class TrainingObserver:
                "unstable_env_steps": unstable, "unstable_fraction": fraction,
                "fps": self.algo.curr_frames / max(epoch_seconds, 1e-9),
                "wall_s": self.train_seconds(), "lr": float(self.algo.last_lr),
+               **self.env.curriculum_metrics(),
                **{f"method/{name}": value for name, value in self.method.metrics().items()}}
         self.run_dir.append_metrics(row)
         for name, value in row.items():

@@ -76,6 +76,9 @@ class MujocoEngine(Engine):
         scene.build(model_spec)
         model_spec.option.timestep = self.spec.sim_dt / self.spec.substeps
         model_spec.option.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
+        model_spec.option.cone = (mujoco.mjtCone.mjCONE_ELLIPTIC if self.spec.friction_cone
+                                  == "elliptic" else mujoco.mjtCone.mjCONE_PYRAMIDAL)
+        model_spec.option.impratio = self.spec.impratio
         self._add_sensors(model_spec, scene)
         try:
             return model_spec.compile()

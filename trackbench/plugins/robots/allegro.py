@@ -19,7 +19,8 @@ control step before it could grasp anything.)
 Keypoints, thumb first, are the distal-link origins (``link_15.0``, ``link_3.0``, ``link_7.0``,
 ``link_11.0``) with no offset, as in the authors' code (``useAllegroTips`` False); the 4th finger
 plays the human little finger and the ring tip is synthesised as mean(middle, little). Sites at
-the ``_tip`` frames (0.0267 / 0.0423 further along the distal link) are added for reference.
+the ``_tip`` frames (0.0267 / 0.0423 further along the distal link) are the fingertip surface sites
+(where a pre-grasp places the tips).
 """
 
 from __future__ import annotations
@@ -117,6 +118,7 @@ class Allegro(XArm7MountedHand):
         hand_effort: float = Field(default=0.35, gt=0, description="hand torque limit (N·m)")
         arm_speed_scale: float = Field(default=1.0, gt=0, description="Allegro dofSpeedScale")
         keypoints: tuple[KeypointSpec, ...] = Field(default_factory=allegro_keypoints)
+        fingertip_surface_sites: tuple[str, ...] = tuple(f"{PREFIX}tip_{f[0]}" for f in FINGERS)
         synthetic_keypoints: tuple[SyntheticKeypoint, ...] = (
             SyntheticKeypoint(human_index=16, mean_of=(12, 20)),
         )

@@ -82,6 +82,13 @@ class LiftSpec(TaskSpec):
         "dense lifting term = 20 · clip(offset + rise, 0, 0.5) before the lift (paper code: 0.02, "
         "so an untouched object pays; 0 = only a raised object pays, a named variant)"))
 
+    # A named curriculum for the learning checks (issue 13), not the paper's: training resets
+    # that start with the hand open around the object (harness/pregrasp.py).
+    pregrasp_start: float = Field(default=0.0, ge=0, le=1, description=(
+        "training only: fraction of resets where the hand starts open around the object, posed "
+        "by IK (a named curriculum, needs the 'mink' package; evaluation always uses the "
+        "standard reset). Paper: 0"))
+
     @model_validator(mode="after")
     def _areas_ordered(self) -> "LiftSpec":
         _ordered(self.area_x, "area_x")
@@ -229,6 +236,18 @@ class LiftTask(Task):
         return self._rest_heights[variants.cpu()]
 
     # ---- the episode ----------------------------------------------------------------------------
+    def check_compatible(self, robot) -> list[str]:
+        problems = super().check_compatible(robot)
+        if self.spec.pregrasp_start > 0:
+            import importlib.util
+
+            if importlib.util.find_spec("mink") is None:
+                problems.append("task.pregrasp_start needs the 'mink' package (pip install mink)")
+        return problems
+
+    def pregrasp_start(self) -> float:
+        return self.spec.pregrasp_start
+
     def setup(self, robot, num_envs, device="cpu") -> None:
         super().setup(robot, num_envs, device)
         n, k, dev = num_envs, len(robot.keypoints), self.device

@@ -1,0 +1,115 @@
+"""The pre-grasp curriculum (task.pregrasp_start): IK poses around the object on the real engine,
+training resets only, counted and restored with the env, validated at plan time."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+import torch
+
+from trackbench.harness.build import make_engine, make_robot, make_task
+from trackbench.harness.env import VecEnv
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.plugins import load_registry
+from trackbench.harness.pregrasp import GAP, PENETRATION, PregraspSearch, _deepest_robot_contact
+
+REGISTRY = load_registry()
+NUM_ENVS = 6  # one of each paper object
+
+
+def make_env(fraction: float, num_envs: int = NUM_ENVS) -> VecEnv:
+    task = make_task(REGISTRY, "grasp_lift", {"pregrasp_start": fraction})
+    robot = make_robot(REGISTRY, "allegro")
+    task.setup(robot.spec, num_envs)
+    method = REGISTRY.get("methods", "dense").cls(REGISTRY.resolve_spec("methods", "dense", {}))
+    method.setup(task, robot.spec, num_envs, "cpu", REGISTRY)
+    engine = make_engine(REGISTRY, "mujoco", robot, task.scenes(), num_envs, 0)
+    return VecEnv(engine, task, method, seed=0)
+
+
+@pytest.fixture(scope="module")
+def env() -> VecEnv:
+    return make_env(1.0)
+
+
+def tip_to_object(env: VecEnv) -> torch.Tensor:
+    """[N] mean distance (m) of the keypoints to object 0's centre."""
+    state = env.engine.state
+    return (state.keypoints - state.object_pos[:, :1]).norm(dim=-1).mean(dim=1)
+
+
+def test_every_training_reset_starts_with_the_hand_open_around_its_object(env):
+    assert env.curriculum_metrics() == {"pregrasp_starts_total": NUM_ENVS, "pregrasp_misses_total": 0}
+    # Standard resets leave the fingertips ~0.3 m from the object; a pre-grasp within reach.
+    assert (tip_to_object(env) < 0.15).all(), tip_to_object(env)
+    start = env.engine.state.object_pos[:, 0].clone()
+    hold = env.engine.state.joint_target.clone()
+    n_arm = len(env.task.robot.arm_joints)
+    actions = torch.zeros(NUM_ENVS, env.num_actions)
+    lower, upper = env._lower[n_arm:], env._upper[n_arm:]
+    for _ in range(10):  # hold the pose: the object was not teleported into the hand
+        actions[:, n_arm:] = 2 * (hold[:, n_arm:] - lower) / (upper - lower) - 1
+        env.step(actions)
+    moved = (env.engine.state.object_pos[:, 0] - start).norm(dim=-1)
+    assert (moved < 0.03).all(), moved
+
+
+def test_a_pose_penetrates_nothing_and_the_tips_stand_off_by_the_gap():
+    task = make_task(REGISTRY, "grasp_lift", {})
+    robot = make_robot(REGISTRY, "allegro")
+    task.setup(robot.spec, 1)
+    search = PregraspSearch(robot, task.scenes())
+    plan = task.reset(torch.tensor([0]), torch.Generator().manual_seed(1))
+    pose = search.solve(0, plan.robot_qpos[0], plan.object_pos[0, 0], plan.object_quat[0, 0],
+                        torch.Generator().manual_seed(2))
+    assert pose is not None
+    model, data = search._models[0], search._datas[0]  # solve leaves the accepted pose there
+    assert _deepest_robot_contact(model, data, search._robot_body[0]) >= -PENETRATION
+    body = model.body(task.scenes()[0].objects[0].body).id
+    for site in robot.spec.fingertip_sites():
+        gap = float(((data.site(site).xpos - data.xpos[body])[:2] ** 2).sum() ** 0.5)
+        assert gap > GAP / 2  # outside the can (radius 5 cm) with room to close
+
+
+def test_evaluation_uses_the_standard_reset(env):
+    with env.evaluation():
+        env.reset(full_episodes=True)
+        assert (tip_to_object(env) > 0.2).all(), tip_to_object(env)
+    assert env.curriculum_metrics()["pregrasp_starts_total"] == NUM_ENVS  # none drawn meanwhile
+
+
+def test_the_fraction_is_a_per_reset_draw_and_off_by_default():
+    half = make_env(0.5, num_envs=12)
+    counts = half.curriculum_metrics()
+    assert 0 < counts["pregrasp_starts_total"] + counts["pregrasp_misses_total"] < 12
+    assert make_env(0.0, num_envs=2).curriculum_metrics() == {}
+
+
+def test_the_counts_travel_with_the_env_state(env):
+    state = env.state_dict()
+    other = make_env(1.0)
+    other.pregrasp_starts = 0
+    other.load_state_dict(state)
+    assert other.curriculum_metrics() == env.curriculum_metrics()
+
+
+def test_the_robot_spec_names_one_surface_site_per_keypoint():
+    allegro = REGISTRY.get("robots", "allegro")
+    with pytest.raises(ValueError, match="one per keypoint"):
+        allegro.cls.Spec(fingertip_surface_sites=("allegro/tip_thumb",))
+    spec = allegro.cls.Spec(fingertip_surface_sites=("nope/a", "nope/b", "nope/c", "nope/d"))
+    problems = allegro.cls(spec).check_model()
+    assert "fingertip surface site 'nope/a' is not in the model" in problems
+
+
+def test_without_mink_the_plan_names_the_install(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "mink" else real(name, *a))
+    task = make_task(REGISTRY, "grasp_lift", {"pregrasp_start": 0.5})
+    robot = make_robot(REGISTRY, "allegro")
+    assert task.check_compatible(robot.spec) == [
+        "task.pregrasp_start needs the 'mink' package (pip install mink)"]
+    with pytest.raises(TrackbenchError, match="pip install mink"):
+        task.setup(robot.spec, 1)
