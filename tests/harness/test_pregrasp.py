@@ -94,13 +94,15 @@ def test_the_counts_travel_with_the_env_state(env):
     assert other.curriculum_metrics() == env.curriculum_metrics()
 
 
-def test_the_robot_spec_names_one_surface_site_per_keypoint():
+def test_a_keypoint_may_name_its_fingertip_surface_site():
     allegro = REGISTRY.get("robots", "allegro")
-    with pytest.raises(ValueError, match="one per keypoint"):
-        allegro.cls.Spec(fingertip_surface_sites=("allegro/tip_thumb",))
-    spec = allegro.cls.Spec(fingertip_surface_sites=("nope/a", "nope/b", "nope/c", "nope/d"))
+    assert allegro.cls.Spec().fingertip_sites()[0] == "allegro/tip_thumb"
+    spec = allegro.cls.Spec(keypoints=[
+        {"site": "allegro/kp_thumb", "human_index": 4, "surface_site": "allegro/nope"},
+        {"site": "allegro/kp_index", "human_index": 8}], synthetic_keypoints=())
+    assert spec.fingertip_sites() == ("allegro/nope", "allegro/kp_index")  # the site when unnamed
     problems = allegro.cls(spec).check_model()
-    assert "fingertip surface site 'nope/a' is not in the model" in problems
+    assert "fingertip surface site 'allegro/nope' is not in the model" in problems
 
 
 def test_without_mink_the_plan_names_the_install(monkeypatch):

@@ -40,6 +40,9 @@ class JointSpec(FrozenSpec):
 class KeypointSpec(FrozenSpec):
     site: str = Field(description="MJCF site whose world position is the keypoint")
     human_index: int = Field(ge=0, le=20, description="MANO/DexYCB joint index it plays")
+    surface_site: str | None = Field(default=None, description=(
+        "site at the fingertip's outer end where the keypoint sits further in (Allegro: the "
+        "distal-link origin); the pre-grasp curriculum aims it at the object. None: the site"))
 
 
 class SyntheticKeypoint(FrozenSpec):
@@ -72,10 +75,6 @@ class RobotSpec(PluginSpec):
         default=1.0, gt=0, description="arm delta targets: target += scale · dt_sim · action"
     )
     keypoints: tuple[KeypointSpec, ...] = Field(description="fingertips, thumb first")
-    fingertip_surface_sites: tuple[str, ...] = Field(default=(), description=(
-        "sites at the fingertips' outer ends, one per keypoint in the same order, where the "
-        "keypoints sit further in (e.g. Allegro's distal-link origins); places the hand around "
-        "an object (task.pregrasp_start). Empty: the keypoint sites"))
     wrist_site: str = Field(description="site at the wrist (the arm flange, link7)")
     synthetic_keypoints: tuple[SyntheticKeypoint, ...] = ()
     base_pos: tuple[float, float, float] = Field(
@@ -97,16 +96,12 @@ class RobotSpec(PluginSpec):
             missing = [i for i in synthetic.mean_of if i not in played]
             if missing:
                 raise ValueError(f"synthetic keypoint averages unmapped human indices {missing}")
-        surface = self.fingertip_surface_sites
-        if surface and len(surface) != len(self.keypoints):
-            raise ValueError(f"fingertip_surface_sites names {len(surface)} sites for "
-                             f"{len(self.keypoints)} keypoints (one per keypoint, same order)")
         return self
 
     def fingertip_sites(self) -> tuple[str, ...]:
-        """Sites at the fingertips' ends, thumb first: ``fingertip_surface_sites`` if given,
-        else the keypoint sites."""
-        return self.fingertip_surface_sites or tuple(k.site for k in self.keypoints)
+        """Sites at the fingertips' ends, thumb first: each keypoint's ``surface_site`` where it
+        names one, else the keypoint's own site."""
+        return tuple(k.surface_site or k.site for k in self.keypoints)
 
     @property
     def num_dof(self) -> int:
@@ -167,8 +162,8 @@ def model_problems(spec: RobotSpec, model: "mujoco.MjModel") -> list[str]:
     """What :meth:`Robot.check_model` checks, on a compiled model."""
     problems = [f"keypoint site '{k.site}' (human index {k.human_index}) is not in the model"
                 for k in spec.keypoints if not _has(model.site, k.site)]
-    problems += [f"fingertip surface site '{site}' is not in the model"
-                 for site in spec.fingertip_surface_sites if not _has(model.site, site)]
+    problems += [f"fingertip surface site '{k.surface_site}' is not in the model"
+                 for k in spec.keypoints if k.surface_site and not _has(model.site, k.surface_site)]
     if not _has(model.site, spec.wrist_site):
         problems.append(f"wrist site '{spec.wrist_site}' is not in the model")
     joints = [j.name for j in spec.arm_joints + spec.hand_joints]

@@ -95,7 +95,8 @@ def allegro_hand_joints() -> tuple[JointSpec, ...]:
 
 def allegro_keypoints() -> tuple[KeypointSpec, ...]:
     return tuple(
-        KeypointSpec(site=f"{PREFIX}kp_{name}", human_index=HUMAN_INDEX[name])
+        KeypointSpec(site=f"{PREFIX}kp_{name}", human_index=HUMAN_INDEX[name],
+                     surface_site=f"{PREFIX}tip_{name}")
         for name, _, _ in FINGERS
     )
 
@@ -118,7 +119,6 @@ class Allegro(XArm7MountedHand):
         hand_effort: float = Field(default=0.35, gt=0, description="hand torque limit (N·m)")
         arm_speed_scale: float = Field(default=1.0, gt=0, description="Allegro dofSpeedScale")
         keypoints: tuple[KeypointSpec, ...] = Field(default_factory=allegro_keypoints)
-        fingertip_surface_sites: tuple[str, ...] = tuple(f"{PREFIX}tip_{f[0]}" for f in FINGERS)
         synthetic_keypoints: tuple[SyntheticKeypoint, ...] = (
             SyntheticKeypoint(human_index=16, mean_of=(12, 20)),
         )
