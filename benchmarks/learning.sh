@@ -11,6 +11,12 @@
 #   trackbench report runs/learning         # tables and learning curves
 #   OUT=runs/learning_variant nohup benchmarks/learning.sh dense 1 \
 #       --set task.lifting_reward_offset=0 > runs/learning_variant/dense.log 2>&1 &
+#   OUT=runs/learning_pregrasp nohup benchmarks/learning.sh dense 1 \
+#       --set task.pregrasp_start=0.5 > runs/learning_pregrasp/dense.log 2>&1 &   # curriculum
+#
+# Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
+# impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
+# and continue only with --set engine.friction_cone=pyramidal --set engine.impratio=1.
 #
 # track reads Π_h from runs/learning/pi_h.pt (a copy of the cached cpu-preset predictor, so that a
 # later change of the cache cannot change a running cell; a changed file is refused on resume).
