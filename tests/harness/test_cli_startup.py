@@ -18,7 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 HEAVY_MODULES = ("torch", "mujoco", "rl_games", "trackbench.harness.registry")
 HELP_INVOCATIONS = (
     ["--help"], ["list", "--help"], ["run", "--help"], ["report", "--help"], ["show", "--help"],
-    ["bench", "--help"], ["predictor", "--help"], ["predictor", "train", "--help"],
+    ["bench", "--help"], ["video", "--help"], ["predictor", "--help"], ["predictor", "train", "--help"],
     ["predictor", "eval", "--help"], ["predictor", "probe", "--help"], ["data", "--help"],
     ["data", "synth", "--help"], ["data", "show", "--help"],
 )

@@ -71,6 +71,22 @@ def test_episode_sums_are_logged_per_term_and_add_up_to_the_return(env):
     assert finished.flags["odd"].tolist() == [False, False] and "lift" in finished.flags
 
 
+def test_before_reset_sees_the_last_state_of_the_envs_whose_episode_ended(env):
+    env.reset()
+    zero = torch.zeros(NUM_ENVS, env.num_actions)
+    seen = []
+
+    def look(ended: torch.Tensor) -> None:
+        seen.append((ended.tolist(), env.engine.state.step[ended].tolist()))
+
+    for _ in range(5):
+        env.step(zero, before_reset=look)
+    assert seen == [([0, 2], [5, 5])]  # the even envs' success at step 5, before their reset
+    assert env.engine.state.step.tolist() == [0, 5, 0, 5]
+    # Their events restarted with the new episode; the odd envs' ran on.
+    assert env.episode_flags()["odd"].tolist() == [False, True, False, True]
+
+
 def test_success_rate_counts_episodes_not_steps(env):
     env.reset()
     stats = EpisodeStats()

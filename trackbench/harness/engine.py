@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 MAX_PHYSICS_STEPS_PER_CONTROL = 1000  # the default is 12
 MAX_THREADS = 1024  # each worker thread holds its own MjData
+# A sphere ``Engine.render`` draws over the scene: (position [3] in metres, world frame; RGBA).
+Marker = tuple["Sequence[float] | np.ndarray", tuple[float, float, float, float]]
 
 
 class EngineSpec(PluginSpec):
@@ -144,5 +146,14 @@ class Engine(ABC):
 
     @abstractmethod
     def render(self, env_id: int = 0, width: int = 640, height: int = 480,
-               camera: str | None = None, keypoints: bool = True) -> "np.ndarray":
-        """An RGB image [height, width, 3] of one env, keypoints drawn as coloured spheres."""
+               camera: str | None = None, keypoints: bool = True, *,
+               markers: Sequence[Marker] = (), shadows: bool = True) -> "np.ndarray":
+        """An RGB image [height, width, 3] uint8 of one env, keypoints drawn as coloured spheres.
+
+        ``markers``: extra spheres (``Marker``: world position in metres, RGBA in [0, 1]) drawn
+        unlit, so that each shows its exact colour where nothing hides it (``trackbench video``
+        draws a method's fingertip targets with them). ``shadows=False`` skips the shadow pass,
+        which dominates the cost on a software GL renderer. Engines may keep their offscreen
+        context between calls of one size (a video renders thousands of frames).
+        Raises TrackbenchError for an unknown camera or when no offscreen context can be made."""
+

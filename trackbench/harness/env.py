@@ -242,7 +242,11 @@ class VecEnv:
         self._flags.clear()
         return self._observe(frame)
 
-    def step(self, actions: torch.Tensor) -> Step:
+    def step(self, actions: torch.Tensor, *,
+             before_reset: Callable[[torch.Tensor], None] | None = None) -> Step:
+        """One control step of every env; envs whose episode ended are reset. ``before_reset``
+        is called with their ids [k] while the engine still holds their last state (what
+        ``trackbench video`` films); after an engine instability that state is already reset."""
         times = self.times
         with times.stage("physics"):
             state = _to_device(self.engine.step(actions), self.device)
@@ -274,6 +278,8 @@ class VecEnv:
         episodes = None
         ended = done.nonzero().squeeze(1)
         if ended.numel():
+            if before_reset is not None:
+                before_reset(ended)
             with times.stage("reset"):
                 episodes = self._finish(ended, success, time_out)
                 self._limits[ended] = self.task.spec.episode_length
@@ -283,6 +289,11 @@ class VecEnv:
             obs, critic_obs = self._observe(frame)
             check_finite(values, reward, critic_obs, lambda: self.observation_blocks, state.step)
         return Step(obs, critic_obs, reward, done, time_out, episodes)
+
+    def episode_flags(self) -> dict[str, torch.Tensor]:
+        """The task's events so far in each env's running episode: name → [N] bool (empty
+        before the first step after :meth:`reset`; an ended episode's come in ``Step.episodes``)."""
+        return {name: seen.clone() for name, seen in self._flags.items()}
 
     # ---- internals ------------------------------------------------------------------------------
     def _state(self) -> "State":

@@ -127,6 +127,12 @@ class Method(ABC):
 
         restore(self, state, f"method '{self.name}'")
 
+    def fingertip_targets(self) -> torch.Tensor | None:
+        """[N, K, 3] where the method's reward wants the robot's fingertip keypoints after the
+        next step (world frame, metres), or None (the default) for methods without such a target.
+        For display only (``trackbench video``); computing it changes no state."""
+        return None
+
     def metrics(self) -> dict[str, float]:
         """Numbers about the method itself (``amp``: the discriminator's loss and accuracy),
         logged after every PPO epoch as ``method/<name>`` in metrics.jsonl and TensorBoard."""

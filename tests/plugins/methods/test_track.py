@@ -243,6 +243,19 @@ def test_track_runs_in_the_vec_env_on_a_real_task(checkpoint):
     assert history.inputs().attention_mask[0].tolist() == [0] * (CL - 3) + [1, 1, 1]
 
 
+def test_the_fingertip_targets_are_the_next_steps_prediction_and_change_nothing(checkpoint):
+    method = make_track(checkpoint)
+    reset, after_one = hand_made_state(0), hand_made_state(1)
+    method.begin(torch.arange(N), reset)
+    before = {name: getattr(method.history, name).clone() for name in ("fingertips", "mask")}
+    targets = method.fingertip_targets()
+    assert targets.shape == (N, 4, 3)
+    assert all(torch.equal(getattr(method.history, k), v) for k, v in before.items())
+    # The next step's r_track compares the reached fingertips with exactly these targets.
+    reward = method.rewards(method.task.update(after_one))["track"]
+    assert torch.allclose(reward, -(targets - after_one.keypoints).abs().mean(dim=(1, 2)))
+
+
 class OwnTrackTerm(HandMadeTask):
     """A task whose sparse group already holds a term named like track's own."""
 

@@ -274,10 +274,11 @@ class MujocoEngine(Engine):
 
         return capture(self, self.RESUME_STATE)
 
-    def render(self, env_id=0, width=640, height=480, camera=None, keypoints=True):
+    def render(self, env_id=0, width=640, height=480, camera=None, keypoints=True, *,
+               markers=(), shadows=True):
         from trackbench.plugins.engines.render import render_env
 
-        return render_env(self, env_id, width, height, camera, keypoints)
+        return render_env(self, env_id, width, height, camera, keypoints, markers, shadows)
 
     # Used by `render` and by tests that inject faults.
     def physics_state(self, env_id: int) -> np.ndarray:

@@ -153,6 +153,12 @@ class Track(Method):
         values.update(evaluate(self.terms, frame))
         return values
 
+    def fingertip_targets(self) -> torch.Tensor:
+        """[N, K_tips, 3] Π_h's prediction from the current history: what the next step's r_track
+        compares the reached fingertips with (``rewards`` computes it again then; this extra
+        forward pass is for display)."""
+        return self.history.predict()
+
     def state_dict(self) -> dict:
         from trackbench.harness.snapshot import capture
 

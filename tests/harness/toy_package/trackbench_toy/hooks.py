@@ -114,7 +114,8 @@ class ToyEngine(Engine):
     def unstable(self):
         return None
 
-    def render(self, env_id=0, width=640, height=480, camera=None, keypoints=True):
+    def render(self, env_id=0, width=640, height=480, camera=None, keypoints=True, *,
+               markers=(), shadows=True):
         raise RuntimeError("the toy engine cannot render")
 
 

@@ -1,0 +1,70 @@
+"""A trained policy read back from a run directory, to play it outside training (``video``).
+
+The rl-games model is rebuilt from the run's PPO settings (network sizes, normalisers) and the
+VecEnv it will act in (observation layout), then given the ``model`` weights of
+``checkpoints/last.pth``, which include the running input normaliser. Only weights are read
+(``torch.load(weights_only=True)``), as everywhere checkpoints are read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.safe_load import load_tensors
+from trackbench.harness.training.checkpoint import checkpoint_path
+from trackbench.harness.training.ppo import PPOSpec, rl_games_config
+
+if TYPE_CHECKING:
+    from trackbench.harness.env import VecEnv
+    from trackbench.harness.results import RunDir
+
+
+def load_policy(run_dir: "RunDir", ppo: PPOSpec, env: "VecEnv") -> Any:
+    """The run's last policy as an rl-games model in eval mode on the CPU: called with
+    ``{"is_train": False, "obs": critic_obs [N, D], ...}`` it returns ``"mus"`` [N, n_dof], the
+    deterministic actions (clamp them to [-1, 1] as evaluation does).
+
+    Raises TrackbenchError naming the checkpoint if it is missing, unreadable, holds no model
+    weights, non-finite ones, or weights of another network than ``ppo`` and ``env`` describe.
+    """
+    from rl_games.algos_torch.model_builder import ModelBuilder
+
+    from trackbench.harness.training import network
+
+    path = checkpoint_path(run_dir)
+    if not path.is_file():
+        raise TrackbenchError(f"{run_dir.path} holds no checkpoint ({path} is missing): train "
+                              f"the run first with `trackbench run`")
+    state = load_tensors(path, "the checkpoint")
+    weights = state.get("model") if isinstance(state, dict) else None
+    if not isinstance(weights, dict) or not weights or \
+            not all(isinstance(value, torch.Tensor) for value in weights.values()):
+        raise TrackbenchError(f"the checkpoint {path} holds no policy weights ('model')")
+    # torch.compile prefixes parameter names
+    weights = {name.removeprefix("_orig_mod."): value for name, value in weights.items()}
+    bad = [name for name, value in weights.items()
+           if value.is_floating_point() and not bool(torch.isfinite(value).all())]
+    if bad:
+        raise TrackbenchError(f"the checkpoint {path} holds non-finite weights ('{bad[0]}')")
+
+    network.register()
+    params = rl_games_config(ppo, num_envs=env.num_envs, agent_steps=1, seed=0, device="cpu",
+                             train_dir=str(run_dir.path), layout=env.layout,
+                             env_key="unused")["params"]
+    with contextlib.redirect_stdout(io.StringIO()):  # rl-games prints its normalisers' shapes
+        model = ModelBuilder().load(params).build({
+            "actions_num": env.num_actions, "input_shape": (env.critic_dim,),
+            "num_seqs": env.num_envs, "value_size": 1,
+            "normalize_value": ppo.normalize_value, "normalize_input": ppo.normalize_input})
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as error:  # missing, unexpected or differently shaped parameters
+        first = str(error).strip().splitlines()[0]
+        raise TrackbenchError(f"the checkpoint {path} does not fit the network of its "
+                              f"spec.json ({first[:200]})") from None
+    return model.eval()
