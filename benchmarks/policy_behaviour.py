@@ -8,7 +8,10 @@ approach and its highest and lowest object rise (cm), the fraction of steps with
 near the object (mean distance ≤ 0.12 m, the task's "near" flag) and the mean hand action while
 near and while far (−1 = fully open targets, +1 = fully closed).
 
-    .venv/bin/python benchmarks/policy_behaviour.py runs/learning/allegro__grasp_lift__dense__s0 [ENVS]
+    .venv/bin/python benchmarks/policy_behaviour.py runs/learning/allegro__grasp_lift__dense__s0 [ENVS] [pregrasp]
+
+With ``pregrasp`` every episode starts in a pre-grasp instead (the ``task.pregrasp_start``
+curriculum's starts, which evaluation never uses): does the policy close and lift from there?
 
 Lifting tasks only (the target object is object 0; its start height is the task's).
 """
@@ -16,42 +19,38 @@ Lifting tasks only (the target object is object 0; its start height is the task'
 import json
 import sys
 
+from pathlib import Path
+
 import torch
-from rl_games.algos_torch import model_builder
 
 from trackbench.harness.env import VecEnv
 from trackbench.harness.plugins import load_registry
-from trackbench.harness.safe_load import load_tensors
+from trackbench.harness.results import RunDir
 from trackbench.harness.specs import RunSpec
-from trackbench.harness.training import network
-from trackbench.harness.training.ppo import PPOSpec, rl_games_config
+from trackbench.harness.training.policy import load_policy
+from trackbench.harness.training.ppo import PPOSpec
 
 NEAR = 0.12  # m, the lifting tasks' "near" flag
 
 
-def build_policy(spec: RunSpec, ppo: PPOSpec, env: VecEnv, checkpoint: str):
-    network.register()
-    params = rl_games_config(ppo, num_envs=spec.num_envs, agent_steps=1, seed=0, device="cpu",
-                             train_dir="/tmp", layout=env.layout, env_key="none")["params"]
-    observation_size = env.reset()[1].shape[1]
-    model = model_builder.ModelBuilder().load(params).build({
-        "actions_num": env.num_actions, "input_shape": (observation_size,),
-        "num_seqs": spec.num_envs, "value_size": 1, "normalize_value": True, "normalize_input": True})
-    model.load_state_dict(load_tensors(checkpoint, "the checkpoint")["model"])
-    return model.eval()
-
-
-def main(run: str, envs: int = 16) -> None:
+def main(run: str, envs: int = 16, pregrasp: bool = False) -> None:
     torch.set_num_threads(1)
     written = json.load(open(f"{run}/spec.json"))
     written["num_envs"] = envs
+    if pregrasp:
+        written["task_spec"] = {**written["task_spec"], "pregrasp_start": 1.0}
     spec = RunSpec(**written)
     ppo = PPOSpec(**spec.ppo_spec)
     env = VecEnv.build(spec, load_registry(), obs_clip=ppo.obs_clip,
                        policy_points=ppo.policy_points)
-    model = build_policy(spec, ppo, env, f"{run}/checkpoints/last.pth")
+    model = load_policy(RunDir(Path(run)), ppo, env)
     env.reseed([ppo.eval_seed + i for i in range(envs)])
-    obs = env.reset(full_episodes=True)[1]
+    if pregrasp:  # training resets: every one in a pre-grasp
+        obs = env.reset(full_episodes=True)[1]
+        print(f"pre-grasp starts: {env.curriculum_metrics()}")
+    else:
+        with env.evaluation():  # the task's standard resets, as `trackbench run` evaluates
+            obs = env.reset(full_episodes=True)[1]
     start_height = env._state().object_pos[:, 0, 2].clone()
     n_arm = len(env.task.robot.arm_joints)
     running = torch.ones(envs, dtype=torch.bool)
@@ -85,4 +84,4 @@ def main(run: str, envs: int = 16) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], *(int(a) for a in sys.argv[2:3]))
+    main(sys.argv[1], *(int(a) for a in sys.argv[2:3]), pregrasp="pregrasp" in sys.argv[3:])
