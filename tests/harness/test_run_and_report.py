@@ -131,7 +131,7 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
 
 
-def test_report_tables_show_mean_std_n_and_missing_failed_incomplete(cli, tmp_path):
+def test_report_tables_show_iqm_interval_n_and_missing_failed_incomplete(cli, tmp_path):
     for seed, success in enumerate((0.5, 0.7, 0.6)):
         _finished_run(tmp_path, "allegro", "grasp_lift", "dense", seed, {"status": "ok", "success_rate": success})
     _finished_run(tmp_path, "allegro", "grasp_lift", "task", 0, {"status": "failed", "error": "NaN"})
@@ -142,7 +142,10 @@ def test_report_tables_show_mean_std_n_and_missing_failed_incomplete(cli, tmp_pa
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert "grasp_lift" in text and "cabinet" in text
-    assert "0.60 ± 0.08 (3)" in text
+    # IQM of 3 seeds is their mean; the bootstrap's 2.5% and 97.5% means of 3 resampled are
+    # all-0.5 and all-0.7 (each drawn with chance 1/27 > 2.5%).
+    assert "0.60 [0.50, 0.70] n=3" in text
+    assert "1.00 [—] n=1" in text  # xhand × dense on cabinet: one seed, no interval
     assert "failed ×1" in text and "incomplete ×1" in text
     assert "missing" in text  # xhand × dense on grasp_lift was never run
 
@@ -174,7 +177,7 @@ def test_report_names_corrupt_files_and_keeps_the_rest(cli, tmp_path):
     broken.result_file.write_text('{"status": "ok", "succ')
     result = cli("report", str(tmp_path))
     assert_user_error(result, "allegro__grasp_lift__dense__s1", "result.json")
-    assert "0.50 ± 0.00 (1)" in result.stdout
+    assert "0.50 [—] n=1" in result.stdout
 
 
 def test_report_on_missing_or_empty_directory(cli, tmp_path):

@@ -63,10 +63,10 @@ class Cell:
                 "mean_return": _mean(self.returns), "unstable_fraction": _mean(self.unstable),
                 **{f"{event}_rate": _mean(rates) for event, rates in sorted(self.events.items())}}
 
-    def text(self) -> str:
-        parts = []
-        if self.successes:
-            parts.append(f"{self.mean():.2f} ± {self.std():.2f} ({self.n})")
+    def text(self, summary: str) -> str:
+        """``summary`` (the success statistic over seeds; report_stats.py), then unstable physics,
+        failed and unfinished runs."""
+        parts = [summary] if summary else []
         if any(self.unstable):
             parts.append(f"unstable {_mean(self.unstable):.1%} of env-steps")
         if self.failed:

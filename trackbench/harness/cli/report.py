@@ -1,5 +1,7 @@
-"""`trackbench report [DIR] [--metric NAME] [--running] [--json]`: one table per task, robots ×
-methods, success over seeds, and a learning-curve PNG per task next to the runs."""
+"""`trackbench report [DIR] [--metric NAME] [--running] [--bootstrap-reps N] [--json]`: one table
+per task, robots × methods, the IQM of success over seeds with a 95% bootstrap interval; the
+probability of improvement of each pair of methods; each method over all robots and tasks; and a
+learning-curve PNG per task next to the runs. Statistics: report_stats.py (Agarwal et al. 2021)."""
 
 from __future__ import annotations
 
@@ -11,21 +13,67 @@ from rich.table import Table
 from trackbench.harness import console
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.report import Report, build_report
+from trackbench.harness.report_stats import (
+    DEFAULT_REPS, DEFAULT_SEED, MARK_LEGEND, NO_INTERVAL_LEGEND, Bootstrap, Statistics,
+    report_statistics)
 from trackbench.harness.results import DEFAULT_METRIC
 
 
-def render_tables(report: Report) -> None:
+def render_tables(report: Report, stats: Statistics) -> None:
     for task in sorted(report.tasks):
         methods = report.methods(task)
-        table = Table(title=f"{task}: success rate, mean ± std over seeds (n)", title_justify="left")
+        table = Table(title=f"{task}: final success, IQM over seeds [95% CI] n",
+                      caption=f"{MARK_LEGEND}; {NO_INTERVAL_LEGEND}", title_justify="left",
+                      caption_justify="left")
         table.add_column("robot")
         for method in methods:
             table.add_column(method, justify="right")
         for robot in report.robots(task):
-            row = report.tasks[task][robot]
-            table.add_row(robot, *[row[m].text() if m in row else "missing" for m in methods])
+            row, comparison = report.tasks[task][robot], stats.cells[task][robot]
+            table.add_row(robot, *[row[m].text(comparison.text(m)) if m in row else "missing"
+                                   for m in methods])
         console.out.print(table)
         _render_events(report, task, methods)
+        _render_improvement(task, stats)
+    _render_aggregate(stats)
+
+
+def _render_improvement(task: str, stats: Statistics) -> None:
+    """Every pair of methods on each robot: P(A > B), the chance a run of A beats one of B."""
+    rows = sorted(stats.cells[task].items())
+    if not any(comparison.pairs for _, comparison in rows):
+        return
+    table = Table(title=f"{task}: probability of improvement over seeds, P(A > B) = 1 − P(B > A)",
+                  title_justify="left")
+    for name, justify in (("robot", "left"), ("A", "left"), ("B", "left"),
+                          ("P(A > B)", "right"), ("95% CI", "right")):
+        table.add_column(name, justify=justify)
+    for robot, comparison in rows:
+        for i, pair in enumerate(comparison.pairs):
+            table.add_row(robot if i == 0 else "", pair.a, pair.b,
+                          f"{pair.probability.value:.2f}", pair.probability.interval_text(),
+                          end_section=i == len(comparison.pairs) - 1)
+    console.out.print(table)
+
+
+def _render_aggregate(stats: Statistics) -> None:
+    """Each method over all its robot/task pairs; shown when some method has more than one."""
+    aggregate = stats.aggregate
+    if not any(len(strata) > 1 for strata in aggregate.strata.values()):
+        return
+    comparison = aggregate.comparison
+    caption = aggregate.not_comparable or MARK_LEGEND
+    table = Table(title="all robots and tasks: final success, IQM over each method's runs "
+                        "[95% CI, bootstrap stratified by robot/task]",
+                  caption=caption, title_justify="left", caption_justify="left")
+    for name, justify in (("method", "left"), ("IQM [95% CI]", "right"), ("runs", "right"),
+                          ("robot/task", "right"), ("mark or why no interval", "left")):
+        table.add_column(name, justify=justify)
+    for method, estimate in comparison.iqm.items():
+        table.add_row(method, f"{estimate.value:.2f} {estimate.interval_text()}",
+                      str(comparison.n[method]), str(len(aggregate.strata[method])),
+                      comparison.mark(method) or (estimate.undefined or ""))
+    console.out.print(table)
 
 
 def _render_events(report: Report, task: str, methods: list[str]) -> None:
@@ -43,12 +91,12 @@ def _render_events(report: Report, task: str, methods: list[str]) -> None:
     console.out.print(table)
 
 
-def show_report(results_dir: Path) -> Report:
+def show_report(results_dir: Path, bootstrap: Bootstrap = Bootstrap()) -> Report:
     """Print the tables and write the curves; problems are printed as warnings."""
     from trackbench.harness.curves import write_curves  # numpy: not for `trackbench --help`
 
     report = build_report(results_dir)
-    render_tables(report)
+    render_tables(report, report_statistics(report, bootstrap))
     for task, path in sorted(write_curves(results_dir).items()):
         console.out.print(f"learning curves of {task}: {path}")
     for message in report.notes + report.problems:
@@ -64,20 +112,30 @@ def report_command(
              "other than success_rate the PNG is curves_<task>_<metric>.png"),
     running: bool = typer.Option(
         False, "--running", help="draw unfinished runs too (labelled 'running' in the legend)"),
+    bootstrap_reps: int = typer.Option(
+        DEFAULT_REPS, "--bootstrap-reps",
+        help="bootstrap replicates per confidence interval (at least 100; time grows with it)"),
+    bootstrap_seed: int = typer.Option(
+        DEFAULT_SEED, "--bootstrap-seed", help="seed of the bootstrap, for reproducible intervals"),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
 ) -> None:
-    """Compare finished runs: success rate per task, robot and method, plus learning curves of
-    any logged metric (unfinished runs too with --running)."""
+    """Compare finished runs: final success per task, robot and method as the interquartile mean
+    over seeds with a 95% bootstrap interval, the probability that one method beats another, each
+    method over all robots and tasks (Agarwal et al., NeurIPS 2021); plus learning curves of any
+    logged metric (unfinished runs too with --running)."""
     from trackbench.harness.curves import write_curves  # numpy: not for `trackbench --help`
 
+    bootstrap = Bootstrap(bootstrap_reps, bootstrap_seed)
     report = build_report(results_dir)
+    stats = report_statistics(report, bootstrap)
     curves = write_curves(results_dir, metric, running)
     if as_json:
         payload = report.to_json()
+        payload["statistics"] = stats.to_json()
         payload["curves"] = {task: str(path) for task, path in sorted(curves.items())}
         console.print_json(payload)
     else:
-        render_tables(report)
+        render_tables(report, stats)
         name = "learning curves" if metric == DEFAULT_METRIC else f"{metric} curves"
         for task, path in sorted(curves.items()):
             console.out.print(f"{name} of {task}: {path}")
