@@ -1,0 +1,43 @@
+"""Is a robot's hand the size of a human one? Thumb–index tip distance, human data vs robot resets.
+
+Π_h learns hand shapes from the human set; a robot whose open hand is larger than every hand in
+it is out of distribution from its first frame, and Π_h pulls its thumb in (docs/results, "Next").
+Prints the distance (m) in the first frame of the synthetic sequences (p5 / p50 / p95 / max) and
+at each robot's grasp_lift resets.
+
+    .venv/bin/python benchmarks/hand_span.py [SEQUENCES] [RESETS]     # 60 8
+"""
+
+import sys
+
+import numpy as np
+
+from trackbench.harness.build import make_engine, make_robot, make_task, start_episodes
+from trackbench.harness.plugins import load_registry
+
+THUMB, INDEX = 4, 8  # MANO fingertips
+
+
+def main(sequences: int = 60, resets: int = 8) -> None:
+    registry = load_registry()
+    spec = registry.resolve_spec("datasets", "synthetic", {"num_sequences": sequences})
+    dataset = registry.get("datasets", "synthetic").cls(spec)
+    spans = [float(np.linalg.norm(s.keypoints[0, THUMB] - s.keypoints[0, INDEX]))
+             for s in dataset.sequences()]
+    print(f"synthetic, first frames of {len(spans)} sequences: p5/p50/p95 "
+          f"{np.percentile(spans, [5, 50, 95]).round(3).tolist()} max {max(spans):.3f} m")
+    for name in registry.names("robots"):
+        task = make_task(registry, "grasp_lift")
+        engine = make_engine(registry, "mujoco", make_robot(registry, name), task.scenes(), resets, 0)
+        start_episodes(task, engine, 0)
+        played = [k.human_index for k in engine.robot.spec.keypoints]
+        if THUMB not in played or INDEX not in played:
+            print(f"{name}: no thumb or index keypoint")
+            continue
+        tips = engine.state.keypoints
+        span = (tips[:, played.index(THUMB)] - tips[:, played.index(INDEX)]).norm(dim=-1)
+        print(f"{name}, {resets} resets: {float(span.min()):.3f}–{float(span.max()):.3f} m")
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:3]))
