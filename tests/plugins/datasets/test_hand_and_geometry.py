@@ -6,7 +6,7 @@ import numpy as np
 
 from trackbench.harness.dataset import resample
 from trackbench.plugins.datasets import human_hand
-from trackbench.plugins.datasets.geometry import (
+from trackbench.kit.geometry import (
     matrix_to_quat_xyzw, minimum_jerk, quat_xyzw_to_matrix, rigid_fit, rotation_z, slerp_matrices,
 )
 

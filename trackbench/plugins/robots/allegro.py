@@ -31,7 +31,7 @@ import mujoco
 from pydantic import Field
 
 from trackbench.harness.robot import JointSpec, KeypointSpec, RobotSpec, SyntheticKeypoint
-from trackbench.plugins.robots.mjcf import (
+from trackbench.kit.mjcf import (
     add_box,
     add_capsule,
     add_hinge,
@@ -39,7 +39,7 @@ from trackbench.plugins.robots.mjcf import (
     add_sphere,
     rpy_to_quat,
 )
-from trackbench.plugins.robots.xarm7 import WRIST_SITE, XArm7MountedHand, xarm7_joints
+from trackbench.kit.xarm7 import WRIST_SITE, XArm7MountedHand, xarm7_joints
 
 PREFIX = "allegro/"
 MOUNT_OFFSET = (0.0, 0.0, 0.095)  # flange → base_link (palm length, v4 xacro palm_link_z)

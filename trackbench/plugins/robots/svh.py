@@ -21,7 +21,7 @@ from __future__ import annotations
 import mujoco
 
 from trackbench.harness.robot import JointSpec, KeypointSpec, RobotSpec
-from trackbench.plugins.robots.mjcf import (
+from trackbench.kit.mjcf import (
     ROBOT_CONAFFINITY,
     ROBOT_CONTYPE,
     add_box,
@@ -31,7 +31,7 @@ from trackbench.plugins.robots.mjcf import (
     add_sphere,
     rpy_to_quat,
 )
-from trackbench.plugins.robots.xarm7 import XArm7MountedHand, xarm7_joints
+from trackbench.kit.xarm7 import XArm7MountedHand, xarm7_joints
 
 PREFIX = "svh/"
 URDF_PREFIX = "right_hand_"

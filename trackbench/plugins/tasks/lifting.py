@@ -24,7 +24,7 @@ from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.rewards import RewardTerm
 from trackbench.harness.scene import TABLE_TOP_Z, Scene, add_stage, add_table
 from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec, randomized_joints
-from trackbench.plugins.tasks import ycb
+from trackbench.kit import ycb
 
 if TYPE_CHECKING:
     import mujoco

@@ -11,7 +11,7 @@ from trackbench.harness.predictor import Predictor, PredictorSpec
 from trackbench.harness.robot import JointSpec, KeypointSpec, RobotSpec
 from trackbench.harness.scene import table_with_box
 from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec
-from trackbench.plugins.robots.xarm7 import XArm7MountedHand, xarm7_joints
+from trackbench.kit.xarm7 import XArm7MountedHand, xarm7_joints
 
 
 class ToySpec(RobotSpec):
