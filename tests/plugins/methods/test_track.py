@@ -18,7 +18,7 @@ from trackbench.harness.state import State
 from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec
 from trackbench.plugins.methods.track import Track, tracking_distance
 from trackbench.plugins.predictors.transformer import Transformer, TransformerSpec
-from trackbench.plugins.predictors.workflow import CACHE_ENV, cache_path, cached_predictor
+from trackbench.harness.predictors.workflow import CACHE_ENV, cache_path, cached_predictor
 from trackbench.plugins.robots.allegro import Allegro
 
 N, CL, N_ARM = 3, 8, 7

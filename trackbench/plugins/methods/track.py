@@ -115,7 +115,7 @@ class Track(Method):
 
     def _load_predictor(self, registry: "Registry"):
         from trackbench.harness.predictor import load_predictor
-        from trackbench.plugins.predictors.workflow import cached_predictor
+        from trackbench.harness.predictors.workflow import cached_predictor
 
         if self.spec.checkpoint is not None:
             path = Path(self.spec.checkpoint).expanduser()

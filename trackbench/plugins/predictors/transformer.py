@@ -215,7 +215,7 @@ class Transformer(Predictor):
         return (causal[None] & keys[:, None, :])[:, None]
 
     def fit(self, train: list, val: list, progress: bool = True, threads: int = 1) -> dict[str, Any]:
-        from trackbench.plugins.predictors.training import train_predictor
+        from trackbench.harness.predictors.training import train_predictor
 
         return train_predictor(self, train, val, progress=progress, threads=threads)
 
