@@ -80,6 +80,10 @@ class TrackrDataset(Dataset):
             if split is None or item.split == split:
                 yield item
 
+    @classmethod
+    def write(cls, root: Path, sequence: HumanSequence) -> Path:
+        return write_episode(root, sequence)
+
     def _split_by_hash(self, name: str) -> str:
         position = zlib.crc32(name.encode()) / 2 ** 32
         if position < 1.0 - self.spec.val_fraction - self.spec.test_fraction:
