@@ -139,3 +139,11 @@ def test_every_plugin_package_and_the_kit_are_where_the_checks_look():
     assert {f"{PLUGINS}.{kind}" for kind in
             ("engines", "robots", "tasks", "methods", "predictors", "datasets")} <= packages
     assert "trackbench_toy.hooks" in toy_modules()
+
+
+def test_the_api_lists_exactly_what_it_exports():
+    import trackbench.api as api
+
+    public = {name for name in vars(api) if not name.startswith("_")}
+    assert sorted(api.__all__) == sorted(set(api.__all__)), "a name is listed twice"
+    assert set(api.__all__) == public, (set(api.__all__) ^ public)
