@@ -32,7 +32,6 @@ from trackbench.harness import console
 from trackbench.harness.dataset import HumanSequence
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.predictor import Predictor, PredictorInput, timesteps_from_mask
-from trackbench.harness.threads import torch_threads
 from trackbench.harness.predictors.windows import (
     SequenceTensors,
     long_enough,
@@ -40,6 +39,7 @@ from trackbench.harness.predictors.windows import (
     to_tensors,
     window_starts,
 )
+from trackbench.harness.threads import torch_threads
 
 
 class WindowPool:

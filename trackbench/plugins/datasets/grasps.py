@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trackbench.plugins.datasets import human_hand
 from trackbench.api import nearest_indices, rotation_about, sample_surface, ycb
+from trackbench.plugins.datasets import human_hand
 
 AZIMUTHS = 12  # approach directions tried around the object
 PALM_CLEARANCE = 0.006  # m between the palm's skin and the object

@@ -55,9 +55,11 @@ from typing import Iterator, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from trackbench.api import POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, TrackbenchError
+from trackbench.api import (
+    POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, TrackbenchError, minimum_jerk,
+    rotation_about, rotation_z, slerp_matrices,
+)
 from trackbench.plugins.datasets import human_hand
-from trackbench.api import minimum_jerk, rotation_about, rotation_z, slerp_matrices
 from trackbench.plugins.datasets.grasps import OPEN_CLOSURE, grasp_library, object_surface
 
 PAPER_OBJECTS = ("002_master_chef_can", "036_wood_block", "010_potted_meat_can", "025_mug",
