@@ -1,8 +1,14 @@
 """trackbench: a plugin-based benchmark harness for dexterous robot-hand RL.
 
-A plugin package needs only this module and the spec bases::
+A plugin package imports trackbench from two places: ``hookimpl`` from here (cheap, for its
+``hooks.py``) and everything else from :mod:`trackbench.api` (base classes, specs, State, scene
+helpers, reward terms, conventions and the kit)::
 
     from trackbench import hookimpl
+    from trackbench.api import Robot, RobotSpec
+
+It imports no other trackbench module: ``trackbench.harness`` is the host's own and may change,
+and the kit (``trackbench.kit``) is reached through the API.
 """
 
 import pluggy

@@ -1,6 +1,6 @@
-"""`trackbench --help` (and every command's --help) imports neither torch, MuJoCo, rl_games nor
-the plugin registry: those cost seconds, and help must answer at once. Commands import them
-when they run.
+"""`trackbench --help` (and every command's --help) imports neither torch, MuJoCo, rl_games, the
+plugin registry nor ``trackbench.api`` (which imports torch and MuJoCo): those cost seconds, and
+help must answer at once. Commands import them when they run.
 
 Checked on imported modules, not on time: time depends on the machine and its load; an import
 of torch is what makes help slow, and it shows up in ``sys.modules`` on any machine.
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-HEAVY_MODULES = ("torch", "mujoco", "rl_games", "trackbench.harness.registry")
+HEAVY_MODULES = ("torch", "mujoco", "rl_games", "trackbench.harness.registry", "trackbench.api")
 HELP_INVOCATIONS = (
     ["--help"], ["list", "--help"], ["run", "--help"], ["report", "--help"], ["show", "--help"],
     ["bench", "--help"], ["video", "--help"], ["predictor", "--help"], ["predictor", "train", "--help"],

@@ -100,3 +100,9 @@ def test_a_generated_sequence_is_named_by_its_dataset():
     with pytest.raises(TrackbenchError, match="^dataset 'generated': sequence subject/seq .*"
                                               "fingertip moves"):
         list(glitchy(DatasetSpec()).sequences())
+
+
+def test_a_dataset_without_a_layout_refuses_to_write(tmp_path):
+    with pytest.raises(TrackbenchError, match="'third_party' has no on-disk layout"):
+        ThirdParty.write(tmp_path, _sequence(_reach()))
+    assert list(tmp_path.iterdir()) == []

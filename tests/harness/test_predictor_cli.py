@@ -82,7 +82,7 @@ def tiny_checkpoint(tmp_path):
 
 def test_probe_runs_end_to_end_with_json_and_png(cli, tmp_path):
     from trackbench.harness.png import read_png_size
-    from trackbench.plugins.predictors.probe_plot import HEIGHT, WIDTH
+    from trackbench.harness.predictors.probe_plot import HEIGHT, WIDTH
 
     path = tiny_checkpoint(tmp_path)
     result = cli("predictor", "probe", "--robot", "allegro", "--task", "grasp_lift", "--envs", "3",

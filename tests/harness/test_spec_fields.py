@@ -6,7 +6,9 @@ read where the code takes it as an attribute (``spec.width``, ``self.spec.width`
 or as a string key (``data.get("preset")``, ``getattr(spec, "x")``, ``config["x"]``). Where:
 
 - a field a plugin's own Spec declares must be read in the plugin's package folder
-  (``trackbench/plugins/<kind>/``: its module and helpers such as ``predictors/training.py``);
+  (``trackbench/plugins/<kind>/``: its module and helpers such as ``tasks/lifting.py``); a
+  predictor's also in the host's predictor services (``trackbench/harness/predictors/``), which
+  train it from its spec (``lr``, ``batch_size``, ...);
 - a field of a contract spec in ``trackbench/harness`` (RobotSpec, TaskSpec, DatasetSpec, ...)
   is read by the host or by other plugins through the contract (an engine reads
   ``arm_speed_scale`` of the robot), so anywhere in the package;
@@ -29,10 +31,12 @@ from pydantic import Field
 
 import trackbench
 from trackbench.harness.plugins import load_registry
+from trackbench.harness.predictor import PredictorSpec
 from trackbench.harness.specs import PluginSpec
 from trackbench.harness.training import ppo
 
 PACKAGE = Path(trackbench.__file__).parent
+PREDICTOR_SERVICES = PACKAGE / "harness" / "predictors"
 KINDS = ("robots", "tasks", "methods", "engines", "predictors", "datasets")
 
 
@@ -65,10 +69,12 @@ def unread_fields(plugin: type) -> list[str]:
     unread = []
     for field in plugin.Spec.model_fields:
         home = Path(inspect.getsourcefile(_declared_by(plugin.Spec, field)))
-        scope = PACKAGE if home.is_relative_to(PACKAGE / "harness") else home.parent
+        scopes = [PACKAGE] if home.is_relative_to(PACKAGE / "harness") else [home.parent]
+        if issubclass(plugin.Spec, PredictorSpec):
+            scopes.append(PREDICTOR_SERVICES)
         if field == "preset" and "with_preset" in inspect.getsource(plugin.Spec):
             continue
-        if not _read_in(scope.rglob("*.py"), field):
+        if not _read_in([path for scope in scopes for path in scope.rglob("*.py")], field):
             unread.append(field)
     return unread
 
@@ -119,3 +125,13 @@ def test_a_field_nothing_reads_is_found(tmp_path):
             smoothing: float = Field(default=0.0, description="declared, never read")
 
     assert unread_fields(Forgotten) == ["smoothing"]
+
+
+def test_a_predictor_field_nothing_reads_is_found_though_the_host_trains_it():
+    from trackbench.plugins.predictors.transformer import Transformer
+
+    class Forgotten(Transformer):
+        class Spec(Transformer.Spec):
+            dropout: float = Field(default=0.0, description="declared, never read")
+
+    assert unread_fields(Forgotten) == ["dropout"]

@@ -137,6 +137,13 @@ class Dataset(ABC):
         corrupt file raises TrackbenchError naming the file; so does an implausible sequence
         (checked by this base class; set ``HumanSequence.source`` so the message names it)."""
 
+    @classmethod
+    def write(cls, root: Path, sequence: HumanSequence) -> Path:
+        """Write one sequence under ``root`` in this dataset's own layout, so that the dataset
+        reads it back; returns the file. Only datasets with an on-disk layout implement it
+        (``trackbench data synth`` writes through ``trackr``'s)."""
+        raise TrackbenchError(f"dataset '{cls.name}' has no on-disk layout to write sequences in")
+
 
 def _checked(read):
     """``read`` (a plugin's ``sequences``), refusing each implausible sequence it yields."""

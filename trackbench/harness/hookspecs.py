@@ -18,7 +18,7 @@ Each class must carry:
 
 - ``name``: a class attribute, lower-case ``[a-z][a-z0-9_]*``; unique within its kind across
   all installed packages (a duplicate stops trackbench with a message naming both packages).
-- ``Spec``: a nested Pydantic v2 model subclassing :class:`trackbench.harness.specs.PluginSpec`
+- ``Spec``: a nested Pydantic v2 model subclassing :class:`trackbench.api.PluginSpec`
   (``extra="forbid"``, frozen). Its defaults must validate: trackbench builds ``Spec()`` for every
   plugin at load time, so a broken default is reported before any run starts.
 - a docstring whose first line is the one-line description ``trackbench list`` shows.
@@ -27,8 +27,9 @@ A hook that returns anything but a list (a bare class, say) or lists anything bu
 is reported with the plugin's entry point and package; the other plugins still load. Entry points
 are told apart by package and name, so a package may call its entry point ``robots`` too.
 
-The kind-specific base classes (what each plugin is constructed with and must implement) live in
-``trackbench.harness.engine``, ``.robot``, ``.task``, ``.method``, ``.predictor`` and ``.dataset``.
+The kind-specific base classes (what each plugin is constructed with and must implement) are
+defined in ``trackbench.harness.engine``, ``.robot``, ``.task``, ``.method``, ``.predictor`` and
+``.dataset``; a plugin imports them, like everything else of trackbench, from ``trackbench.api``.
 Checks between plugins belong in ``Robot.check_model``, ``Task.check_compatible`` and
 ``Method.check_compatible``, which ``run`` asks for every planned cell before any cell starts.
 Built-in plugins register through exactly these hooks, via the same entry-point group.

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 TABLE_TOP_Z = 0.0  # the world frame's origin is the table-top centre
 
+# Collision groups: robot geoms collide with the world and objects, never with each other
+# (hand self-collision is off, as is common in IsaacGym hand tasks, and it halves contact work).
+ROBOT_CONTYPE, ROBOT_CONAFFINITY = 2, 1
+WORLD_CONTYPE, WORLD_CONAFFINITY = 1, 3
+
 
 @dataclass(frozen=True)
 class TrackedObject:
@@ -85,8 +90,6 @@ def add_table(model: "mujoco.MjSpec", half_sizes=(0.4, 0.3, 0.375), center=(0.0,
     """A fixed table whose top is the world origin's plane (z = 0)."""
     import mujoco
 
-    from trackbench.plugins.robots.mjcf import WORLD_CONAFFINITY, WORLD_CONTYPE
-
     model.worldbody.add_geom(
         name="table", type=mujoco.mjtGeom.mjGEOM_BOX,
         pos=[center[0], center[1], TABLE_TOP_Z - half_sizes[2]], size=list(half_sizes),
@@ -98,8 +101,6 @@ def add_table(model: "mujoco.MjSpec", half_sizes=(0.4, 0.3, 0.375), center=(0.0,
 def table_with_box(half_size: float = 0.03, mass: float = 0.1) -> Scene:
     """The engine's own test scene: a table and one free box resting on it."""
     import mujoco
-
-    from trackbench.plugins.robots.mjcf import WORLD_CONAFFINITY, WORLD_CONTYPE
 
     pos = (0.0, 0.0, TABLE_TOP_Z + half_size)
 

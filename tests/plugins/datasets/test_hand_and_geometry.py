@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from trackbench.harness.dataset import resample
-from trackbench.plugins.datasets import human_hand
-from trackbench.plugins.datasets.geometry import (
+from trackbench.kit.geometry import (
     matrix_to_quat_xyzw, minimum_jerk, quat_xyzw_to_matrix, rigid_fit, rotation_z, slerp_matrices,
 )
+from trackbench.plugins.datasets import human_hand
 
 
 def test_bones_keep_their_length_in_any_pose():

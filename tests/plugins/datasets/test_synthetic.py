@@ -8,11 +8,11 @@ import pytest
 from trackbench.harness.dataset import SPLITS
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.registry import Registry
+from trackbench.kit import ycb
+from trackbench.kit.geometry import nearest_indices, rigid_fit, sample_surface
 from trackbench.plugins.datasets import human_hand
-from trackbench.plugins.datasets.geometry import nearest_indices, rigid_fit, sample_surface
 from trackbench.plugins.datasets.grasps import grasp_library, object_surface
 from trackbench.plugins.datasets.synthetic import PAPER_OBJECTS, WORKSPACE_STARTS, SyntheticDataset
-from trackbench.plugins.tasks import ycb
 
 NUM = 40
 

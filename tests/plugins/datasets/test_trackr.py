@@ -7,7 +7,7 @@ import pytest
 
 from trackbench.harness.dataset import HumanSequence
 from trackbench.harness.errors import TrackbenchError
-from trackbench.plugins.datasets.trackr import TrackrDataset, write_episode
+from trackbench.plugins.datasets.trackr import TrackrDataset
 
 
 def _episode(frames: int, ids=(4, 14), grasp=1, **extra) -> dict:
@@ -85,7 +85,7 @@ def test_write_then_read_round_trips(tmp_path):
     sequence = HumanSequence("synthetic-s0/seq_00003", hand.astype(np.float32),
                              rng.random((15, 2, 100, 3), dtype=np.float32),
                              np.array([9, 16]), grasped=1, split="val")
-    path = write_episode(tmp_path, sequence)
+    path = TrackrDataset.write(tmp_path, sequence)  # the Dataset.write contract
     assert path == tmp_path / "synthetic-s0" / "seq_00003" / "seq_00003.npy"
     raw = np.load(path, allow_pickle=True).item()
     assert raw["hand_joints"].shape == (15, 1, 21, 3) and raw["object_pc"][16].shape == (15, 1, 100, 3)

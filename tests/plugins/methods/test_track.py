@@ -12,13 +12,13 @@ from trackbench.harness.dataset import Dataset, DatasetSpec
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.predictor import PredictorInput, load_predictor, timesteps_from_mask
+from trackbench.harness.predictors.workflow import CACHE_ENV, cache_path, cached_predictor
 from trackbench.harness.rewards import RewardTerm
 from trackbench.harness.scene import table_with_box
 from trackbench.harness.state import State
 from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec
 from trackbench.plugins.methods.track import Track, tracking_distance
 from trackbench.plugins.predictors.transformer import Transformer, TransformerSpec
-from trackbench.plugins.predictors.workflow import CACHE_ENV, cache_path, cached_predictor
 from trackbench.plugins.robots.allegro import Allegro
 
 N, CL, N_ARM = 3, 8, 7

@@ -11,7 +11,7 @@ import torch
 from tests.plugins.tasks.support import hold_actions, place, start, with_target_at
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.rewards import evaluate, total
-from trackbench.plugins.tasks import ycb
+from trackbench.kit import ycb
 from trackbench.plugins.tasks.grasp_lift_clutter import DEFAULT_TRIPLES
 from trackbench.plugins.tasks.lifting import PAPER_OBJECTS
 

@@ -15,18 +15,20 @@ from trackbench.harness.errors import TrackbenchError
 
 if TYPE_CHECKING:
     from trackbench.harness.dataset import Dataset
+    from trackbench.harness.registry import Registry
 
 app = typer.Typer(help="Human motion datasets: generate the synthetic set, inspect any set.",
                   no_args_is_help=True)
 
 
-def open_dataset(name: str, overrides: dict) -> "Dataset":
+def open_dataset(name: str, overrides: dict, registry: "Registry | None" = None) -> "Dataset":
     """The dataset plugin `name` with its spec validated from `overrides`."""
     # Deferred: loading plugins imports torch and MuJoCo, which `trackbench --help` must not pay for.
     from trackbench.harness.plugins import load_registry
 
-    registry = load_registry()
-    registry.raise_problems()
+    if registry is None:
+        registry = load_registry()
+        registry.raise_problems()
     spec = registry.resolve_spec("datasets", name, overrides)
     return registry.get("datasets", name).cls(spec)
 
@@ -40,12 +42,15 @@ def synth_command(
 ) -> None:
     """Generate the synthetic set and write it in the authors' layout, readable as 'trackr'."""
     from trackbench.harness.dataset import SPLITS
-    from trackbench.plugins.datasets.trackr import write_episode
+    from trackbench.harness.plugins import load_registry
 
     remove_leftovers(out.absolute().parent, target=out.name)  # a synth killed midway
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise TrackbenchError(f"{out} exists and is not an empty folder; choose a new --out")
-    dataset = open_dataset("synthetic", {"num_sequences": num, "seed": seed})
+    registry = load_registry()
+    registry.raise_problems()
+    dataset = open_dataset("synthetic", {"num_sequences": num, "seed": seed}, registry)
+    trackr = registry.get("datasets", "trackr").cls  # the authors' layout, which it reads back
     counts = dict.fromkeys(SPLITS, 0)
     frames = 0
     columns = (TextColumn("synthesising"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -55,7 +60,7 @@ def synth_command(
             atomic_directory(out) as staging:
         task = progress.add_task("synth", total=num)
         for sequence in dataset.sequences():
-            write_episode(staging, sequence)
+            trackr.write(staging, sequence)
             counts[sequence.split] += 1
             frames += sequence.num_frames
             progress.advance(task)

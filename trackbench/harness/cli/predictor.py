@@ -39,7 +39,7 @@ def train_command(
     """Train a predictor on a dataset's train split (val split monitors) and save a checkpoint."""
     # Deferred: the plugins import torch, which `trackbench --help` must not pay for.
     from trackbench.harness.plugins import load_registry
-    from trackbench.plugins.predictors.workflow import train_on_dataset
+    from trackbench.harness.predictors.workflow import train_on_dataset
 
     problem = writable_file_problem(out)
     if problem:  # before minutes of training, not after
@@ -85,8 +85,8 @@ def eval_command(
     """One-step error and closed-loop drift (cm) on held-out sequences."""
     from trackbench.harness.plugins import load_registry
     from trackbench.harness.predictor import load_predictor
-    from trackbench.plugins.predictors.evaluation import evaluate
-    from trackbench.plugins.predictors.workflow import load_split
+    from trackbench.harness.predictors.evaluation import evaluate
+    from trackbench.harness.predictors.workflow import load_split
 
     registry = load_registry()
     registry.raise_problems()

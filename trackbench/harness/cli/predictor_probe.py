@@ -35,7 +35,7 @@ def probe_command(
     import torch
 
     from trackbench.harness.plugins import load_registry
-    from trackbench.plugins.predictors import probe, probe_plot
+    from trackbench.harness.predictors import probe, probe_plot
 
     for name, value, low in (("--envs", envs, 1), ("--seed", seed, 0),
                              ("--human-sequences", human_sequences, 1)):

@@ -47,11 +47,10 @@ import numpy as np
 import yaml
 from pydantic import Field
 
-from trackbench.harness.dataset import (
-    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, dataset_root, resample,
+from trackbench.api import (
+    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence,
+    TrackbenchError, dataset_root, quat_xyzw_to_matrix, resample, rotation_z, sample_surface,
 )
-from trackbench.harness.errors import TrackbenchError
-from trackbench.plugins.datasets.geometry import quat_xyzw_to_matrix, rotation_z, sample_surface
 
 SUBJECTS = (
     "20200709-subject-01", "20200813-subject-02", "20200820-subject-03", "20200903-subject-04",
@@ -293,7 +292,7 @@ def _longest_run(valid: np.ndarray) -> tuple[int, int]:
 
 
 def _ycb_name(class_id: int) -> str:
-    from trackbench.plugins.tasks.ycb import YCB_CLASSES
+    from trackbench.api import YCB_CLASSES
 
     if class_id not in YCB_CLASSES:
         raise TrackbenchError(f"DexYCB object id {class_id} is not one of 1..21")

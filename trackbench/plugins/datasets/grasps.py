@@ -1,7 +1,7 @@
 """Grasps of the human hand model on the YCB objects, found by closing the fingers until contact.
 
 For one object class we try a grid of hand placements in the object frame (bounding-box centre
-origin, upright, as in ``trackbench.plugins.tasks.ycb``) and keep the ones a person could use:
+origin, upright, as in ``trackbench.kit.ycb``) and keep the ones a person could use:
 
 - *side* grasps: the palm faces the object from the side at some height, fingers horizontal
   (tilted by a roll about the approach axis), thumb up — how one picks up a glass;
@@ -31,9 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trackbench.api import nearest_indices, rotation_about, sample_surface, ycb
 from trackbench.plugins.datasets import human_hand
-from trackbench.plugins.datasets.geometry import nearest_indices, rotation_about, sample_surface
-from trackbench.plugins.tasks import ycb
 
 AZIMUTHS = 12  # approach directions tried around the object
 PALM_CLEARANCE = 0.006  # m between the palm's skin and the object

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackbench.harness.dataset import HAND_BONES
+from trackbench.api import HAND_BONES
 
 FINGERS = ("thumb", "index", "middle", "ring", "little")
 TIP_INDICES = (4, 8, 12, 16, 20)

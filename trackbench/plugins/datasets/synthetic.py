@@ -55,11 +55,11 @@ from typing import Iterator, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from trackbench.harness.dataset import POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence
-from trackbench.harness.errors import TrackbenchError
+from trackbench.api import (
+    POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, TrackbenchError, minimum_jerk,
+    rotation_about, rotation_z, slerp_matrices,
+)
 from trackbench.plugins.datasets import human_hand
-from trackbench.plugins.datasets.geometry import minimum_jerk, rotation_about, rotation_z
-from trackbench.plugins.datasets.geometry import slerp_matrices
 from trackbench.plugins.datasets.grasps import OPEN_CLOSURE, grasp_library, object_surface
 
 PAPER_OBJECTS = ("002_master_chef_can", "036_wood_block", "010_potted_meat_can", "025_mug",
@@ -92,11 +92,11 @@ class SyntheticSpec(DatasetSpec):
     @field_validator("objects")
     @classmethod
     def _known_objects(cls, names: tuple[str, ...]) -> tuple[str, ...]:
-        from trackbench.plugins.tasks.ycb import class_id
+        from trackbench.api import ycb
 
         for name in names:
             try:
-                class_id(name)
+                ycb.class_id(name)
             except TrackbenchError as error:
                 raise ValueError(str(error)) from None
         return names
@@ -163,13 +163,13 @@ class SyntheticDataset(Dataset):
         )
 
     def _object_ids(self) -> list[int]:
-        from trackbench.plugins.tasks.ycb import class_id
+        from trackbench.api import ycb
 
-        return list(dict.fromkeys(class_id(name) for name in self.spec.objects))
+        return list(dict.fromkeys(ycb.class_id(name) for name in self.spec.objects))
 
 
 def _pick_goal(rng: np.random.Generator, object_ids: list[int]) -> int:
-    from trackbench.plugins.tasks import ycb
+    from trackbench.api import ycb
 
     graspable = [cid for cid in object_ids if grasp_library(cid)]
     if not graspable:
@@ -182,7 +182,7 @@ def _pick_goal(rng: np.random.Generator, object_ids: list[int]) -> int:
 def _goal_placement(rng: np.random.Generator, goal: int):
     """(grasp, yaw rotation, rest position) of the goal: a grasp from the library, an approach
     direction from +y (±45°), and the object yaw that makes the two meet."""
-    from trackbench.plugins.tasks import ycb
+    from trackbench.api import ycb
 
     library = grasp_library(goal)
     grasp = library[rng.integers(len(library))]
@@ -199,7 +199,7 @@ def _posed_cloud(class_id: int, rotation: np.ndarray, position: np.ndarray) -> n
 @functools.lru_cache(maxsize=None)
 def _task_cloud(class_id: int) -> np.ndarray:
     """The 100 points the tasks track on this class (ycb.surface_points, seed 0), object frame."""
-    from trackbench.plugins.tasks import ycb
+    from trackbench.api import ycb
 
     cloud = ycb.surface_points(class_id, 100, seed=0)
     cloud.flags.writeable = False
@@ -222,7 +222,7 @@ def _place_distractors(rng, distractors, goal_position, goal_radius, keypoints, 
     """(id, yaw rotation, position) of each distractor that fits: footprint apart from the other
     objects', hull DISTRACTOR_CLEARANCE away from every keypoint and the goal at every frame.
     A distractor that fits nowhere in 30 draws is left out."""
-    from trackbench.plugins.tasks import ycb
+    from trackbench.api import ycb
 
     placed, footprints = [], [(goal_position, goal_radius)]
     moving = np.concatenate([keypoints, goal_cloud], axis=1).reshape(-1, 3)
@@ -248,7 +248,7 @@ def _place_distractors(rng, distractors, goal_position, goal_radius, keypoints, 
 
 
 def _footprint_radius(class_id: int) -> float:
-    from trackbench.plugins.tasks import ycb
+    from trackbench.api import ycb
 
     vertices, _ = ycb.mesh(class_id)
     return float(np.linalg.norm(vertices[:, :2], axis=1).max())

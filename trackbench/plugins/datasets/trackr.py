@@ -31,12 +31,10 @@ from typing import Iterator
 import numpy as np
 from pydantic import Field
 
-from trackbench.harness.atomic import atomic_path
-from trackbench.harness.dataset import (
-    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, dataset_root, resample,
+from trackbench.api import (
+    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence,
+    TrackbenchError, atomic_path, dataset_root, load_plain_npy, resample,
 )
-from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.safe_load import load_plain_npy
 
 REQUIRED_KEYS = ("hand_joints", "object_pc", "object_ids", "ycb_grasp_id")
 
@@ -79,6 +77,10 @@ class TrackrDataset(Dataset):
             item = read_episode(path, name, self.spec.fps, self._split_by_hash(name))
             if split is None or item.split == split:
                 yield item
+
+    @classmethod
+    def write(cls, root: Path, sequence: HumanSequence) -> Path:
+        return write_episode(root, sequence)
 
     def _split_by_hash(self, name: str) -> str:
         position = zlib.crc32(name.encode()) / 2 ** 32

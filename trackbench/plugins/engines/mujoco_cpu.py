@@ -14,11 +14,7 @@ import os
 
 import numpy as np
 
-from trackbench.harness.control import joint_targets
-from trackbench.harness.engine import Engine, EngineSpec
-from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.instability import unstable_envs
-from trackbench.harness.state import State
+from trackbench.api import Engine, EngineSpec, State, TrackbenchError, joint_targets, unstable_envs
 
 
 class MujocoEngine(Engine):
@@ -270,7 +266,7 @@ class MujocoEngine(Engine):
     RESUME_STATE = ("_physics", "_sensors", "_targets", "_steps", "_unstable", "unstable_resets")
 
     def state_dict(self) -> dict:
-        from trackbench.harness.snapshot import capture
+        from trackbench.api import capture
 
         return capture(self, self.RESUME_STATE)
 

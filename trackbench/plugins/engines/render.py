@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from trackbench.harness.errors import TrackbenchError
+from trackbench.api import TrackbenchError
 
 # One colour per human fingertip: thumb, index, middle, ring, little (and the wrist).
 KEYPOINT_COLOURS = {

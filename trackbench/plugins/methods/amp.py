@@ -21,11 +21,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import torch
 from pydantic import Field
 
-from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.method import Method
-from trackbench.harness.rewards import evaluate
-from trackbench.harness.robot import HUMAN_FINGERTIPS
-from trackbench.harness.specs import MAX_LAYERS, LayerUnits
+from trackbench.api import (
+    HUMAN_FINGERTIPS, MAX_LAYERS, LayerUnits, Method, TrackbenchError, evaluate,
+)
 from trackbench.plugins.methods.composed import ComposedSpec, group_problems, weighted_group
 from trackbench.plugins.methods.discriminator import (
     Discriminator,
@@ -35,10 +33,7 @@ from trackbench.plugins.methods.discriminator import (
 )
 
 if TYPE_CHECKING:
-    from trackbench.harness.registry import Registry
-    from trackbench.harness.robot import RobotSpec
-    from trackbench.harness.state import State
-    from trackbench.harness.task import Task, TaskFrame
+    from trackbench.api import Registry, RobotSpec, State, Task, TaskFrame
 
 # Allocation bounds: the human sequences and the replay are held in memory.
 MAX_SEQUENCES = 100_000
@@ -81,14 +76,14 @@ class AMP(Method):
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
         """D compares human fingertip transitions, and r_disc joins the task's ``group`` terms."""
-        from trackbench.harness.prediction_history import fingertip_map_problems
+        from trackbench.api import fingertip_map_problems
 
         return (fingertip_map_problems(robot)
                 + group_problems(task, self.spec.group, ("amp",)))
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
-        from trackbench.harness.prediction_history import FingertipMap
+        from trackbench.api import FingertipMap
 
         super().setup(task, robot, num_envs, device, registry)
         spec = self.spec

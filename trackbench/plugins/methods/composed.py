@@ -11,13 +11,10 @@ from typing import TYPE_CHECKING, ClassVar
 import torch
 from pydantic import Field
 
-from trackbench.harness.method import Method, MethodSpec
-from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, evaluate
+from trackbench.api import ENERGY_TERMS, Method, MethodSpec, RewardTerm, evaluate
 
 if TYPE_CHECKING:
-    from trackbench.harness.registry import Registry
-    from trackbench.harness.robot import RobotSpec
-    from trackbench.harness.task import Task, TaskFrame
+    from trackbench.api import Registry, RobotSpec, Task, TaskFrame
 
 
 class ComposedSpec(MethodSpec):

@@ -18,11 +18,10 @@ from typing import TYPE_CHECKING
 import torch
 from pydantic import Field
 
-from trackbench.harness.method import Method, MethodSpec
-from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, evaluate
+from trackbench.api import ENERGY_TERMS, Method, MethodSpec, RewardTerm, evaluate
 
 if TYPE_CHECKING:
-    from trackbench.harness.task import TaskFrame
+    from trackbench.api import TaskFrame
 
 
 def mean_tip_distance(frame: "TaskFrame") -> torch.Tensor:

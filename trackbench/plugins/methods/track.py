@@ -18,17 +18,11 @@ from typing import TYPE_CHECKING, Literal
 import torch
 from pydantic import Field, field_validator
 
-from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.method import Method
-from trackbench.harness.rewards import evaluate
+from trackbench.api import Method, TrackbenchError, evaluate
 from trackbench.plugins.methods.composed import ComposedSpec, group_problems, weighted_group
 
 if TYPE_CHECKING:
-    from trackbench.harness.prediction_history import PredictionHistory
-    from trackbench.harness.registry import Registry
-    from trackbench.harness.robot import RobotSpec
-    from trackbench.harness.state import State
-    from trackbench.harness.task import Task, TaskFrame
+    from trackbench.api import PredictionHistory, Registry, RobotSpec, State, Task, TaskFrame
 
 
 def tracking_distance(predicted: torch.Tensor, actual: torch.Tensor, norm: str) -> torch.Tensor:
@@ -80,7 +74,7 @@ class Track(Method):
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
-        from trackbench.harness.prediction_history import PredictionHistory
+        from trackbench.api import PredictionHistory
 
         super().setup(task, robot, num_envs, device, registry)
         predictor = self._load_predictor(self.run_registry()).to(self.device)
@@ -91,14 +85,14 @@ class Track(Method):
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
         """Π_h speaks the five human fingertips, and r_track joins the task's "task" terms."""
-        from trackbench.harness.prediction_history import fingertip_map_problems
+        from trackbench.api import fingertip_map_problems
 
         return fingertip_map_problems(robot) + group_problems(task, "task", ("track",))
 
     @classmethod
     def check_spec(cls, spec: "Track.Spec", registry: "Registry") -> None:
         if spec.checkpoint is not None:  # readable, well formed, of a registered predictor
-            from trackbench.harness.predictor import read_checkpoint
+            from trackbench.api import read_checkpoint
 
             path = Path(spec.checkpoint).expanduser()
             name = read_checkpoint(path)["metadata"]["predictor"]
@@ -114,8 +108,7 @@ class Track(Method):
         registry.get("datasets", spec.dataset)
 
     def _load_predictor(self, registry: "Registry"):
-        from trackbench.harness.predictor import load_predictor
-        from trackbench.plugins.predictors.workflow import cached_predictor
+        from trackbench.api import cached_predictor, load_predictor
 
         if self.spec.checkpoint is not None:
             path = Path(self.spec.checkpoint).expanduser()
@@ -160,13 +153,13 @@ class Track(Method):
         return self.history.predict()
 
     def state_dict(self) -> dict:
-        from trackbench.harness.snapshot import capture
+        from trackbench.api import capture
 
         return {"history": capture(self.history, HISTORY_STATE),
                 "predictor_sha256": self.predictor_sha256}
 
     def load_state_dict(self, state: dict) -> None:
-        from trackbench.harness.snapshot import restore
+        from trackbench.api import restore
 
         saved = state.get("predictor_sha256")
         if saved is not None and saved != self.predictor_sha256:

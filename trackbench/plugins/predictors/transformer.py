@@ -16,8 +16,9 @@ from pydantic import Field, model_validator
 from torch import nn
 from torch.nn import functional as F
 
-from trackbench.harness.predictor import NUM_FINGERTIPS, Predictor, PredictorInput, PredictorSpec
-from trackbench.harness.specs import MAX_LAYERS, MAX_UNITS, with_preset
+from trackbench.api import (
+    MAX_LAYERS, MAX_UNITS, NUM_FINGERTIPS, Predictor, PredictorInput, PredictorSpec, with_preset,
+)
 
 NUM_CLASS_IDS = 22  # DexYCB ids 1..21; 0 = padding / not a YCB object
 KEYPOINT_DIM = NUM_FINGERTIPS * 3
@@ -215,7 +216,7 @@ class Transformer(Predictor):
         return (causal[None] & keys[:, None, :])[:, None]
 
     def fit(self, train: list, val: list, progress: bool = True, threads: int = 1) -> dict[str, Any]:
-        from trackbench.plugins.predictors.training import train_predictor
+        from trackbench.api import train_predictor
 
         return train_predictor(self, train, val, progress=progress, threads=threads)
 

@@ -30,16 +30,10 @@ import math
 import mujoco
 from pydantic import Field
 
-from trackbench.harness.robot import JointSpec, KeypointSpec, RobotSpec, SyntheticKeypoint
-from trackbench.plugins.robots.mjcf import (
-    add_box,
-    add_capsule,
-    add_hinge,
-    add_link,
-    add_sphere,
-    rpy_to_quat,
+from trackbench.api import (
+    WRIST_SITE, JointSpec, KeypointSpec, RobotSpec, SyntheticKeypoint, XArm7MountedHand, add_box,
+    add_capsule, add_hinge, add_link, add_sphere, rpy_to_quat, xarm7_joints,
 )
-from trackbench.plugins.robots.xarm7 import WRIST_SITE, XArm7MountedHand, xarm7_joints
 
 PREFIX = "allegro/"
 MOUNT_OFFSET = (0.0, 0.0, 0.095)  # flange → base_link (palm length, v4 xacro palm_link_z)

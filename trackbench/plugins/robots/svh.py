@@ -20,18 +20,10 @@ from __future__ import annotations
 
 import mujoco
 
-from trackbench.harness.robot import JointSpec, KeypointSpec, RobotSpec
-from trackbench.plugins.robots.mjcf import (
-    ROBOT_CONAFFINITY,
-    ROBOT_CONTYPE,
-    add_box,
-    add_capsule,
-    add_hinge,
-    add_link,
-    add_sphere,
-    rpy_to_quat,
+from trackbench.api import (
+    ROBOT_CONAFFINITY, ROBOT_CONTYPE, JointSpec, KeypointSpec, RobotSpec, XArm7MountedHand,
+    add_box, add_capsule, add_hinge, add_link, add_sphere, rpy_to_quat, xarm7_joints,
 )
-from trackbench.plugins.robots.xarm7 import XArm7MountedHand, xarm7_joints
 
 PREFIX = "svh/"
 URDF_PREFIX = "right_hand_"

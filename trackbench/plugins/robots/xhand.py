@@ -32,10 +32,10 @@ import math
 import mujoco
 import numpy as np
 
-from trackbench.harness.robot import JointSpec, KeypointSpec, RobotSpec
-from trackbench.plugins.robots.mjcf import add_box, add_capsule, add_hinge, add_link, add_sphere
-from trackbench.plugins.robots.mjcf import rpy_to_quat
-from trackbench.plugins.robots.xarm7 import WRIST_SITE, XArm7MountedHand, xarm7_joints
+from trackbench.api import (
+    WRIST_SITE, JointSpec, KeypointSpec, RobotSpec, XArm7MountedHand, add_box, add_capsule,
+    add_hinge, add_link, add_sphere, rpy_to_quat, xarm7_joints,
+)
 
 PREFIX = "xhand/"
 LINK = "right_hand_"

@@ -47,7 +47,7 @@ class Bin:
         """Add the floor and walls to the world body as fixed geoms `<name>_floor`, `<name>_wall_*`."""
         import mujoco
 
-        from trackbench.plugins.robots.mjcf import WORLD_CONAFFINITY, WORLD_CONTYPE
+        from trackbench.api import WORLD_CONAFFINITY, WORLD_CONTYPE
 
         (cx, cy), (hx, hy), t = self.center, self.inner_half, self.thickness
         wall_z = self.floor_top + self.wall_height / 2

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 import torch
 from pydantic import Field
 
-from trackbench.harness.rewards import RewardTerm
-from trackbench.harness.robot import HUMAN_FINGERTIPS
-from trackbench.harness.scene import Scene, TrackedObject, add_stage, add_table
-from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec, randomized_joints
+from trackbench.api import (
+    HUMAN_FINGERTIPS, ResetPlan, RewardTerm, Scene, Task, TaskFrame, TaskSpec, TrackedObject,
+    add_stage, add_table, randomized_joints,
+)
 from trackbench.plugins.tasks import cabinet_model as cm
 
 FINGER_REACH = 0.04  # m: a fingertip closer than this to the bar earns the fingertip term

@@ -59,7 +59,7 @@ class DrawerDynamics:
 def handle_points(count: int = 100, seed: int = 0) -> np.ndarray:
     """[count, 3] deterministic samples on the handle bar's surface in the handle body's frame
     (its origin is the bar centre, so these are box-surface samples)."""
-    from trackbench.harness.scene import box_points
+    from trackbench.api import box_points
 
     return box_points(HANDLE_HALF, count, seed=seed).astype(np.float32)
 
@@ -77,7 +77,7 @@ def add_cabinet(model: "mujoco.MjSpec", dynamics: DrawerDynamics = DrawerDynamic
     """Add the carcass, the sliding drawer and its handle to ``model``'s world body."""
     import mujoco
 
-    from trackbench.plugins.robots.mjcf import rpy_to_quat
+    from trackbench.api import rpy_to_quat
 
     carcass = model.worldbody.add_body(name=CARCASS_BODY, pos=list(CABINET_POS),
                                        quat=rpy_to_quat(0.0, 0.0, CABINET_YAW))
@@ -144,7 +144,7 @@ def _add_drawer_box(drawer, mass: float) -> None:
 def _box(body, pos, half_sizes, rgba, mass: float = 0.0):
     import mujoco
 
-    from trackbench.plugins.robots.mjcf import WORLD_CONAFFINITY, WORLD_CONTYPE
+    from trackbench.api import WORLD_CONAFFINITY, WORLD_CONTYPE
 
     extra = {"mass": mass} if mass > 0 else {}
     return body.add_geom(type=mujoco.mjtGeom.mjGEOM_BOX, pos=list(pos), size=list(half_sizes),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from trackbench.harness.scene import TABLE_TOP_Z
+from trackbench.api import TABLE_TOP_Z
 from trackbench.plugins.tasks.bin import Bin
 from trackbench.plugins.tasks.lifting import LiftTask, SpawnSpec, scattered_positions, tabletop_scene
 

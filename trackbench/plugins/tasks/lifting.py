@@ -20,16 +20,15 @@ from typing import TYPE_CHECKING, Callable
 import torch
 from pydantic import Field, field_validator, model_validator
 
-from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.rewards import RewardTerm
-from trackbench.harness.scene import TABLE_TOP_Z, Scene, add_stage, add_table
-from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec, randomized_joints
-from trackbench.plugins.tasks import ycb
+from trackbench.api import (
+    TABLE_TOP_Z, ResetPlan, RewardTerm, Scene, Task, TaskFrame, TaskSpec, TrackbenchError,
+    add_stage, add_table, randomized_joints, ycb,
+)
 
 if TYPE_CHECKING:
     import mujoco
 
-    from trackbench.harness.state import State
+    from trackbench.api import State
 
 # The paper's `simpleObjects`, in its order (env i gets object i % 6).
 PAPER_OBJECTS = ("002_master_chef_can", "036_wood_block", "010_potted_meat_can", "025_mug",

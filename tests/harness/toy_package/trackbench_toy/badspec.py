@@ -3,7 +3,7 @@
 from pydantic import Field
 
 from trackbench import hookimpl
-from trackbench.harness.method import Method, MethodSpec
+from trackbench.api import Method, MethodSpec
 
 
 class BadMethod(Method):

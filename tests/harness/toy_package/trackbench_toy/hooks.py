@@ -4,14 +4,11 @@ import mujoco
 import torch
 
 from trackbench import hookimpl
-from trackbench.harness.dataset import Dataset, DatasetSpec
-from trackbench.harness.engine import Engine, EngineSpec
-from trackbench.harness.method import Method, MethodSpec
-from trackbench.harness.predictor import Predictor, PredictorSpec
-from trackbench.harness.robot import JointSpec, KeypointSpec, RobotSpec
-from trackbench.harness.scene import table_with_box
-from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec
-from trackbench.plugins.robots.xarm7 import XArm7MountedHand, xarm7_joints
+from trackbench.api import (
+    Dataset, DatasetSpec, Engine, EngineSpec, JointSpec, KeypointSpec, Method, MethodSpec,
+    Predictor, PredictorSpec, ResetPlan, RobotSpec, Task, TaskFrame, TaskSpec, XArm7MountedHand,
+    table_with_box, xarm7_joints,
+)
 
 
 class ToySpec(RobotSpec):

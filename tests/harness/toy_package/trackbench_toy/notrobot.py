@@ -1,7 +1,7 @@
 """A plugin that registers a robot which is not a trackbench Robot."""
 
 from trackbench import hookimpl
-from trackbench.harness.specs import PluginSpec
+from trackbench.api import PluginSpec
 
 
 class Gripper:

@@ -13,7 +13,7 @@ from abc import abstractmethod
 import mujoco
 
 from trackbench.harness.robot import JointSpec, Robot
-from trackbench.plugins.robots.mjcf import add_capsule, add_hinge, add_link, rpy_to_quat
+from trackbench.kit.mjcf import add_capsule, add_hinge, add_link, rpy_to_quat
 
 TWO_PI = 2 * math.pi
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from trackbench.harness.errors import TrackbenchError, unknown_name_error
-from trackbench.harness.scene import TrackedObject
+from trackbench.harness.scene import WORLD_CONAFFINITY, WORLD_CONTYPE, TrackedObject
 
 if TYPE_CHECKING:
     import mujoco
@@ -144,8 +144,6 @@ def add_object(
     its handle. Rendering uses the full mesh.
     """
     import mujoco
-
-    from trackbench.plugins.robots.mjcf import WORLD_CONAFFINITY, WORLD_CONTYPE
 
     cid = _class_id(class_id)
     mesh_name = f"ycb_{YCB_CLASSES[cid]}"

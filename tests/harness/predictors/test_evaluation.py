@@ -9,7 +9,7 @@ import torch
 from tests.plugins.predictors.motion import make_sequences
 from trackbench.harness.dataset import HumanSequence
 from trackbench.harness.predictor import Predictor, PredictorSpec
-from trackbench.plugins.predictors.evaluation import evaluate
+from trackbench.harness.predictors.evaluation import evaluate
 
 
 class Hold(Predictor):

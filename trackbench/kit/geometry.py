@@ -1,4 +1,4 @@
-"""Small rigid-body helpers shared by the dataset plugins (numpy only; no scipy on purpose).
+"""Small rigid-body helpers shared by plugins (numpy only; no scipy on purpose).
 
 Rotations are 3×3 matrices acting on column vectors (``p_world = R @ p_local + t``); quaternions
 are (x, y, z, w), the order DexYCB's ``pose.npz`` uses.

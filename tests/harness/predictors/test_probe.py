@@ -9,7 +9,7 @@ import torch
 from trackbench.harness.dataset import HumanSequence
 from trackbench.harness.prediction_history import PredictionHistory
 from trackbench.harness.predictor import Predictor, PredictorSpec
-from trackbench.plugins.predictors import probe
+from trackbench.harness.predictors import probe
 from trackbench.plugins.robots.allegro import Allegro
 from trackbench.plugins.robots.xhand import XHand
 

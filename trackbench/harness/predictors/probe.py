@@ -65,8 +65,7 @@ def load_track_predictor(registry: "Registry", preset: str | None, dataset: str,
                          checkpoint: Path | None) -> "Predictor":
     """The Π_h that ``track`` with these settings would load (its own ``_load_predictor``), but
     never trained here: a missing cache entry is a TrackbenchError saying how to make one."""
-    from trackbench.plugins.methods.track import _predictor_overrides
-    from trackbench.plugins.predictors.workflow import cache_path
+    from trackbench.harness.predictors.workflow import cache_only
 
     overrides: dict[str, Any] = {"preset": preset, "dataset": dataset}
     if checkpoint is not None:
@@ -75,14 +74,8 @@ def load_track_predictor(registry: "Registry", preset: str | None, dataset: str,
     method = registry.get("methods", "track").cls(spec)
     if checkpoint is None:
         method.check_spec(spec, registry)
-        path = cache_path(registry, spec.predictor, _predictor_overrides(spec, registry), dataset)
-        if not path.is_file():
-            raise TrackbenchError(
-                f"no cached '{spec.predictor}' predictor ({preset} preset) for dataset "
-                f"'{dataset}' at {path}; the probe does not train one. Run a `track` cell once, "
-                f"or `trackbench predictor train --preset {preset} --dataset {dataset} --out FILE` "
-                f"and pass --checkpoint FILE")
-    return method._load_predictor(registry).eval()
+    with cache_only("the probe"):
+        return method._load_predictor(registry).eval()
 
 
 def reset_batch(registry: "Registry", robot: str, task: str, num_envs: int,

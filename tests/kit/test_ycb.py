@@ -12,7 +12,7 @@ import pytest
 
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.scene import TABLE_TOP_Z, add_stage, add_table
-from trackbench.plugins.tasks import ycb
+from trackbench.kit import ycb
 
 SCAN_EXTENTS_MM = {
     1: (102.5, 102.4, 140.2), 2: (71.8, 164.0, 213.4), 3: (49.5, 94.2, 176.0),

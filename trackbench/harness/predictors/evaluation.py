@@ -18,7 +18,7 @@ import torch
 from trackbench.harness.dataset import HumanSequence
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.predictor import Predictor, PredictorInput, full_history_timing
-from trackbench.plugins.predictors.windows import (
+from trackbench.harness.predictors.windows import (
     cut,
     default_objects,
     long_enough,

@@ -3,11 +3,13 @@ on first use (``$TRACKBENCH_CACHE``, default ``~/.cache/trackbench``)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import trackbench
 from trackbench.harness import console
@@ -18,6 +20,8 @@ from trackbench.harness.predictor import Predictor, load_predictor
 from trackbench.harness.registry import Registry
 
 CACHE_ENV = "TRACKBENCH_CACHE"
+# Who refuses to train a missing cache entry (``cache_only``); None: train it.
+_REFUSED_BY: ContextVar[str | None] = ContextVar("trackbench_cache_only", default=None)
 
 
 def cache_dir() -> Path:
@@ -73,6 +77,14 @@ def cached_predictor(registry: Registry, predictor: str, overrides: dict[str, An
     path = cache_path(registry, predictor, overrides, dataset)
     if path.is_file():
         return load_predictor(path, registry).to(device)
+    refused_by = _REFUSED_BY.get()
+    if refused_by is not None:
+        preset = overrides.get("preset")
+        raise TrackbenchError(
+            f"no cached '{predictor}' predictor ({preset} preset) for dataset '{dataset}' at "
+            f"{path}; {refused_by} does not train one. Run a `track` cell once, or `trackbench "
+            f"predictor train --preset {preset} --dataset {dataset} --out FILE` and pass "
+            f"--checkpoint FILE")
     remove_leftovers(path.parent, target=path.name)  # of cache writes that were killed
     console.err.print(  # stderr: a diagnostic, and stdout may be --json
         f"[bold]No cached '{predictor}' predictor ({overrides.get('preset', 'default')} preset) for "
@@ -84,3 +96,15 @@ def cached_predictor(registry: Registry, predictor: str, overrides: dict[str, An
     model.save(path, dataset=description, training=summary)
     console.err.print(f"predictor cached at {path}")
     return model.eval()
+
+
+@contextlib.contextmanager
+def cache_only(refused_by: str) -> Iterator[None]:
+    """Within the block, :func:`cached_predictor` raises a TrackbenchError saying how to make a
+    missing checkpoint (``refused_by`` "does not train one") instead of training it: a predictor
+    is loaded exactly as a method would load it, but never trained."""
+    token = _REFUSED_BY.set(refused_by)
+    try:
+        yield
+    finally:
+        _REFUSED_BY.reset(token)

@@ -32,14 +32,14 @@ from trackbench.harness import console
 from trackbench.harness.dataset import HumanSequence
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.predictor import Predictor, PredictorInput, timesteps_from_mask
-from trackbench.harness.threads import torch_threads
-from trackbench.plugins.predictors.windows import (
+from trackbench.harness.predictors.windows import (
     SequenceTensors,
     long_enough,
     random_objects,
     to_tensors,
     window_starts,
 )
+from trackbench.harness.threads import torch_threads
 
 
 class WindowPool:
@@ -177,7 +177,7 @@ def train_predictor(model: Predictor, train_sequences: list[HumanSequence],
 
 def _train(model: Predictor, train_sequences: list[HumanSequence],
            val_sequences: list[HumanSequence], progress: bool) -> dict[str, Any]:
-    from trackbench.plugins.predictors.evaluation import evaluate
+    from trackbench.harness.predictors.evaluation import evaluate
 
     spec = model.spec
     frames = spec.context_length + 1

@@ -7,10 +7,7 @@ import math
 import mujoco
 import numpy as np
 
-# Collision groups: robot geoms collide with the world and objects, never with each other
-# (hand self-collision is off, as is common in IsaacGym hand tasks, and it halves contact work).
-ROBOT_CONTYPE, ROBOT_CONAFFINITY = 2, 1
-WORLD_CONTYPE, WORLD_CONAFFINITY = 1, 3
+from trackbench.harness.scene import ROBOT_CONAFFINITY, ROBOT_CONTYPE
 
 
 def rpy_to_quat(roll: float, pitch: float, yaw: float) -> list[float]:

@@ -8,10 +8,10 @@ import torch
 
 from tests.plugins.predictors.motion import make_sequence, make_sequences
 from trackbench.harness.errors import TrackbenchError
-from trackbench.plugins.predictors.evaluation import evaluate
-from trackbench.plugins.predictors.training import WindowPool, pad_like_reset, sample_batch
+from trackbench.harness.predictors.evaluation import evaluate
+from trackbench.harness.predictors.training import WindowPool, pad_like_reset, sample_batch
+from trackbench.harness.predictors.windows import to_tensors
 from trackbench.plugins.predictors.transformer import Transformer, TransformerSpec
-from trackbench.plugins.predictors.windows import to_tensors
 
 CL = 8
 
