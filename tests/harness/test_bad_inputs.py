@@ -359,18 +359,26 @@ def test_the_table_is_large_and_its_names_are_distinct():
     assert len({row.name for row in ROWS}) == len(ROWS)
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
-def test_a_bad_input_gets_one_message(cli, tmp_path, row: Row):
+def play(cli, tmp_path, row):
+    """Set up and run one bad-input row (any object with argv, setup, needs_read_only) in
+    `tmp_path`: (the CLI result, the sorted paths under `tmp_path` after the set-up). Skips a
+    read-only row where this process writes anywhere (root)."""
     if row.needs_read_only and not read_only_folders_stop_us():
         pytest.skip("this process may write in read-only folders (root)")
     if row.setup:
         row.setup(tmp_path)
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
     try:
-        result = cli(*(arg.replace("{tmp}", str(tmp_path)) for arg in row.argv))
+        return cli(*(arg.replace("{tmp}", str(tmp_path)) for arg in row.argv)), before
     finally:
         for path in tmp_path.rglob("*"):  # read-only rows: let pytest clean up
             if path.is_dir():
                 path.chmod(0o755)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
+def test_a_bad_input_gets_one_message(cli, tmp_path, row: Row):
+    result, _ = play(cli, tmp_path, row)
     output = result.output
     assert "Traceback" not in output
     assert result.exit_code == row.exit_status, output

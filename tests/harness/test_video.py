@@ -4,7 +4,6 @@ with the method's fingertip targets drawn in; bad inputs get one message and exi
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -14,7 +13,7 @@ import pytest
 import torch
 
 from tests.harness.conftest import assert_user_error
-from tests.harness.test_bad_inputs import read_only_folders_stop_us
+from tests.harness.test_bad_inputs import play
 from trackbench.harness.results import RunDir
 from trackbench.harness.specs import RunSpec
 from trackbench.harness.video import HOLD_SECONDS
@@ -201,16 +200,6 @@ ROWS = [
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
 def test_a_bad_input_gets_one_message(cli, tmp_path, row: Row):
-    if row.needs_read_only and not read_only_folders_stop_us():
-        pytest.skip("this process may write in read-only folders (root)")
-    if row.setup:
-        row.setup(tmp_path)
-    before = sorted(str(p) for p in tmp_path.rglob("*"))
-    try:
-        result = cli(*(arg.replace("{tmp}", str(tmp_path)) for arg in row.argv))
-    finally:
-        for path in tmp_path.rglob("*"):
-            if path.is_dir():
-                os.chmod(path, 0o755)
+    result, before = play(cli, tmp_path, row)
     assert_user_error(result, *(f.replace("{tmp}", str(tmp_path)) for f in row.fragments))
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before  # nothing was written
