@@ -95,19 +95,12 @@ class PregraspSearch:
         robot at ``robot_qpos`` [n_dof] and object 0 at ``object_pos`` [3] (m, world) with
         ``object_quat`` [4] (w, x, y, z); None if no direction gives a collision-free pose.
         Consumes one draw of ``generator`` (the direction order)."""
-        found = self.solve_direction(env_id, robot_qpos, object_pos, object_quat, generator)
-        return None if found is None else found[0]
-
-    def solve_direction(self, env_id: int, robot_qpos: torch.Tensor, object_pos: torch.Tensor,
-                        object_quat: torch.Tensor, generator: torch.Generator
-                        ) -> tuple[torch.Tensor, float] | None:
-        """:meth:`solve`, and the approach direction (rad about world z) of the pose found."""
         first = int(torch.randint(DIRECTIONS, (1,), generator=generator))
         for k in range(DIRECTIONS):
             angle = 2.0 * math.pi * ((first + k) % DIRECTIONS) / DIRECTIONS
             pose = self.pose(env_id, robot_qpos, object_pos, object_quat, angle)
             if pose is not None:
-                return pose, angle
+                return pose
         return None
 
     def pose(self, env_id: int, robot_qpos: torch.Tensor, object_pos: torch.Tensor,
@@ -130,13 +123,14 @@ class PregraspSearch:
         points = self.scenes[variant].objects[0].points @ data.xmat[body].reshape(3, 3).T \
             + data.xpos[body]
         qpos = self._pose(model, data, data.qpos.copy(), points, angle, gap, height,
-                          self._robot_body[variant])
+                          qpos_at, self._robot_body[variant])
         if qpos is None:
             return None
         return torch.as_tensor(qpos[qpos_at], dtype=robot_qpos.dtype, device=robot_qpos.device)
 
     def _pose(self, model, data, start: np.ndarray, points: np.ndarray, angle: float,
-              gap: float, height: float, robot_body: np.ndarray) -> np.ndarray | None:
+              gap: float, height: float, robot_qpos_at: np.ndarray,
+              robot_body: np.ndarray) -> np.ndarray | None:
         import mink
 
         direction = np.array([math.cos(angle), math.sin(angle), 0.0])
@@ -160,29 +154,16 @@ class PregraspSearch:
                                      limits=limits)
             configuration.integrate_inplace(velocity, IK_DT)
         # Only the robot moves; the object stays where the reset puts it.
-        moved = ~_object_columns(model)
         data.qpos[:] = start
-        data.qpos[moved] = configuration.q[moved]
+        data.qpos[robot_qpos_at] = configuration.q[robot_qpos_at]
         self._mj.mj_forward(model, data)
-        error = np.mean([np.linalg.norm(data.site(site).xpos - target)
-                         for site, target in zip(self.sites, targets)])
         if gap < 0:
             return data.qpos.copy()
+        error = np.mean([np.linalg.norm(data.site(site).xpos - target)
+                         for site, target in zip(self.sites, targets)])
         if error > MAX_ERROR or _deepest_robot_contact(model, data, robot_body) < -PENETRATION:
             return None
         return data.qpos.copy()
-
-
-def _object_columns(model) -> np.ndarray:
-    """[nq] bool: qpos entries of free joints (the objects)."""
-    import mujoco
-
-    columns = np.zeros(model.nq, dtype=bool)
-    for j in range(model.njnt):
-        if model.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE:
-            adr = model.jnt_qposadr[j]
-            columns[adr:adr + 7] = True
-    return columns
 
 
 def _deepest_robot_contact(model, data, robot_body: np.ndarray) -> float:
