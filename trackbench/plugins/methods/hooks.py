@@ -1,4 +1,5 @@
-"""Built-in methods: track (the paper's), dense and task (its PPO baselines), amp."""
+"""Built-in methods: track (the paper's), dense and task (its PPO baselines), amp; reach and grasp
+(rungs of the learning sanity ladder)."""
 
 from trackbench import hookimpl
 
@@ -7,8 +8,9 @@ from trackbench import hookimpl
 def trackbench_register_methods():
     from trackbench.plugins.methods.amp import AMP
     from trackbench.plugins.methods.dense import Dense
+    from trackbench.plugins.methods.grasp import Grasp
     from trackbench.plugins.methods.reach import Reach
     from trackbench.plugins.methods.task import TaskMethod
     from trackbench.plugins.methods.track import Track
 
-    return [Track, Dense, TaskMethod, AMP, Reach]
+    return [Track, Dense, TaskMethod, AMP, Reach, Grasp]

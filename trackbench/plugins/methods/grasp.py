@@ -1,0 +1,116 @@
+"""grasp: rungs 2 and 3 of the learning sanity ladder — touch the target with an opposed grip, lift it.
+
+Not the paper's reward: a staged, bounded shaping in the style of ManiSkill's dense rewards
+(reach, then grasp, then lift; each term in [0, 1]) that asks one thing at a time, so that a
+pipeline which learns nothing can be told apart from a reward that is hard to learn at a small
+budget. Every term is positive, so ending an episode early (the task's failure rule: the object
+pushed off the table) never pays.
+
+With d_k the distance of fingertip k (keypoint 0 is the thumb, the robot contract's order) to
+the nearest of the target's surface samples (``State.object_points[:, 0]``):
+
+    reach = 1 − tanh(mean_k d_k / reach_scale)
+    grip  = (1 − tanh(d_thumb / grip_scale)) · (1 − tanh(min_{k>0} d_k / grip_scale))
+    lift  = [d_thumb < grip_distance and min_{k>0} d_k < grip_distance] · clip(Δz / lift_height, 0, 1)
+
+Δz is the rise of the target's centre since the episode began (m). Rung 2 (touch) is
+``--set method.lift_weight=0``; rung 3 (lift) the defaults.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+from pydantic import Field
+
+from trackbench.api import ENERGY_TERMS, Method, MethodSpec, RewardTerm, evaluate
+
+if TYPE_CHECKING:
+    from trackbench.api import RobotSpec, State, Task, TaskFrame
+
+
+def tip_surface_distances(state: "State") -> torch.Tensor:
+    """[N, K] distance of each keypoint to the nearest surface sample of tracked object 0 (m)."""
+    points = state.object_points[:, 0]  # [N, P, 3]
+    return torch.cdist(state.keypoints, points).min(dim=-1).values
+
+
+def thumb_and_finger(distances: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """([N] thumb distance, [N] closest other fingertip's distance) from [N, K] distances."""
+    return distances[:, 0], distances[:, 1:].min(dim=1).values
+
+
+class Grasp(Method):
+    """Sanity rungs 2–3: reach the target, close thumb and a finger on it, raise it."""
+
+    name = "grasp"
+
+    class Spec(MethodSpec):
+        reach_scale: float = Field(default=0.1, gt=0, description="reach tanh distance scale (m)")
+        grip_scale: float = Field(default=0.02, gt=0, description="grip tanh distance scale (m)")
+        grip_distance: float = Field(default=0.03, gt=0, description=(
+            "thumb and another fingertip within this of the surface count as a grip for the lift "
+            "term (m; fingertip keypoints sit ~1 cm inside the pads)"))
+        lift_height: float = Field(default=0.10, gt=0, description="rise paying the full lift term (m)")
+        reach_weight: float = Field(default=1.0, ge=0, description="weight of the reach term")
+        grip_weight: float = Field(default=1.0, ge=0, description="weight of the grip term")
+        lift_weight: float = Field(default=4.0, ge=0, description="weight of the lift term (0 = rung 2)")
+        energy_scale: float = Field(default=0.0, ge=0, description="shared energy penalty × this")
+
+    def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
+        if len(robot.keypoints) < 2:
+            return [f"grasp needs the thumb and at least one other fingertip; robot {robot.name!r} "
+                    f"has {len(robot.keypoints)} keypoint(s)"]
+        return []
+
+    def setup(self, task, robot, num_envs, device="cpu", registry=None) -> None:
+        super().setup(task, robot, num_envs, device, registry)
+        spec = self.spec
+        self._start_z = torch.zeros(num_envs, device=self.device)
+        start_z = self._start_z
+
+        def reach(frame: "TaskFrame") -> torch.Tensor:
+            """1 − tanh(mean_k d_k / reach_scale), d_k fingertip k to the target's surface"""
+            return 1.0 - torch.tanh(tip_surface_distances(frame.state).mean(dim=1) / spec.reach_scale)
+
+        def grip(frame: "TaskFrame") -> torch.Tensor:
+            """(1 − tanh(d_thumb / grip_scale)) · (1 − tanh(min_{k>0} d_k / grip_scale))"""
+            thumb, finger = thumb_and_finger(tip_surface_distances(frame.state))
+            return (1.0 - torch.tanh(thumb / spec.grip_scale)) * (1.0 - torch.tanh(finger / spec.grip_scale))
+
+        def lift(frame: "TaskFrame") -> torch.Tensor:
+            """[thumb and a finger within grip_distance] · clip(Δz / lift_height, 0, 1)"""
+            thumb, finger = thumb_and_finger(tip_surface_distances(frame.state))
+            gripped = (thumb < spec.grip_distance) & (finger < spec.grip_distance)
+            rise = frame.state.object_pos[:, 0, 2] - start_z
+            return gripped.float() * (rise / spec.lift_height).clamp(0.0, 1.0)
+
+        # energy is always a term (weight 0 by default) so every method logs term/energy.
+        self.terms: tuple[RewardTerm, ...] = (
+            RewardTerm("reach", reach, spec.reach_weight),
+            RewardTerm("grip", grip, spec.grip_weight),
+            RewardTerm("lift", lift, spec.lift_weight),
+        ) + tuple(RewardTerm(t.name, t.fn, t.weight * spec.energy_scale) for t in ENERGY_TERMS)
+        self._gripped_steps = torch.zeros((), device=self.device)
+        self._steps = 0
+
+    def term_names(self) -> list[str]:
+        return [term.name for term in self.terms]
+
+    def begin(self, env_ids: torch.Tensor, state: "State") -> None:
+        self._start_z[env_ids] = state.object_pos[env_ids, 0, 2]
+
+    def rewards(self, frame: "TaskFrame") -> dict[str, torch.Tensor]:
+        thumb, finger = thumb_and_finger(tip_surface_distances(frame.state))
+        gripped = (thumb < self.spec.grip_distance) & (finger < self.spec.grip_distance)
+        self._gripped_steps = self._gripped_steps + gripped.sum()
+        self._steps += gripped.numel()
+        return evaluate(self.terms, frame)
+
+    def metrics(self) -> dict[str, float]:
+        """share of env-steps since the last call with thumb and a finger within grip_distance."""
+        share = float(self._gripped_steps) / max(self._steps, 1)
+        self._gripped_steps = torch.zeros((), device=self.device)
+        self._steps = 0
+        return {"grip_share": share}
