@@ -10,7 +10,9 @@ allows one. For each env (the paper's six objects round-robin) the script
 3. lifts: arm delta actions (the control law's ≤ arm_speed_scale · sim_dt per step) towards the
    IK solution that raises the wrist by ``RAISE`` m, for up to 6 s, then holds 1 s;
 
-and reports each object's rise (m) and whether it counts as the task's "lift" event (5 cm).
+and reports each object's rise (m) and whether it counts as the task's "lift" event (5 cm), and
+how far the thumb and the closest other fingertip keypoint sit from the object's surface samples
+in the holds (what the ``grasp`` method's grip term reads).
 
     .venv/bin/python benchmarks/scripted_grasp.py [ROBOT] [TASK] [ENVS] [ENGINE_FIELD=VALUE ...]
     .venv/bin/python benchmarks/scripted_grasp.py allegro grasp_lift 12 friction_cone=pyramidal impratio=1
@@ -28,6 +30,7 @@ import torch
 from trackbench.harness.build import make_engine, make_robot, make_task, start_episodes
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.pregrasp import PregraspSearch
+from trackbench.plugins.methods.grasp import thumb_and_finger, tip_surface_distances
 from trackbench.plugins.tasks.lifting import LIFT_FLAG_RISE
 
 SQUEEZE = 0.015  # m inside the object's extent: the servos press rather than touch
@@ -66,6 +69,15 @@ def lift_rises(robot_name: str, task_name: str, num_envs: int, direction_deg: fl
                engine_overrides: dict | None = None) -> tuple[torch.Tensor, list[bool]]:
     """([N] rise of each env's object (m) at the end of the hold, [N] whether a collision-free
     pre-grasp existed) for one approach direction (degrees about world z; thumb on that side)."""
+    rise, posed, _ = scripted_grasps(robot_name, task_name, num_envs, direction_deg, engine_overrides)
+    return rise, posed
+
+
+def scripted_grasps(robot_name: str, task_name: str, num_envs: int, direction_deg: float,
+                    engine_overrides: dict | None = None
+                    ) -> tuple[torch.Tensor, list[bool], torch.Tensor]:
+    """:func:`lift_rises`, plus [N, K] each fingertip keypoint's distance to the nearest surface
+    sample of the object at the end of the hold (m; what the ``grasp`` method's grip reads)."""
     registry = load_registry()
     task = make_task(registry, task_name, {})
     robot = make_robot(registry, robot_name)
@@ -114,7 +126,8 @@ def lift_rises(robot_name: str, task_name: str, num_envs: int, direction_deg: fl
         actions[:, :n_arm] = arm_actions(raised)
         engine.step(actions)
     rise = engine.state.object_pos[:, 0, 2] - start_height
-    return torch.where(torch.tensor(posed), rise, torch.zeros_like(rise)), posed
+    rise = torch.where(torch.tensor(posed), rise, torch.zeros_like(rise))
+    return rise, posed, tip_surface_distances(engine.state)
 
 
 def main(robot_name: str = "allegro", task_name: str = "grasp_lift", num_envs: int = 12,
@@ -126,8 +139,8 @@ def main(robot_name: str = "allegro", task_name: str = "grasp_lift", num_envs: i
           f"the action space; rise (m) at the end of a {HOLD_STEPS / 20:.0f} s hold")
     directions = list(range(0, 360, 45))
     print(f"{'env':>3}  {'object':<22}" + "".join(f"{d:>7}°" for d in directions))
-    table = torch.stack([lift_rises(robot_name, task_name, num_envs, d, engine_overrides)[0]
-                         for d in directions], dim=1)
+    tries = [scripted_grasps(robot_name, task_name, num_envs, d, engine_overrides) for d in directions]
+    table = torch.stack([rise for rise, _, _ in tries], dim=1)
     for env in range(num_envs):
         label = labels[env % len(labels)] if labels else f"variant {env % len(task.scenes())}"
         print(f"{env:>3}  {label:<22}" + "".join(f"{float(r):8.3f}" for r in table[env]))
@@ -135,6 +148,13 @@ def main(robot_name: str = "allegro", task_name: str = "grasp_lift", num_envs: i
     print(f"lifted (rise ≥ {LIFT_FLAG_RISE} m): {int(lifted.sum())} of {lifted.numel()} "
           f"(env, direction) tries; {int(lifted.any(dim=1).sum())} of {num_envs} envs in some "
           f"direction")
+    # What a held object's grip looks like to the `grasp` method (its grip_distance, grip_scale).
+    held = torch.cat([tips[rise >= LIFT_FLAG_RISE] for rise, _, tips in tries])
+    if len(held):
+        thumb, finger = thumb_and_finger(held)
+        for name, values in (("thumb", thumb), ("closest other fingertip", finger)):
+            print(f"held objects, {name} to the nearest surface sample (cm): p5/p50/p95/max "
+                  f"{[round(float(v) * 100, 1) for v in values.quantile(torch.tensor([0.05, 0.5, 0.95, 1.0]))]}")
 
 
 if __name__ == "__main__":

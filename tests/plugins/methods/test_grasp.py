@@ -29,10 +29,12 @@ def test_grasp_rewards_reach_grip_and_lift_from_the_fingertips_surface_distances
     step = env.step(torch.rand(2, env.num_actions) * 2 - 1)
     state = env.engine.state
     distances = torch.cdist(state.keypoints, state.object_points[:, 0]).min(dim=-1).values
-    reach = 1 - torch.tanh(distances.mean(dim=1) / 0.1)
-    grip = (1 - torch.tanh(distances[:, 0] / 0.02)) * (1 - torch.tanh(distances[:, 1:].min(dim=1).values / 0.02))
+    spec = env.method.spec
+    reach = 1 - torch.tanh(distances.mean(dim=1) / spec.reach_scale)
+    grip = ((1 - torch.tanh(distances[:, 0] / spec.grip_scale))
+            * (1 - torch.tanh(distances[:, 1:].min(dim=1).values / spec.grip_scale)))
     # from a reset the hand is 20+ cm away: no grip, so no lift whatever the object does
-    assert (distances[:, 0] > 0.03).all()
+    assert (distances[:, 0] > spec.grip_distance).all()
     assert torch.allclose(step.reward, reach + grip, atol=1e-6)
 
 
@@ -62,7 +64,7 @@ def posed(state, thumb, finger, rise):
 @pytest.mark.parametrize("thumb, finger, rise, gripped", [
     (0.01, 0.01, 0.05, True),   # opposed tips on the surface, raised 5 cm: half the lift term
     (0.01, 0.01, 0.30, True),   # raised past lift_height: the full term
-    (0.05, 0.01, 0.05, False),  # the thumb 5 cm off the surface: no lift pay, whatever the rise
+    (0.06, 0.01, 0.05, False),  # the thumb 6 cm off the surface: no lift pay, whatever the rise
     (0.01, None, 0.05, False),  # only the thumb on it: none either
 ])
 def test_the_lift_term_pays_the_rise_only_while_thumb_and_a_finger_grip(thumb, finger, rise, gripped):
@@ -73,10 +75,12 @@ def test_the_lift_term_pays_the_rise_only_while_thumb_and_a_finger_grip(thumb, f
     surface = torch.cdist(frame.state.keypoints, frame.state.object_points[:, 0]).min(dim=-1).values[0]
     assert surface[0] <= thumb + 1e-6 and (finger is None or surface[1] <= finger + 1e-6)
     values = env.method.rewards(frame)
-    expected_lift = 4.0 * min(rise / 0.10, 1.0) if gripped else 0.0
+    spec = env.method.spec
+    assert 0.01 < spec.grip_distance < 0.06  # the cases above sit on either side of it
+    expected_lift = spec.lift_weight * min(rise / spec.lift_height, 1.0) if gripped else 0.0
     assert float(values["lift"][0]) == pytest.approx(expected_lift, abs=1e-5)
     thumb_d, finger_d = float(surface[0]), float(surface[1:].min())
-    expected_grip = (1 - math.tanh(thumb_d / 0.02)) * (1 - math.tanh(finger_d / 0.02))
+    expected_grip = (1 - math.tanh(thumb_d / spec.grip_scale)) * (1 - math.tanh(finger_d / spec.grip_scale))
     assert float(values["grip"][0]) == pytest.approx(expected_grip, abs=1e-5)
     assert env.method.metrics()["grip_share"] == (1.0 if gripped else 0.0)
     assert float(env.engine.state.object_pos[0, 0, 2]) == start  # scoring moved nothing
