@@ -10,6 +10,10 @@ an annotation that names a host module is a dependency on it all the same.
   directly, or another plugin package.
 - No other trackbench module (the host ``trackbench/harness/``, the kit, the API) imports a plugin
   module, except the registration modules below.
+
+``trackbench.testing`` is public too, but for a plugin package's *tests* only: it imports the
+host, so a plugin module importing it counts as a violation here. The guide's package
+(``docs/plugins.md``) is held to the same rules by ``tests/test_docs_plugins.py``.
 """
 
 from __future__ import annotations
