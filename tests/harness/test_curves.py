@@ -1,14 +1,17 @@
-"""Learning curves: mean ± std over seeds from metrics.jsonl, drawn to a PNG per task."""
+"""Learning curves: the mean over seeds from metrics.jsonl and its 95% bootstrap band, drawn to a
+PNG per task and, with several tasks, to one figure with a panel each."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
+import pytest
 
 from tests.harness.conftest import assert_user_error
 from trackbench.harness.curves import (HEIGHT, WIDTH, aggregate, collect, draw, read_series,
                                        write_curves, y_axis)
+from trackbench.harness.report_stats import Bootstrap, mean_interval
 from trackbench.harness.plot import PALETTE
 from trackbench.harness.png import read_png_size
 from trackbench.harness.results import RunDir
@@ -49,10 +52,26 @@ def test_seeds_average_on_a_common_grid(tmp_path):
     curve = aggregate("dense", [read_series(a), read_series(b)])
     at_300 = np.argmin(np.abs(curve.grid - 300))
     assert curve.seeds == 2
-    assert np.isclose(curve.mean[at_300], 0.6) and np.isclose(curve.std[at_300], 0.2)
+    # Two seeds: a bootstrap mean is either seed (chance 1/4 each) or their mean, so the 2.5%
+    # and 97.5% points are the two seeds' values.
+    assert np.isclose(curve.mean[at_300], 0.6)
+    assert (curve.low[at_300], curve.high[at_300]) == pytest.approx((0.4, 0.8))
     at_150 = np.argmin(np.abs(curve.grid - 150))
-    assert np.isclose(curve.mean[at_150], 0.0) and np.isclose(curve.std[at_150], 0.0)  # seed 0: none yet
+    assert np.isclose(curve.mean[at_150], 0.0)  # seed 0 has no value yet: seed 1's
+    assert np.isnan(curve.low[at_150]) and np.isnan(curve.high[at_150])  # one seed: no band
     assert np.isnan(curve.mean[0])  # before any episode ended
+
+
+def test_the_band_is_the_bootstrap_interval_of_the_mean_and_absent_for_one_seed():
+    values = np.array([[0.1, 0.2, np.nan], [0.3, 0.6, 0.5], [0.5, 1.0, 0.7]])  # 3 seeds, 3 points
+    low, high = mean_interval(values, Bootstrap(reps=2000, seed=0))
+    assert (low[0], high[0]) == pytest.approx((0.1, 0.5))  # 3 draws of the lowest / highest seed
+    assert low[0] < 0.3 < high[0] and low[1] < 0.6 < high[1]
+    assert 0.5 <= low[2] < high[2] <= 0.7  # the seed without a value is left out
+    again = mean_interval(values, Bootstrap(reps=2000, seed=0))[0]
+    assert np.array_equal(again, low, equal_nan=True)  # seeded
+    low, high = mean_interval(values[:1], Bootstrap())
+    assert np.isnan(low).all() and np.isnan(high).all()
 
 
 def test_one_png_per_task_with_a_line_per_method(tmp_path):
@@ -60,12 +79,14 @@ def test_one_png_per_task_with_a_line_per_method(tmp_path):
     finished_run(tmp_path, "track", 0, [(100, 0.3), (200, 0.9)])
     unfinished = finished_run(tmp_path, "task", 0, [(100, 0.2)])
     unfinished.result_file.unlink()  # incomplete runs are not drawn
-    paths = write_curves(tmp_path)
-    assert list(paths) == ["grasp_lift"]
+    written = write_curves(tmp_path)
+    paths = written.tasks
+    assert list(paths) == ["grasp_lift"] and written.combined is None  # one task: no figure of all
     path = paths["grasp_lift"]
     assert path.name == "curves_grasp_lift.png" and read_png_size(path) == (880, 520)
     curves = collect(tmp_path)["grasp_lift"]
     assert [c.label for c in curves] == ["dense", "track"]
+    assert [c.legend() for c in curves] == ["dense (n=1, no band)", "track (n=1, no band)"]
     image = draw("grasp_lift", curves)
     for color in PALETTE[:2]:
         assert (image == np.array(color, dtype=np.uint8)).all(axis=-1).sum() > 100  # drawn lines
@@ -74,14 +95,15 @@ def test_one_png_per_task_with_a_line_per_method(tmp_path):
 
 def test_any_metric_is_drawn_to_its_own_png(tmp_path):
     two_runs_with_many_metrics(tmp_path)
-    lift = write_curves(tmp_path, "lift_rate")["grasp_lift"]
-    energy = write_curves(tmp_path, "term/energy")["grasp_lift"]
+    lift = write_curves(tmp_path, "lift_rate").tasks["grasp_lift"]
+    energy = write_curves(tmp_path, "term/energy").tasks["grasp_lift"]
     assert lift.name == "curves_grasp_lift_lift_rate.png"
     assert energy.name == "curves_grasp_lift_term-energy.png"
     assert read_png_size(lift) == read_png_size(energy) == (WIDTH, HEIGHT)
     assert not (tmp_path / "curves_grasp_lift.png").exists()  # the success-rate PNG is untouched
     (curve,) = collect(tmp_path, "term/energy")["grasp_lift"]
-    assert np.isclose(curve.mean[-1], -9.1) and np.isclose(curve.std[-1], 1.0)
+    assert np.isclose(curve.mean[-1], -9.1)
+    assert (curve.low[-1], curve.high[-1]) == pytest.approx((-10.1, -8.1))
 
 
 def test_rates_keep_the_unit_axis_and_other_metrics_fit_their_range():
@@ -116,10 +138,11 @@ def test_running_runs_are_drawn_only_on_request_and_say_so(tmp_path):
     finished_run(tmp_path, "dense", 0, [(100, 0.1), (200, 0.5)])
     logged_run(tmp_path, "dense", 1, [{"success_rate": 0.0}], finished=False)
     logged_run(tmp_path, "track", 0, [{"success_rate": 0.2}], finished=False)
-    assert [c.legend() for c in collect(tmp_path)["grasp_lift"]] == ["dense (n=1)"]
+    assert [c.legend() for c in collect(tmp_path)["grasp_lift"]] == ["dense (n=1, no band)"]
     curves = collect(tmp_path, running=True)["grasp_lift"]
-    assert [c.legend() for c in curves] == ["dense (n=2, 1 running)", "track (n=1, running)"]
-    assert write_curves(tmp_path, running=True)["grasp_lift"].name == "curves_grasp_lift.png"
+    assert [c.legend() for c in curves] == ["dense (n=2, 1 running)",
+                                            "track (n=1, no band, running)"]
+    assert write_curves(tmp_path, running=True).tasks["grasp_lift"].name == "curves_grasp_lift.png"
 
 
 def test_report_cli_metric_running_and_json(cli, tmp_path):
@@ -149,8 +172,8 @@ def test_report_cli_default_draws_finished_success_rate_only(cli, tmp_path):
     assert result.exit_code == 0, result.output
     path = tmp_path / "curves_grasp_lift.png"
     assert json.loads(result.stdout)["curves"] == {"grasp_lift": str(path)}
-    assert [c.legend() for c in collect(tmp_path)["grasp_lift"]] == ["dense (n=1)"]
-    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["curves_grasp_lift.png"]
+    assert [c.legend() for c in collect(tmp_path)["grasp_lift"]] == ["dense (n=1, no band)"]
+    assert sorted(p.name for p in tmp_path.glob("curves*.png")) == ["curves_grasp_lift.png"]
 
 
 def test_report_cli_says_when_only_unfinished_runs_have_curves(cli, tmp_path):

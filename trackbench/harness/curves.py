@@ -1,11 +1,15 @@
-"""Learning curves from metrics.jsonl: a metric vs agent steps, one line per method, mean ± std
-over seeds (the paper's Figure 3), drawn to ``<results>/curves_<task>.png``.
+"""Learning curves from metrics.jsonl: a metric vs agent steps, one line per method, the mean over
+seeds with its 95% bootstrap interval as a band (the paper's Figure 3), drawn to
+``<results>/curves_<task>.png``, and with two or more tasks all of them side by side, one panel
+per task, in ``<results>/curves.png``.
 
 By default each finished run contributes its training success rate (over the last
 ``games_to_track`` episodes) after every epoch. Any other numeric column of metrics.jsonl can be
 drawn instead (``curves_<task>_<metric>.png``), and runs that have not finished can be included;
 their legend entry says so. Seeds are put on a common grid of agent steps by carrying each run's
 last value forward; before a run's first value (e.g. its first finished episode) it has none.
+The band is drawn where at least 2 seeds have a value; a method with one seed gets none, and its
+legend entry says so.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.plot import BLACK, GREY, PALETTE, Canvas, text_width
 from trackbench.harness.png import write_png
 from trackbench.harness.report import find_runs
+from trackbench.harness.report_stats import Bootstrap, mean_interval
 from trackbench.harness.results import DEFAULT_METRIC, RunDir
 
 GRID_POINTS = 80
 WIDTH, HEIGHT = 880, 520
 LEFT, RIGHT, TOP, BOTTOM = 80, 30, 60, 60
 RATE_SUFFIXES = ("_rate", "_fraction")  # such metrics in [0, 1] keep the fixed 0..1 axis
+PANEL_COLUMNS = 2  # of the all-tasks figure
 
 
 @dataclass
@@ -44,24 +50,26 @@ class Series:
 
 @dataclass
 class Curve:
-    """One method's line: the metric's mean and std over ``seeds`` runs on a grid of agent steps,
-    all shape (GRID_POINTS,); ``running`` of the seeds have not finished."""
+    """One method's line: the metric's mean over ``seeds`` runs and its 95% interval [low, high]
+    on a grid of agent steps, all shape (GRID_POINTS,); ``running`` of the seeds have not
+    finished."""
 
     label: str
     grid: np.ndarray  # agent steps
     mean: np.ndarray  # NaN where no seed has a value yet
-    std: np.ndarray
+    low: np.ndarray  # NaN where fewer than 2 seeds have a value (no interval)
+    high: np.ndarray
     seeds: int
     running: int = 0
 
     def legend(self) -> str:
-        """``dense (n=2)``; ``dense (n=1, running)`` or ``dense (n=3, 1 running)`` when some
-        seeds have not finished, so a partial curve is not mistaken for a result."""
-        if not self.running:
-            return f"{self.label} (n={self.seeds})"
-        if self.running == self.seeds:
-            return f"{self.label} (n={self.seeds}, running)"
-        return f"{self.label} (n={self.seeds}, {self.running} running)"
+        """``dense (n=2)``; ``dense (n=1, no band)`` for one seed; ``dense (n=1, running)`` or
+        ``dense (n=3, 1 running)`` when some seeds have not finished, so a partial curve is not
+        mistaken for a result."""
+        notes = ["no band"] if self.seeds == 1 else []
+        if self.running:
+            notes.append("running" if self.running == self.seeds else f"{self.running} running")
+        return f"{self.label} ({', '.join([f'n={self.seeds}', *notes])})"
 
 
 def _is_number(value: object) -> bool:
@@ -87,8 +95,8 @@ def metric_names(rows: list[dict]) -> set[str]:
     return {key for row in rows for key, value in row.items() if value is None or _is_number(value)}
 
 
-def collect(results_dir: Path, metric: str = DEFAULT_METRIC,
-            running: bool = False) -> dict[str, list[Curve]]:
+def collect(results_dir: Path, metric: str = DEFAULT_METRIC, running: bool = False,
+            bootstrap: Bootstrap = Bootstrap()) -> dict[str, list[Curve]]:
     """task → one Curve per (robot, method) over the seeds of its finished runs, and of its
     unfinished ones too if ``running``.
 
@@ -116,12 +124,13 @@ def collect(results_dir: Path, metric: str = DEFAULT_METRIC,
         robots_per_task.setdefault(task, set()).add(robot)
     for (task, robot, method), runs in sorted(groups.items()):
         label = method if len(robots_per_task[task]) == 1 else f"{robot} {method}"
-        curves.setdefault(task, []).append(aggregate(label, runs))
+        curves.setdefault(task, []).append(aggregate(label, runs, bootstrap))
     return curves
 
 
-def aggregate(label: str, runs: list[Series]) -> Curve:
-    """Mean and std over the runs (seeds) on GRID_POINTS agent steps from 0 to the longest run."""
+def aggregate(label: str, runs: list[Series], bootstrap: Bootstrap = Bootstrap()) -> Curve:
+    """Mean over the runs (seeds) and its 95% bootstrap interval (``report_stats.mean_interval``)
+    on GRID_POINTS agent steps from 0 to the longest run."""
     grid = np.linspace(0.0, max(float(r.steps.max()) for r in runs), GRID_POINTS)
     values = np.full((len(runs), GRID_POINTS), np.nan)
     for i, run in enumerate(runs):
@@ -134,29 +143,55 @@ def aggregate(label: str, runs: list[Series]) -> Curve:
     with np.errstate(all="ignore"):
         counts = np.isfinite(values).sum(axis=0)
         mean = np.where(counts > 0, np.nansum(values, axis=0) / np.maximum(counts, 1), np.nan)
-        var = np.where(counts > 0, np.nansum((values - mean) ** 2, axis=0) / np.maximum(counts, 1), np.nan)
-    return Curve(label, grid, mean, np.sqrt(var), len(runs), sum(r.running for r in runs))
+    low, high = mean_interval(values, bootstrap)
+    return Curve(label, grid, mean, low, high, len(runs), sum(r.running for r in runs))
 
 
-def curve_path(results_dir: Path, task: str, metric: str = DEFAULT_METRIC) -> Path:
+def curve_path(results_dir: Path, task: str | None, metric: str = DEFAULT_METRIC) -> Path:
     """``curves_<task>.png`` for the success rate, else ``curves_<task>_<metric>.png`` with the
-    metric made filename-safe (``term/energy`` → ``term-energy``)."""
-    if metric == DEFAULT_METRIC:
-        return results_dir / f"curves_{task}.png"
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", metric).strip("-") or "metric"
-    return results_dir / f"curves_{task}_{safe}.png"
+    metric made filename-safe (``term/energy`` → ``term-energy``); task None: the all-tasks
+    figure, ``curves.png`` or ``curves_<metric>.png``."""
+    parts = ["curves"] + ([task] if task is not None else [])
+    if metric != DEFAULT_METRIC:
+        parts.append(re.sub(r"[^A-Za-z0-9._-]+", "-", metric).strip("-") or "metric")
+    return results_dir / ("_".join(parts) + ".png")
 
 
-def write_curves(results_dir: Path, metric: str = DEFAULT_METRIC,
-                 running: bool = False) -> dict[str, Path]:
-    """Draw one PNG per task (see ``collect`` for ``metric``, ``running`` and the error);
-    returns task → path."""
-    written = {}
-    for task, curves in collect(results_dir, metric, running).items():
+@dataclass
+class CurveFiles:
+    """The PNGs written: one per task, and the all-tasks figure (None with fewer than 2 tasks)."""
+
+    tasks: dict[str, Path]
+    combined: Path | None = None
+
+
+def write_curves(results_dir: Path, metric: str = DEFAULT_METRIC, running: bool = False,
+                 bootstrap: Bootstrap = Bootstrap()) -> CurveFiles:
+    """Draw one PNG per task and, with two or more tasks, all of them in one figure, each written
+    atomically (see ``collect`` for ``metric``, ``running`` and the error). Nothing is written
+    when no run has logged the metric."""
+    written, panels = CurveFiles({}), []
+    for task, curves in collect(results_dir, metric, running, bootstrap).items():
         path = curve_path(results_dir, task, metric)
-        write_png(path, draw(task, curves, metric))
-        written[task] = path
+        panels.append(draw(task, curves, metric))
+        write_png(path, panels[-1])
+        written.tasks[task] = path
+    if len(panels) >= 2:
+        written.combined = curve_path(results_dir, None, metric)
+        write_png(written.combined, tile(panels, PANEL_COLUMNS))
     return written
+
+
+def tile(panels: list[np.ndarray], columns: int) -> np.ndarray:
+    """Equal-sized RGB panels in rows of ``columns``, left to right; a short last row is padded
+    white."""
+    height, width, _ = panels[0].shape
+    rows = -(-len(panels) // columns)
+    image = np.full((rows * height, columns * width, 3), 255, dtype=np.uint8)
+    for i, panel in enumerate(panels):
+        row, column = divmod(i, columns)
+        image[row * height:(row + 1) * height, column * width:(column + 1) * width] = panel
+    return image
 
 
 @dataclass
@@ -196,9 +231,9 @@ def _rate_axis_fits(metric: str, low: float, high: float) -> bool:
     return metric.endswith(RATE_SUFFIXES) and not (low < 0.0 or high > 1.0)  # NaN: no data yet
 
 
-def _data_range(curves: list[Curve], with_std: bool) -> tuple[float, float]:
-    parts = [c.mean for c in curves] + ([c.mean - c.std for c in curves] +
-                                        [c.mean + c.std for c in curves] if with_std else [])
+def _data_range(curves: list[Curve], with_band: bool) -> tuple[float, float]:
+    parts = [c.mean for c in curves] + ([c.low for c in curves] + [c.high for c in curves]
+                                        if with_band else [])
     values = np.concatenate(parts)
     values = values[np.isfinite(values)]
     return (float(values.min()), float(values.max())) if values.size else (math.nan, math.nan)
@@ -209,9 +244,9 @@ def draw(task: str, curves: list[Curve], metric: str = DEFAULT_METRIC) -> np.nda
     canvas = Canvas(WIDTH, HEIGHT)
     x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM, TOP  # y grows downwards
     max_steps = max(float(c.grid[-1]) for c in curves) or 1.0
-    low, high = _data_range(curves, with_std=False)
+    low, high = _data_range(curves, with_band=False)
     if not _rate_axis_fits(metric, low, high):
-        low, high = _data_range(curves, with_std=True)  # the bands fit as well
+        low, high = _data_range(curves, with_band=True)  # the bands fit as well
     axis = y_axis(low, high, metric)
 
     def px(steps):
@@ -223,7 +258,7 @@ def draw(task: str, curves: list[Curve], metric: str = DEFAULT_METRIC) -> np.nda
         return y0 - (fraction + 0.03) / 1.06 * (y0 - y1)
 
     name = "success rate" if metric == DEFAULT_METRIC else metric
-    canvas.text(WIDTH // 2, 14, f"{task}: {name} (mean ± std over seeds)", anchor="center")
+    canvas.text(WIDTH // 2, 14, f"{task}: {name} (mean, 95% CI over seeds)", anchor="center")
     for tick, text in axis.ticks:
         y = int(py(tick))
         canvas.rect(x0, y, x1, y + 1, GREY)
@@ -242,11 +277,13 @@ def draw(task: str, curves: list[Curve], metric: str = DEFAULT_METRIC) -> np.nda
         color = PALETTE[i % len(PALETTE)]
         at = (columns - x0) / (x1 - x0) * max_steps
         finite = np.isfinite(curve.mean)
-        if finite.any():
-            grid = curve.grid[finite]
-            lo = np.interp(at, grid, (curve.mean - curve.std)[finite], left=np.nan, right=np.nan)
-            hi = np.interp(at, grid, (curve.mean + curve.std)[finite], left=np.nan, right=np.nan)
+        banded = np.isfinite(curve.low)
+        if banded.any():
+            grid = curve.grid[banded]
+            lo = np.interp(at, grid, curve.low[banded], left=np.nan, right=np.nan)
+            hi = np.interp(at, grid, curve.high[banded], left=np.nan, right=np.nan)
             canvas.band(columns, py(lo), py(hi), color)
+        if finite.any():
             canvas.line(px(curve.grid), np.where(finite, py(curve.mean), np.nan), color)
         ly = y1 + 10 + 22 * i
         canvas.rect(x0 + 14, ly + 3, x0 + 30, ly + 11, color)

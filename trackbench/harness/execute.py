@@ -25,7 +25,7 @@ from trackbench.harness.runlock import LOCK_FILE, RunLock
 from trackbench.harness.specs import RunSpec
 
 if TYPE_CHECKING:
-    from trackbench.harness.training.trainer import EpochCallback
+    from trackbench.harness.training.trainer import EpochCallback, MetricsCallback
 
 # Errors of the storage, not of trackbench: reported in one message, never as a traceback.
 STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS, errno.EACCES,
@@ -33,8 +33,10 @@ STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROF
 
 
 def execute_cell(spec: RunSpec, registry: Registry, run_dir: RunDir, *, restart: bool = False,
-                 on_epoch: "EpochCallback | None" = None) -> dict[str, Any]:
+                 on_epoch: "EpochCallback | None" = None,
+                 on_metrics: "MetricsCallback | None" = None) -> dict[str, Any]:
     """Train, evaluate and record one cell; ``restart`` discards an earlier run in ``run_dir``.
+    ``on_epoch`` and ``on_metrics`` are called after every PPO epoch (``train_cell``).
 
     Raises TrackbenchError if another process works in ``run_dir``, if the directory holds a
     run of other settings, on a full disk or an I/O error; :class:`Interrupted` on Ctrl-C or
@@ -44,7 +46,7 @@ def execute_cell(spec: RunSpec, registry: Registry, run_dir: RunDir, *, restart:
 
     try:
         with RunLock(run_dir.path, f"cell {spec.run_id}"):
-            return _execute(spec, registry, run_dir, restart, on_epoch)
+            return _execute(spec, registry, run_dir, restart, on_epoch, on_metrics)
     except KeyboardInterrupt as error:
         saved = checkpoint.describe(run_dir)
         progress = (f"progress is saved in {saved} in {run_dir.path}; rerun the same command "
@@ -64,7 +66,8 @@ def execute_cell(spec: RunSpec, registry: Registry, run_dir: RunDir, *, restart:
 
 
 def _execute(spec: RunSpec, registry: Registry, run_dir: RunDir, restart: bool,
-             on_epoch: "EpochCallback | None") -> dict[str, Any]:
+             on_epoch: "EpochCallback | None",
+             on_metrics: "MetricsCallback | None") -> dict[str, Any]:
     from trackbench.harness.training.evaluate import evaluate_policy
     from trackbench.harness.training.ppo import PPOSpec
     from trackbench.harness.threads import torch_threads
@@ -77,7 +80,7 @@ def _execute(spec: RunSpec, registry: Registry, run_dir: RunDir, restart: bool,
         archive_result(run_dir)
     run_dir.prepare(spec)
     ppo = PPOSpec(**spec.ppo_spec)
-    trained = train_cell(spec, registry, run_dir, on_epoch=on_epoch)
+    trained = train_cell(spec, registry, run_dir, on_epoch=on_epoch, on_metrics=on_metrics)
     eval_start = time.perf_counter()
     unstable = trained.env.unstable_env_steps  # of training, over every session
     with torch_threads(ppo.rollout_torch_threads):

@@ -17,6 +17,7 @@ estimate is seeded alike, so adding runs to one cell does not move another cell'
 
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -92,7 +93,7 @@ class Estimate:
 
 
 @contextmanager
-def _seeded(seed: int):
+def seeded(seed: int):
     """rliable 1.2's StratifiedBootstrap draws its indices with ``np.random.choice`` and ignores
     the ``random_state`` it is given, so the global generator is what must be seeded."""
     import numpy as np
@@ -127,7 +128,7 @@ def iqm(scores: np.ndarray, bootstrap: Bootstrap, undefined: str | None = None) 
         undefined = "one seed: a bootstrap over one run has no spread"
     if undefined is not None:
         return Estimate(value, undefined=undefined)
-    with _seeded(bootstrap.seed):
+    with seeded(bootstrap.seed):
         _, intervals = library.get_interval_estimates(
             {"scores": scores}, _iqm_of, method=BOOTSTRAP_METHOD, reps=bootstrap.reps,
             confidence_interval_size=CONFIDENCE)
@@ -148,7 +149,7 @@ def improvement_probability(x: np.ndarray, y: np.ndarray, bootstrap: Bootstrap) 
     value = float(metrics.probability_of_improvement(x, y))
     if min(x.shape[0], y.shape[0]) < 2:
         return Estimate(value, undefined="one seed on a side: no interval")
-    with _seeded(bootstrap.seed):
+    with seeded(bootstrap.seed):
         _, intervals = library.get_interval_estimates(
             {"pair": (x, y)}, metrics.probability_of_improvement, method=BOOTSTRAP_METHOD,
             reps=bootstrap.reps, confidence_interval_size=CONFIDENCE)
@@ -244,31 +245,47 @@ class Aggregate:
         return {"strata": "robot/task", **payload, "not_comparable": self.not_comparable}
 
 
-def aggregate(report: Report, bootstrap: Bootstrap) -> Aggregate:
-    """Per method, the IQM of all its finished runs with a bootstrap stratified over robot × task,
-    on the (seeds, robot×task) score matrix. Undefined interval when its strata hold different
-    numbers of seeds (no matrix) or one seed each."""
-    import numpy as np
-
+def method_scores(report: Report) -> dict[str, dict[str, list[float]]]:
+    """method → "robot/task" → the final success rates of its finished runs there (its strata),
+    methods and strata sorted."""
     columns: dict[str, dict[str, list[float]]] = {}
     for task, rows in report.tasks.items():
         for robot, cells in rows.items():
             for method, cell in cells.items():
                 if cell.n:
                     columns.setdefault(method, {})[f"{robot}/{task}"] = cell.successes
+    return {method: dict(sorted(by_stratum.items()))
+            for method, by_stratum in sorted(columns.items())}
+
+
+def score_matrix(by_stratum: dict[str, list[float]]) -> tuple[np.ndarray, str | None]:
+    """rliable's (runs, tasks) score matrix of one method's strata (``method_scores``), and why a
+    bootstrap over it has no interval (None if it has one).
+
+    With different numbers of seeds per stratum no such matrix exists: the runs are returned as
+    one column, and the reason says so.
+    """
+    import numpy as np
+
+    counts = {len(runs) for runs in by_stratum.values()}
+    if len(counts) == 1:
+        matrix = np.array(list(by_stratum.values()), dtype=float).T
+        return matrix, ("one seed per robot/task: resampling within each has no spread"
+                        if matrix.shape[0] < 2 else None)
+    matrix = np.array([r for runs in by_stratum.values() for r in runs]).reshape(-1, 1)
+    return matrix, (f"seeds per robot/task differ ({min(counts)} to {max(counts)}): no "
+                    f"(runs, tasks) score matrix to bootstrap")
+
+
+def aggregate(report: Report, bootstrap: Bootstrap) -> Aggregate:
+    """Per method, the IQM of all its finished runs with a bootstrap stratified over robot × task,
+    on the (seeds, robot×task) score matrix. Undefined interval when its strata hold different
+    numbers of seeds (no matrix) or one seed each."""
     estimates, n, strata = {}, {}, {}
-    for method, by_stratum in sorted(columns.items()):
-        strata[method] = sorted(by_stratum)
-        counts = {len(runs) for runs in by_stratum.values()}
+    for method, by_stratum in method_scores(report).items():
+        strata[method] = list(by_stratum)
         n[method] = sum(len(runs) for runs in by_stratum.values())
-        if len(counts) == 1:
-            matrix = np.array([by_stratum[s] for s in strata[method]], dtype=float).T
-            reason = ("one seed per robot/task: resampling within each has no spread"
-                      if matrix.shape[0] < 2 else None)
-        else:
-            matrix = np.array([r for runs in by_stratum.values() for r in runs]).reshape(-1, 1)
-            reason = (f"seeds per robot/task differ ({min(counts)} to {max(counts)}): no "
-                      f"(runs, tasks) score matrix to bootstrap")
+        matrix, reason = score_matrix(by_stratum)
         estimates[method] = iqm(matrix, bootstrap, undefined=reason)
     result = Aggregate(Comparison(iqm=estimates, n=n), strata)
     if len({tuple(s) for s in strata.values()}) > 1:
@@ -276,6 +293,32 @@ def aggregate(report: Report, bootstrap: Bootstrap) -> Aggregate:
     else:
         _mark(result.comparison)
     return result
+
+
+def mean_interval(values: np.ndarray, bootstrap: Bootstrap) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% percentile-bootstrap interval of the mean over seeds at each point of a curve.
+
+    ``values`` has shape (seeds, points), NaN where a seed has no value. Each replicate draws
+    ``bootstrap.reps`` × seeds runs with replacement (from a generator seeded with
+    ``bootstrap.seed``) and averages the drawn runs that have a value; as rliable's bootstrap of
+    (runs, tasks, frames) scores, the interval is pointwise. Returns (low, high), each of shape
+    (points,), NaN where fewer than 2 seeds have a value: no spread, so no interval.
+    """
+    import numpy as np
+
+    seeds, points = values.shape
+    known = np.isfinite(values).sum(axis=0)
+    low, high = np.full(points, np.nan), np.full(points, np.nan)
+    if seeds < 2 or not (known >= 2).any():
+        return low, high
+    draws = np.random.default_rng(bootstrap.seed).integers(0, seeds, (bootstrap.reps, seeds))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a draw of seeds that have no value yet
+        means = np.nanmean(values[draws], axis=1)  # (reps, points)
+        tails = np.nanpercentile(means, [50 * (1 - CONFIDENCE), 50 * (1 + CONFIDENCE)], axis=0)
+    spread = known >= 2
+    low[spread], high[spread] = tails[0][spread], tails[1][spread]
+    return low, high
 
 
 @dataclass

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from trackbench.harness.registry import Registry
 
 HOLD_SECONDS = 1.0
+CELL_VIDEO = "video.mp4"  # `trackbench run --video`: in the cell's directory
 # Cyan, drawn unlit (exactly 0, 255, 255 before compression): no scene material is cyan, and the
 # keypoints are red, green, blue, yellow, magenta and white.
 TARGET_RGBA = (0.0, 1.0, 1.0, 1.0)
@@ -120,6 +121,15 @@ def film_run(run_dir: RunDir, out: Path, registry: "Registry", *, episodes: int,
     return {"out": str(out), "run_id": spec.run_id, "width": view.width, "height": view.height,
             "fps": rate, "frames": frames, "seconds": frames / rate, "env": env_id,
             "episodes": [asdict(episode) for episode in filmed]}
+
+
+def film_cell(run_dir: RunDir, registry: "Registry",
+              on_step: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """`trackbench run --video`: evaluation episode 0 (env 0) of a trained cell, as the `video`
+    command films it by default (640×480, the front camera, no shadows, real time), to
+    ``<run dir>/video.mp4``. Returns and raises as :func:`film_run`."""
+    return film_run(run_dir, run_dir.path / CELL_VIDEO, registry, episodes=1, env_id=0,
+                    view=View(640, 480, "front", shadows=False), on_step=on_step)
 
 
 class FrameSource:

@@ -1,11 +1,15 @@
 """`trackbench report [DIR] [--metric NAME] [--running] [--bootstrap-reps N] [--json]`: one table
 per task, robots × methods, the IQM of success over seeds with a 95% bootstrap interval; the
-probability of improvement of each pair of methods; each method over all robots and tasks; and a
-learning-curve PNG per task next to the runs. Statistics: report_stats.py (Agarwal et al. 2021)."""
+probability of improvement of each pair of methods; each method over all robots and tasks. Beside
+the runs: a learning-curve PNG per task (and all tasks in one, curves.py) and rliable's interval
+plot and performance profile (report_plots.py). Statistics: report_stats.py (Agarwal et al.
+2021)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -17,6 +21,12 @@ from trackbench.harness.report_stats import (
     DEFAULT_REPS, DEFAULT_SEED, MARK_LEGEND, NO_INTERVAL_LEGEND, Bootstrap, Statistics,
     report_statistics)
 from trackbench.harness.results import DEFAULT_METRIC
+
+if TYPE_CHECKING:
+    from trackbench.harness.curves import CurveFiles
+    from trackbench.harness.report_plots import Figure
+
+FIGURE_NAMES = {"iqm_intervals": "IQM interval plot", "performance_profile": "performance profile"}
 
 
 def render_tables(report: Report, stats: Statistics) -> None:
@@ -92,16 +102,54 @@ def _render_events(report: Report, task: str, methods: list[str]) -> None:
 
 
 def show_report(results_dir: Path, bootstrap: Bootstrap = Bootstrap()) -> Report:
-    """Print the tables and write the curves; problems are printed as warnings."""
-    from trackbench.harness.curves import write_curves  # numpy: not for `trackbench --help`
-
+    """Print the tables, write the figures and say where; problems are printed as warnings."""
     report = build_report(results_dir)
-    render_tables(report, report_statistics(report, bootstrap))
-    for task, path in sorted(write_curves(results_dir).items()):
-        console.out.print(f"learning curves of {task}: {path}")
+    stats = report_statistics(report, bootstrap)
+    render_tables(report, stats)
+    write_figures(results_dir, report, stats, bootstrap).print()
     for message in report.notes + report.problems:
         console.warn(message)
     return report
+
+
+@dataclass
+class Figures:
+    """What the report drew into the results directory."""
+
+    curves: CurveFiles
+    rliable: dict[str, Figure]  # iqm_intervals, performance_profile
+    metric: str
+    running: bool
+
+    def print(self) -> None:
+        name = "learning curves" if self.metric == DEFAULT_METRIC else f"{self.metric} curves"
+        for task, path in sorted(self.curves.tasks.items()):
+            console.out.print(f"{name} of {task}: {path}")
+        if self.curves.combined is not None:
+            console.out.print(f"{name} of all tasks, a panel each: {self.curves.combined}")
+        if not self.curves.tasks and not self.running:
+            console.out.print(f"no curves: no finished run has logged {self.metric} "
+                              "(--running draws unfinished runs too)")
+        for key, figure in self.rliable.items():
+            console.out.print(f"{FIGURE_NAMES[key]}: {figure.path}" if figure.path is not None
+                              else f"no {FIGURE_NAMES[key]}: {figure.skipped}")
+
+    def to_json(self) -> dict[str, Any]:
+        combined = self.curves.combined
+        return {"curves": {task: str(path) for task, path in sorted(self.curves.tasks.items())},
+                "curves_all_tasks": None if combined is None else str(combined),
+                "figures": {key: figure.to_json() for key, figure in self.rliable.items()}}
+
+
+def write_figures(results_dir: Path, report: Report, stats: Statistics, bootstrap: Bootstrap,
+                  metric: str = DEFAULT_METRIC, running: bool = False) -> Figures:
+    """The learning curves of ``metric`` and rliable's figures, written into ``results_dir``."""
+    # numpy and matplotlib: not for `trackbench --help`
+    from trackbench.harness.curves import write_curves
+    from trackbench.harness.report_plots import write_report_figures
+
+    return Figures(write_curves(results_dir, metric, running, bootstrap),
+                   write_report_figures(results_dir, report, stats, bootstrap), metric, running)
 
 
 def report_command(
@@ -122,26 +170,18 @@ def report_command(
     """Compare finished runs: final success per task, robot and method as the interquartile mean
     over seeds with a 95% bootstrap interval, the probability that one method beats another, each
     method over all robots and tasks (Agarwal et al., NeurIPS 2021); plus learning curves of any
-    logged metric (unfinished runs too with --running)."""
-    from trackbench.harness.curves import write_curves  # numpy: not for `trackbench --help`
-
+    logged metric (mean and 95% interval over seeds; unfinished runs too with --running), and
+    rliable's interval plot and performance profile, as PNGs in the results directory."""
     bootstrap = Bootstrap(bootstrap_reps, bootstrap_seed)
     report = build_report(results_dir)
     stats = report_statistics(report, bootstrap)
-    curves = write_curves(results_dir, metric, running)
+    figures = write_figures(results_dir, report, stats, bootstrap, metric, running)
     if as_json:
-        payload = report.to_json()
-        payload["statistics"] = stats.to_json()
-        payload["curves"] = {task: str(path) for task, path in sorted(curves.items())}
-        console.print_json(payload)
+        console.print_json({**report.to_json(), "statistics": stats.to_json(),
+                            **figures.to_json()})
     else:
         render_tables(report, stats)
-        name = "learning curves" if metric == DEFAULT_METRIC else f"{metric} curves"
-        for task, path in sorted(curves.items()):
-            console.out.print(f"{name} of {task}: {path}")
-        if not curves and not running:
-            console.out.print(f"no curves: no finished run has logged {metric} "
-                              "(--running draws unfinished runs too)")
+        figures.print()
         for note in report.notes:
             console.warn(note)
     if report.problems:

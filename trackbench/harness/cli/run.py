@@ -1,4 +1,5 @@
-"""`trackbench run`: expand robot × task × method × seed, validate every cell, then train each."""
+"""`trackbench run`: expand robot × task × method × seed, validate every cell, then train each;
+with --video film each cell at its end (video.py), with --wandb mirror it to W&B (tracking.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.results import RunDir
 from trackbench.harness.resume import CellStatus, check_plan
 from trackbench.harness.specs import MatrixSpec, RunSpec
+from trackbench.harness.tracking import require_wandb, track_cell
 from trackbench.harness.training.ppo import PPOSpec
 
 # The embedded default: one small cell that trains, evaluates and reports on a 2-core CPU
@@ -56,12 +58,21 @@ def run_command(
         "method, ppo (repeatable)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="validate and print the plan only"),
     force: bool = typer.Option(False, "--force", help="rerun cells from scratch, finished or not"),
+    video: bool = typer.Option(
+        False, "--video", help="film one evaluation episode of each cell at its end into "
+        "<cell>/video.mp4 (as `trackbench video` does by default: 640×480, front camera); a "
+        "finished cell without one is filmed too"),
+    use_wandb: bool = typer.Option(  # "\\[" keeps Rich's help markup off "[wandb]"
+        False, "--wandb", help="mirror each cell's metrics, spec.json, result and video to "
+        "Weights & Biases (pip install 'trackbench\\[wandb]'): offline into <cell>/wandb/ unless "
+        "you are logged in to W&B or WANDB_MODE says otherwise"),
 ) -> None:
     """Train every cell of the robot × task × method × seed matrix, then print the report.
 
     An interrupted cell resumes exactly from its last checkpoint; finished cells are skipped, or
     trained on if --steps grew. A cell whose directory holds other settings stops the whole plan
-    before any cell starts (--force starts such cells over)."""
+    before any cell starts (--force starts such cells over). --wandb without the wandb package
+    stops before anything starts too."""
     # Deferred: planning loads the plugins (torch, MuJoCo), which `trackbench --help` must not
     # pay for.
     from trackbench.harness.matrix import plan
@@ -75,15 +86,20 @@ def run_command(
         )
     except ValidationError as error:
         raise TrackbenchError(describe_validation_error("run options", error)) from None
+    wandb_mode = require_wandb() if use_wandb else None
     registry = load_registry()
     cells = plan(matrix, registry)
     statuses = check_plan(cells, out, registry, force=force)
     _refuse_unwritable(out, cells, statuses)
     _print_plan(cells, out, statuses)
+    if wandb_mode is not None:
+        console.out.print(f"wandb: {wandb_mode} mode; each cell's W&B run is written under "
+                          f"<cell>/wandb/" + (" (`wandb sync <run folder>` uploads it)"
+                                              if wandb_mode == "offline" else ""))
     if dry_run:
         return
     for cell in cells:
-        _run_cell(cell, registry, out, statuses[cell.run_id], force)
+        _run_cell(cell, registry, out, statuses[cell.run_id], force, video, wandb_mode)
     show_report(out)
 
 
@@ -101,14 +117,30 @@ def _refuse_unwritable(out: Path, cells: list[RunSpec], statuses: dict[str, Cell
         raise TrackbenchError("\n".join(problems))
 
 
-def _run_cell(cell: RunSpec, registry: Any, out: Path, status: CellStatus, force: bool) -> None:
+def _run_cell(cell: RunSpec, registry: Any, out: Path, status: CellStatus, force: bool,
+              video: bool, wandb_mode: str | None) -> None:
     from trackbench.harness.execute import execute_cell
+    from trackbench.harness.video import CELL_VIDEO
 
     run_dir = RunDir.for_spec(out, cell)
     if status.kind == "done":
         console.out.print(f"[dim]skip {cell.run_id}: already complete (--force reruns it)[/]")
+        if video and not (run_dir.path / CELL_VIDEO).is_file():
+            _film(cell, run_dir, registry)
         return
-    result = execute_cell(cell, registry, run_dir, restart=force)
+    with track_cell(cell, run_dir, wandb_mode) as tracker:
+        result = execute_cell(cell, registry, run_dir, restart=force,
+                              on_metrics=tracker.log_metrics if tracker else None)
+        _print_result(cell, result)
+        if tracker is not None:
+            tracker.log_result(result)
+        if video:
+            path = _film(cell, run_dir, registry)
+            if tracker is not None:
+                tracker.log_video(path, result["agent_steps"])
+
+
+def _print_result(cell: RunSpec, result: dict[str, Any]) -> None:
     resumed = result["resumed_from"]
     console.out.print(
         f"{cell.run_id}: success {result['success_rate']:.2f} over "
@@ -119,3 +151,17 @@ def _run_cell(cell: RunSpec, registry: Any, out: Path, status: CellStatus, force
     if result["unstable_env_steps"]:
         console.warn(f"{cell.run_id}: {result['unstable_env_steps']:,} training env-steps "
                      f"({result['unstable_fraction']:.1%}) blew up in the engine and were reset")
+
+
+def _film(cell: RunSpec, run_dir: RunDir, registry: Any) -> Path:
+    """Film the trained cell (``video.film_cell``) and say what was filmed."""
+    from trackbench.harness.cli.video import filming_progress
+    from trackbench.harness.video import film_cell
+
+    with filming_progress(cell.run_id, episodes=1) as on_step:
+        summary = film_cell(run_dir, registry, on_step)
+    (episode,) = summary["episodes"]
+    console.out.print(f"video of {cell.run_id}: {summary['out']} (evaluation episode "
+                      f"{episode['evaluation_episode']}: {episode['steps']} steps, "
+                      f"{episode['outcome']}; {summary['frames']} frames)", highlight=False)
+    return Path(summary["out"])

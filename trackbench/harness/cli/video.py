@@ -9,8 +9,9 @@ drawn in (``trackbench.harness.video``).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 import typer
 
@@ -65,26 +66,35 @@ def video_command(
     _film(run, out, episodes, env, width, height, camera or None, fps, shadows, as_json)
 
 
+@contextlib.contextmanager
+def filming_progress(name: str, episodes: int,
+                     disable: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr while ``name`` is filmed; yields the ``on_step(episode, step)``
+    that ``film_run`` calls."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn("[bold]filming {task.description}"), BarColumn(),
+                        TextColumn("episode {task.fields[episode]}/" + str(episodes)),
+                        TextColumn("step {task.fields[step]}"), TimeElapsedColumn(),
+                        console=console.err, transient=True, disable=disable)
+    with progress:
+        task = progress.add_task(name, total=episodes, episode=1, step=0)
+
+        def on_step(episode: int, step: int) -> None:
+            progress.update(task, completed=episode, episode=episode + 1, step=step)
+
+        yield on_step
+
+
 def _film(run, out: Path, episodes: int, env: int, width: int, height: int,
           camera: str | None, fps: float | None, shadows: bool, as_json: bool) -> None:
     # Deferred: they import torch and MuJoCo, which `trackbench --help` must not pay for.
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from trackbench.harness.plugins import load_registry
     from trackbench.harness.video import View, film_run
 
     registry = load_registry()
     registry.raise_problems()
-    progress = Progress(TextColumn("[bold]filming {task.description}"), BarColumn(),
-                        TextColumn("episode {task.fields[episode]}/" + str(episodes)),
-                        TextColumn("step {task.fields[step]}"), TimeElapsedColumn(),
-                        console=console.err, transient=True, disable=as_json)
-    with progress:
-        task = progress.add_task(run.path.name, total=episodes, episode=1, step=0)
-
-        def on_step(episode: int, step: int) -> None:
-            progress.update(task, completed=episode, episode=episode + 1, step=step)
-
+    with filming_progress(run.path.name, episodes, disable=as_json) as on_step:
         summary = film_run(run, out, registry, episodes=episodes, env_id=env,
                            view=View(width, height, camera, shadows), fps=fps, on_step=on_step)
     if as_json:

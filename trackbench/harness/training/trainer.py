@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 TENSORBOARD_FLUSH_SECONDS = 10.0
 # Called after every PPO epoch with (epoch, agent steps); raising stops training there.
 EpochCallback = Callable[[int, int], None]
+# Called with every metrics.jsonl row once it is written (an experiment tracker mirrors them).
+MetricsCallback = Callable[[dict], None]
 
 
 @dataclass
@@ -62,7 +64,8 @@ class Trained:
 
 
 def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
-               on_epoch: EpochCallback | None = None, times: "StageTimes | None" = None) -> Trained:
+               on_epoch: EpochCallback | None = None, times: "StageTimes | None" = None,
+               on_metrics: MetricsCallback | None = None) -> Trained:
     """Train ``spec`` until ``spec.agent_steps``, resuming exactly from its checkpoint if present.
 
     ``times`` collects where the time goes (``trackbench bench --train``).
@@ -90,7 +93,7 @@ def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
             ppo, num_envs=spec.num_envs, agent_steps=spec.agent_steps, seed=spec.seed,
             device=spec.device, train_dir=str(run_dir.path), layout=env.layout, env_key=key,
         )
-        observer = TrainingObserver(spec, ppo, run_dir, on_epoch, env)
+        observer = TrainingObserver(spec, ppo, run_dir, on_epoch, env, on_metrics)
         runner = Runner(observer)
         with _rl_games_output(run_dir):
             runner.load(config)
@@ -119,8 +122,10 @@ class TrainingObserver:
     metrics row, TensorBoard scalars, a checkpoint when due, and advance the progress bar."""
 
     def __init__(self, spec: "RunSpec", ppo: PPOSpec, run_dir: "RunDir",
-                 on_epoch: EpochCallback | None, env: VecEnv):
+                 on_epoch: EpochCallback | None, env: VecEnv,
+                 on_metrics: MetricsCallback | None = None):
         self.spec, self.ppo, self.run_dir, self.on_epoch = spec, ppo, run_dir, on_epoch
+        self.on_metrics = on_metrics
         self.env, self.method = env, env.method
         self.epoch = 0  # the last epoch recorded
         self._unstable_seen = 0  # the env's unstable env-steps at the last epoch
@@ -162,6 +167,8 @@ class TrainingObserver:
                **self.env.curriculum_metrics(),
                **{f"method/{name}": value for name, value in self.method.metrics().items()}}
         self.run_dir.append_metrics(row)
+        if self.on_metrics is not None:
+            self.on_metrics(row)
         for name, value in row.items():
             if isinstance(value, (int, float)) and name not in ("agent_steps", "epoch"):
                 self.algo.writer.add_scalar(f"episode/{name}", value, steps)
