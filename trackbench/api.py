@@ -36,7 +36,7 @@ from trackbench.harness.scene import (
 )
 
 # ---- rewards: the term type and how methods compose terms ---------------------------------------
-from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, evaluate
+from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, energy_terms, evaluate
 
 # ---- conventions --------------------------------------------------------------------------------
 # World frame: origin at the table-top centre, z up, metres (TABLE_TOP_Z is the table top's z).
@@ -106,7 +106,7 @@ __all__ = [
     # scenes
     "Scene", "TrackedObject", "add_stage", "add_table", "box_points", "table_with_box",
     # rewards
-    "ENERGY_TERMS", "RewardTerm", "evaluate",
+    "ENERGY_TERMS", "RewardTerm", "energy_terms", "evaluate",
     # conventions
     "TABLE_TOP_Z", "HAND_BONES", "NUM_HAND_JOINTS", "NUM_FINGERTIPS", "HUMAN_FINGERTIPS",
     "FRAME_RATE_RANGE_HZ", "POLICY_HZ", "SPLITS",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.harness.training.probe import probe_registry
+from tests.harness.training.probe import ProbeTask, probe_registry
 from trackbench.harness.env import VecEnv
+from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.matrix import plan
 from trackbench.harness.specs import MatrixSpec
-from trackbench.harness.training.episodes import EpisodeStats
+from trackbench.harness.training.episodes import EpisodeStats, event_problems
 from trackbench.harness.training.evaluate import evaluate_policy
 
 NUM_ENVS = 4
@@ -178,3 +179,47 @@ def test_random_episode_start_cuts_only_the_first_episodes_and_never_evaluation(
     assert torch.equal(lengths[0], lengths[1])  # the seed fixes the cuts
     summary = evaluate_policy(StillPolicy(), env, episodes=n, eval_seed=7)
     assert summary["episode_length"] == pytest.approx((4 * 5 + 4 * 8) / 8)  # full episodes
+
+
+class HalfDeclared(ProbeTask):
+    """The probe task declaring only one of the two events it flags."""
+
+    name = "half_declared"
+
+    def events(self):
+        return ("lift",)
+
+
+class OutcomeAsEvent(ProbeTask):
+    """The probe task declaring an episode outcome as one of its events."""
+
+    name = "outcome_as_event"
+
+    def events(self):
+        return ("lift", "odd", "success")
+
+
+def test_a_task_flags_exactly_the_events_it_declares():
+    registry = probe_registry()
+    registry.add("tasks", HalfDeclared, "tests", "tests.harness.test_env")
+    registry.add("tasks", OutcomeAsEvent, "tests", "tests.harness.test_env")
+    matrix = MatrixSpec(robots=["allegro"], tasks=["outcome_as_event"], methods=["dense"],
+                        agent_steps=64, num_envs=2)
+    with pytest.raises(TrackbenchError, match="task 'outcome_as_event': 'success' is an episode "
+                                              "outcome every task reports"):
+        plan(matrix, registry)
+    env = VecEnv.build(plan(matrix.model_copy(update={"tasks": ["half_declared"]}), registry)[0],
+                       registry)
+    assert {name: seen.tolist() for name, seen in env.episode_flags().items()} == {
+        "lift": [False, False]}  # declared events are kept from the start
+    with pytest.raises(TrackbenchError, match=r"task 'half_declared' flagged the events "
+                                              r"\['lift', 'odd'\] but declares \['lift'\]"):
+        env.step(torch.zeros(2, env.num_actions))
+
+
+def test_event_names_become_rate_columns_so_they_are_distinct_identifiers():
+    assert event_problems(("lift", "near")) == []
+    problems = event_problems(("lift", "lift", "drawer moved", "time_out"))
+    assert len(problems) == 3
+    assert "name one event twice" in problems[0] and "'drawer moved'" in problems[1]
+    assert "'time_out' is an episode outcome" in problems[2]

@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 import torch
 
 from trackbench.harness.errors import NonFiniteError, TrackbenchError
-from trackbench.harness.rewards import EpisodeSums, total
+from trackbench.harness.rewards import RewardManager
 from trackbench.harness.task import ResetPlan
 from trackbench.harness.stages import NO_TIMES
+from trackbench.harness.training.episodes import event_problems
 
 if TYPE_CHECKING:
     from trackbench.harness.engine import Engine
@@ -94,14 +95,18 @@ class VecEnv:
         self._lower = torch.tensor([j.lower for j in joints], device=self.device)
         self._upper = torch.tensor([j.upper for j in joints], device=self.device)
         self.n_dof = len(joints)
-        self.term_names = list(method.term_names())
+        self.rewards = RewardManager(method, engine.num_envs, self.device)
+        self.events = tuple(task.events())
+        problems = event_problems(self.events)
+        if problems:
+            raise TrackbenchError(f"task '{task.name}': {problems[0]}")
         self.generators = [torch.Generator() for _ in range(self.num_envs)]
         self.reseed([seed * SEED_STRIDE + i for i in range(self.num_envs)])
         n = self.num_envs
         self._returns = torch.zeros(n, device=self.device)
         self._lengths = torch.zeros(n, dtype=torch.long, device=self.device)
-        self._sums = EpisodeSums(self.term_names, n, self.device)
-        self._flags: dict[str, torch.Tensor] = {}
+        self._flags = {name: torch.zeros(n, dtype=torch.bool, device=self.device)
+                       for name in self.events}
         self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
         self.unstable_env_steps = 0  # env-steps whose physics blew up (the engine reset them)
         # The task's named pre-grasp curriculum (training resets only; harness/pregrasp.py).
@@ -140,6 +145,11 @@ class VecEnv:
                    device=device)
 
     @property
+    def term_names(self) -> list[str]:
+        """The method's reward terms, in the order they are summed (the logged columns)."""
+        return self.rewards.names
+
+    @property
     def num_actions(self) -> int:
         return self.n_dof
 
@@ -164,7 +174,7 @@ class VecEnv:
             "generators": self.generator_states(),
             "returns": self._returns.clone(), "lengths": self._lengths.clone(),
             "limits": self._limits.clone(),
-            "sums": {name: value.clone() for name, value in self._sums.sums.items()},
+            "sums": self.rewards.state_dict(),
             "flags": {name: value.clone() for name, value in self._flags.items()},
             "unstable_env_steps": self.unstable_env_steps,
             "pregrasp": (self.pregrasp_starts, self.pregrasp_misses),
@@ -176,18 +186,17 @@ class VecEnv:
         """Restore :meth:`state_dict`; raises TrackbenchError if it does not fit this run."""
         self.set_generator_states(state["generators"])
         if tuple(state["returns"].shape) != (self.num_envs,) or \
-                set(state["sums"]) != set(self._sums.sums):
+                set(state["sums"]) != set(self.term_names):
             raise TrackbenchError(
                 f"the checkpoint holds {tuple(state['returns'].shape)[0]} envs with reward terms "
                 f"{sorted(state['sums'])}; this run has {self.num_envs} envs with terms "
-                f"{sorted(self._sums.sums)}. Rerun with --force to start over.")
+                f"{sorted(self.term_names)}. Rerun with --force to start over.")
         self._returns.copy_(state["returns"])
         self._lengths.copy_(state["lengths"])
         if "limits" in state:  # checkpoints before random episode starts: every episode is full
             self._limits.copy_(state["limits"])
-        for name, value in state["sums"].items():
-            self._sums.sums[name].copy_(value)
-        self._flags = {name: value.to(self.device).clone() for name, value in state["flags"].items()}
+        self.rewards.load_state_dict(state["sums"])
+        self._load_flags(state["flags"])
         self.unstable_env_steps = int(state["unstable_env_steps"])
         self.pregrasp_starts, self.pregrasp_misses = state.get("pregrasp", (0, 0))
         self.engine.load_state_dict(state["engine"])
@@ -238,8 +247,9 @@ class VecEnv:
         self._returns.zero_()
         self._lengths.zero_()
         self._limits = self._first_episode_limits(self.random_episode_start and not full_episodes)
-        self._sums.pop(ids)
-        self._flags.clear()
+        self.rewards.pop(ids)
+        for seen in self._flags.values():
+            seen.zero_()
         return self._observe(frame)
 
     def step(self, actions: torch.Tensor, *,
@@ -254,14 +264,11 @@ class VecEnv:
         self.unstable_env_steps += int(unstable.sum())
         with times.stage("task"):
             frame = self.task.update(state)
+        # An env that blew up was reset by the engine mid-step: its reward and events mean nothing.
+        stable = ~unstable
         with times.stage("method"):
-            values = self.method.rewards(frame)
+            values, reward = self.rewards.step(frame, keep=stable)
         with times.stage("task"):
-            # An env that blew up was reset by the engine mid-step: its reward and events mean
-            # nothing.
-            stable = ~unstable
-            values = {name: torch.where(stable, value, 0.0) for name, value in values.items()}
-            reward = total(values) if values else torch.zeros(self.num_envs, device=self.device)
             success, failed = frame.success & stable, frame.failed & stable
             clock = state.step >= self._limits
             done = success | failed | clock | unstable
@@ -269,11 +276,7 @@ class VecEnv:
 
             self._returns += reward
             self._lengths += 1
-            self._sums.add(values)
-            for name, flag in frame.flags.items():
-                seen = self._flags.setdefault(name, torch.zeros(self.num_envs, dtype=torch.bool,
-                                                                device=self.device))
-                seen |= flag.to(self.device) & stable
+            self._see(frame.flags, stable)
 
         episodes = None
         ended = done.nonzero().squeeze(1)
@@ -291,11 +294,32 @@ class VecEnv:
         return Step(obs, critic_obs, reward, done, time_out, episodes)
 
     def episode_flags(self) -> dict[str, torch.Tensor]:
-        """The task's events so far in each env's running episode: name → [N] bool (empty
-        before the first step after :meth:`reset`; an ended episode's come in ``Step.episodes``)."""
+        """The task's events so far in each env's running episode: name → [N] bool (an ended
+        episode's come in ``Step.episodes``)."""
         return {name: seen.clone() for name, seen in self._flags.items()}
 
     # ---- internals ------------------------------------------------------------------------------
+    def _see(self, flags: dict[str, torch.Tensor], stable: torch.Tensor) -> None:
+        """OR this step's task events into the running episodes'."""
+        if flags.keys() != self._flags.keys():
+            raise TrackbenchError(
+                f"task '{self.task.name}' flagged the events {sorted(flags)} but declares "
+                f"{sorted(self._flags)}; Task.events() must name every flag of its TaskFrame")
+        for name, flag in flags.items():
+            self._flags[name] |= flag.to(self.device) & stable
+
+    def _load_flags(self, saved: dict[str, torch.Tensor]) -> None:
+        unknown = sorted(set(saved) - set(self._flags))
+        if unknown:
+            raise TrackbenchError(f"the checkpoint holds task events {unknown} that task "
+                                  f"'{self.task.name}' does not declare. Rerun with --force to "
+                                  f"start over.")
+        for name, seen in self._flags.items():
+            if name in saved:
+                seen.copy_(saved[name])
+            else:  # a checkpoint taken before the first step holds none
+                seen.zero_()
+
     def _state(self) -> "State":
         return _to_device(self.engine.state, self.device)
 
@@ -346,7 +370,7 @@ class VecEnv:
             lengths=self._lengths[ids].clone(), success=success[ids].clone(),
             time_out=time_out[ids].clone(),
             flags={name: seen[ids].clone() for name, seen in self._flags.items()},
-            terms=self._sums.pop(ids),
+            terms=self.rewards.pop(ids),
         )
         self._returns[ids] = 0.0
         self._lengths[ids] = 0

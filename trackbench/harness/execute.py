@@ -92,7 +92,8 @@ def _execute(spec: RunSpec, registry: Registry, run_dir: RunDir, restart: bool,
         "status": "ok",
         "run_id": spec.run_id,
         "success_rate": evaluation["success_rate"],
-        "lift_rate": evaluation.get("lift_rate"),
+        # The task's events (Task.events): the share of evaluation episodes with each.
+        "events": {event: evaluation[f"{event}_rate"] for event in trained.env.events},
         "mean_return": evaluation["episode_return"],
         "agent_steps": trained.agent_steps,
         # Env-steps the engine reset because the physics blew up, over all training sessions.

@@ -70,8 +70,9 @@ def trackbench_register_tasks() -> list[type]:
     """Return task classes (subclasses of ``trackbench.harness.task.Task``).
 
     A task adds its scene (table, objects, fixtures) to the model, randomises resets, and defines
-    success, termination, the sparse task reward terms and the dense reward terms as named pure
-    functions of State. A task never refers to a specific robot.
+    success, termination, the events it reports (``Task.events``, each counted as a rate per
+    episode), the sparse task reward terms and the dense reward terms as named pure functions of
+    State. A task never refers to a specific robot.
     """
 
 
@@ -79,9 +80,10 @@ def trackbench_register_tasks() -> list[type]:
 def trackbench_register_methods() -> list[type]:
     """Return reward-method classes (subclasses of ``trackbench.harness.method.Method``).
 
-    A method composes the reward PPO sees from the task's named terms (and, for ``track``, from a
-    predictor's output). Every term's per-episode sum is logged. A method whose spec names other
-    plugins checks them in ``Method.check_spec``, which ``run`` calls before any cell starts.
+    A method composes the reward PPO sees as named, weighted terms (``Method.terms``): the task's
+    and its own (``track``'s from a predictor's output). The harness evaluates them and logs every
+    term's per-episode sum. A method whose spec names other plugins checks them in
+    ``Method.check_spec``, which ``run`` calls before any cell starts.
     """
 
 

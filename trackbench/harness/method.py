@@ -1,10 +1,11 @@
 """The reward-method plugin contract: what reward PPO sees, composed from named terms.
 
 A method is set up once per run with the task, the robot, the batch size and the registry the
-run was planned with; ``begin`` is called
-for envs that just reset (after the task's ``begin``) and ``rewards`` once per control step with
-the task's frame. It returns the *weighted* value of each of its terms; the harness sums them for
-PPO and logs each term's per-episode sum under its name.
+run was planned with; ``begin`` is called for envs that just reset (after the task's ``begin``).
+Its reward is the weighted reward terms :meth:`Method.terms` declares: the harness
+(``trackbench.harness.rewards.RewardManager``) checks their names once, and once per control
+step calls :meth:`Method.observe` with the task's frame, evaluates every term, sums them for PPO
+and logs each term's per-episode sum under its name.
 
 Plugins never load the registry themselves: a method that needs other plugins (``track`` its
 predictor, ``amp`` its dataset) takes them from the registry :meth:`Method.setup` is handed, so
@@ -24,6 +25,7 @@ from trackbench.harness.specs import PluginSpec
 
 if TYPE_CHECKING:
     from trackbench.harness.registry import Registry
+    from trackbench.harness.rewards import RewardTerm
     from trackbench.harness.robot import RobotSpec
     from trackbench.harness.state import State
     from trackbench.harness.task import Task, TaskFrame
@@ -61,6 +63,7 @@ class Method(ABC):
         """Problems that keep this method from running on ``task`` with ``robot`` — what
         :meth:`setup` would otherwise find hours into a matrix (a reward group the task lacks,
         fingertips the robot neither has nor synthesises). Each is one sentence; empty if none.
+        Term names that clash need no check here: the planner checks :meth:`terms` after this.
 
         ``trackbench run`` (``--dry-run`` included) calls this for every robot × task × method
         cell before any cell starts, and names the cell in the message. It gets the same
@@ -93,20 +96,27 @@ class Method(ABC):
         return self.registry
 
     @abstractmethod
-    def term_names(self) -> list[str]:
-        """Names of the terms :meth:`rewards` returns, in a stable order (the logged columns)."""
+    def terms(self, task: "Task") -> tuple["RewardTerm", ...]:
+        """The weighted terms of this method's reward on ``task``, in a stable order: the order
+        they are summed in and the logged ``term/<name>`` columns. Names must differ (the
+        harness checks, at plan time and when the run starts).
+
+        Called before :meth:`setup` too (the planner reads the names), so build the terms from
+        the spec and ``task.reward_terms()`` only; a term's function may read what the method
+        sets up and what :meth:`observe` stores, since it is evaluated only after both."""
 
     def begin(self, env_ids: torch.Tensor, state: "State") -> None:
         """Envs ``env_ids`` start a new episode in ``state`` (fill history buffers, ...)."""
 
-    @abstractmethod
-    def rewards(self, frame: "TaskFrame") -> dict[str, torch.Tensor]:
-        """Weighted value [N] of each term for this step. A method that learns from what it
+    def observe(self, frame: "TaskFrame") -> None:
+        """Once per control step, before the terms are evaluated on ``frame``: advance what the
+        method carries from step to step (``track``'s Π_h history, ``amp``'s transitions and
+        discriminator) and count what :meth:`metrics` reports. A method that learns from what it
         rewards (``amp``) learns only while :attr:`training` is True."""
 
     def set_training(self, training: bool) -> None:
         """The harness sets False while it evaluates a policy and True again after. Evaluation
-        must never change what it measures: while not training, :meth:`rewards` scores with
+        must never change what it measures: while not training, the terms score with
         what the method has learned and changes none of it (the same policy evaluated twice
         scores the same), and per-episode buffers are still kept."""
         self.training = training

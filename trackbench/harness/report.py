@@ -50,7 +50,7 @@ class Cell:
             return
         self.successes.append(result.success_rate)
         self.seeds.append(seed)
-        for event, rate in result.event_rates().items():
+        for event, rate in result.events.items():
             self.events.setdefault(event, []).append(rate)
         if result.mean_return is not None:
             self.returns.append(result.mean_return)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from trackbench.harness.atomic import write_json_atomic
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.specs import RunSpec
+from trackbench.harness.training.episodes import OUTCOMES
 
 SPEC_FILE = "spec.json"
 METRICS_FILE = "metrics.jsonl"
@@ -48,6 +49,24 @@ class RunResult(BaseModel):
     agent_steps: int | None = Field(default=None, ge=0)
     # Rates of the evaluation episodes ("lift_rate": 0.25, ...); other entries are not checked.
     evaluation: dict[str, Any] = Field(default_factory=dict)
+    # Per event the task declares (Task.events): the fraction of evaluation episodes in which
+    # it happened ({"lift": 0.25, "near": 0.5}; {} for a task without events).
+    events: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _events_of_older_files(cls, data: Any) -> Any:
+        """A result.json written before ``events`` existed (it has a top-level ``lift_rate``,
+        null for a task without a lift) names its events only in ``evaluation``: every
+        ``<event>_rate`` there but the outcomes'. A bad rate is left to ``evaluation``'s check."""
+        if not isinstance(data, dict) or "events" in data:
+            return data
+        evaluation = data.get("evaluation")
+        if not isinstance(evaluation, dict):
+            return data
+        return {**data, "events": {
+            key.removesuffix("_rate"): value for key, value in evaluation.items()
+            if key.endswith("_rate") and key not in OUTCOME_RATES and _is_fraction(value)}}
 
     @field_validator("evaluation")
     @classmethod
@@ -57,20 +76,23 @@ class RunResult(BaseModel):
                 raise ValueError(f"'{key}' must be a number from 0 to 1, got {value!r}")
         return evaluation
 
+    @field_validator("events")
+    @classmethod
+    def _events_are_fractions(cls, events: dict[str, float]) -> dict[str, float]:
+        for event, rate in events.items():
+            if not _is_fraction(rate):
+                raise ValueError(f"event '{event}' must have a rate from 0 to 1, got {rate!r}")
+        return events
+
     @model_validator(mode="after")
     def _finished_runs_have_a_success_rate(self) -> "RunResult":
         if self.status == "ok" and self.success_rate is None:
             raise ValueError("a finished run (status 'ok') needs a success_rate")
         return self
 
-    def event_rates(self) -> dict[str, float]:
-        """event → rate of the evaluation episodes in which the task flagged it ("lift_rate" →
-        lift); the success and time-out rates are not task events."""
-        return {key.removesuffix("_rate"): float(value) for key, value in self.evaluation.items()
-                if key.endswith("_rate") and key not in NOT_EVENTS}
 
-
-NOT_EVENTS = {"success_rate", "time_out_rate"}
+# The evaluation's rates of episode outcomes, which are not task events.
+OUTCOME_RATES = {f"{outcome}_rate" for outcome in OUTCOMES}
 
 
 def _is_fraction(value: Any) -> bool:

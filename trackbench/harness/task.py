@@ -4,7 +4,7 @@ How the harness drives a task (``trackbench.harness.env``), per control step::
 
     state = engine.step(actions)
     frame = task.update(state)            # advance per-env buffers, decide success / failure
-    reward = method.rewards(frame)        # weighted terms from task.reward_terms() (+ predictor)
+    reward = rewards.step(frame)          # the method's weighted terms (harness/rewards.py)
     done = frame.success | frame.failed | (state.step >= spec.episode_length) | engine.unstable
     for the done envs:  plan = task.reset(ids, generator); engine.reset(ids, **plan.as_kwargs())
                         task.begin(ids, engine.state); method.begin(ids, engine.state)
@@ -64,8 +64,8 @@ class TaskFrame:
     n_arm: int  # the first n_arm joints are the arm's (energy penalty weights them differently)
     success: torch.Tensor  # [N] bool: the success rule fired this step (the episode ends a success)
     failed: torch.Tensor  # [N] bool: terminated as a failure this step (e.g. object off the table)
-    # Per-step events ORed over an episode and reported as rates at its end, e.g. "lift": the
-    # object rose 5 cm. "success" is always reported; tasks add their own.
+    # One [N] bool per event of Task.events() (e.g. "lift": the object rose 5 cm), ORed over an
+    # episode and reported as a rate at its end.
     flags: dict[str, torch.Tensor] = field(default_factory=dict)
     buffers: Any = None  # the task's own per-env values its reward terms read
 
@@ -128,7 +128,16 @@ class Task(ABC):
 
     @abstractmethod
     def update(self, state: "State") -> TaskFrame:
-        """Advance every env's buffers with the post-step State and judge the step."""
+        """Advance every env's buffers with the post-step State and judge the step; the frame's
+        ``flags`` hold exactly the :meth:`events`."""
+
+    def events(self) -> tuple[str, ...]:
+        """The events this task reports, e.g. ``("lift", "near")``: :meth:`update` flags each per
+        env and step (``TaskFrame.flags``), the harness ORs it over the episode and reports the
+        fraction of episodes in which it happened as ``<event>_rate`` (metrics.jsonl) and in
+        result.json's ``events``. Names are identifiers; success and time-out are reported for
+        every task and are not events. None by default."""
+        return ()
 
     # ---- exact resume ---------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

@@ -50,6 +50,9 @@ class ProbeTask(Task):
     def begin(self, env_ids, state):
         pass
 
+    def events(self):
+        return ("lift", "odd")
+
     def update(self, state):
         ids = torch.arange(state.num_envs, device=state.step.device)
         success = (ids % 2 == 0) & (state.step == self.spec.succeed_at)

@@ -60,7 +60,7 @@ def test_a_cell_trains_evaluates_and_reports(method, registry, tmp_path, cli, re
     assert result["agent_steps"] == STEPS and result["resumed_from"] is None
     assert result["evaluation"]["episodes"] == 4
     assert result["success_rate"] == pytest.approx(0.5)  # envs 0 and 2 of 4 succeed (probe rule)
-    assert result["lift_rate"] == 0.0 and result["fps"] > 0
+    assert result["events"] == {"lift": 0.0, "odd": 0.5} and result["fps"] > 0
     assert set(result["versions"]) == {"trackbench", "torch", "mujoco", "rl_games"}
     assert json.loads(run.result_file.read_text()) == result
     assert json.loads(run.spec_file.read_text())["ppo_spec"]["horizon_length"] == 8
@@ -78,6 +78,7 @@ def test_a_cell_trains_evaluates_and_reports(method, registry, tmp_path, cli, re
     report = json.loads(cli("report", str(tmp_path), "--json").stdout)
     cell = report["tasks"]["probe"]["cells"]["allegro"][method]
     assert cell["n"] == 1 and cell["mean"] == pytest.approx(0.5)
+    assert cell["lift_rate"] == 0.0 and cell["odd_rate"] == pytest.approx(0.5)  # the task's events
     assert Path(report["curves"]["probe"]).is_file()
 
 

@@ -15,7 +15,7 @@ from trackbench.harness.execute import execute_cell
 from trackbench.harness.matrix import plan
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.results import RunDir
-from trackbench.harness.rewards import ENERGY_TERMS, evaluate
+from trackbench.harness.rewards import ENERGY_TERMS, RewardManager, evaluate
 from trackbench.harness.specs import MatrixSpec
 from trackbench.harness.training.checkpoint import checkpoint_path
 from trackbench.plugins.datasets.synthetic import SyntheticDataset
@@ -80,13 +80,13 @@ def amp_env():
 def test_reward_is_d_of_the_fingertip_transition_plus_weighted_dense_terms(amp_env):
     env, method = amp_env, amp_env.method
     dense = env.task.reward_terms()["dense"]
-    assert method.term_names() == ["amp"] + [t.name for t in dense] + [t.name for t in ENERGY_TERMS]
+    assert env.term_names == ["amp"] + [t.name for t in dense] + [t.name for t in ENERGY_TERMS]
     before = method.map.to_human(env.engine.state.keypoints)
     env.step(torch.rand(2, env.num_actions) * 2 - 1)
     after_state = env.engine.state
     frame = env.task.update(after_state)
     method.previous = before.clone()
-    values = method.rewards(frame)
+    values = RewardManager(method).step(frame)[0]
     after = method.map.to_human(after_state.keypoints)
     with torch.no_grad():
         expected = amp_reward(method.disc(torch.cat([before.flatten(1), after.flatten(1)], 1)), 2.0)

@@ -9,7 +9,7 @@ from trackbench.harness.env import VecEnv
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.matrix import plan
 from trackbench.harness.plugins import load_registry
-from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, evaluate
+from trackbench.harness.rewards import ENERGY_TERMS, RewardManager, RewardTerm, evaluate
 from trackbench.harness.specs import MatrixSpec
 from trackbench.plugins.methods.dense import Dense
 from trackbench.plugins.methods.task import TaskMethod
@@ -24,10 +24,10 @@ def test_reward_is_the_tasks_group_plus_energy_on_every_task(task, method):
     matrix = MatrixSpec(robots=["allegro"], tasks=[task], methods=[method], agent_steps=10, num_envs=2)
     env = VecEnv.build(plan(matrix, REGISTRY)[0], REGISTRY)
     group = env.task.reward_terms()[GROUP[method]]
-    assert env.method.term_names() == [t.name for t in group] + [t.name for t in ENERGY_TERMS]
+    assert env.term_names == [t.name for t in group] + [t.name for t in ENERGY_TERMS]
     env.step(torch.rand(2, env.num_actions) * 2 - 1)
     frame = env.task.update(env.engine.state)
-    values = env.method.rewards(frame)
+    values = RewardManager(env.method).step(frame)[0]
     expected = evaluate(tuple(group) + ENERGY_TERMS, frame)
     assert list(values) == list(expected)
     for name in values:
@@ -59,9 +59,9 @@ def test_energy_scale_and_the_two_groups():
     dense, task_only = Dense(Dense.Spec(energy_scale=0.0)), TaskMethod(TaskMethod.Spec())
     dense.setup(task, robot, 2)
     task_only.setup(task, robot, 2)
-    assert dense.term_names() == ["shaping", "energy"]
-    assert task_only.term_names() == ["bonus", "energy"]
-    assert dense.terms[-1].weight == 0.0 and task_only.terms[-1].weight == 1.0
+    assert RewardManager(dense).names == ["shaping", "energy"]
+    assert RewardManager(task_only).names == ["bonus", "energy"]
+    assert dense.terms(task)[-1].weight == 0.0 and task_only.terms(task)[-1].weight == 1.0
     assert TaskMethod.name == "task" and Dense.name == "dense"
 
 
@@ -69,6 +69,7 @@ def test_a_missing_group_or_a_clashing_name_is_a_user_error():
     robot = REGISTRY.get("robots", "allegro").cls.Spec()
     with pytest.raises(TrackbenchError, match="defines no 'dense' reward group"):
         Dense(Dense.Spec()).setup(TwoGroups({"task": ()}), robot, 2)
-    with pytest.raises(TrackbenchError, match="term names clash"):
-        clashing = TwoGroups({"task": (RewardTerm("energy", constant),)})
-        TaskMethod(TaskMethod.Spec()).setup(clashing, robot, 2)
+    method = TaskMethod(TaskMethod.Spec())
+    method.setup(TwoGroups({"task": (RewardTerm("energy", constant),)}), robot, 2)
+    with pytest.raises(TrackbenchError, match="method 'task': reward terms share the name 'energy'"):
+        RewardManager(method)

@@ -12,6 +12,7 @@ import torch
 from trackbench.harness.env import VecEnv
 from trackbench.harness.matrix import plan
 from trackbench.harness.plugins import load_registry
+from trackbench.harness.rewards import RewardManager
 from trackbench.harness.specs import MatrixSpec
 
 REGISTRY = load_registry()
@@ -25,7 +26,7 @@ def grasp_env(num_envs=2, **overrides):
 
 def test_grasp_rewards_reach_grip_and_lift_from_the_fingertips_surface_distances():
     env = grasp_env()
-    assert env.method.term_names() == ["reach", "grip", "lift", "energy"]
+    assert env.term_names == ["reach", "grip", "lift", "energy"]
     step = env.step(torch.rand(2, env.num_actions) * 2 - 1)
     state = env.engine.state
     distances = torch.cdist(state.keypoints, state.object_points[:, 0]).min(dim=-1).values
@@ -74,7 +75,7 @@ def test_the_lift_term_pays_the_rise_only_while_thumb_and_a_finger_grip(thumb, f
     frame = SimpleNamespace(state=posed(state, thumb, finger, rise), n_arm=7)
     surface = torch.cdist(frame.state.keypoints, frame.state.object_points[:, 0]).min(dim=-1).values[0]
     assert surface[0] <= thumb + 1e-6 and (finger is None or surface[1] <= finger + 1e-6)
-    values = env.method.rewards(frame)
+    values = RewardManager(env.method).step(frame)[0]
     spec = env.method.spec
     assert 0.01 < spec.grip_distance < 0.06  # the cases above sit on either side of it
     expected_lift = spec.lift_weight * min(rise / spec.lift_height, 1.0) if gripped else 0.0

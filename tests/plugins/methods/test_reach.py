@@ -18,7 +18,7 @@ def test_reach_rewards_the_mean_fingertip_distance_to_the_target(form):
     matrix = MatrixSpec(robots=["allegro"], tasks=["grasp_lift"], methods=["reach"], agent_steps=10,
                         num_envs=2, overrides={"method": {"form": form, "scale": 0.2}})
     env = VecEnv.build(plan(matrix, REGISTRY)[0], REGISTRY)
-    assert env.method.term_names() == ["reach", "energy"]  # energy weighted 0 by default
+    assert env.term_names == ["reach", "energy"]  # energy weighted 0 by default
     step = env.step(torch.rand(2, env.num_actions) * 2 - 1)
     state = env.engine.state
     distance = (state.keypoints - state.object_pos[:, :1]).norm(dim=-1).mean(dim=1)

@@ -13,7 +13,7 @@ from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.predictor import PredictorInput, load_predictor, timesteps_from_mask
 from trackbench.harness.predictors.workflow import CACHE_ENV, cache_path, cached_predictor
-from trackbench.harness.rewards import RewardTerm
+from trackbench.harness.rewards import RewardManager, RewardTerm, reward_problems
 from trackbench.harness.scene import table_with_box
 from trackbench.harness.state import State
 from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec
@@ -76,13 +76,6 @@ def hand_made_state(seed: int, lifted_envs=()) -> State:
     )
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    torch.manual_seed(0)
-    model = Transformer(TransformerSpec())
-    return model.save(tmp_path_factory.mktemp("ckpt") / "pi.pt")
-
-
 def make_track(checkpoint, **fields) -> Track:
     task = HandMadeTask(TaskSpec())
     robot = Allegro.Spec()
@@ -90,6 +83,11 @@ def make_track(checkpoint, **fields) -> Track:
     method = Track(Track.Spec(checkpoint=str(checkpoint), **fields))
     method.setup(task, robot, N, registry=REGISTRY)
     return method
+
+
+def rewards(method: Track, frame: TaskFrame) -> dict[str, torch.Tensor]:
+    """Each term's weighted value for one step, as the harness computes it."""
+    return RewardManager(method).step(frame)[0]
 
 
 def human(keypoints: torch.Tensor) -> torch.Tensor:
@@ -119,12 +117,12 @@ def test_track_reward_is_minus_the_distance_to_the_pre_step_prediction(checkpoin
     reset, after_one, after_two = hand_made_state(0), hand_made_state(1), hand_made_state(2)
     method.begin(torch.arange(N), reset)
     frame = method.task.update(after_one)
-    reward = method.rewards(frame)["track"]
+    reward = rewards(method, frame)["track"]
     predicted = expected_prediction(model, [reset])
     expected = -(predicted - after_one.keypoints).abs().mean(dim=(1, 2))
     assert torch.allclose(reward, expected, atol=1e-6)
     # The next step predicts from [reset, …, reset, after_one]: the history took in the new frame.
-    reward = method.rewards(method.task.update(after_two))["track"]
+    reward = rewards(method, method.task.update(after_two))["track"]
     predicted = expected_prediction(model, [reset, after_one])
     expected = -(predicted - after_two.keypoints).abs().mean(dim=(1, 2))
     assert torch.allclose(reward, expected, atol=1e-6)
@@ -139,7 +137,7 @@ def test_l2_norms_follow_the_paper(checkpoint):
     method = make_track(checkpoint, norm="l2", track_weight=2.0)
     reset, after = hand_made_state(0), hand_made_state(1)
     method.begin(torch.arange(N), reset)
-    reward = method.rewards(method.task.update(after))["track"]
+    reward = rewards(method, method.task.update(after))["track"]
     predicted = expected_prediction(load_predictor(checkpoint, REGISTRY), [reset])
     expected = -2.0 * (predicted - after.keypoints).flatten(1).norm(dim=1)
     assert torch.allclose(reward, expected, atol=1e-6)
@@ -147,10 +145,10 @@ def test_l2_norms_follow_the_paper(checkpoint):
 
 def test_task_terms_are_weighted_by_lambda_and_energy_is_added(checkpoint):
     method = make_track(checkpoint, task_weight=0.5)
-    assert method.term_names() == ["track", "lift", "energy"]
+    assert [term.name for term in method.terms(method.task)] == ["track", "lift", "energy"]
     reset, after = hand_made_state(0), hand_made_state(1, lifted_envs=[1])
     method.begin(torch.arange(N), reset)
-    values = method.rewards(method.task.update(after))
+    values = rewards(method, method.task.update(after))
     assert values["lift"].tolist() == [0.0, 0.5 * 2.0, 0.0]
     velocity = after.joint_vel.abs()
     energy = -(0.003 * velocity[:, :N_ARM].sum(1) + 0.0003 * velocity[:, N_ARM:].sum(1))
@@ -238,7 +236,7 @@ def test_track_runs_in_the_vec_env_on_a_real_task(checkpoint):
     # One more step by hand: the reward compares the pre-step prediction with the reached tips.
     predicted = history.predict()
     state = env.engine.step(torch.rand(2, env.num_actions) * 2 - 1)
-    values = env.method.rewards(env.task.update(state))
+    values = rewards(env.method, env.task.update(state))
     assert torch.allclose(values["track"], -(predicted - state.keypoints).abs().mean(dim=(1, 2)))
     assert history.inputs().attention_mask[0].tolist() == [0] * (CL - 3) + [1, 1, 1]
 
@@ -252,7 +250,7 @@ def test_the_fingertip_targets_are_the_next_steps_prediction_and_change_nothing(
     assert targets.shape == (N, 4, 3)
     assert all(torch.equal(getattr(method.history, k), v) for k, v in before.items())
     # The next step's r_track compares the reached fingertips with exactly these targets.
-    reward = method.rewards(method.task.update(after_one))["track"]
+    reward = rewards(method, method.task.update(after_one))["track"]
     assert torch.allclose(reward, -(targets - after_one.keypoints).abs().mean(dim=(1, 2)))
 
 
@@ -270,9 +268,10 @@ def test_track_names_its_incompatibilities_before_setup_and_setup_refuses_them()
     method = Track(Track.Spec())
     assert method.check_compatible(HandMadeTask(TaskSpec()), Allegro.Spec()) == []
     problems = method.check_compatible(OwnTrackTerm(TaskSpec()), no_ring)
-    assert len(problems) == 2
-    assert "plays no human fingertip [16] and synthesises none" in problems[0]
-    assert "task 'own_track_term' has its own term named 'track'" in problems[1]
+    assert len(problems) == 1 and "plays no human fingertip [16] and synthesises none" in problems[0]
+    # The harness checks the terms' names, before setup (the planner) and when a run starts.
+    clash = reward_problems(method, OwnTrackTerm(TaskSpec()))
+    assert len(clash) == 1 and "share the name 'track' (terms: track, track, energy)" in clash[0]
     # A caller that did not plan gets the same problems from setup, before any predictor loads.
     with pytest.raises(TrackbenchError, match=r"method 'track': it maps .* fingertip \[16\]"):
         method.setup(HandMadeTask(TaskSpec()), no_ring, N)

@@ -9,6 +9,27 @@ if TYPE_CHECKING:
     from trackbench.harness.env import Episodes
 
 
+# What every episode reports as a rate besides the task's events (success_rate, time_out_rate).
+OUTCOMES = ("success", "time_out")
+
+
+def event_problems(events: tuple[str, ...]) -> list[str]:
+    """Why a task's declared events cannot each be counted as an ``<event>_rate`` column: a name
+    twice, a name that is not an identifier, or an outcome's name. Empty if they can."""
+    problems = []
+    if len(set(events)) != len(events):
+        problems.append(f"its events {list(events)} name one event twice")
+    odd = [name for name in events if not (isinstance(name, str) and name.isidentifier())]
+    if odd:
+        problems.append(f"event names must be identifiers (they become <event>_rate columns), "
+                        f"not {', '.join(map(repr, odd))}")
+    taken = [name for name in events if name in OUTCOMES]
+    if taken:
+        problems.append(f"{', '.join(map(repr, taken))} is an episode outcome every task reports, "
+                        f"not an event of its own")
+    return problems
+
+
 class EpisodeStats:
     """Finished episodes, optionally only the last ``window``; means over them by name."""
 

@@ -22,10 +22,11 @@ import torch
 from pydantic import Field
 
 from trackbench.api import (
-    HUMAN_FINGERTIPS, MAX_LAYERS, LayerUnits, Method, TrackbenchError, evaluate,
+    HUMAN_FINGERTIPS, MAX_LAYERS, LayerUnits, Method, RewardTerm, TrackbenchError,
 )
 from trackbench.plugins.methods.composed import ComposedSpec, group_problems, weighted_group
 from trackbench.plugins.methods.discriminator import (
+    TRANSITION_DIM,
     Discriminator,
     TransitionReplay,
     amp_reward,
@@ -78,8 +79,7 @@ class AMP(Method):
         """D compares human fingertip transitions, and r_disc joins the task's ``group`` terms."""
         from trackbench.api import fingertip_map_problems
 
-        return (fingertip_map_problems(robot)
-                + group_problems(task, self.spec.group, ("amp",)))
+        return fingertip_map_problems(robot) + group_problems(task, self.spec.group)
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
@@ -87,7 +87,6 @@ class AMP(Method):
 
         super().setup(task, robot, num_envs, device, registry)
         spec = self.spec
-        self.terms = weighted_group(task, spec.group, spec.task_weight, spec.energy_scale)
         self.map = FingertipMap(robot)
         self.human = human_transitions(self.run_registry(), spec.dataset, spec.max_sequences,
                                        self.name).to(self.device)
@@ -99,32 +98,36 @@ class AMP(Method):
         self.generator = torch.Generator().manual_seed(spec.seed)
         self.replay = TransitionReplay(spec.replay_size, self.device)
         self.previous = torch.zeros(num_envs, 5, 3, device=self.device)
+        self.transitions = torch.zeros(num_envs, TRANSITION_DIM, device=self.device)  # observe's
         self.steps = 0
         self.last_stats: dict[str, float] = {}
 
-    def term_names(self) -> list[str]:
-        if self.task is None:
-            raise RuntimeError("method 'amp' needs setup() before term_names()")
-        return ["amp"] + [term.name for term in self.terms]
+    def terms(self, task: "Task") -> tuple[RewardTerm, ...]:
+        """r_disc, then the task's ``group`` terms (task_weight scales them, not the energy)."""
+        spec = self.spec
+        disc = RewardTerm("amp", self.disc_reward, spec.disc_weight)
+        return (disc,) + weighted_group(task, spec.group, spec.task_weight, spec.energy_scale)
 
     def begin(self, env_ids: torch.Tensor, state: "State") -> None:
         ids = env_ids.to(state.keypoints.device)
         self.previous[env_ids.to(self.device)] = self.map.to_human(state.keypoints[ids].to(self.device))
 
-    def rewards(self, frame: "TaskFrame") -> dict[str, torch.Tensor]:
+    def observe(self, frame: "TaskFrame") -> None:
+        """This step's fingertip transition (s, s′); while training, it enters the replay and
+        every ``update_every`` steps D trains (before it scores this step)."""
         fingertips = self._fingertips(frame.state)
-        transitions = torch.cat([self.previous.flatten(1), fingertips.flatten(1)], dim=1)
+        self.transitions = torch.cat([self.previous.flatten(1), fingertips.flatten(1)], dim=1)
         self.previous = fingertips  # a fresh tensor each step; begin() then overwrites reset rows
         if self.training:  # an evaluation only scores: D, its replay and its clock stay as they are
-            self.replay.add(transitions)
+            self.replay.add(self.transitions)
             self.steps += 1
             if self.steps % self.spec.update_every == 0:
                 self.train_discriminator()
+
+    def disc_reward(self, frame: "TaskFrame") -> torch.Tensor:
+        """−log(max(1 − D(s, s′), 1e-4)) · disc_reward_scale of this step's transition"""
         with torch.no_grad():
-            disc = amp_reward(self.disc(transitions), self.spec.disc_reward_scale)
-        values = {"amp": self.spec.disc_weight * disc}
-        values.update(evaluate(self.terms, frame))
-        return values
+            return amp_reward(self.disc(self.transitions), self.spec.disc_reward_scale)
 
     def train_discriminator(self) -> dict[str, float]:
         """``disc_steps`` Adam steps on robot (replay) vs human transitions; returns the last

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import torch
 from pydantic import Field
 
-from trackbench.api import ENERGY_TERMS, Method, MethodSpec, RewardTerm, evaluate
+from trackbench.api import Method, MethodSpec, RewardTerm, energy_terms
 
 if TYPE_CHECKING:
     from trackbench.api import RobotSpec, State, Task, TaskFrame
@@ -69,9 +69,12 @@ class Grasp(Method):
 
     def setup(self, task, robot, num_envs, device="cpu", registry=None) -> None:
         super().setup(task, robot, num_envs, device, registry)
-        spec = self.spec
         self._start_z = torch.zeros(num_envs, device=self.device)
-        start_z = self._start_z
+        self._gripped_steps = torch.zeros((), device=self.device)
+        self._steps = 0
+
+    def terms(self, task: "Task") -> tuple[RewardTerm, ...]:
+        spec = self.spec
 
         def reach(frame: "TaskFrame") -> torch.Tensor:
             """1 − tanh(mean_k d_k / reach_scale), d_k fingertip k to the target's surface"""
@@ -86,30 +89,24 @@ class Grasp(Method):
             """[thumb and a finger within grip_distance] · clip(Δz / lift_height, 0, 1)"""
             thumb, finger = thumb_and_finger(tip_surface_distances(frame.state))
             gripped = (thumb < spec.grip_distance) & (finger < spec.grip_distance)
-            rise = frame.state.object_pos[:, 0, 2] - start_z
+            rise = frame.state.object_pos[:, 0, 2] - self._start_z
             return gripped.float() * (rise / spec.lift_height).clamp(0.0, 1.0)
 
         # energy is always a term (weight 0 by default) so every method logs term/energy.
-        self.terms: tuple[RewardTerm, ...] = (
+        return (
             RewardTerm("reach", reach, spec.reach_weight),
             RewardTerm("grip", grip, spec.grip_weight),
             RewardTerm("lift", lift, spec.lift_weight),
-        ) + tuple(RewardTerm(t.name, t.fn, t.weight * spec.energy_scale) for t in ENERGY_TERMS)
-        self._gripped_steps = torch.zeros((), device=self.device)
-        self._steps = 0
-
-    def term_names(self) -> list[str]:
-        return [term.name for term in self.terms]
+        ) + energy_terms(spec.energy_scale)
 
     def begin(self, env_ids: torch.Tensor, state: "State") -> None:
         self._start_z[env_ids] = state.object_pos[env_ids, 0, 2]
 
-    def rewards(self, frame: "TaskFrame") -> dict[str, torch.Tensor]:
+    def observe(self, frame: "TaskFrame") -> None:
         thumb, finger = thumb_and_finger(tip_surface_distances(frame.state))
         gripped = (thumb < self.spec.grip_distance) & (finger < self.spec.grip_distance)
         self._gripped_steps = self._gripped_steps + gripped.sum()
         self._steps += gripped.numel()
-        return evaluate(self.terms, frame)
 
     def metrics(self) -> dict[str, float]:
         """share of env-steps since the last call with thumb and a finger within grip_distance."""

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 import torch
 from pydantic import Field
 
-from trackbench.api import ENERGY_TERMS, Method, MethodSpec, RewardTerm, evaluate
+from trackbench.api import Method, MethodSpec, RewardTerm, energy_terms
 
 if TYPE_CHECKING:
-    from trackbench.api import TaskFrame
+    from trackbench.api import Task, TaskFrame
 
 
 def mean_tip_distance(frame: "TaskFrame") -> torch.Tensor:
@@ -44,8 +44,13 @@ class Reach(Method):
 
     def setup(self, task, robot, num_envs, device="cpu", registry=None) -> None:
         super().setup(task, robot, num_envs, device, registry)
-        scale = self.spec.scale
-        if self.spec.form == "tanh":
+        self._distance_sum = torch.zeros((), device=self.device)
+        self._distance_count = 0
+
+    def terms(self, task: "Task") -> tuple[RewardTerm, ...]:
+        spec = self.spec
+        scale = spec.scale
+        if spec.form == "tanh":
             def reach(frame: "TaskFrame") -> torch.Tensor:
                 """1 − tanh(mean_k ‖tip_k − target centre‖ / scale)"""
                 return 1.0 - torch.tanh(mean_tip_distance(frame) / scale)
@@ -54,20 +59,12 @@ class Reach(Method):
                 """−mean_k ‖tip_k − target centre‖"""
                 return -mean_tip_distance(frame)
         # energy is always a term (weight 0 by default) so every method logs term/energy.
-        self.terms: tuple[RewardTerm, ...] = (RewardTerm("reach", reach, self.spec.weight),) + tuple(
-            RewardTerm(t.name, t.fn, t.weight * self.spec.energy_scale) for t in ENERGY_TERMS)
-        self._distance_sum = torch.zeros((), device=self.device)
-        self._distance_count = 0
+        return (RewardTerm("reach", reach, spec.weight),) + energy_terms(spec.energy_scale)
 
-    def term_names(self) -> list[str]:
-        return [term.name for term in self.terms]
-
-    def rewards(self, frame: "TaskFrame") -> dict[str, torch.Tensor]:
-        values = evaluate(self.terms, frame)
+    def observe(self, frame: "TaskFrame") -> None:
         distance = mean_tip_distance(frame)
         self._distance_sum = self._distance_sum + distance.sum()
         self._distance_count += distance.numel()
-        return values
 
     def metrics(self) -> dict[str, float]:
         """mean fingertip-to-target distance over the env-steps since the last call (m)."""

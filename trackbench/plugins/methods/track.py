@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 import torch
 from pydantic import Field, field_validator
 
-from trackbench.api import Method, TrackbenchError, evaluate
+from trackbench.api import Method, RewardTerm, TrackbenchError
 from trackbench.plugins.methods.composed import ComposedSpec, group_problems, weighted_group
 
 if TYPE_CHECKING:
@@ -80,14 +80,13 @@ class Track(Method):
         predictor = self._load_predictor(self.run_registry()).to(self.device)
         self.history: "PredictionHistory" = PredictionHistory(predictor, robot, num_envs, self.device)
         self.predictor_sha256 = weights_fingerprint(predictor)  # a resume must find the same Π_h
-        # λ scales the task's sparse terms, not the energy penalty.
-        self.terms = weighted_group(task, "task", self.spec.task_weight, self.spec.energy_scale)
+        self._distance = torch.zeros(num_envs, device=self.device)  # this step's, from observe
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
         """Π_h speaks the five human fingertips, and r_track joins the task's "task" terms."""
         from trackbench.api import fingertip_map_problems
 
-        return fingertip_map_problems(robot) + group_problems(task, "task", ("track",))
+        return fingertip_map_problems(robot) + group_problems(task, "task")
 
     @classmethod
     def check_spec(cls, spec: "Track.Spec", registry: "Registry") -> None:
@@ -123,10 +122,11 @@ class Track(Method):
                                 _predictor_overrides(self.spec, registry), self.spec.dataset,
                                 device=str(self.device))
 
-    def term_names(self) -> list[str]:
-        if self.task is None:
-            raise RuntimeError("method 'track' needs setup() before term_names()")
-        return ["track"] + [term.name for term in self.terms]
+    def terms(self, task: "Task") -> tuple[RewardTerm, ...]:
+        """r_track, then the task's sparse terms (λ scales them, not the energy penalty)."""
+        spec = self.spec
+        track = RewardTerm("track", self.track_reward, spec.track_weight)
+        return (track,) + weighted_group(task, "task", spec.task_weight, spec.energy_scale)
 
     def begin(self, env_ids: torch.Tensor, state: "State") -> None:
         points, object_ids = self.task.predictor_objects(state)
@@ -134,21 +134,24 @@ class Track(Method):
         self.history.reset(env_ids, state.keypoints[env_ids], points[env_ids],
                            object_ids[env_ids], goal[env_ids])
 
-    def rewards(self, frame: "TaskFrame") -> dict[str, torch.Tensor]:
+    def observe(self, frame: "TaskFrame") -> None:
+        """Compare Π_h's prediction from the history that ends before this step with the
+        fingertips the step reached; then the history takes in the post-step frame."""
         state = frame.state
-        predicted = self.history.predict()  # from the history that ends before this step
+        predicted = self.history.predict()
         reached = self.history.map.robot_tips(state.keypoints.to(self.device))
         # Clone out of inference mode so the harness may accumulate it in place.
-        track = -tracking_distance(predicted, reached, self.spec.norm).clone()
+        self._distance = tracking_distance(predicted, reached, self.spec.norm).clone()
         points, _ = self.task.predictor_objects(state)
         self.history.push(state.keypoints, points)
-        values = {"track": self.spec.track_weight * track}
-        values.update(evaluate(self.terms, frame))
-        return values
+
+    def track_reward(self, frame: "TaskFrame") -> torch.Tensor:
+        """−d(Π_h's prediction from the pre-step history, the reached fingertips), d: spec.norm"""
+        return -self._distance
 
     def fingertip_targets(self) -> torch.Tensor:
         """[N, K_tips, 3] Π_h's prediction from the current history: what the next step's r_track
-        compares the reached fingertips with (``rewards`` computes it again then; this extra
+        compares the reached fingertips with (``observe`` computes it again then; this extra
         forward pass is for display)."""
         return self.history.predict()
 

@@ -192,6 +192,10 @@ class Cabinet(Task):
     def begin(self, env_ids: torch.Tensor, state) -> None:
         self.hold_steps[env_ids.to(self.device)] = 0
 
+    def events(self) -> tuple[str, ...]:
+        """drawer_moved: opened past moved_opening; drawer_at_goal: opened to goal_opening."""
+        return ("drawer_moved", "drawer_at_goal")
+
     def update(self, state) -> TaskFrame:
         spec = self.spec
         opening = state.articulation_pos[:, 0]

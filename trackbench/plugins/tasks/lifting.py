@@ -247,6 +247,11 @@ class LiftTask(Task):
     def pregrasp_start(self) -> float:
         return self.spec.pregrasp_start
 
+    def events(self) -> tuple[str, ...]:
+        """lift: the target's centre rose LIFT_FLAG_RISE (5 cm); near: the fingertips' mean
+        distance to its centre came within NEAR_FLAG_DISTANCE (0.12 m)."""
+        return ("lift", "near")
+
     def setup(self, robot, num_envs, device="cpu") -> None:
         super().setup(robot, num_envs, device)
         n, k, dev = num_envs, len(robot.keypoints), self.device

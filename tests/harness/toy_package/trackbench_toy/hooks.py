@@ -77,15 +77,11 @@ def _method(method_name: str, doc: str):
     class Spec(MethodSpec):
         weight: float = 1.0
 
-    def term_names(self):
-        return []
-
-    def rewards(self, frame):
-        return {}
+    def terms(self, task):
+        return ()
 
     return type(f"Method_{method_name}", (Method,), {
-        "name": method_name, "Spec": Spec, "__doc__": doc, "term_names": term_names,
-        "rewards": rewards,
+        "name": method_name, "Spec": Spec, "__doc__": doc, "terms": terms,
     })
 
 
