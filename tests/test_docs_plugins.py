@@ -108,7 +108,7 @@ def test_a_cell_of_the_guide_rewards_what_the_guide_says(guide_package):
     registry = load_registry()
     matrix = MatrixSpec(robots=["pinch"], tasks=["push_box"], methods=["nearby"], num_envs=2)
     env = VecEnv.build(plan(matrix, registry)[0], registry)
-    assert env.method.term_names() == ["progress", "pushed", "near", "energy"]
+    assert env.rewards.names == ["progress", "pushed", "near", "energy"]
     start_x = env.engine.state.object_pos[:, 0, 0].clone()
     generator = torch.Generator().manual_seed(0)
     for _ in range(3):

@@ -193,32 +193,29 @@ def test_the_task_contract_runs_a_robot_class_it_is_given():
 
 # ---- methods broken in one way each --------------------------------------------------------------
 
-class Liar(Method):
-    """Lists one term and returns another."""
+class Twice(Method):
+    """Names two of its terms alike."""
 
-    name = "liar"
+    name = "twice"
     Spec = MethodSpec
-    listed = ("listed",)
 
-    def term_names(self):
-        return list(self.listed)
-
-    def rewards(self, frame):
-        return {"returned": torch.zeros(frame.state.num_envs)}
+    def terms(self, task):
+        zero = lambda frame: torch.zeros(frame.state.num_envs)  # noqa: E731
+        return (RewardTerm("same", zero), RewardTerm("same", zero))
 
 
-class Wide(Liar):
-    """Returns its one term as [N, 2]."""
+class Wide(Method):
+    """Gives its one term as [N, 2]."""
 
     name = "wide"
-    listed = ("wide",)
+    Spec = MethodSpec
 
-    def rewards(self, frame):
-        return {"wide": torch.zeros(frame.state.num_envs, 2)}
+    def terms(self, task):
+        return (RewardTerm("wide", lambda frame: torch.zeros(frame.state.num_envs, 2)),)
 
 
 @pytest.mark.parametrize("method, message", [
-    (Liar, "rewards() returned terms ['returned'], but term_names() lists ['listed']"),
+    (Twice, "refuses to plan it"),
     (Wide, "reward term 'wide' is torch.float32 [2, 2]; expected float [2]"),
 ])
 def test_a_broken_method_fails_the_method_contract(method, message):

@@ -32,7 +32,7 @@ from trackbench.harness.matrix import plan
 from trackbench.harness.method import Method, MethodSpec
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.registry import KIND_CONTRACTS, Registry
-from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, evaluate
+from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm
 from trackbench.harness.robot import Robot, RobotSpec
 from trackbench.harness.scene import table_with_box
 from trackbench.harness.specs import MatrixSpec
@@ -119,9 +119,9 @@ def assert_method_contract(method: type[Method], task: PluginRef = "grasp_lift",
                            overrides: dict[str, Any] | None = None) -> None:
     """Check that ``method`` (with its Spec's defaults, or ``overrides`` of its Spec fields)
     rewards ``task`` with ``robot`` (registered names, or classes to add): it plans (its
-    ``check_spec`` and ``check_compatible`` included), sets up, and every step ``rewards``
-    returns exactly the terms ``term_names`` lists, each a finite [N] value. Raises
-    AssertionError naming the problem."""
+    ``check_spec`` and ``check_compatible`` included, and its terms' names differ), sets up, and
+    every step each of its ``terms`` gives a finite float [N] value. Raises AssertionError
+    naming the problem."""
     registry = registry_with(method, *_classes(task, robot))
     subject = f"method '{method.name}' on task '{_name(task)}' with robot '{_name(robot)}'"
     env = _planned_env(subject, registry, _name(robot), _name(task), method.name,
@@ -167,22 +167,30 @@ def _step(subject: str, env: VecEnv, actions: Callable[[], torch.Tensor]) -> Non
 
 
 def _watch_rewards(subject: str, env: VecEnv) -> None:
-    """Check each TaskFrame the task hands the method, and the values the method returns."""
-    method, task, n = env.method, env.task, env.num_envs
-    names = sorted(method.term_names())
-    rewards = method.rewards
+    """Check each TaskFrame the task hands the reward, and the value of each of the method's
+    terms before the harness sums them."""
+    manager, method, task, n = env.rewards, env.method, env.task, env.num_envs
+    step = manager.step
 
-    def checked(frame: TaskFrame) -> dict[str, torch.Tensor]:
+    def checked_frame(frame: TaskFrame, keep: torch.Tensor | None = None):
         problems = _frame_problems(task, frame, n)
         if problems:
             raise AssertionError(f"{subject}: task '{task.name}':\n" + "\n".join(problems))
-        values = rewards(frame)
-        problems = _value_problems(values, names, n)
-        if problems:
-            raise AssertionError(f"{subject}: method '{method.name}':\n" + "\n".join(problems))
-        return values
+        return step(frame, keep)
 
-    method.rewards = checked  # this env's method only: the class is untouched
+    def checked(term: RewardTerm) -> RewardTerm:
+        def fn(frame: TaskFrame) -> torch.Tensor:
+            value = term.fn(frame)
+            if not (isinstance(value, torch.Tensor) and value.is_floating_point()
+                    and tuple(value.shape) == (n,)):
+                raise AssertionError(f"{subject}: method '{method.name}': reward term "
+                                     f"'{term.name}' is {_shape(value)}; expected float [{n}]")
+            return value
+        return RewardTerm(term.name, fn, term.weight)
+
+    # this env's reward only: the method and its class are untouched
+    manager.step = checked_frame
+    manager.terms = tuple(checked(term) for term in manager.terms)
 
 
 def _frame_problems(task: Task, frame: TaskFrame, n: int) -> list[str]:
@@ -206,16 +214,6 @@ def _frame_problems(task: Task, frame: TaskFrame, n: int) -> list[str]:
             and privileged.shape[0] == n):
         problems.append(f"privileged() is {_shape(privileged)}; expected [{n}, D]")
     return problems
-
-
-def _value_problems(values: Any, names: list[str], n: int) -> list[str]:
-    if not isinstance(values, dict) or sorted(values) != names:
-        given = sorted(values) if isinstance(values, dict) else type(values).__name__
-        return [f"rewards() returned terms {given}, but term_names() lists {names}"]
-    return [f"reward term '{name}' is {_shape(value)}; expected float [{n}]"
-            for name, value in values.items()
-            if not (isinstance(value, torch.Tensor) and value.is_floating_point()
-                    and tuple(value.shape) == (n,))]
 
 
 def _reset_problems(task: Task, n: int) -> list[str]:
@@ -371,14 +369,7 @@ class _EveryTerm(Method):
                 problems.append(f"reward_terms()['{group}'] repeats a term name: {names}")
         return problems
 
-    def setup(self, task, robot, num_envs, device="cpu", registry=None):
-        super().setup(task, robot, num_envs, device, registry)
-        self.terms = tuple(RewardTerm(f"{group}/{term.name}", term.fn, term.weight)
-                           for group, terms in task.reward_terms().items() for term in terms)
-        self.terms += ENERGY_TERMS
-
-    def term_names(self):
-        return [term.name for term in self.terms]
-
-    def rewards(self, frame):
-        return evaluate(self.terms, frame)
+    def terms(self, task):
+        return tuple(RewardTerm(f"{group}/{term.name}", term.fn, term.weight)
+                     for group, terms in task.reward_terms().items() for term in terms
+                     ) + ENERGY_TERMS
