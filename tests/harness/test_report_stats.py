@@ -97,6 +97,14 @@ def test_marks_the_best_and_the_methods_it_is_not_separated_from():
     assert compare({"one": [1.0], "many": [0.2, 0.3, 0.4]}, FAST, pairs=False).marks == {}
 
 
+def test_methods_tied_at_the_highest_iqm_are_all_marked_best():
+    # every method at 0.00 (the CPU budgets' usual result): no method may read as the winner
+    tied = compare({"dense": [0.0, 0.0], "grasp": [0.0, 0.0], "reach": [0.0, 0.0]}, FAST, pairs=False)
+    assert tied.marks == {"dense": "best", "grasp": "best", "reach": "best"}
+    mixed = compare({"a": [0.5, 0.5], "b": [0.5, 0.5], "c": [0.0, 0.1]}, FAST, pairs=False)
+    assert mixed.marks == {"a": "best", "b": "best"}
+
+
 def test_every_pair_of_finished_methods_once_in_name_order():
     comparison = compare({"c": [0.3], "a": [0.1], "b": [0.2], "unfinished": []}, FAST)
     assert [(p.a, p.b) for p in comparison.pairs] == [("a", "b"), ("a", "c"), ("b", "c")]

@@ -41,8 +41,8 @@ MIN_REPS = 100
 
 BEST, OVERLAPS_BEST = "best", "overlaps_best"
 MARKS = {BEST: "*", OVERLAPS_BEST: "≈"}
-MARK_LEGEND = ("* highest IQM of the row (no marks if it has no interval); ≈ its 95% interval "
-               "overlaps the *'s (not separated at this n)")
+MARK_LEGEND = ("* highest IQM of the row, every method tied at it (no marks if it has no "
+               "interval); ≈ its 95% interval overlaps a *'s (not separated at this n)")
 NO_INTERVAL_LEGEND = "[—] no interval (one seed)"
 
 
@@ -198,16 +198,19 @@ class Comparison:
 
 
 def _mark(comparison: Comparison) -> None:
-    """``best``: the highest IQM (first by name on a tie); ``overlaps_best``: a method whose
-    interval shares a point with the best's. No marks when the best has no interval."""
+    """``best``: the highest IQM, every method tied at it (a tie must not read as a winner);
+    ``overlaps_best``: another method whose interval shares a point with a best's. No marks when
+    a best has no interval."""
     if len(comparison.iqm) < 2:
         return
-    best = max(sorted(comparison.iqm), key=lambda m: comparison.iqm[m].value)
-    if comparison.iqm[best].low is None:
+    top = max(estimate.value for estimate in comparison.iqm.values())
+    bests = [m for m, estimate in comparison.iqm.items() if estimate.value == top]
+    if any(comparison.iqm[m].low is None for m in bests):
         return
-    comparison.marks[best] = BEST
     for method, estimate in comparison.iqm.items():
-        if method != best and estimate.overlaps(comparison.iqm[best]):
+        if method in bests:
+            comparison.marks[method] = BEST
+        elif any(estimate.overlaps(comparison.iqm[m]) for m in bests):
             comparison.marks[method] = OVERLAPS_BEST
 
 
