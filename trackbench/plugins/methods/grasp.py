@@ -72,25 +72,27 @@ class Grasp(Method):
         self._start_z = torch.zeros(num_envs, device=self.device)
         self._gripped_steps = torch.zeros((), device=self.device)
         self._steps = 0
+        # This step's ([N] mean d_k, [N] d_thumb, [N] min_{k>0} d_k), set by observe() before the
+        # terms read it: one distance computation per step. A tuple, so checkpoints skip it.
+        self._distances: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
 
     def terms(self, task: "Task") -> tuple[RewardTerm, ...]:
         spec = self.spec
 
         def reach(frame: "TaskFrame") -> torch.Tensor:
             """1 − tanh(mean_k d_k / reach_scale), d_k fingertip k to the target's surface"""
-            return 1.0 - torch.tanh(tip_surface_distances(frame.state).mean(dim=1) / spec.reach_scale)
+            mean, _, _ = self._distances
+            return 1.0 - torch.tanh(mean / spec.reach_scale)
 
         def grip(frame: "TaskFrame") -> torch.Tensor:
             """(1 − tanh(d_thumb / grip_scale)) · (1 − tanh(min_{k>0} d_k / grip_scale))"""
-            thumb, finger = thumb_and_finger(tip_surface_distances(frame.state))
+            _, thumb, finger = self._distances
             return (1.0 - torch.tanh(thumb / spec.grip_scale)) * (1.0 - torch.tanh(finger / spec.grip_scale))
 
         def lift(frame: "TaskFrame") -> torch.Tensor:
             """[thumb and a finger within grip_distance] · clip(Δz / lift_height, 0, 1)"""
-            thumb, finger = thumb_and_finger(tip_surface_distances(frame.state))
-            gripped = (thumb < spec.grip_distance) & (finger < spec.grip_distance)
             rise = frame.state.object_pos[:, 0, 2] - self._start_z
-            return gripped.float() * (rise / spec.lift_height).clamp(0.0, 1.0)
+            return self._gripped().float() * (rise / spec.lift_height).clamp(0.0, 1.0)
 
         # energy is always a term (weight 0 by default) so every method logs term/energy.
         return (
@@ -103,10 +105,16 @@ class Grasp(Method):
         self._start_z[env_ids] = state.object_pos[env_ids, 0, 2]
 
     def observe(self, frame: "TaskFrame") -> None:
-        thumb, finger = thumb_and_finger(tip_surface_distances(frame.state))
-        gripped = (thumb < self.spec.grip_distance) & (finger < self.spec.grip_distance)
+        distances = tip_surface_distances(frame.state)
+        self._distances = (distances.mean(dim=1), *thumb_and_finger(distances))
+        gripped = self._gripped()
         self._gripped_steps = self._gripped_steps + gripped.sum()
         self._steps += gripped.numel()
+
+    def _gripped(self) -> torch.Tensor:
+        """[N] bool: this step's thumb and closest other fingertip both within grip_distance."""
+        _, thumb, finger = self._distances
+        return (thumb < self.spec.grip_distance) & (finger < self.spec.grip_distance)
 
     def metrics(self) -> dict[str, float]:
         """share of env-steps since the last call with thumb and a finger within grip_distance."""
