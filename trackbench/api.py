@@ -71,7 +71,7 @@ from trackbench.kit.geometry import (
 from trackbench.harness.task import randomized_joints
 
 # ---- services for engines: the control law and blow-up rule every engine applies ----------------
-from trackbench.harness.control import joint_targets
+from trackbench.harness.control import ControlLaw, joint_targets
 from trackbench.harness.instability import unstable_envs
 
 # ---- services for datasets: roots, resampling, safe reading, atomic writing ---------------------
@@ -119,7 +119,7 @@ __all__ = [
     "rotation_about", "rotation_z", "sample_surface", "slerp_matrices",
     "randomized_joints",
     # services for engines
-    "joint_targets", "unstable_envs",
+    "ControlLaw", "joint_targets", "unstable_envs",
     # services for datasets
     "atomic_path", "dataset_root", "resample", "load_plain_npy",
     # services for methods and predictors

@@ -250,10 +250,10 @@ def _hand_towards_limits(spec: RobotSpec, n: int) -> torch.Tensor:
     """Actions holding the arm (zero deltas) and sending the hand joints to alternate limits
     (upper, lower, upper, ...): two actuators that drive each other's joints then move them
     the wrong way."""
-    actions = torch.zeros(n, spec.num_dof)
+    actions = torch.zeros(n, spec.num_actions)
     hand = torch.ones(len(spec.hand_joints))
     hand[1::2] = -1.0
-    actions[:, len(spec.arm_joints):] = hand
+    actions[:, spec.num_arm_actions:] = hand
     return actions
 
 
@@ -261,7 +261,7 @@ def _stuck_hand_joints(spec: RobotSpec, start: torch.Tensor, end: torch.Tensor,
                        actions: torch.Tensor) -> list[str]:
     n_arm, problems = len(spec.arm_joints), []
     for j, joint in enumerate(spec.hand_joints):
-        limit = joint.upper if actions[0, n_arm + j] > 0 else joint.lower
+        limit = joint.upper if actions[0, spec.num_arm_actions + j] > 0 else joint.lower
         room = limit - start[:, n_arm + j]
         moved = end[:, n_arm + j] - start[:, n_arm + j]
         judged = room.abs() > MIN_ROOM

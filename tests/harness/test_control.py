@@ -10,8 +10,14 @@ import numpy as np
 import pytest
 import torch
 
-from trackbench.harness.control import joint_targets
+from trackbench.harness.arm_kinematics import ArmKinematics
+from trackbench.harness.build import make_engine, make_robot
+from trackbench.harness.control import joint_targets, wrist_delta_targets
 from trackbench.harness.instability import unstable_envs
+from trackbench.harness.plugins import load_registry
+from trackbench.harness.scene import table_with_box
+
+REGISTRY = load_registry()
 
 # Two arm joints in [-1, 1], one hand joint in [-0.5, 1.5].
 LOWER, UPPER = [-1.0, -1.0, -0.5], [1.0, 1.0, 1.5]
@@ -47,3 +53,52 @@ def test_unstable_envs_by_hand(as_array):
     unstable = unstable_envs(finite, velocity, restarted, max_joint_speed=200.0)
     assert unstable.tolist() == [False, True, True, False, True, False]
 
+
+
+def test_wrist_delta_targets_by_hand():
+    """With J = I (six arm joints, each moving one wrist coordinate) damped least squares gives
+    Δq = Δx / (1 + λ²); the hand maps as in the joint-delta law; arm targets are clamped."""
+    jacobian = np.tile(np.eye(6), (2, 1, 1))
+    lower, upper = np.array([-1.0] * 6 + [-0.5]), np.array([1.0] * 6 + [1.5])
+    previous = np.zeros((2, 7))
+    previous[1, 0] = 0.99
+    actions = np.array([[1.0, -0.5, 0, 0, 0, 2.0, 0.0],  # last arm action clipped to 1
+                        [1.0, 0, 0, 0, 0, 0, -1.0]])
+    targets = wrist_delta_targets(previous, actions, lower, upper, jacobian, linear_step=0.04,
+                                  angular_step=0.1, damping=0.5)
+    shrink = 1 / 1.25
+    assert np.allclose(targets[0], [0.04 * shrink, -0.02 * shrink, 0, 0, 0, 0.1 * shrink, 0.5])
+    assert targets[1, 0] == 1.0 and targets[1, 6] == -0.5  # clamped at the limit; hand lower
+    assert previous[1, 0] == 0.99  # a new array
+
+
+@pytest.mark.parametrize("robot", REGISTRY.names("robots"))
+def test_wrist_delta_moves_the_wrist_in_a_straight_line(robot):
+    """Every registered robot under wrist_delta: 6 arm actions; holding +z for one second moves
+    the commanded wrist 0.1 m straight up (wrist_linear_speed) without turning it, holding the
+    yaw action turns it 0.5 rad (wrist_angular_speed), and the physical wrist follows."""
+    engine = make_engine(REGISTRY, "mujoco", make_robot(REGISTRY, robot, {"arm_action": "wrist_delta"}),
+                         table_with_box(), 2, 0)
+    spec = engine.robot.spec
+    assert engine.num_actions == 6 + len(spec.hand_joints)
+    kinematics = ArmKinematics(engine.robot)
+    n_arm = len(spec.arm_joints)
+    start = engine.state
+    pos0, rot0 = kinematics.wrist_pose(start.joint_target[:, :n_arm].double().numpy())
+    actions = torch.zeros(2, engine.num_actions)
+    actions[0, 2] = 1.0  # up
+    actions[1, 5] = 1.0  # turn about the world z axis
+    for _ in range(int(engine.spec.control_hz)):
+        state = engine.step(actions)
+    pos, rot = kinematics.wrist_pose(state.joint_target[:, :n_arm].double().numpy())
+    turned = [np.degrees(np.arccos(np.clip((np.trace(r @ r0.T) - 1) / 2, -1, 1)))
+              for r, r0 in zip(rot, rot0)]
+    assert abs(pos[0, 2] - pos0[0, 2] - 0.1) < 0.012 and np.abs(pos[0, :2] - pos0[0, :2]).max() < 0.005
+    assert turned[0] < 2.0 and abs(turned[1] - np.degrees(0.5)) < 1.0
+    assert np.abs(pos[1] - pos0[1]).max() < 0.005
+    assert float(state.wrist_pos[0, 2] - start.wrist_pos[0, 2]) > 0.07
+
+
+def test_joint_delta_is_the_paper_default():
+    spec = make_robot(REGISTRY, "allegro").spec
+    assert spec.arm_action == "joint_delta" and spec.num_actions == spec.num_dof

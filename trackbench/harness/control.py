@@ -1,8 +1,10 @@
 """The control law every engine applies: policy actions → PD joint targets, once per control step.
 
-It follows the paper's released code: hand targets are absolute (actions in [-1, 1] scaled to the
-joint limits), arm targets are deltas (previous target + arm_speed_scale · sim_dt · action),
-clamped to the joint limits. It lives in the harness, not in an engine, so that every engine
+By default it follows the paper's released code: hand targets are absolute (actions in [-1, 1]
+scaled to the joint limits), arm targets are deltas (previous target + arm_speed_scale · sim_dt ·
+action), clamped to the joint limits. A robot may instead ask for wrist-delta arm actions
+(``RobotSpec.arm_action``): six actions move the wrist in Cartesian space and damped least
+squares turns that motion into arm joint deltas (see :func:`wrist_delta_targets`). It lives in the harness, not in an engine, so that every engine
 (MuJoCo on the CPU, a GPU engine) drives the robot the same way; an engine only holds the targets
 this returns until the next control step.
 
@@ -11,7 +13,13 @@ Works on NumPy arrays and torch tensors alike (float64 arrays give the CPU engin
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from trackbench.harness.engine import EngineSpec
+    from trackbench.harness.robot import Robot
 
 Array = TypeVar("Array")  # numpy.ndarray or torch.Tensor; all arguments of one call alike
 
@@ -39,3 +47,72 @@ def joint_targets(previous: Array, actions: Array, lower: Array, upper: Array, n
     hand_lower, hand_range = lower[n_arm:], upper[n_arm:] - lower[n_arm:]
     targets[:, n_arm:] = hand_lower + 0.5 * (actions[:, n_arm:] + 1.0) * hand_range
     return targets
+
+
+# Damped least squares λ (m or rad): Isaac Lab's DifferentialIKController default for its "dls"
+# method (isaaclab.controllers.DifferentialIKControllerCfg, ik_params lambda_val 0.01).
+DLS_DAMPING = 0.01
+
+
+def wrist_delta_targets(previous: np.ndarray, actions: np.ndarray, lower: np.ndarray,
+                        upper: np.ndarray, jacobian: np.ndarray, linear_step: float,
+                        angular_step: float, damping: float = DLS_DAMPING) -> np.ndarray:
+    """The PD targets [N, n_dof] for the wrist-delta action space (NumPy float64).
+
+    previous: [N, n_dof] last control step's targets (arm joints first, then the hand).
+    actions: [N, 6 + n_hand]: wrist linear motion (x, y, z), wrist rotation (axis-angle x, y, z),
+        world frame, then the hand's absolute actions; clipped to [-1, 1].
+    jacobian: [N, 6, n_arm] the wrist's Jacobian at the previous arm targets (rows linear, then
+        angular; :class:`trackbench.harness.arm_kinematics.ArmKinematics`).
+    linear_step: m of wrist motion per control step at action 1; angular_step: rad.
+    damping: λ of damped least squares, Δq = Jᵀ (J Jᵀ + λ² I)⁻¹ Δx (Wampler 1986; Buss,
+        "Introduction to inverse kinematics with Jacobian transpose, pseudoinverse and damped
+        least squares methods", 2004, eq. 11).
+
+    The Jacobian is taken at the *targets*, not the measured joints, so a held action moves the
+    commanded wrist along a straight line whatever contacts do to the arm; arm targets are
+    clamped to the joint limits, hand targets follow :func:`joint_targets`.
+    """
+    actions = np.clip(actions, -1.0, 1.0)
+    n_arm = jacobian.shape[2]
+    motion = np.concatenate([linear_step * actions[:, :3], angular_step * actions[:, 3:6]], axis=1)
+    jjt = jacobian @ jacobian.transpose(0, 2, 1) + damping ** 2 * np.eye(6)
+    delta = (jacobian.transpose(0, 2, 1) @ np.linalg.solve(jjt, motion[..., None]))[..., 0]
+    targets = previous.copy()
+    targets[:, :n_arm] = (previous[:, :n_arm] + delta).clip(lower[:n_arm], upper[:n_arm])
+    hand_lower, hand_range = lower[n_arm:], upper[n_arm:] - lower[n_arm:]
+    targets[:, n_arm:] = hand_lower + 0.5 * (actions[:, 6:] + 1.0) * hand_range
+    return targets
+
+
+class ControlLaw:
+    """One robot's control law under one engine spec: ``law(previous, actions) → targets``.
+
+    previous: [N, n_dof] float64 targets; actions: [N, robot.spec.num_actions] (NumPy or torch
+    on the CPU). Returns new float64 targets [N, n_dof]. Engines build one and call it once per
+    control step; it holds no state of its own (nothing to checkpoint).
+    Raises TrackbenchError (at construction) if a wrist-delta robot's model lacks its wrist.
+    """
+
+    def __init__(self, robot: "Robot", engine: "EngineSpec"):
+        spec = robot.spec
+        self._lower = np.array([j.lower for j in spec.arm_joints + spec.hand_joints])
+        self._upper = np.array([j.upper for j in spec.arm_joints + spec.hand_joints])
+        self._n_arm, self._spec, self._sim_dt = len(spec.arm_joints), spec, engine.sim_dt
+        self._kinematics = None
+        if spec.arm_action == "wrist_delta":
+            from trackbench.harness.arm_kinematics import ArmKinematics
+
+            self._kinematics = ArmKinematics(robot)
+            self._linear = spec.wrist_linear_speed / engine.control_hz
+            self._angular = spec.wrist_angular_speed / engine.control_hz
+
+    def __call__(self, previous: np.ndarray, actions) -> np.ndarray:
+        actions = np.asarray(actions.detach().cpu() if hasattr(actions, "detach") else actions,
+                             dtype=np.float64)
+        if self._kinematics is None:
+            return joint_targets(previous, actions, self._lower, self._upper, self._n_arm,
+                                 self._spec.arm_speed_scale, self._sim_dt)
+        jacobian = self._kinematics.jacobian(previous[:, :self._n_arm])
+        return wrist_delta_targets(previous, actions, self._lower, self._upper, jacobian,
+                                   self._linear, self._angular)

@@ -2,8 +2,9 @@
 
 Control follows the paper's released code: the policy acts at ``control_hz``; hand targets are
 absolute (actions in [-1, 1] scaled to the joint limits), arm targets are deltas
-(previous target + arm_speed_scale · sim_dt · action), all clamped to the joint limits. That law
-is ``trackbench.harness.control.joint_targets`` and the blow-up rule is
+(previous target + arm_speed_scale · sim_dt · action), all clamped to the joint limits, unless the
+robot asks for wrist-delta arm actions. That law is ``trackbench.harness.control.ControlLaw``
+and the blow-up rule is
 ``trackbench.harness.instability.unstable_envs``: an engine calls both, so it only steps the
 targets and reports physics facts, and every engine controls and resets envs alike.
 """
@@ -95,7 +96,7 @@ class Engine(ABC):
 
     @property
     def num_actions(self) -> int:
-        return self.robot.spec.num_dof
+        return self.robot.spec.num_actions
 
     @abstractmethod
     def reset(
@@ -113,7 +114,7 @@ class Engine(ABC):
     def step(self, actions: "torch.Tensor") -> "State":
         """Apply actions [num_envs, num_actions] in [-1, 1] for one control step; return State.
 
-        The targets come from ``joint_targets``. An env that ``unstable_envs`` counts as blown
+        The targets come from ``ControlLaw``. An env that ``unstable_envs`` counts as blown
         up (non-finite, too fast, restarted by the simulator) is reset and flagged in
         :attr:`unstable` for this step; the others carry on.
         """

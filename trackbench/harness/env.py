@@ -151,7 +151,7 @@ class VecEnv:
 
     @property
     def num_actions(self) -> int:
-        return self.n_dof
+        return self.engine.num_actions
 
     @property
     def layout(self) -> dict[str, int]:

@@ -8,7 +8,7 @@ keypoint (fingertips) and a wrist site. Engines add the task's scene and compile
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -74,6 +74,18 @@ class RobotSpec(PluginSpec):
     arm_speed_scale: float = Field(
         default=1.0, gt=0, description="arm delta targets: target += scale · dt_sim · action"
     )
+    # The paper's arm actions are per-joint deltas: lifting the hand straight up takes a
+    # coordinated motion of several joints, which exploration seldom finds. A wrist-delta action
+    # space makes "up" one action, as many manipulation benchmarks do (Isaac Lab's and
+    # robosuite's end-effector controllers); it is not the paper's, so it is a named option.
+    arm_action: Literal["joint_delta", "wrist_delta"] = Field(default="joint_delta", description=(
+        "joint_delta: the paper's per-joint arm deltas (n_arm actions); wrist_delta: 6 actions "
+        "move the wrist (x, y, z in m, rotation about x, y, z in rad; world frame), turned into "
+        "arm joint deltas by damped least squares"))
+    wrist_linear_speed: float = Field(default=0.1, gt=0, le=2.0, description=(
+        "wrist_delta: wrist speed at action 1 (m/s)"))
+    wrist_angular_speed: float = Field(default=0.5, gt=0, le=10.0, description=(
+        "wrist_delta: wrist turning rate at action 1 (rad/s)"))
     keypoints: tuple[KeypointSpec, ...] = Field(description="fingertips, thumb first")
     wrist_site: str = Field(description="site at the wrist (the arm flange, link7)")
     synthetic_keypoints: tuple[SyntheticKeypoint, ...] = ()
@@ -106,6 +118,16 @@ class RobotSpec(PluginSpec):
     @property
     def num_dof(self) -> int:
         return len(self.arm_joints) + len(self.hand_joints)
+
+    @property
+    def num_arm_actions(self) -> int:
+        """Leading actions that drive the arm: 6 for wrist_delta, one per arm joint otherwise."""
+        return 6 if self.arm_action == "wrist_delta" else len(self.arm_joints)
+
+    @property
+    def num_actions(self) -> int:
+        """The policy's action dimension: the arm's actions, then one per hand joint."""
+        return self.num_arm_actions + len(self.hand_joints)
 
     def missing_human_fingertips(self) -> list[int]:
         """The human fingertips (of 4, 8, 12, 16, 20) no keypoint plays and none is synthesised as."""

@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from trackbench.api import Engine, EngineSpec, State, TrackbenchError, joint_targets, unstable_envs
+from trackbench.api import ControlLaw, Engine, EngineSpec, State, TrackbenchError, unstable_envs
 
 
 class MujocoEngine(Engine):
@@ -118,7 +118,7 @@ class MujocoEngine(Engine):
         self._lower = np.array([j.lower for j in joints])
         self._upper = np.array([j.upper for j in joints])
         self._default_qpos = np.array([j.default for j in joints])
-        self._n_arm = len(robot.arm_joints)
+        self._control_law = ControlLaw(self.robot, self.spec)
         self._object_qpos = []
         for tracked in self.scene.objects:
             body = model.body(tracked.body)
@@ -188,10 +188,7 @@ class MujocoEngine(Engine):
                 f"actions must have shape {list(expected)} (num_envs, num_actions) for robot "
                 f"'{self.robot.name}', got {list(actions.shape)}"
             )
-        robot = self.robot.spec
-        self._targets[:] = joint_targets(self._targets, _numpy(actions).astype(np.float64),
-                                         self._lower, self._upper, self._n_arm,
-                                         robot.arm_speed_scale, self.spec.sim_dt)
+        self._targets[:] = self._control_law(self._targets, _numpy(actions))
         self._control[:] = self._targets[:, None, :]
         self._pool.rollout(
             self.env_models, self._datas, self._physics, self._control,
