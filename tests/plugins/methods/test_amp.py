@@ -9,6 +9,7 @@ import torch
 
 from tests.harness.conftest import assert_user_error
 from tests.harness.training.probe import probe_registry
+from trackbench.harness.context import RunContext
 from trackbench.harness.env import VecEnv
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.execute import execute_cell
@@ -157,7 +158,7 @@ class OnlyInThisRegistry(SyntheticDataset):
     name = "only_in_this_registry"
 
 
-def test_amp_takes_its_dataset_from_the_registry_setup_is_handed():
+def test_amp_takes_its_dataset_from_the_registry_of_its_run_context():
     registry = load_registry()
     registry.add("datasets", OnlyInThisRegistry, "tests", "test_amp")
     assert registry.problems == []
@@ -166,8 +167,9 @@ def test_amp_takes_its_dataset_from_the_registry_setup_is_handed():
     task.setup(robot, 2)
     spec = AMP.Spec(**{**SMALL, "dataset": OnlyInThisRegistry.name})
     method = AMP(spec)
-    method.setup(task, robot, 2, registry=registry)
+    method.setup(task, robot, 2, RunContext(registry))
     assert method.human.shape[0] > 0
     # The installed plugins lack it: had amp loaded a registry of its own, this is what it got.
     with pytest.raises(TrackbenchError, match="only_in_this_registry"):
-        AMP(spec).setup(task, robot, 2, registry=load_registry())
+        AMP(spec).setup(task, robot, 2, RunContext(load_registry()))
+
