@@ -173,3 +173,18 @@ def test_amp_takes_its_dataset_from_the_registry_of_its_run_context():
     with pytest.raises(TrackbenchError, match="only_in_this_registry"):
         AMP(spec).setup(task, robot, 2, RunContext(load_registry()))
 
+
+def test_d_starts_from_the_run_seed_so_a_matrix_s_seeds_differ_in_d_too():
+    registry = load_registry()
+    robot = registry.get("robots", "allegro").cls.Spec()
+    task = registry.get("tasks", "grasp_lift").cls(registry.resolve_spec("tasks", "grasp_lift", {}))
+    task.setup(robot, 2)
+
+    def first_weights(run_seed: int, offset: int = 0) -> torch.Tensor:
+        method = AMP(AMP.Spec(**{**SMALL, "seed": offset}))
+        method.setup(task, robot, 2, RunContext(registry, seed=run_seed))
+        return next(method.disc.parameters()).detach().clone()
+
+    assert torch.equal(first_weights(0), first_weights(0))
+    assert not torch.equal(first_weights(0), first_weights(1))
+    assert torch.equal(first_weights(1), first_weights(0, offset=1))  # the spec's seed adds on

@@ -69,7 +69,8 @@ class AMP(Method):
         disc_steps: int = Field(default=5, gt=0, description="Adam steps per update (PPO's mini-epochs)")
         replay_size: int = Field(default=200_000, gt=0, le=MAX_REPLAY,
                                  description="robot transitions kept")
-        seed: int = Field(default=0, ge=0, description="seed of D's initialisation and sampling")
+        seed: int = Field(default=0, ge=0, description="added to the run's seed for D's "
+                          "initialisation and sampling (a matrix's seeds differ in D too)")
 
     @classmethod
     def check_spec(cls, spec: "AMP.Spec", registry: "Registry") -> None:
@@ -90,7 +91,7 @@ class AMP(Method):
         self.map = FingertipMap(robot)
         self.human = human_transitions(context.registry, spec.dataset, spec.max_sequences,
                                        self.name).to(self.device)
-        seed = spec.seed
+        seed = context.seed + spec.seed
         with torch.random.fork_rng(devices=[]):  # D's initial weights, without touching PPO's RNG
             torch.manual_seed(seed)
             self.disc = Discriminator(spec.disc_units, self.human)
