@@ -67,8 +67,8 @@ class Grasp(Method):
                     f"has {len(robot.keypoints)} keypoint(s)"]
         return []
 
-    def setup(self, task, robot, num_envs, device="cpu", registry=None) -> None:
-        super().setup(task, robot, num_envs, device, registry)
+    def setup(self, task, robot, num_envs, context=None) -> None:
+        super().setup(task, robot, num_envs, context)
         self._start_z = torch.zeros(num_envs, device=self.device)
         self._gripped_steps = torch.zeros((), device=self.device)
         self._steps = 0
