@@ -162,6 +162,7 @@ def record(robot: "Robot", task: "Task", sequences: Iterable["HumanSequence"], *
                               "dataset or split?)")
     scenes = task.scenes()
     slots_per = SLOTS_PER_VARIANT if len(scenes) == 1 else max(1, SLOTS_PER_VARIANT // 2)
+    slots_per = min(slots_per, len(pending))
     num_envs = len(scenes) * slots_per
     task.setup(robot.spec, num_envs, "cpu")
     sim = engine(num_envs)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -23,12 +23,15 @@ def retarget_command(
                             help="demonstrations: the first N sequences of the 'train' split"),
     path: Optional[str] = typer.Option(None, "--dataset-path", help="dataset root on disk"),
     engine: str = typer.Option("mujoco", "--engine", help="engine plugin of the physics replay"),
+    settings: List[str] = typer.Option([], "--set", help=(
+        "KIND.FIELD=VALUE for KIND robot, task, dataset or engine (e.g. robot.hand_kp=40)")),
     as_json: bool = typer.Option(False, "--json", help="print the quality as JSON, no progress bar"),
 ) -> None:
     """Retarget human hand data onto a robot (mink IK), replay it with physics in a task's scene,
     and write the demonstrations (observations, actions, joint targets) and their quality."""
     from trackbench.harness.atomic import atomic_directory, remove_leftovers, write_json_atomic
     from trackbench.harness.build import make_engine, make_robot, make_task
+    from trackbench.harness.cli.options import parse_overrides
     from trackbench.harness.demonstrations import first_sequences, record
     from trackbench.harness.plugins import load_registry
     from trackbench.harness.retarget import retarget_problems
@@ -36,18 +39,26 @@ def retarget_command(
     remove_leftovers(out.absolute().parent, target=out.name)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise TrackbenchError(f"{out} exists and is not an empty folder; choose a new --out")
+    overrides = parse_overrides(settings)
+    unknown = sorted(set(overrides) - {"robot", "task", "dataset", "engine"})
+    if unknown:
+        raise TrackbenchError(f"--set {unknown[0]}.…: data retarget takes settings of the robot, "
+                              f"task, dataset or engine")
     registry = load_registry()
     registry.raise_problems()
-    robot_plugin = make_robot(registry, robot)
+    robot_plugin = make_robot(registry, robot, overrides.get("robot"))
     problems = retarget_problems(robot_plugin.spec) + robot_plugin.check_model()
     if problems:
         raise TrackbenchError(f"robot '{robot}' cannot be retargeted onto: {problems[0]}")
-    task_plugin = make_task(registry, task)
+    task_plugin = make_task(registry, task, overrides.get("task"))
     problems = task_plugin.check_compatible(robot_plugin.spec)
     if problems:
         raise TrackbenchError(f"task '{task}' with robot '{robot}': {problems[0]}")
-    registry.resolve_spec("engines", engine, {})  # an unknown engine fails before any work
-    dataset_spec = registry.resolve_spec("datasets", dataset, {"path": path} if path else {})
+    # An unknown engine or a bad engine setting fails before any work.
+    registry.resolve_spec("engines", engine, overrides.get("engine", {}))
+    dataset_spec = registry.resolve_spec("datasets", dataset,
+                                         {**overrides.get("dataset", {}),
+                                          **({"path": path} if path else {})})
     source = registry.get("datasets", dataset).cls(dataset_spec)
     sequences = first_sequences(source.sequences("train"), num)
     if not sequences:
@@ -60,7 +71,8 @@ def retarget_command(
         bar = progress.add_task("retarget", total=len(sequences))
         demos, quality = record(
             robot_plugin, task_plugin, sequences,
-            engine=lambda n: make_engine(registry, engine, robot_plugin, task_plugin.scenes(), n, 0),
+            engine=lambda n: make_engine(registry, engine, robot_plugin, task_plugin.scenes(), n,
+                                         0, overrides.get("engine")),
             on_demo=lambda: progress.advance(bar))
         demos.save(staging / DEMOS_FILE)
         summary = {"robot": robot, "task": task, "dataset": dataset, **quality}
