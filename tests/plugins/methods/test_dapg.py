@@ -82,3 +82,52 @@ def test_a_dapg_cell_trains_checkpoints_resumes_exactly_and_reports(registry, tm
     report = json.loads(cli("report", str(tmp_path / "reference"), "--json").stdout)
     cell = report["tasks"]["probe"]["cells"]["allegro"]["dapg"]
     assert cell["n"] == 1 and cell["mean"] == pytest.approx(0.5)
+
+
+class LinearPolicy:
+    """A stand-in for PolicyLikelihood: a unit-σ Gaussian whose mean is linear in the joints."""
+
+    def __init__(self, n_dof: int, n_actions: int):
+        self.layer = torch.nn.Linear(n_dof, n_actions)
+
+    def log_prob(self, joint_pos, joint_vel, points, privileged, actions, *,
+                 update_normaliser=False):
+        mean = self.layer(joint_pos)
+        return torch.distributions.Normal(mean, 1.0).log_prob(actions).sum(-1)
+
+    def parameters(self):
+        return self.layer.parameters()
+
+
+def method_with_demos(**spec) -> DAPG:
+    """A dapg method holding 64 made-up demo steps (setup would record real ones)."""
+    method = DAPG(DAPG.Spec(**spec))
+    generator = torch.Generator().manual_seed(1)
+    joints = torch.randn(64, 5, generator=generator)
+    method.demos = {"joint_pos": joints, "joint_vel": torch.zeros(64, 5),
+                    "points": torch.zeros(64, 4, 3), "privileged": torch.zeros(64, 2),
+                    "actions": (joints[:, :3] * 0.5).clamp(-1, 1)}
+    method.num_demo_steps, method.device = 64, torch.device("cpu")
+    method.generator = torch.Generator().manual_seed(0)
+    method.iteration, method.weight, method.bc_nll = 0, 0.0, 0.0
+    return method
+
+
+def test_the_bc_term_is_the_weight_times_the_demos_negative_log_likelihood():
+    method, policy = method_with_demos(), LinearPolicy(5, 3)
+    method.update_begins(torch.tensor([0.0, 3.0]))
+    loss = method.policy_loss(policy, batch_size=16)
+    assert method.weight == pytest.approx(0.03)
+    assert loss.item() == pytest.approx(0.03 * method.bc_nll)
+    loss.backward()  # differentiable in the policy's parameters
+    assert policy.layer.weight.grad.abs().sum() > 0
+
+
+def test_bc_pretraining_makes_the_demonstrated_actions_likelier():
+    method, policy = method_with_demos(pretrain_epochs=20, pretrain_batch=16), LinearPolicy(5, 3)
+    demos = [method.demos[name] for name in ("joint_pos", "joint_vel", "points", "privileged",
+                                             "actions")]
+    before = -policy.log_prob(*demos).mean().item()
+    method.pretrain_policy(policy)
+    after = -policy.log_prob(*demos).mean().item()
+    assert after < before - 0.2, (before, after)
