@@ -19,11 +19,12 @@ frame, each frame warm-started from the last. Per frame the QP (``mink.solve_ik`
 
 The positions are absolute, not scaled by hand size: a demonstration must put the robot's
 fingertips where the human's touched the object, whatever the robot's hand size, and the wrist
-terms are light so that a larger hand (Allegro is ~1.5× a human hand) backs its wrist off.
+terms are light so that a hand larger than the human's (Allegro's) can back its wrist off.
 
 The palm frame (:func:`palm_frame`). Human: forward f = middle knuckle (9) − wrist (0), lateral
-l = index knuckle (5) − little knuckle (17), orthonormalised about f. Robot: the same construction at its *calibration pose* (arm at home, hand
-joints at 0 clipped into their limits, i.e. fingers straight), with f = mean of the non-thumb
+l = index knuckle (5) − little knuckle (17), orthonormalised about f. Robot: the same
+construction at its *calibration pose* (arm at home, hand joints at 0 clipped into their
+limits, i.e. fingers straight), with f = mean of the non-thumb
 fingertip sites − wrist site and l = the lowest-indexed minus the highest-indexed non-thumb
 fingertip (index − little on a five-finger hand; thumb − index when only one non-thumb finger
 exists). The wrist site's rotation relative to that frame is fixed by the robot's build, so the
@@ -64,7 +65,8 @@ LIMIT_TOLERANCE = 1e-6  # rad (m for slides): what counts as a joint-limit viola
 
 
 class RetargetSettings(FrozenSpec):
-    """The IK's weights and iterations; defaults chosen on the synthetic set (README)."""
+    """The IK's weights and iterations. Set by hand, not tuned; their quality on the synthetic
+    set is in the README ("Retargeting quality")."""
 
     fingertip_cost: float = Field(default=1.0, gt=0, description="fingertip position cost (per m)")
     wrist_orientation_cost: float = Field(default=0.2, ge=0, description=(
@@ -175,7 +177,7 @@ class Retargeter:
         tips = np.array([self.data.site(s).xpos for s in self.sites])
         fingers = [i for i, h in enumerate(self.human_index) if h >= FIRST_NON_THUMB]
         thumbs = [i for i, h in enumerate(self.human_index) if h < FIRST_NON_THUMB]
-        self._orient = len(fingers) >= 2 or (fingers and thumbs)
+        self._orient = len(fingers) >= 2 or bool(fingers and thumbs)
         self.robot_reach = float(np.linalg.norm(tips[fingers].mean(axis=0) - wrist.xpos)) \
             if fingers else 0.0
         if not self._orient:  # one fingertip: no palm frame to align
