@@ -18,9 +18,9 @@ from trackbench.testing import (
 )
 
 REGISTRY = load_registry()
-# track needs a trained predictor and amp generated human data: minutes, not the seconds these
-# checks take; their own tests (tests/plugins/methods/) build both.
-SLOW_SETUP_METHODS = {"track", "amp"}
+# track needs a trained predictor, amp generated human data and dapg recorded demonstrations:
+# minutes, not the seconds these checks take; their own tests (tests/plugins/methods/) build them.
+SLOW_SETUP_METHODS = {"track", "amp", "dapg"}
 
 
 def failure(check, *args, **kwargs) -> str:

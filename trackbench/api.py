@@ -88,6 +88,11 @@ from trackbench.harness.predictor import load_predictor, read_checkpoint
 from trackbench.harness.predictors.training import train_predictor
 from trackbench.harness.predictors.workflow import cached_predictor
 
+# ---- services for methods that learn from demonstrations: retargeting, demos, the policy ------
+from trackbench.harness.demonstrations import Demonstrations, cached_demonstrations
+from trackbench.harness.retarget import Retargeter, RetargetSettings, retarget_problems
+from trackbench.harness.training.likelihood import PolicyLikelihood
+
 # ---- checkpoints of a plugin's own state (state_dict / load_state_dict) -------------------------
 from trackbench.harness.snapshot import capture, restore
 
@@ -126,6 +131,9 @@ __all__ = [
     # services for methods and predictors
     "FingertipMap", "PredictionHistory", "fingertip_map_problems", "load_predictor",
     "read_checkpoint", "train_predictor", "cached_predictor",
+    # services for methods that learn from demonstrations
+    "Demonstrations", "cached_demonstrations", "Retargeter", "RetargetSettings",
+    "retarget_problems", "PolicyLikelihood",
     # plugin state in checkpoints
     "capture", "restore",
 ]

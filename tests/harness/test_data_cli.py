@@ -75,3 +75,25 @@ def test_show_refuses_an_episode_file_that_would_run_code(cli, tmp_path):
     result = cli("data", "show", "--dataset", "trackr", "--path", str(root))
     assert_user_error(result, str(victim), "refused to load", "system'", "Nothing in it was run")
     assert not marker.exists()
+
+
+def test_retarget_writes_demonstrations_and_their_quality(cli, tmp_path):
+    from trackbench.harness.demonstrations import Demonstrations
+
+    out = tmp_path / "demos"
+    result = cli("data", "retarget", "--robot", "xhand", "--dataset", "synthetic", "--num", "2",
+                 "--out", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    quality = json.loads(result.output)
+    assert quality["demos"] == 2 and quality["limit_violations"] == 0
+    assert quality["fingertip_error_cm"]["mean"] < 2.0
+    assert quality["arm_actions_clipped"] == 0.0  # retimed to the arm's speed
+    assert 0.0 <= quality["replay_success"] <= 1.0
+    assert quality["placements"] == {"as recorded": 2}  # grasp_lift has the synthetic objects
+    assert json.loads((out / "quality.json").read_text())["demos"] == 2
+
+    demos = Demonstrations.load(out / "demonstrations.npz")
+    assert demos.num_demos == 2 and demos.starts[-1] == demos.num_steps == quality["steps"]
+    assert demos.actions.shape == (demos.num_steps, 7 + 12)  # xArm7 deltas + XHand's 12 joints
+    assert abs(demos.actions).max() <= 1.0
+    assert demos.points.shape[1:] == (100, 3) and demos.joint_pos.shape[1] == 19

@@ -29,7 +29,7 @@ def test_one_unknown_name_rejects_the_whole_plan(cli, toy_plugins, tmp_path):
     result = cli("run", "--robot", "a,bb", "--task", "t", "--method", "m,nn", "--dry-run",
                  "--out", str(tmp_path))
     assert_user_error(result, "unknown robot 'bb'", "Did you mean 'b'?", "unknown method 'nn'",
-                      "Valid methods: amp, dense, grasp, m, n, reach, task, track")
+                      "Valid methods: amp, dapg, dense, grasp, m, n, reach, task, track")
     assert "plan:" not in result.output
 
 

@@ -88,6 +88,7 @@ class VecEnv:
         self.obs_clip = obs_clip
         self.policy_points = policy_points
         self._point_index: torch.Tensor | None = None  # the subset of the task's cloud, if any
+        self._block_shapes: tuple | None = None  # observation blocks' shapes, from the first
         robot = task.robot
         if robot is None:
             raise TrackbenchError(f"task '{task.name}' was not set up with a robot")
@@ -392,12 +393,32 @@ class VecEnv:
         # Envs reset this step see their new state; the task's privileged values of those envs
         # still describe the step that ended their episode (a task judges states only in update).
         state = frame.state
-        n = self.num_envs
-        scaled = 2.0 * (state.joint_pos - self._lower) / (self._upper - self._lower) - 1.0
-        points = self._subsample(self.task.policy_points(state)).reshape(n, -1)
-        obs = torch.cat([scaled, state.joint_vel, points], dim=1).clamp(-self.obs_clip, self.obs_clip)
-        privileged = self.task.privileged(frame).reshape(n, -1).clamp(-self.obs_clip, self.obs_clip)
-        return obs, torch.cat([obs, privileged], dim=1)
+        privileged = self.task.privileged(frame).reshape(self.num_envs, -1)
+        critic_obs = self.compose_observation(state.joint_pos, state.joint_vel,
+                                              self.task.policy_points(state), privileged)
+        return critic_obs[:, :critic_obs.shape[1] - privileged.shape[1]], critic_obs
+
+    def compose_observation(self, joint_pos: torch.Tensor, joint_vel: torch.Tensor,
+                            points: torch.Tensor, privileged: torch.Tensor) -> torch.Tensor:
+        """critic_obs [B, critic_dim] (the module docstring's layout) from raw blocks:
+        ``joint_pos``, ``joint_vel`` [B, n_dof], the task's policy ``points`` [B, P, 3] (all of
+        them: subsampled here) and ``privileged`` [B, D]. Every observation of this env is made
+        here, and so are the states of recorded demonstrations (``dapg``). Raises
+        TrackbenchError if the blocks are shaped otherwise than this env's own."""
+        count = joint_pos.shape[0]
+        shapes = (tuple(joint_pos.shape[1:]), tuple(points.shape[1:]),
+                  tuple(privileged.reshape(count, -1).shape[1:]))
+        if self._block_shapes is not None and self._block_shapes != shapes:
+            raise TrackbenchError(
+                f"observation blocks of joints {list(shapes[0])}, points {list(shapes[1])} and "
+                f"privileged values {list(shapes[2])} do not fit task '{self.task.name}' with "
+                f"this robot (joints {list(self._block_shapes[0])}, points "
+                f"{list(self._block_shapes[1])}, privileged {list(self._block_shapes[2])})")
+        self._block_shapes = shapes
+        scaled = 2.0 * (joint_pos - self._lower) / (self._upper - self._lower) - 1.0
+        flat = self._subsample(points).reshape(count, -1)
+        critic_obs = torch.cat([scaled, joint_vel, flat, privileged.reshape(count, -1)], dim=1)
+        return critic_obs.clamp(-self.obs_clip, self.obs_clip)
 
 
 def evenly_spaced(count: int, total: int) -> torch.Tensor:

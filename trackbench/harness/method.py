@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from trackbench.harness.robot import RobotSpec
     from trackbench.harness.state import State
     from trackbench.harness.task import Task, TaskFrame
+    from trackbench.harness.training.likelihood import PolicyLikelihood
 
 
 class MethodSpec(PluginSpec):
@@ -146,6 +147,23 @@ class Method(ABC):
         next step (world frame, metres), or None (the default) for methods without such a target.
         For display only (``trackbench video``); computing it changes no state."""
         return None
+
+    # ---- the policy update: methods that shape PPO's loss, not only its reward (dapg) ------------
+    def update_begins(self, advantages: torch.Tensor) -> None:
+        """Once per PPO epoch, before its first minibatch: ``advantages`` [B] are the whole
+        rollout batch's, as PPO uses them (normalised when ``ppo.normalize_advantage``)."""
+
+    def policy_loss(self, policy: "PolicyLikelihood", batch_size: int) -> torch.Tensor | None:
+        """A term added to PPO's loss on every minibatch (before its gradient step), or None
+        (the default: PPO's loss alone). ``policy.log_prob`` gives the current policy's log
+        likelihood of actions at states given by raw observation blocks, differentiably;
+        ``batch_size`` is the minibatch's sample count. Called only while training."""
+        return None
+
+    def pretrain_policy(self, policy: "PolicyLikelihood") -> None:
+        """Once, before the first rollout of a run that starts fresh (not on resume): train the
+        policy before RL begins (``dapg``'s behaviour-cloning epochs). ``policy.parameters()``
+        are the model's; the default does nothing."""
 
     def metrics(self) -> dict[str, float]:
         """Numbers about the method itself (``amp``: the discriminator's loss and accuracy),

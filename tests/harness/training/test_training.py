@@ -11,6 +11,7 @@ import torch
 from tests.harness.training.probe import probe_registry
 from trackbench.harness.execute import execute_cell
 from trackbench.harness.matrix import plan
+from trackbench.harness.predictors.workflow import CACHE_ENV
 from trackbench.harness.results import RunDir
 from trackbench.harness.specs import MatrixSpec
 from trackbench.harness.training.checkpoint import checkpoint_path
@@ -36,8 +37,18 @@ def tiny_predictor(tmp_path_factory) -> Path:
     return Transformer(spec).save(tmp_path_factory.mktemp("predictor") / "tiny.pt")
 
 
+@pytest.fixture(scope="module")
+def demo_cache(tmp_path_factory) -> Path:
+    """One $TRACKBENCH_CACHE for the module: dapg records its demonstration once."""
+    return tmp_path_factory.mktemp("cache")
+
+
 def method_settings(method: str, request) -> dict:
     """Spec overrides that keep a method tiny in tests (every registered method is trained)."""
+    if method == "dapg":  # one demonstration, recorded into the module's cache on first use
+        request.getfixturevalue("monkeypatch").setenv(CACHE_ENV,
+                                                      str(request.getfixturevalue("demo_cache")))
+        return {"max_demos": 1, "pretrain_epochs": 1}
     if method == "track":
         return {"checkpoint": str(request.getfixturevalue("tiny_predictor"))}
     if method == "amp":

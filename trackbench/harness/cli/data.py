@@ -1,4 +1,5 @@
-"""`trackbench data synth|show`: write the synthetic set to disk; count a dataset's sequences."""
+"""`trackbench data synth|show|retarget`: write the synthetic set to disk; count a dataset's
+sequences; retarget one onto a robot (``retarget.py``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from trackbench.harness import console
+from trackbench.harness.cli.retarget import retarget_command
 from trackbench.harness.atomic import atomic_directory, remove_leftovers
 from trackbench.harness.errors import TrackbenchError
 
@@ -17,8 +19,9 @@ if TYPE_CHECKING:
     from trackbench.harness.dataset import Dataset
     from trackbench.harness.registry import Registry
 
-app = typer.Typer(help="Human motion datasets: generate the synthetic set, inspect any set.",
-                  no_args_is_help=True)
+app = typer.Typer(help="Human motion datasets: generate the synthetic set, inspect any set, "
+                  "retarget one onto a robot.", no_args_is_help=True)
+app.command("retarget")(retarget_command)
 
 
 def open_dataset(name: str, overrides: dict, registry: "Registry | None" = None) -> "Dataset":

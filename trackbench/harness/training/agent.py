@@ -15,6 +15,9 @@ meters, so it does not continue the interrupted run. :class:`ResumableAgent` add
   writes in the training loop with tensorboardX's own record writer, so an I/O error reaches
   the trainer as an exception.
 - checks that the PPO losses are finite (:class:`NonFiniteError` names the first that is not).
+- the method's hooks into the update (``Method.update_begins`` / ``policy_loss`` /
+  ``pretrain_policy``): a method that shapes the loss (``dapg``'s behaviour cloning) adds its
+  term to every minibatch's PPO loss here, the RL core itself unchanged.
 
 Its own snapshots (``save``) are switched off: checkpoints are the trainer's. Its ``restore``
 loads with ``torch.load(weights_only=True)``, never through rl-games' ``torch_ext`` loader.
@@ -35,6 +38,7 @@ from rl_games.common import a2c_common, schedulers
 from trackbench.harness.errors import NonFiniteError
 from trackbench.harness.safe_load import load_tensors
 from trackbench.harness.stages import NO_TIMES
+from trackbench.harness.training.likelihood import PolicyLikelihood
 from trackbench.harness.threads import torch_threads
 
 _METERS = ("game_rewards", "game_shaped_rewards", "game_lengths")
@@ -77,6 +81,8 @@ class ResumableAgent(A2CAgent):
             # rl-games hard-codes max_lr 1e-2; the paper code's adaptive schedule stops at 5e-3.
             self.scheduler.max_lr = float(self.config.get("max_lr", self.scheduler.max_lr))
         self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
+        env = self.vec_env.env  # the VecEnv behind rl-games' adapter (vecenv.RlGamesVecEnv)
+        self.method, self.policy = env.method, PolicyLikelihood(self, env)
 
     def play_steps(self):
         """rl-games' rollout, with ``rollout_torch_threads`` torch threads (see PPOSpec)."""
@@ -90,6 +96,23 @@ class ResumableAgent(A2CAgent):
     def get_values(self, obs):
         with self.times.stage("policy"):
             return super().get_values(obs)
+
+    # ---- the method's hooks into the update -------------------------------------------------------
+    def prepare_dataset(self, batch_dict):
+        super().prepare_dataset(batch_dict)
+        self.method.update_begins(self.dataset.values_dict["advantages"])
+
+    def calc_losses(self, actor_loss_func, old_action_log_probs_batch, action_log_probs,
+                    advantage, *rest):
+        loss, *parts = super().calc_losses(actor_loss_func, old_action_log_probs_batch,
+                                           action_log_probs, advantage, *rest)
+        extra = self.method.policy_loss(self.policy, int(advantage.shape[0]))
+        return (loss if extra is None else loss + extra, *parts)
+
+    def pretrain(self) -> None:
+        """The method's pre-training (before the first rollout of a fresh run)."""
+        self.set_train()
+        self.method.pretrain_policy(self.policy)
 
     # ---- the rollout's place --------------------------------------------------------------------
     def rollout_state(self) -> dict[str, Any]:

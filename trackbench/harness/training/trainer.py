@@ -102,6 +102,8 @@ def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
             agent.times = times or agent.times
             try:
                 resumed_from = _restore(agent, run_dir, observer)
+                if resumed_from is None:
+                    agent.pretrain()  # the method's, if any (dapg's BC epochs)
                 if ppo.torch_compile:  # after restoring: compiling renames the parameters
                     agent.model = torch.compile(agent.model)
                 if agent.frame < spec.agent_steps:
