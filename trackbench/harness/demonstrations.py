@@ -41,6 +41,7 @@ from trackbench.harness.replay import ActionInverse, Replay, replay, retime
 from trackbench.harness.retarget import Retargeted, Retargeter, RetargetSettings
 
 if TYPE_CHECKING:
+    from trackbench.harness.context import RunContext
     from trackbench.harness.dataset import HumanSequence
     from trackbench.harness.registry import Registry
     from trackbench.harness.robot import Robot, RobotSpec
@@ -290,29 +291,27 @@ def cache_key(robot: "Robot", task: "Task", dataset: str, dataset_spec: Any, ver
     return f"{robot.name}-{task.name}-{dataset}-{digest}", key
 
 
-def cached_demonstrations(registry: "Registry", robot_spec: "RobotSpec", task: "Task",
+def cached_demonstrations(context: "RunContext", robot_spec: "RobotSpec", task: "Task",
                           dataset: str, *, max_demos: int, engine: str = "mujoco",
                           settings: RetargetSettings | None = None) -> Demonstrations:
-    """The cached demonstrations of this robot, task and dataset (``$TRACKBENCH_CACHE``/
-    demonstrations/), recorded now, once, if there are none (minutes on a CPU; it says so).
-    Raises TrackbenchError for what :func:`record` refuses."""
-    from trackbench.harness import console
+    """The cached demonstrations of this robot, task and dataset (``context.cache_dir``/
+    demonstrations/), recorded now, once, if there are none (minutes on a CPU; it says so
+    through ``context.progress``). Raises TrackbenchError for what :func:`record` refuses."""
     from trackbench.harness.atomic import remove_leftovers, write_json_atomic
     from trackbench.harness.build import make_engine
-    from trackbench.harness.predictors.workflow import cache_dir
 
-    settings = settings or RetargetSettings()
+    registry, settings = context.registry, settings or RetargetSettings()
     robot = robot_plugin(registry, robot_spec)
     dataset_spec = registry.resolve_spec("datasets", dataset, {})
     source = registry.get("datasets", dataset).cls(dataset_spec)
     stem, key = cache_key(robot, task, dataset, dataset_spec, type(source).version, max_demos,
                           engine, settings)
-    path = cache_dir() / "demonstrations" / f"{stem}.npz"
+    path = context.cache_dir / "demonstrations" / f"{stem}.npz"
     if path.is_file():
         return Demonstrations.load(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(path.parent, target=path.name)
-    console.err.print(f"[bold]No cached demonstrations of robot '{robot.name}' on task "
+    context.progress(f"[bold]No cached demonstrations of robot '{robot.name}' on task "
                       f"'{task.name}' from dataset '{dataset}': recording {max_demos} now[/] "
                       f"(retargeting and a physics replay each; minutes on a CPU); they will be "
                       f"cached at {path}")
@@ -323,7 +322,7 @@ def cached_demonstrations(registry: "Registry", robot_spec: "RobotSpec", task: "
                                                         n, 0))
     demos.save(path)
     write_json_atomic(path.with_suffix(".json"), {"key": json.loads(key), "quality": report})
-    console.err.print(f"demonstrations cached at {path} (replay success "
+    context.progress(f"demonstrations cached at {path} (replay success "
                       f"{report['replay_success']:.2f}, fingertip error "
                       f"{report['fingertip_error_cm']['mean']:.2f} cm)")
     return demos

@@ -11,7 +11,7 @@ import torch
 from tests.harness.training.probe import probe_registry
 from trackbench.harness.execute import execute_cell
 from trackbench.harness.matrix import plan
-from trackbench.harness.predictors.workflow import CACHE_ENV
+from trackbench.harness.context import CACHE_ENV
 from trackbench.harness.results import RunDir
 from trackbench.harness.specs import MatrixSpec
 from trackbench.harness.training.checkpoint import checkpoint_path

@@ -11,7 +11,7 @@ import torch
 from tests.harness.training.probe import probe_registry
 from tests.harness.training.test_training import STEPS, plan_cell
 from trackbench.harness.execute import execute_cell
-from trackbench.harness.predictors.workflow import CACHE_ENV
+from trackbench.harness.context import CACHE_ENV
 from trackbench.harness.results import RunDir
 from trackbench.plugins.methods.dapg import DAPG, bc_weight
 

@@ -36,7 +36,7 @@ from trackbench.api import Method, RewardTerm, TrackbenchError
 from trackbench.plugins.methods.composed import ComposedSpec, group_problems, weighted_group
 
 if TYPE_CHECKING:
-    from trackbench.api import PolicyLikelihood, Registry, RobotSpec, Task
+    from trackbench.api import PolicyLikelihood, Registry, RobotSpec, RunContext, Task
 
 MAX_DEMOS = 100_000
 MAX_BATCH = 1_000_000
@@ -71,7 +71,8 @@ class DAPG(Method):
                                     description="BC pre-training batch (hand_dapg 32)")
         pretrain_lr: float = Field(default=1e-3, gt=0, le=1,
                                    description="BC pre-training Adam lr (hand_dapg 1e-3)")
-        seed: int = Field(default=0, ge=0, description="seed of the demo sampling")
+        seed: int = Field(default=0, ge=0, description=(
+            "added to the run's seed to seed the demo sampling (as amp's method.seed)"))
 
     @classmethod
     def check_spec(cls, spec: "DAPG.Spec", registry: "Registry") -> None:
@@ -84,11 +85,11 @@ class DAPG(Method):
         return retarget_problems(robot) + group_problems(task, self.spec.group)
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
-              device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
+              context: "RunContext | None" = None) -> None:
         from trackbench.api import cached_demonstrations
 
-        super().setup(task, robot, num_envs, device, registry)
-        demos = cached_demonstrations(self.run_registry(), robot, task, self.spec.dataset,
+        super().setup(task, robot, num_envs, context)
+        demos = cached_demonstrations(self.run_context(), robot, task, self.spec.dataset,
                                       max_demos=self.spec.max_demos)
         if demos.actions.shape[1] != robot.num_actions:
             raise TrackbenchError(f"method 'dapg': the demonstrations have "
@@ -96,7 +97,7 @@ class DAPG(Method):
         self.demos = {name: torch.as_tensor(getattr(demos, name), dtype=torch.float32,
                                             device=self.device) for name in _BLOCKS}
         self.num_demo_steps = demos.num_steps
-        self.generator = torch.Generator().manual_seed(self.spec.seed)
+        self.generator = torch.Generator().manual_seed(self.run_context().seed + self.spec.seed)
         self.iteration = 0  # k: PPO epochs begun
         self.weight = 0.0  # w_k of the current epoch
         self.bc_nll = 0.0  # the last minibatch's mean −ln π(a|s) on demos
