@@ -10,8 +10,6 @@ writes into them in place through the torch views.
 
 from __future__ import annotations
 
-import numpy as np
-
 # Overflows after which a world's physics is wrong: constraint rows or contacts dropped (a full
 # buffer), a collision stage cut short. A solver that stops at its iteration limit is not one.
 DROPPED = ("NEFC", "NJMAX_NNZ", "BROADPHASE", "NARROWPHASE", "CCD", "HFIELD", "NVMAX",
@@ -31,27 +29,25 @@ def import_warp():
 class WarpWorlds:
     """``nworld`` worlds of one compiled MjModel on warp device ``device``.
 
-    default_physics: [nstate] MuJoCo's full physics state every world starts from.
+    nstate: the size of MuJoCo's full physics state (the rows of ``physics``/``set_physics``).
     nconmax / njmax: contacts and constraint rows allocated per world (mjwarp's sizes; the
     contact pool is shared by the worlds, the constraint rows are per world).
     nstep: physics steps per control step; graph: replay captured graphs instead of launching.
     """
 
-    def __init__(self, model, default_physics: np.ndarray, nworld: int, device: str,
+    def __init__(self, model, nstate: int, nworld: int, device: str,
                  nconmax: int, njmax: int, nstep: int, graph: bool):
-        import mujoco
-
         wp, mjw = import_warp()
         self._wp, self._mjw, self.model, self.nworld, self.nstep = wp, mjw, model, nworld, nstep
         self._full = int(mjw.State.FULLPHYSICS)
-        start = mujoco.MjData(model)
-        mujoco.mj_setState(model, start, default_physics, mujoco.mjtState.mjSTATE_FULLPHYSICS)
-        mujoco.mj_forward(model, start)
         with wp.ScopedDevice(device):
             self.m = mjw.put_model(model)
             self.m.opt.warn_overflow = 0  # overflows are read from d.overflow, not printed
-            self.d = mjw.put_data(model, start, nworld=nworld, nconmax=nconmax, njmax=njmax)
-            self._state = wp.zeros((nworld, default_physics.size), dtype=float)
+            # Made empty (the engine resets every world before its first step): put_data would
+            # refuse a start state with more contacts than nconmax, which is an overflow that
+            # the first step flags.
+            self.d = mjw.make_data(model, nworld=nworld, nconmax=nconmax, njmax=njmax)
+            self._state = wp.zeros((nworld, nstate), dtype=float)
             self._active = wp.zeros(nworld, dtype=bool)
         view = wp.to_torch
         d = self.d
