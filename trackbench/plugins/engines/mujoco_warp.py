@@ -92,7 +92,9 @@ class MjwarpEngine(Engine):
         from trackbench.plugins.engines.warp_worlds import WarpWorlds
 
         self._torch = torch
-        self.device = torch.device(spec.device)
+        # One name for torch and warp: "cuda" is the first GPU to both.
+        device = "cuda:0" if spec.device == "cuda" else spec.device
+        self.device = torch.device(device)
         self.models = SceneModels.build(robot, self.scenes, spec)
         self.model, self.variant_models = self.models.model, self.models.models
         self._control_law = ControlLaw(self.robot, self.spec)
@@ -100,14 +102,13 @@ class MjwarpEngine(Engine):
         variant = np.arange(num_envs) % n_var
         self.env_models = [self.variant_models[v] for v in variant]
         self.num_threads = spec.num_threads or os.cpu_count() or 1  # bench's CPU comparison
-        warp_device = spec.device if spec.device != "cuda" else "cuda:0"
         self._worlds, self._env_ids = [], []
         for v, model in enumerate(self.variant_models):
             ids = np.flatnonzero(variant == v)
             if ids.size == 0:  # fewer envs than variants: the last ones have no world
                 break
             self._worlds.append(WarpWorlds(model, self.models.nstate, ids.size,
-                                           warp_device, spec.nconmax, spec.njmax,
+                                           device, spec.nconmax, spec.njmax,
                                            spec.physics_steps_per_control, spec.graph))
             self._env_ids.append(torch.as_tensor(ids, device=self.device))
         self._n_var = n_var

@@ -145,6 +145,17 @@ class SceneModels:
         mujoco.mj_getState(model, data, physics, full)
         return physics
 
+    def indices_on(self, device) -> tuple:
+        """(joint_qpos, joint_dof, articulation_qpos) as long tensors on ``device``, made once:
+        a GPU engine reads the State every step without copying addresses to the device."""
+        import torch
+
+        cache = self.__dict__.setdefault("_indices", {})
+        if device not in cache:
+            cache[device] = tuple(torch.as_tensor(adr, dtype=torch.long, device=device) for adr
+                                  in (self.joint_qpos, self.joint_dof, self.articulation_qpos))
+        return cache[device]
+
     def reset_qpos(self, qpos, robot_qpos=None, object_pos=None, object_quat=None):
         """Write a reset into ``qpos`` [n, nq] in place (NumPy or torch alike): the robot's joints
         clamped to their limits, free objects' positions and normalised quaternions. Returns the
@@ -203,15 +214,14 @@ def make_state(models: SceneModels, qpos, qvel, sensors, targets, steps, points,
     f32 = lambda x: x.to(torch.float32, copy=True).contiguous()  # noqa: E731
     n, robot = qpos.shape[0], models.robot.spec
     k, n_obj = len(robot.keypoints), len(models.scenes[0].objects)
-    device = qpos.device
-    index = lambda adr: torch.as_tensor(adr, dtype=torch.long, device=device)  # noqa: E731
+    joint_qpos, joint_dof, articulation_qpos = models.indices_on(qpos.device)
     keypoints = sensors[:, :3 * k].reshape(n, k, 3)
     wrist_pos, wrist_quat = sensors[:, 3 * k:3 * k + 3], sensors[:, 3 * k + 3:3 * k + 7]
     objects = sensors[:, 3 * k + 7:].reshape(n, n_obj, 13)
     object_pos, object_quat = f32(objects[..., 0:3]), f32(objects[..., 3:7])
     return State(
-        joint_pos=f32(qpos[:, index(models.joint_qpos)]),
-        joint_vel=f32(qvel[:, index(models.joint_dof)]),
+        joint_pos=f32(qpos[:, joint_qpos]),
+        joint_vel=f32(qvel[:, joint_dof]),
         joint_target=f32(targets),
         keypoints=f32(keypoints),
         wrist_pos=f32(wrist_pos),
@@ -222,6 +232,6 @@ def make_state(models: SceneModels, qpos, qvel, sensors, targets, steps, points,
         object_angvel=f32(objects[..., 10:13]),
         object_points=pose_points(points, object_pos, object_quat),
         object_class_ids=class_ids.clone(),
-        articulation_pos=f32(qpos[:, index(models.articulation_qpos)]),
+        articulation_pos=f32(qpos[:, articulation_qpos]),
         step=steps.clone(),
     )
