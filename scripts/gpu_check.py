@@ -34,11 +34,11 @@ def cuda_problem(device: str) -> str | None:
     """Why this machine cannot run the check on ``device``, or None."""
     import torch
 
-    from trackbench.plugins.engines.mujoco_warp import install_problem
-
-    if not torch.cuda.is_available():
+    if not torch.cuda.is_available():  # before importing trackbench: fail in seconds
         return (f"no CUDA device: torch {torch.__version__} sees none (torch.cuda.is_available() "
                 "is False). Run this check on a machine with an NVIDIA GPU and a CUDA build of torch.")
+    from trackbench.plugins.engines.mujoco_warp import install_problem
+
     return install_problem(device)
 
 
