@@ -91,6 +91,19 @@ def test_the_same_states_give_the_same_rewards_and_success_flags():
 
 
 @needs_warp
+def test_wrist_delta_actions_reach_the_same_targets_as_on_the_cpu_engine():
+    """The wrist-delta law needs MuJoCo's CPU Jacobians: mjwarp takes them through the host."""
+    robot = {"arm_action": "wrist_delta"}
+    warp = make_engine(REGISTRY, "mjwarp", make_robot(REGISTRY, "xhand", robot), table_with_box(), 2, 0)
+    cpu = make_engine(REGISTRY, "mujoco", make_robot(REGISTRY, "xhand", robot), table_with_box(), 2, 0)
+    actions = torch.linspace(-1, 1, 2 * warp.num_actions).reshape(2, -1)
+    for _ in range(2):
+        warp_state, cpu_state = warp.step(actions), cpu.step(actions)
+    assert torch.equal(warp_state.joint_target, cpu_state.joint_target)
+    assert torch.allclose(warp_state.wrist_pos, cpu_state.wrist_pos, atol=1e-4)
+
+
+@needs_warp
 def test_a_full_contact_buffer_resets_and_flags_the_worlds_it_cut():
     """One contact per world cannot hold a box resting on the table (four corners): mjwarp
     drops contacts, and every world of the pool is reset and flagged, not silently wrong."""
