@@ -174,3 +174,16 @@ def test_only_cli_commands_load_the_registry():
     outside_cli = sorted(m for m in loaders if not m.startswith("trackbench.harness.cli.")
                          and m != "trackbench.testing")
     assert not outside_cli, f"load the registry themselves: {outside_cli}"
+
+
+def test_the_readme_layout_names_every_package_of_the_tree():
+    """README's "Layout" block is the map of the architecture: every subpackage (harness,
+    kit, plugins and the folders under them) and every top-level module appears in it."""
+    readme = (PACKAGE_ROOT.parent / "README.md").read_text()
+    layout = readme.split("## Layout", 1)[1].split("```")[1]
+    packages = [path.parent for path in PACKAGE_ROOT.rglob("__init__.py")
+                if path.parent != PACKAGE_ROOT]
+    named = [f"{package.name}/" for package in packages]
+    named += [f"trackbench/{path.name}" for path in PACKAGE_ROOT.glob("*.py")]
+    missing = sorted(name for name in named if name not in layout)
+    assert not missing, f"README's Layout does not name: {missing}"

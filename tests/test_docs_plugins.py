@@ -19,7 +19,7 @@ import pytest
 import torch
 
 from tests.test_architecture import package_modules
-from tests.test_plugin_boundary import all_imports, plugin_violations
+from tests.test_plugin_boundary import all_imports, collision_literals, plugin_violations
 from trackbench.harness.env import VecEnv
 from trackbench.harness.matrix import plan
 from trackbench.harness.plugins import load_registry
@@ -88,6 +88,7 @@ def test_the_package_imports_trackbench_only_through_the_public_api(guide_packag
     problems = []
     for path in sorted((guide_package / PACKAGE).glob("*.py")):
         problems += plugin_violations(f"{PACKAGE}.{path.stem}", path, PACKAGE, modules)
+        problems += collision_literals(path)  # named groups from the API, as every plugin
     tests = guide_package / GUIDE_TESTS
     problems += [f"{tests}:{line}: imports {target}"
                  for line, target in all_imports("test_pinch", tests, modules)

@@ -10,6 +10,8 @@ an annotation that names a host module is a dependency on it all the same.
   directly, or another plugin package.
 - No other trackbench module (the host ``trackbench/harness/``, the kit, the API) imports a plugin
   module, except the registration modules below.
+- The same plugin modules name collision groups (``ROBOT_CONTYPE``, ...) rather than writing
+  MuJoCo's numbers.
 
 ``trackbench.testing`` is public too, but for a plugin package's *tests* only: it imports the
 host, so a plugin module importing it counts as a violation here. The guide's package
@@ -91,6 +93,42 @@ def test_plugins_import_only_the_api_and_their_own_package():
         problems += plugin_violations(name, path, "trackbench_toy", modules)
     assert not problems, ("plugins must import trackbench only through trackbench.api "
                           "(and hookimpl from trackbench):\n" + "\n".join(problems))
+
+
+COLLISION_FIELDS = {"contype", "conaffinity"}
+
+
+def collision_literals(path: Path) -> list[str]:
+    """Where ``path`` sets a geom's collision group to a number (``contype=2``, ``g.conaffinity
+    = 1``) instead of naming it (``ROBOT_CONTYPE``, ``WORLD_CONAFFINITY`` from the API)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.keyword) and node.arg in COLLISION_FIELDS:
+            pairs = [(node.arg, node.value)]
+        elif isinstance(node, ast.Assign):
+            pairs = [(target.attr, node.value) for target in node.targets
+                     if isinstance(target, ast.Attribute) and target.attr in COLLISION_FIELDS]
+        else:
+            continue
+        found += [(value.lineno, f"{path}:{value.lineno}: {field}={value.value!r}")
+                  for field, value in pairs
+                  if isinstance(value, ast.Constant) and isinstance(value.value, int)]
+    return [problem for _, problem in sorted(found)]
+
+
+def test_plugins_name_their_collision_groups():
+    """MuJoCo's defaults (1/1) would make a hand's fingers collide with each other; the API's
+    named groups say which side of the rule a geom is on, so no plugin writes the numbers."""
+    paths = [path for name, path in package_modules().items() if plugin_package(name)]
+    problems = [p for path in [*paths, *toy_modules().values()] for p in collision_literals(path)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_collision_check_sees_keywords_and_assignments(tmp_path):
+    path = tmp_path / "hand.py"
+    path.write_text("body.add_geom(contype=2, conaffinity=ROBOT_CONAFFINITY)\n"
+                    "geom.conaffinity = 1\n")
+    assert collision_literals(path) == [f"{path}:1: contype=2", f"{path}:2: conaffinity=1"]
 
 
 def test_the_host_imports_no_plugin():

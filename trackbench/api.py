@@ -27,7 +27,8 @@ from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec
 
 # ---- what the host hands plugins ----------------------------------------------------------------
 from trackbench.harness.errors import NonFiniteError, TrackbenchError, unknown_name_error
-from trackbench.harness.registry import Registry  # for annotations: Method.setup's registry
+from trackbench.harness.context import RunContext
+from trackbench.harness.registry import Registry  # for annotations: Method.check_spec's registry
 from trackbench.harness.state import State
 
 # ---- scenes: what a task hands an engine, and the table every task stands on --------------------
@@ -102,7 +103,7 @@ __all__ = [
     "ResetPlan", "Task", "TaskFrame", "TaskSpec",
     "FrozenSpec", "PluginSpec", "LayerUnits", "MAX_LAYERS", "MAX_UNITS", "with_preset",
     # what the host hands plugins
-    "NonFiniteError", "TrackbenchError", "unknown_name_error", "Registry", "State",
+    "NonFiniteError", "TrackbenchError", "unknown_name_error", "Registry", "RunContext", "State",
     # scenes
     "Scene", "TrackedObject", "add_stage", "add_table", "box_points", "table_with_box",
     # rewards

@@ -69,3 +69,21 @@ def test_ppo_gradient_step(benchmark, sizes):
         return loss
 
     assert torch.isfinite(benchmark(step))
+
+
+@pytest.mark.parametrize("arm_action", ["joint_delta", "wrist_delta"])
+def test_control_law(benchmark, arm_action):
+    """One control step's PD targets for 128 envs: the paper's joint deltas, or wrist deltas
+    (one wrist Jacobian per env, then damped least squares)."""
+    import numpy as np
+
+    from trackbench.harness.control import ControlLaw
+    from trackbench.harness.engine import EngineSpec
+
+    robot = make_robot(REGISTRY, "allegro", {"arm_action": arm_action})
+    law = ControlLaw(robot, EngineSpec())
+    joints = robot.spec.arm_joints + robot.spec.hand_joints
+    previous = np.tile([j.default for j in joints], (128, 1))
+    actions = np.random.default_rng(0).uniform(-1, 1, (128, robot.spec.num_actions))
+    targets = benchmark(law, previous, actions)
+    assert targets.shape == previous.shape

@@ -139,6 +139,13 @@ def test_resets_are_seeded_per_env():
     assert not torch.equal(q_first[2], q_again[2])
 
 
+def test_the_method_is_handed_the_run_s_context():
+    env = make_env(seed=1, num_envs=1)
+    context = env.method.context
+    assert context.seed == 1 and context.device == torch.device("cpu")
+    assert "probe" in context.registry.names("tasks")  # the registry the run was planned with
+
+
 def test_the_policy_may_see_an_evenly_spaced_subset_of_the_cloud(env):
     from trackbench.harness.env import evenly_spaced
 

@@ -12,6 +12,7 @@ from trackbench.harness.build import make_engine, make_robot, make_task
 from trackbench.harness.env import VecEnv
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.plugins import load_registry
+from trackbench.harness.context import RunContext
 from trackbench.harness.pregrasp import GAP, PENETRATION, PregraspSearch, _deepest_robot_contact
 
 REGISTRY = load_registry()
@@ -23,7 +24,7 @@ def make_env(fraction: float, num_envs: int = NUM_ENVS) -> VecEnv:
     robot = make_robot(REGISTRY, "allegro")
     task.setup(robot.spec, num_envs)
     method = REGISTRY.get("methods", "dense").cls(REGISTRY.resolve_spec("methods", "dense", {}))
-    method.setup(task, robot.spec, num_envs, "cpu", REGISTRY)
+    method.setup(task, robot.spec, num_envs, RunContext(REGISTRY))
     engine = make_engine(REGISTRY, "mujoco", robot, task.scenes(), num_envs, 0)
     return VecEnv(engine, task, method, seed=0)
 

@@ -25,8 +25,8 @@ class Counting(Method):
     name = "counting"
     Spec = MethodSpec
 
-    def setup(self, task, robot, num_envs, device="cpu", registry=None) -> None:
-        super().setup(task, robot, num_envs, device, registry)
+    def setup(self, task, robot, num_envs, context=None) -> None:
+        super().setup(task, robot, num_envs, context)
         self.observed = 0
 
     def observe(self, frame) -> None:

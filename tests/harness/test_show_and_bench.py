@@ -80,3 +80,19 @@ def test_bench_train_times_every_stage_of_the_loop_against_raw_physics(cli):
 
 def test_bench_set_without_train_is_refused(cli):
     assert_user_error(cli("bench", "--set", "ppo.mini_epochs=1"), "--set applies to --train only")
+
+
+def test_bench_engine_with_fewer_actions_than_joints():
+    """Wrist-delta robots have 6 arm actions for 7 arm joints: the raw rollout replays the
+    engine's joint targets (one per actuator), not its actions."""
+    from trackbench.harness.benchmark import bench_engine
+    from trackbench.harness.build import make_engine, make_robot
+    from trackbench.harness.plugins import load_registry
+    from trackbench.harness.scene import table_with_box
+
+    registry = load_registry()
+    robot = make_robot(registry, "allegro", {"arm_action": "wrist_delta"})
+    engine = make_engine(registry, "mujoco", robot, table_with_box(), 2, 0)
+    assert engine.num_actions < robot.spec.num_dof
+    result = bench_engine(engine, control_steps=2, repeats=1)
+    assert result.engine_seconds > 0 and result.raw_seconds > 0

@@ -48,8 +48,8 @@ def bench_engine(engine, control_steps: int, seed: int = 0, scene_name: str = ""
             f"'{engine.name}' exposes no MuJoCo model (model, env_models, physics_state, num_threads)"
         )
     generator = torch.Generator().manual_seed(seed)
-    n, nu = engine.num_envs, engine.num_actions
-    actions = torch.rand(control_steps + 1, n, nu, generator=generator) * 2 - 1
+    n, nu = engine.num_envs, engine.robot.spec.num_dof  # one actuator per joint
+    actions = torch.rand(control_steps + 1, n, engine.num_actions, generator=generator) * 2 - 1
     engine.step(actions[-1])  # warm-up: thread pool and caches
     engine.reset(torch.arange(n))
     initial = np.stack([engine.physics_state(i).copy() for i in range(n)])

@@ -129,6 +129,7 @@ class VecEnv:
               random_episode_start: bool = False) -> "VecEnv":
         """Robot, task, method and engine of one planned cell, set up for ``num_envs`` envs."""
         from trackbench.harness.build import make_engine, make_robot, make_task
+        from trackbench.harness.context import RunContext
 
         n = num_envs or spec.num_envs
         device = torch.device(spec.device)
@@ -137,7 +138,7 @@ class VecEnv:
         task.setup(robot.spec, n, device)
         method_spec = registry.resolve_spec("methods", spec.method, spec.method_spec)
         method = registry.get("methods", spec.method).cls(method_spec)
-        method.setup(task, robot.spec, n, device, registry)
+        method.setup(task, robot.spec, n, RunContext(registry, device, spec.seed))
         engine = make_engine(registry, spec.engine, robot, task.scenes(), n, spec.seed,
                              spec.engine_spec)
         return cls(engine, task, method, seed=spec.seed, obs_clip=obs_clip,

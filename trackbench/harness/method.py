@@ -1,14 +1,15 @@
 """The reward-method plugin contract: what reward PPO sees, composed from named terms.
 
-A method is set up once per run with the task, the robot, the batch size and the registry the
-run was planned with; ``begin`` is called for envs that just reset (after the task's ``begin``).
+A method is set up once per run with the task, the robot, the batch size and the run's context
+(:class:`~trackbench.harness.context.RunContext`: registry, device, seed, cache directory,
+progress reporter); ``begin`` is called for envs that just reset (after the task's ``begin``).
 Its reward is the weighted reward terms :meth:`Method.terms` declares: the harness
 (``trackbench.harness.rewards.RewardManager``) checks their names once, and once per control
 step calls :meth:`Method.observe` with the task's frame, evaluates every term, sums them for PPO
 and logs each term's per-episode sum under its name.
 
 Plugins never load the registry themselves: a method that needs other plugins (``track`` its
-predictor, ``amp`` its dataset) takes them from the registry :meth:`Method.setup` is handed, so
+predictor, ``amp`` its dataset) takes them from the context :meth:`Method.setup` is handed, so
 a run (or a test) that built its own registry gets exactly those plugins, and a process loads the
 entry points once.
 """
@@ -24,6 +25,7 @@ from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.specs import PluginSpec
 
 if TYPE_CHECKING:
+    from trackbench.harness.context import RunContext
     from trackbench.harness.registry import Registry
     from trackbench.harness.rewards import RewardTerm
     from trackbench.harness.robot import RobotSpec
@@ -48,7 +50,7 @@ class Method(ABC):
         self.num_envs = 0
         self.device = torch.device("cpu")
         self.training = True  # False while the harness evaluates a policy (set_training)
-        self.registry: "Registry | None" = None  # the run's plugins, handed to setup
+        self.context: "RunContext | None" = None  # the run's, handed to setup
 
     @classmethod
     def check_spec(cls, spec: MethodSpec, registry: "Registry") -> None:
@@ -72,28 +74,30 @@ class Method(ABC):
         return []
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
-              device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
-        """Bind to a run; methods that need models or buffers (``track``) create them here.
-        ``registry`` is the one the run was planned with (the harness always passes it); a
-        method that needs other plugins takes them from it through :meth:`run_registry`.
-        Overrides must accept and pass on ``registry``. Raise TrackbenchError for anything the
-        user must fix that :meth:`check_compatible` cannot see (a missing checkpoint, ...). This base implementation raises TrackbenchError
-        for :meth:`check_compatible`'s problems, for callers that did not plan (tests, probes)."""
+              context: "RunContext | None" = None) -> None:
+        """Bind to a run; methods that need models or buffers (``track``) create them here, on
+        ``context.device``. ``context`` is the run's (the harness always passes one); a method
+        that needs other plugins, a seed or the cache takes it through :meth:`run_context`.
+        Without one (a test of a method that needs only its spec) the method runs on the CPU.
+        Overrides must accept and pass on ``context``. Raise TrackbenchError for anything the
+        user must fix that :meth:`check_compatible` cannot see (a missing checkpoint, ...). This
+        base implementation raises TrackbenchError for :meth:`check_compatible`'s problems, for
+        callers that did not plan (tests, probes)."""
         problems = self.check_compatible(task, robot)
         if problems:
             raise TrackbenchError("\n".join(f"method '{self.name}': {p}" for p in problems))
         self.task, self.robot, self.num_envs = task, robot, num_envs
-        self.device = torch.device(device)
-        self.registry = registry
+        self.device = context.device if context is not None else torch.device("cpu")
+        self.context = context
 
-    def run_registry(self) -> "Registry":
-        """The registry :meth:`setup` was handed. Raises RuntimeError if it had none: a method
+    def run_context(self) -> "RunContext":
+        """The context :meth:`setup` was handed. Raises RuntimeError if it had none: a method
         that needs other plugins must not fall back to loading a registry of its own, which
         would not be the caller's (a test's registry, a run's blocked entry points)."""
-        if self.registry is None:
-            raise RuntimeError(f"method '{self.name}' needs the run's registry: "
-                               f"call setup(..., registry=registry)")
-        return self.registry
+        if self.context is None:
+            raise RuntimeError(f"method '{self.name}' needs the run's context: "
+                               f"call setup(..., context=RunContext(registry, ...))")
+        return self.context
 
     @abstractmethod
     def terms(self, task: "Task") -> tuple["RewardTerm", ...]:

@@ -1,7 +1,7 @@
 """Read a results directory and build the comparison: per task, robots × methods, success over seeds.
 
-Only files a run wrote are read (spec.json, result.json), each validated. Missing, failed,
-incomplete and invalid cells are reported as such, never hidden: an invalid file is named with its
+Only files a run wrote are read (spec.json, result.json), each validated. Missing, incomplete
+and invalid cells are reported as such, never hidden: an invalid file is named with its
 field and left out of the averages. A run is its run id and its files' content, so a copy of a run
 directory beside it counts once.
 """
@@ -17,9 +17,6 @@ from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.results import SPEC_FILE, RunDir, RunResult
 from trackbench.harness.specs import RunSpec
 
-STATUS_OK = "ok"
-
-
 @dataclass
 class Cell:
     successes: list[float] = field(default_factory=list)
@@ -29,7 +26,6 @@ class Cell:
     returns: list[float] = field(default_factory=list)
     # Fraction of training env-steps whose physics blew up (the engine reset them), per seed.
     unstable: list[float] = field(default_factory=list)
-    failed: int = 0
     incomplete: int = 0
 
     @property
@@ -45,9 +41,6 @@ class Cell:
 
     def add(self, result: RunResult, seed: int) -> None:
         """Count one finished run's validated result."""
-        if result.status != STATUS_OK:
-            self.failed += 1
-            return
         self.successes.append(result.success_rate)
         self.seeds.append(seed)
         for event, rate in result.events.items():
@@ -59,18 +52,16 @@ class Cell:
 
     def to_json(self) -> dict:
         return {"mean": self.mean(), "std": self.std(), "n": self.n, "seeds": self.seeds,
-                "failed": self.failed, "incomplete": self.incomplete,
+                "incomplete": self.incomplete,
                 "mean_return": _mean(self.returns), "unstable_fraction": _mean(self.unstable),
                 **{f"{event}_rate": _mean(rates) for event, rates in sorted(self.events.items())}}
 
     def text(self, summary: str) -> str:
-        """``summary`` (the success statistic over seeds; report_stats.py), then unstable physics,
-        failed and unfinished runs."""
+        """``summary`` (the success statistic over seeds; report_stats.py), then unstable physics
+        and unfinished runs."""
         parts = [summary] if summary else []
         if any(self.unstable):
             parts.append(f"unstable {_mean(self.unstable):.1%} of env-steps")
-        if self.failed:
-            parts.append(f"failed ×{self.failed}")
         if self.incomplete:
             parts.append(f"incomplete ×{self.incomplete}")
         return ", ".join(parts)

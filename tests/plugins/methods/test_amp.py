@@ -9,6 +9,7 @@ import torch
 
 from tests.harness.conftest import assert_user_error
 from tests.harness.training.probe import probe_registry
+from trackbench.harness.context import RunContext
 from trackbench.harness.env import VecEnv
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.execute import execute_cell
@@ -157,7 +158,7 @@ class OnlyInThisRegistry(SyntheticDataset):
     name = "only_in_this_registry"
 
 
-def test_amp_takes_its_dataset_from_the_registry_setup_is_handed():
+def test_amp_takes_its_dataset_from_the_registry_of_its_run_context():
     registry = load_registry()
     registry.add("datasets", OnlyInThisRegistry, "tests", "test_amp")
     assert registry.problems == []
@@ -166,8 +167,24 @@ def test_amp_takes_its_dataset_from_the_registry_setup_is_handed():
     task.setup(robot, 2)
     spec = AMP.Spec(**{**SMALL, "dataset": OnlyInThisRegistry.name})
     method = AMP(spec)
-    method.setup(task, robot, 2, registry=registry)
+    method.setup(task, robot, 2, RunContext(registry))
     assert method.human.shape[0] > 0
     # The installed plugins lack it: had amp loaded a registry of its own, this is what it got.
     with pytest.raises(TrackbenchError, match="only_in_this_registry"):
-        AMP(spec).setup(task, robot, 2, registry=load_registry())
+        AMP(spec).setup(task, robot, 2, RunContext(load_registry()))
+
+
+def test_d_starts_from_the_run_seed_so_a_matrix_s_seeds_differ_in_d_too():
+    registry = load_registry()
+    robot = registry.get("robots", "allegro").cls.Spec()
+    task = registry.get("tasks", "grasp_lift").cls(registry.resolve_spec("tasks", "grasp_lift", {}))
+    task.setup(robot, 2)
+
+    def first_weights(run_seed: int, offset: int = 0) -> torch.Tensor:
+        method = AMP(AMP.Spec(**{**SMALL, "seed": offset}))
+        method.setup(task, robot, 2, RunContext(registry, seed=run_seed))
+        return next(method.disc.parameters()).detach().clone()
+
+    assert torch.equal(first_weights(0), first_weights(0))
+    assert not torch.equal(first_weights(0), first_weights(1))
+    assert torch.equal(first_weights(1), first_weights(0, offset=1))  # the spec's seed adds on

@@ -101,3 +101,26 @@ def test_grasp_refuses_a_robot_with_a_single_keypoint():
     method = cls(cls.Spec())
     robot = SimpleNamespace(name="one_tip", keypoints=(object(),))
     assert "at least one other fingertip" in method.check_compatible(None, robot)[0]
+
+
+@pytest.mark.parametrize("lag, gripped, expected", [
+    (0.0, True, 0.0),         # every finger at its target: free, no force
+    (0.004, True, 0.16 / 0.35),  # kp 40 × 0.004 rad = 0.16 N·m of the 0.35 N·m effort
+    (0.5, True, 1.0),         # blocked far from its target: the servo's effort limit
+    (0.5, False, 0.0),        # pushing, but not at the object: nothing
+])
+def test_the_squeeze_term_reads_servo_torque_against_a_resistance_while_gripped(lag, gripped, expected):
+    env = grasp_env(num_envs=1, squeeze_weight=2.0)
+    assert env.term_names == ["reach", "grip", "lift", "squeeze", "energy"]
+    state = posed(env.engine.state, 0.01, 0.01 if gripped else None, 0.0)
+    n_arm = len(env.engine.robot.spec.arm_joints)
+    target = state.joint_pos.clone()
+    target[:, n_arm:] += lag * torch.where(torch.arange(target.shape[1] - n_arm) % 2 == 0, 1.0, -1.0)
+    frame = SimpleNamespace(state=dataclasses.replace(state, joint_target=target), n_arm=n_arm)
+    values = RewardManager(env.method).step(frame)[0]
+    assert env.engine.robot.spec.hand_kp == 40.0 and env.engine.robot.spec.hand_effort == 0.35
+    assert float(values["squeeze"][0]) == pytest.approx(2.0 * expected, abs=1e-5)
+
+
+def test_the_squeeze_term_is_off_by_default():
+    assert "squeeze" not in grasp_env(num_envs=1).term_names

@@ -8,11 +8,12 @@ import torch
 
 from tests.harness.conftest import assert_user_error
 from tests.plugins.predictors.motion import make_sequences
+from trackbench.harness.context import CACHE_ENV, RunContext, default_cache_dir
 from trackbench.harness.dataset import Dataset, DatasetSpec
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.predictor import PredictorInput, load_predictor, timesteps_from_mask
-from trackbench.harness.predictors.workflow import CACHE_ENV, cache_path, cached_predictor
+from trackbench.harness.predictors.workflow import cache_path, cached_predictor
 from trackbench.harness.rewards import RewardManager, RewardTerm, reward_problems
 from trackbench.harness.scene import table_with_box
 from trackbench.harness.state import State
@@ -81,7 +82,7 @@ def make_track(checkpoint, **fields) -> Track:
     robot = Allegro.Spec()
     task.setup(robot, N)
     method = Track(Track.Spec(checkpoint=str(checkpoint), **fields))
-    method.setup(task, robot, N, registry=REGISTRY)
+    method.setup(task, robot, N, RunContext(REGISTRY))
     return method
 
 
@@ -167,7 +168,7 @@ def test_an_explicit_checkpoint_that_does_not_exist_is_an_error(tmp_path, checkp
     task = HandMadeTask(TaskSpec())
     task.setup(Allegro.Spec(), N)
     with pytest.raises(TrackbenchError, match="gone.pt does not exist"):
-        method.setup(task, Allegro.Spec(), N, registry=registry)
+        method.setup(task, Allegro.Spec(), N, RunContext(registry))
 
 
 def test_a_checkpoint_of_another_predictor_is_refused(checkpoint):
@@ -203,22 +204,39 @@ def test_the_cache_trains_once_and_then_loads(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     registry = load_registry()
     registry.add("datasets", MotionDataset, "tests", "tests.plugins.methods.test_track")
+    context = RunContext(registry)  # the cache directory and progress reporter by default
     overrides = {"preset": "cpu", "steps": 5, "batch_size": 8}
-    path = cache_path(registry, "transformer", overrides, "motion")
+    path = cache_path(context, "transformer", overrides, "motion")
     assert path.parent == tmp_path / "predictors" and not path.exists()
-    trained = cached_predictor(registry, "transformer", overrides, "motion")
+    trained = cached_predictor(context, "transformer", overrides, "motion")
     assert path.is_file() and "training it once now" in capsys.readouterr().err  # not --json's stdout
     stamp = path.stat().st_mtime_ns
-    loaded = cached_predictor(registry, "transformer", overrides, "motion")
+    loaded = cached_predictor(context, "transformer", overrides, "motion")
     assert "training" not in capsys.readouterr().err and path.stat().st_mtime_ns == stamp
     assert loaded.metadata == trained.metadata and loaded.metadata["dataset"]["name"] == "motion"
     assert loaded.metadata["training"]["steps"] == 5
     for name, tensor in trained.state_dict().items():
         assert torch.equal(tensor, loaded.state_dict()[name])
     # A different spec is a different cache entry, and so is other data under the same spec.
-    assert cache_path(registry, "transformer", {**overrides, "steps": 6}, "motion") != path
+    assert cache_path(context, "transformer", {**overrides, "steps": 6}, "motion") != path
     monkeypatch.setattr(MotionDataset, "version", 2)
-    assert cache_path(registry, "transformer", overrides, "motion") != path
+    assert cache_path(context, "transformer", overrides, "motion") != path
+
+
+def test_the_cache_directory_and_the_progress_come_from_the_run_context(tmp_path, monkeypatch,
+                                                                        capsys):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "from_env"))
+    assert default_cache_dir() == tmp_path / "from_env"
+    registry = load_registry()
+    registry.add("datasets", MotionDataset, "tests", "tests.plugins.methods.test_track")
+    said: list[str] = []
+    context = RunContext(registry, cache_dir=tmp_path / "own", progress=said.append)
+    overrides = {"preset": "cpu", "steps": 2, "batch_size": 8}
+    cached_predictor(context, "transformer", overrides, "motion")
+    assert cache_path(context, "transformer", overrides, "motion").is_file()
+    assert [path.name for path in tmp_path.iterdir()] == ["own"]  # not $TRACKBENCH_CACHE
+    assert "training it once now" in said[0] and said[1].startswith("predictor cached at")
+    assert "once now" not in capsys.readouterr().err
 
 
 def test_track_runs_in_the_vec_env_on_a_real_task(checkpoint):
@@ -283,7 +301,7 @@ class OnlyInThisRegistry(Transformer):
     name = "only_in_this_registry"
 
 
-def test_track_takes_its_predictor_from_the_registry_setup_is_handed(tmp_path):
+def test_track_takes_its_predictor_from_the_registry_of_its_run_context(tmp_path):
     registry = load_registry()
     registry.add("predictors", OnlyInThisRegistry, "tests", "test_track")
     assert registry.problems == []
@@ -293,10 +311,10 @@ def test_track_takes_its_predictor_from_the_registry_setup_is_handed(tmp_path):
     task.setup(Allegro.Spec(), N)
     spec = Track.Spec(predictor=OnlyInThisRegistry.name, checkpoint=str(path))
     method = Track(spec)
-    method.setup(task, Allegro.Spec(), N, registry=registry)
+    method.setup(task, Allegro.Spec(), N, RunContext(registry))
     assert type(method.history.predictor) is OnlyInThisRegistry
     # The installed plugins lack it: had track loaded a registry of its own, this is what it got.
     with pytest.raises(TrackbenchError, match="only_in_this_registry"):
-        Track(spec).setup(task, Allegro.Spec(), N, registry=REGISTRY)
-    with pytest.raises(RuntimeError, match="needs the run's registry"):
+        Track(spec).setup(task, Allegro.Spec(), N, RunContext(REGISTRY))
+    with pytest.raises(RuntimeError, match="needs the run's context"):
         Track(spec).setup(task, Allegro.Spec(), N)

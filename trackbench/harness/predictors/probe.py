@@ -65,6 +65,7 @@ def load_track_predictor(registry: "Registry", preset: str | None, dataset: str,
                          checkpoint: Path | None) -> "Predictor":
     """The Π_h that ``track`` with these settings would load (its own ``_load_predictor``), but
     never trained here: a missing cache entry is a TrackbenchError saying how to make one."""
+    from trackbench.harness.context import RunContext
     from trackbench.harness.predictors.workflow import cache_only
 
     overrides: dict[str, Any] = {"preset": preset, "dataset": dataset}
@@ -75,7 +76,7 @@ def load_track_predictor(registry: "Registry", preset: str | None, dataset: str,
     if checkpoint is None:
         method.check_spec(spec, registry)
     with cache_only("the probe"):
-        return method._load_predictor(registry).eval()
+        return method._load_predictor(RunContext(registry)).eval()
 
 
 def reset_batch(registry: "Registry", robot: str, task: str, num_envs: int,

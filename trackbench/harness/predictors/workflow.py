@@ -1,31 +1,26 @@
 """Train a predictor on a dataset plugin, and the checkpoint cache the `track` method trains into
-on first use (``$TRACKBENCH_CACHE``, default ``~/.cache/trackbench``)."""
+on first use (the run context's ``cache_dir``: ``$TRACKBENCH_CACHE``, default
+``~/.cache/trackbench``)."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import json
-import os
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Iterator
 
 import trackbench
-from trackbench.harness import console
 from trackbench.harness.atomic import remove_leftovers
+from trackbench.harness.context import RunContext
 from trackbench.harness.dataset import HumanSequence
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.predictor import Predictor, load_predictor
 from trackbench.harness.registry import Registry
 
-CACHE_ENV = "TRACKBENCH_CACHE"
 # Who refuses to train a missing cache entry (``cache_only``); None: train it.
 _REFUSED_BY: ContextVar[str | None] = ContextVar("trackbench_cache_only", default=None)
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or "~/.cache/trackbench").expanduser()
 
 
 def load_split(registry: Registry, dataset: str, overrides: dict[str, Any], splits: tuple[str, ...]
@@ -54,8 +49,10 @@ def train_on_dataset(registry: Registry, predictor: str, overrides: dict[str, An
     return model, description, summary
 
 
-def cache_path(registry: Registry, predictor: str, overrides: dict[str, Any], dataset: str) -> Path:
+def cache_path(context: RunContext, predictor: str, overrides: dict[str, Any], dataset: str
+               ) -> Path:
     """Where the checkpoint of this predictor spec trained on this dataset spec is cached."""
+    registry = context.registry
     predictor_spec = registry.resolve_spec("predictors", predictor, overrides)
     dataset_spec = registry.resolve_spec("datasets", dataset, {})
     version = registry.get("datasets", dataset).cls.version
@@ -68,13 +65,15 @@ def cache_path(registry: Registry, predictor: str, overrides: dict[str, Any], da
     }, sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     preset = overrides.get("preset", "default")
-    return cache_dir() / "predictors" / f"{predictor}-{preset}-{dataset}-{digest}.pt"
+    return context.cache_dir / "predictors" / f"{predictor}-{preset}-{dataset}-{digest}.pt"
 
 
-def cached_predictor(registry: Registry, predictor: str, overrides: dict[str, Any], dataset: str,
-                     device: str = "cpu") -> Predictor:
-    """The cached checkpoint for this predictor + spec + dataset, trained now if there is none."""
-    path = cache_path(registry, predictor, overrides, dataset)
+def cached_predictor(context: RunContext, predictor: str, overrides: dict[str, Any], dataset: str
+                     ) -> Predictor:
+    """The cached checkpoint for this predictor + spec + dataset on ``context.device``, trained
+    now (and reported through ``context.progress``) if there is none."""
+    registry, device = context.registry, str(context.device)
+    path = cache_path(context, predictor, overrides, dataset)
     if path.is_file():
         return load_predictor(path, registry).to(device)
     refused_by = _REFUSED_BY.get()
@@ -86,7 +85,7 @@ def cached_predictor(registry: Registry, predictor: str, overrides: dict[str, An
             f"predictor train --preset {preset} --dataset {dataset} --out FILE` and pass "
             f"--checkpoint FILE")
     remove_leftovers(path.parent, target=path.name)  # of cache writes that were killed
-    console.err.print(  # stderr: a diagnostic, and stdout may be --json
+    context.progress(
         f"[bold]No cached '{predictor}' predictor ({overrides.get('preset', 'default')} preset) for "
         f"dataset '{dataset}': training it once now[/] (a few minutes on a CPU); it will be cached "
         f"at {path}"
@@ -94,7 +93,7 @@ def cached_predictor(registry: Registry, predictor: str, overrides: dict[str, An
     model, description, summary = train_on_dataset(registry, predictor, overrides, dataset, {},
                                                    device=device)
     model.save(path, dataset=description, training=summary)
-    console.err.print(f"predictor cached at {path}")
+    context.progress(f"predictor cached at {path}")
     return model.eval()
 
 

@@ -34,7 +34,7 @@ from trackbench.plugins.methods.discriminator import (
 )
 
 if TYPE_CHECKING:
-    from trackbench.api import Registry, RobotSpec, State, Task, TaskFrame
+    from trackbench.api import Registry, RobotSpec, RunContext, State, Task, TaskFrame
 
 # Allocation bounds: the human sequences and the replay are held in memory.
 MAX_SEQUENCES = 100_000
@@ -69,7 +69,8 @@ class AMP(Method):
         disc_steps: int = Field(default=5, gt=0, description="Adam steps per update (PPO's mini-epochs)")
         replay_size: int = Field(default=200_000, gt=0, le=MAX_REPLAY,
                                  description="robot transitions kept")
-        seed: int = Field(default=0, ge=0, description="seed of D's initialisation and sampling")
+        seed: int = Field(default=0, ge=0, description="added to the run's seed for D's "
+                          "initialisation and sampling (a matrix's seeds differ in D too)")
 
     @classmethod
     def check_spec(cls, spec: "AMP.Spec", registry: "Registry") -> None:
@@ -82,20 +83,21 @@ class AMP(Method):
         return fingertip_map_problems(robot) + group_problems(task, self.spec.group)
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
-              device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
+              context: "RunContext | None" = None) -> None:
         from trackbench.api import FingertipMap
 
-        super().setup(task, robot, num_envs, device, registry)
-        spec = self.spec
+        super().setup(task, robot, num_envs, context)
+        spec, context = self.spec, self.run_context()
         self.map = FingertipMap(robot)
-        self.human = human_transitions(self.run_registry(), spec.dataset, spec.max_sequences,
+        self.human = human_transitions(context.registry, spec.dataset, spec.max_sequences,
                                        self.name).to(self.device)
+        seed = context.seed + spec.seed
         with torch.random.fork_rng(devices=[]):  # D's initial weights, without touching PPO's RNG
-            torch.manual_seed(spec.seed)
+            torch.manual_seed(seed)
             self.disc = Discriminator(spec.disc_units, self.human)
         self.disc.to(self.device)
         self.optimizer = torch.optim.Adam(self.disc.parameters(), lr=spec.learning_rate)
-        self.generator = torch.Generator().manual_seed(spec.seed)
+        self.generator = torch.Generator().manual_seed(seed)
         self.replay = TransitionReplay(spec.replay_size, self.device)
         self.previous = torch.zeros(num_envs, 5, 3, device=self.device)
         self.transitions = torch.zeros(num_envs, TRANSITION_DIM, device=self.device)  # observe's

@@ -42,8 +42,8 @@ class Reach(Method):
         weight: float = Field(default=1.0, gt=0, description="multiplies the reach term")
         energy_scale: float = Field(default=0.0, ge=0, description="shared energy penalty × this")
 
-    def setup(self, task, robot, num_envs, device="cpu", registry=None) -> None:
-        super().setup(task, robot, num_envs, device, registry)
+    def setup(self, task, robot, num_envs, context=None) -> None:
+        super().setup(task, robot, num_envs, context)
         self._distance_sum = torch.zeros((), device=self.device)
         self._distance_count = 0
 

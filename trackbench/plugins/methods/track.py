@@ -5,9 +5,10 @@ Per control step, r = track_weight · r_track + λ · (the task's "task" terms) 
 *pre-step* history with the fingertips the robot reached after the step
 (``docs/reference/paper-code-facts.md`` §3). The history then takes in the post-step frame.
 
-With no ``checkpoint``, the predictor comes from the cache (``$TRACKBENCH_CACHE``, default
-``~/.cache/trackbench``), keyed by predictor, preset and dataset spec; the first run trains it
-(the ``cpu`` preset on the ``synthetic`` set takes minutes on a CPU) and says so.
+With no ``checkpoint``, the predictor comes from the run context's cache directory
+(``$TRACKBENCH_CACHE``, default ``~/.cache/trackbench``), keyed by predictor, preset and dataset
+spec; the first run trains it (the ``cpu`` preset on the ``synthetic`` set takes minutes on a
+CPU) and says so through the context's progress reporter.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from trackbench.api import Method, RewardTerm, TrackbenchError
 from trackbench.plugins.methods.composed import ComposedSpec, group_problems, weighted_group
 
 if TYPE_CHECKING:
-    from trackbench.api import PredictionHistory, Registry, RobotSpec, State, Task, TaskFrame
+    from trackbench.api import (
+        PredictionHistory, Registry, RobotSpec, RunContext, State, Task, TaskFrame,
+    )
 
 
 def tracking_distance(predicted: torch.Tensor, actual: torch.Tensor, norm: str) -> torch.Tensor:
@@ -73,11 +76,11 @@ class Track(Method):
             return checkpoint
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
-              device: torch.device | str = "cpu", registry: "Registry | None" = None) -> None:
+              context: "RunContext | None" = None) -> None:
         from trackbench.api import PredictionHistory
 
-        super().setup(task, robot, num_envs, device, registry)
-        predictor = self._load_predictor(self.run_registry()).to(self.device)
+        super().setup(task, robot, num_envs, context)
+        predictor = self._load_predictor(self.run_context()).to(self.device)
         self.history: "PredictionHistory" = PredictionHistory(predictor, robot, num_envs, self.device)
         self.predictor_sha256 = weights_fingerprint(predictor)  # a resume must find the same Π_h
         self._distance = torch.zeros(num_envs, device=self.device)  # this step's, from observe
@@ -106,21 +109,21 @@ class Track(Method):
         registry.resolve_spec("predictors", spec.predictor, _predictor_overrides(spec, registry))
         registry.get("datasets", spec.dataset)
 
-    def _load_predictor(self, registry: "Registry"):
+    def _load_predictor(self, context: "RunContext"):
         from trackbench.api import cached_predictor, load_predictor
 
         if self.spec.checkpoint is not None:
             path = Path(self.spec.checkpoint).expanduser()
-            predictor = load_predictor(path, registry)  # names the file if missing or corrupt
+            predictor = load_predictor(path, context.registry)  # names a missing or corrupt file
             if predictor.name != self.spec.predictor:
                 raise TrackbenchError(
                     f"method 'track': checkpoint {path} holds predictor '{predictor.name}', but "
                     f"method.predictor is '{self.spec.predictor}'"
                 )
             return predictor
-        return cached_predictor(registry, self.spec.predictor,
-                                _predictor_overrides(self.spec, registry), self.spec.dataset,
-                                device=str(self.device))
+        return cached_predictor(context, self.spec.predictor,
+                                _predictor_overrides(self.spec, context.registry),
+                                self.spec.dataset)
 
     def terms(self, task: "Task") -> tuple[RewardTerm, ...]:
         """r_track, then the task's sparse terms (λ scales them, not the energy penalty)."""

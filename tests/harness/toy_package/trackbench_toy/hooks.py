@@ -5,9 +5,9 @@ import torch
 
 from trackbench import hookimpl
 from trackbench.api import (
-    Dataset, DatasetSpec, Engine, EngineSpec, JointSpec, KeypointSpec, Method, MethodSpec,
-    Predictor, PredictorSpec, ResetPlan, RobotSpec, Task, TaskFrame, TaskSpec, XArm7MountedHand,
-    table_with_box, xarm7_joints,
+    HUMAN_FINGERTIPS, ROBOT_CONAFFINITY, ROBOT_CONTYPE, WRIST_SITE, Dataset, DatasetSpec, Engine,
+    EngineSpec, JointSpec, KeypointSpec, Method, MethodSpec, Predictor, PredictorSpec, ResetPlan,
+    RobotSpec, Task, TaskFrame, TaskSpec, XArm7MountedHand, table_with_box, xarm7_joints,
 )
 
 
@@ -15,9 +15,9 @@ class ToySpec(RobotSpec):
     arm_joints: tuple[JointSpec, ...] = xarm7_joints()
     hand_joints: tuple[JointSpec, ...] = (JointSpec(name="toy/finger", lower=0.0, upper=1.0),)
     keypoints: tuple[KeypointSpec, ...] = tuple(
-        KeypointSpec(site=f"toy/tip{i}", human_index=h) for i, h in enumerate((4, 8, 12, 16, 20))
+        KeypointSpec(site=f"toy/tip{i}", human_index=h) for i, h in enumerate(HUMAN_FINGERTIPS)
     )
-    wrist_site: str = "wrist"
+    wrist_site: str = WRIST_SITE
 
 
 class RobotA(XArm7MountedHand):
@@ -31,8 +31,8 @@ class RobotA(XArm7MountedHand):
         body.add_joint(name="toy/finger", type=mujoco.mjtJoint.mjJNT_HINGE, axis=[1, 0, 0],
                        range=[0, 1], armature=0.01)
         body.add_geom(type=mujoco.mjtGeom.mjGEOM_BOX, size=[0.04, 0.01, 0.05], mass=0.2,
-                      contype=2, conaffinity=1)
-        for i in range(5):
+                      contype=ROBOT_CONTYPE, conaffinity=ROBOT_CONAFFINITY)
+        for i in range(len(HUMAN_FINGERTIPS)):
             body.add_site(name=f"toy/tip{i}", pos=[0.02 * i - 0.04, 0, 0.1])
 
 
