@@ -64,6 +64,7 @@ def test_the_same_states_give_the_same_rewards_and_success_flags():
     rounding, and so are the rewards and the success and failure flags. (Stepped, fingers that
     start on a mesh object part after a few steps: MuJoCo and mjwarp find different mesh
     contacts, so the parity of stepped physics is checked on resting contacts above.)"""
+    from trackbench.harness.context import RunContext
     from trackbench.harness.rewards import RewardManager
 
     task_cpu, task_warp = make_task(REGISTRY, "grasp_lift"), make_task(REGISTRY, "grasp_lift")
@@ -74,7 +75,7 @@ def test_the_same_states_give_the_same_rewards_and_success_flags():
     for task, engine in ((task_cpu, cpu), (task_warp, warp)):
         start_episodes(task, engine, seed=7)
         method = REGISTRY.get("methods", "dense").cls(REGISTRY.resolve_spec("methods", "dense", {}))
-        method.setup(task, engine.robot.spec, 4, "cpu", REGISTRY)
+        method.setup(task, engine.robot.spec, 4, RunContext(REGISTRY))
         method.begin(torch.arange(4), engine.state)
         frame = task.update(engine.state)
         method.observe(frame)
