@@ -76,3 +76,35 @@ def test_each_cell_is_asked_once_whatever_its_seeds_and_a_raising_hook_is_a_prob
     assert ("allegro × cabinet × counting: method 'counting': Counting.check_compatible raised "
             "RuntimeError: cannot judge cabinet") in message
     assert "Traceback" not in message
+
+
+def test_the_engine_is_asked_once_per_plan_with_its_resolved_spec():
+    """``Engine.check_spec`` sees the engine's spec (``--device`` included where the Spec has a
+    device field) before any cell starts; its refusal names the engine."""
+    from pydantic import Field
+
+    from trackbench.plugins.engines.mujoco_cpu import MujocoEngine
+    from trackbench.testing import registry_with
+
+    asked = []
+
+    class Picky(MujocoEngine):
+        """An engine that only runs on cuda."""
+
+        name = "picky"
+
+        class Spec(MujocoEngine.Spec):
+            device: str = Field(default="cpu")
+
+        @classmethod
+        def check_spec(cls, spec):
+            asked.append(spec.device)
+            if spec.device != "cuda":
+                raise TrackbenchError(f"it runs on cuda only, not {spec.device}")
+
+    matrix = MatrixSpec(robots=["allegro"], tasks=["grasp_lift"], methods=["dense", "task"],
+                        seeds=2, engine="picky")
+    with pytest.raises(TrackbenchError, match=r"^engine 'picky': it runs on cuda only, not cpu$"):
+        plan(matrix, registry_with(Picky))
+    assert asked == ["cpu"]
+    assert MujocoEngine.check_spec(MujocoEngine.Spec()) is None  # the default finds nothing

@@ -52,6 +52,27 @@ def test_unstable_envs_by_hand(as_array):
     restarted = as_array([False, False, False, False, True, False])
     unstable = unstable_envs(finite, velocity, restarted, max_joint_speed=200.0)
     assert unstable.tolist() == [False, True, True, False, True, False]
+    overflowed = as_array([True, False, False, False, False, False])  # a full contact buffer
+    unstable = unstable_envs(finite, velocity, restarted, 200.0, overflowed=overflowed)
+    assert unstable.tolist() == [True, True, True, False, True, False]
+
+
+@pytest.mark.parametrize("arm_action", ["joint_delta", "wrist_delta"])
+def test_the_control_law_gives_numpy_and_torch_the_same_targets(arm_action):
+    """A GPU engine hands the law torch tensors: the same float64 values come back, as a tensor
+    on the targets' device (joint deltas computed there; wrist deltas by the CPU Jacobians)."""
+    from trackbench.harness.control import ControlLaw
+
+    robot = make_robot(REGISTRY, "allegro", {"arm_action": arm_action})
+    engine = make_engine(REGISTRY, "mujoco", robot, table_with_box(), 1, 0)
+    law = ControlLaw(robot, engine.spec)
+    joints = robot.spec.arm_joints + robot.spec.hand_joints
+    previous = np.tile([j.default for j in joints], (3, 1))
+    actions = torch.linspace(-1.5, 1.5, 3 * robot.spec.num_actions).reshape(3, -1)
+    expected = law(previous, actions)
+    targets = law(torch.as_tensor(previous), actions)
+    assert isinstance(targets, torch.Tensor) and targets.dtype == torch.float64
+    assert np.array_equal(targets.numpy(), expected)
 
 
 

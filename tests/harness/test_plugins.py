@@ -23,7 +23,7 @@ def test_every_hookspec_is_documented_and_prefixed():
 def test_builtins_register_through_the_entry_point_group():
     registry = load_registry()
     assert not registry.problems
-    assert registry.names("engines") == ["mujoco"]
+    assert registry.names("engines") == ["mjwarp", "mujoco"]
     assert registry.names("robots") == ["allegro", "svh", "xhand"]
     for entry in registry.entries["robots"].values():
         assert entry.package == "trackbench"

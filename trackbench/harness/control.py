@@ -88,10 +88,14 @@ def wrist_delta_targets(previous: np.ndarray, actions: np.ndarray, lower: np.nda
 class ControlLaw:
     """One robot's control law under one engine spec: ``law(previous, actions) → targets``.
 
-    previous: [N, n_dof] float64 targets; actions: [N, robot.spec.num_actions] (NumPy or torch
-    on the CPU). Returns new float64 targets [N, n_dof]. Engines build one and call it once per
-    control step; it holds no state of its own (nothing to checkpoint).
-    Raises TrackbenchError (at construction) if a wrist-delta robot's model lacks its wrist.
+    previous: [N, n_dof] float64 targets, a NumPy array (the CPU engine) or a torch tensor on any
+    device (a GPU engine); actions: [N, robot.spec.num_actions], NumPy or torch. Returns new
+    float64 targets [N, n_dof] of ``previous``'s kind: with torch, joint-delta targets are
+    computed on ``previous``'s device (no host round trip), the same values as with NumPy;
+    wrist-delta targets need MuJoCo's CPU Jacobians, so they take one round trip to the host.
+    Engines build one and call it once per control step; it holds no state of its own (nothing to
+    checkpoint). Raises TrackbenchError (at construction) if a wrist-delta robot's model lacks
+    its wrist.
     """
 
     def __init__(self, robot: "Robot", engine: "EngineSpec"):
@@ -99,6 +103,7 @@ class ControlLaw:
         self._lower = np.array([j.lower for j in spec.arm_joints + spec.hand_joints])
         self._upper = np.array([j.upper for j in spec.arm_joints + spec.hand_joints])
         self._n_arm, self._spec, self._sim_dt = len(spec.arm_joints), spec, engine.sim_dt
+        self._limits_on: dict = {}  # torch device → (lower, upper) float64 tensors
         self._kinematics = None
         if spec.arm_action == "wrist_delta":
             from trackbench.harness.arm_kinematics import ArmKinematics
@@ -107,7 +112,9 @@ class ControlLaw:
             self._linear = spec.wrist_linear_speed / engine.control_hz
             self._angular = spec.wrist_angular_speed / engine.control_hz
 
-    def __call__(self, previous: np.ndarray, actions) -> np.ndarray:
+    def __call__(self, previous, actions):
+        if hasattr(previous, "detach"):
+            return self._on_device(previous, actions)
         actions = np.asarray(actions.detach().cpu() if hasattr(actions, "detach") else actions,
                              dtype=np.float64)
         if self._kinematics is None:
@@ -116,3 +123,18 @@ class ControlLaw:
         jacobian = self._kinematics.jacobian(previous[:, :self._n_arm])
         return wrist_delta_targets(previous, actions, self._lower, self._upper, jacobian,
                                    self._linear, self._angular)
+
+    def _on_device(self, previous, actions):
+        import torch
+
+        device = previous.device
+        if self._kinematics is not None:  # MuJoCo's Jacobians live on the host
+            host = self(previous.detach().cpu().numpy(), actions)
+            return torch.as_tensor(host, device=device)
+        if device not in self._limits_on:
+            self._limits_on[device] = tuple(torch.as_tensor(limit, device=device)
+                                            for limit in (self._lower, self._upper))
+        lower, upper = self._limits_on[device]
+        actions = torch.as_tensor(actions, device=device).to(torch.float64)
+        return joint_targets(previous, actions, lower, upper, self._n_arm,
+                             self._spec.arm_speed_scale, self._sim_dt)

@@ -34,6 +34,10 @@ Marker = tuple["Sequence[float] | np.ndarray", tuple[float, float, float, float]
 
 
 class EngineSpec(PluginSpec):
+    """Physics settings every engine honours. An engine whose Spec adds a ``device`` field
+    (``mjwarp``) runs on the training device: ``trackbench run --device`` sets it unless
+    ``--set engine.device=...`` does."""
+
     # Bounds keep a typo from allocating per-control-step buffers of absurd size.
     sim_dt: float = Field(default=1 / 120, ge=1e-5, le=0.1, description="physics dt of the paper (s)")
     substeps: int = Field(default=2, ge=1, le=100,
@@ -93,6 +97,13 @@ class Engine(ABC):
         check_variants(self.scenes)
         self.scene = self.scenes[0]
         self.num_envs, self.seed = num_envs, seed
+
+    @classmethod
+    def check_spec(cls, spec: EngineSpec) -> None:
+        """Raise TrackbenchError if this engine cannot run with ``spec`` on this machine (a
+        package it needs is missing, its device is absent). ``trackbench run`` calls it once
+        per plan before any cell starts; an engine that needs it calls it in ``__init__`` too,
+        for callers that did not plan. Must be cheap: no model is built here."""
 
     @property
     def num_actions(self) -> int:

@@ -131,5 +131,10 @@ def versions() -> dict[str, str]:
 
     import trackbench
 
-    return {"trackbench": trackbench.__version__, "torch": torch.__version__,
-            "mujoco": mujoco.__version__, "rl_games": importlib.metadata.version("rl-games")}
+    found = {"trackbench": trackbench.__version__, "torch": torch.__version__,
+             "mujoco": mujoco.__version__, "rl_games": importlib.metadata.version("rl-games")}
+    try:  # the mjwarp engine's simulator, where the gpu extra is installed
+        found["mujoco_warp"] = importlib.metadata.version("mujoco-warp")
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    return found

@@ -17,7 +17,7 @@ Array = TypeVar("Array")  # numpy.ndarray or torch.Tensor; all arguments of one 
 
 
 def unstable_envs(finite: Array, joint_velocity: Array, restarted: Array,
-                  max_joint_speed: float) -> Array:
+                  max_joint_speed: float, overflowed: Array | None = None) -> Array:
     """[N] bool: the envs that blew up during the last control step.
 
     finite: [N] bool, every physics and sensor value of the env is finite.
@@ -27,7 +27,11 @@ def unstable_envs(finite: Array, joint_velocity: Array, restarted: Array,
         acceleration, which would otherwise pass as a finite, slow state).
     max_joint_speed: rad/s or m/s (``EngineSpec.max_joint_speed``); faster counts as a blow-up,
         since a state this fast is already diverging while still finite.
+    overflowed: [N] bool or None, the simulator dropped contacts or constraint rows of the env
+        because a fixed-size buffer was full (MuJoCo Warp's per-world overflow flags): its
+        physics is wrong even where it looks finite and slow.
     """
     with np.errstate(invalid="ignore"):  # NaN velocities compare False; ~finite catches them
         fast = (abs(joint_velocity) > max_joint_speed).any(axis=1)
-    return ~finite | fast | restarted
+    unstable = ~finite | fast | restarted
+    return unstable if overflowed is None else unstable | overflowed

@@ -54,6 +54,13 @@ def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
         return spec.model_dump(mode="json")
 
     engine_spec = resolved("engine", matrix.engine)
+    engine_cls = registry.get("engines", matrix.engine).cls
+    if "device" in engine_cls.Spec.model_fields and "device" not in matrix.overrides.get("engine", {}):
+        engine_spec["device"] = matrix.device  # an engine with a device runs on --device
+    try:
+        engine_cls.check_spec(engine_cls.Spec(**engine_spec))
+    except TrackbenchError as error:
+        raise TrackbenchError(f"engine '{matrix.engine}': {error}") from None
     try:
         ppo = PPOSpec(**matrix.overrides.get("ppo", {}))
     except ValidationError as error:

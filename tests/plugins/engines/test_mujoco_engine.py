@@ -1,5 +1,6 @@
-"""The MuJoCo engine on every registered robot: compile, State shapes, control, determinism,
-fault isolation. Real MuJoCo, small env counts."""
+"""The engine contract on every registered robot: compile, State shapes, control, determinism,
+fault isolation. Real MuJoCo, small env counts; the tests parametrized over ``ENGINES`` hold for
+MuJoCo Warp (``mjwarp``, on warp's CPU device) as well, skipped where it is not installed."""
 
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.robot import HUMAN_FINGERTIPS
 from trackbench.harness.scene import table_with_box
+from tests.plugins.engines.warp_engines import corrupt, needs_warp, warp_engine
 
 REGISTRY = load_registry()
 ROBOTS = REGISTRY.names("robots")
+ENGINES = ["mujoco", pytest.param("mjwarp", marks=needs_warp)]
 
 
-def engine_for(robot: str, num_envs: int = 4, seed: int = 0):
+def engine_for(robot: str, num_envs: int = 4, seed: int = 0, engine: str = "mujoco"):
+    if engine == "mjwarp":  # one per session, reset: warp's kernels are compiled once
+        return warp_engine(REGISTRY, robot, num_envs, table_with_box(), "box")
     return make_engine(REGISTRY, "mujoco", make_robot(REGISTRY, robot), table_with_box(), num_envs, seed)
 
 
@@ -31,9 +36,10 @@ def random_rollout(engine, steps: int, seed: int):
     return states
 
 
+@pytest.mark.parametrize("engine_name", ENGINES)
 @pytest.mark.parametrize("robot", ROBOTS)
-def test_model_matches_spec(robot):
-    engine = engine_for(robot)
+def test_model_matches_spec(robot, engine_name):
+    engine = engine_for(robot, engine=engine_name)
     spec = engine.robot.spec
     joints = spec.arm_joints + spec.hand_joints
     model = engine.model
@@ -57,27 +63,31 @@ def test_every_keypoint_maps_to_a_human_fingertip(robot):
     assert all(k.human_index in HUMAN_FINGERTIPS for k in spec.keypoints)
 
 
+@pytest.mark.parametrize("engine_name", ENGINES)
 @pytest.mark.parametrize("robot", ROBOTS)
-def test_random_actions_stay_finite_and_box_rests_on_table(robot):
-    engine = engine_for(robot)
-    states = random_rollout(engine, 200, seed=1)
+def test_random_actions_stay_finite_and_box_rests_on_table(robot, engine_name):
+    engine = engine_for(robot, engine=engine_name)
+    steps = 200 if engine_name == "mujoco" else 60  # warp's CPU device: 10 s of physics at 4 envs
+    states = random_rollout(engine, steps, seed=1)
     assert all(bool(s.is_finite().all()) for s in states)
     assert engine.unstable_resets == 0
-    assert int(states[-1].step[0]) == 200
+    assert int(states[-1].step[0]) == steps
     # The box was never touched by a hand hovering above the table: it rests at its half-size.
     assert torch.allclose(states[-1].object_pos[..., 2], torch.full((4, 1), 0.03), atol=2e-3)
 
 
+@pytest.mark.parametrize("engine_name", ENGINES)
 @pytest.mark.parametrize("robot", ROBOTS)
-def test_same_seed_same_states(robot):
-    first = random_rollout(engine_for(robot, seed=3), 20, seed=5)[-1]
-    second = random_rollout(engine_for(robot, seed=3), 20, seed=5)[-1]
+def test_same_seed_same_states(robot, engine_name):
+    first = random_rollout(engine_for(robot, seed=3, engine=engine_name), 20, seed=5)[-1]
+    second = random_rollout(engine_for(robot, seed=3, engine=engine_name), 20, seed=5)[-1]
     for name in ("joint_pos", "joint_vel", "keypoints", "object_pos", "object_points"):
         assert torch.equal(getattr(first, name), getattr(second, name)), name
 
 
-def test_hand_targets_absolute_and_arm_targets_delta():
-    engine = engine_for("allegro", num_envs=2)
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_hand_targets_absolute_and_arm_targets_delta(engine_name):
+    engine = engine_for("allegro", num_envs=2, engine=engine_name)
     spec = engine.robot.spec
     n_arm = len(spec.arm_joints)
     start = engine.state.joint_target.clone()
@@ -95,9 +105,10 @@ def test_hand_targets_absolute_and_arm_targets_delta():
     assert torch.allclose(engine.step(actions * 50).joint_target[1, n_arm:], upper, atol=1e-6)
 
 
+@pytest.mark.parametrize("engine_name", ENGINES)
 @pytest.mark.parametrize("robot", ROBOTS)
-def test_the_engine_steps_exactly_the_targets_of_the_control_law(robot):
-    engine = engine_for(robot, num_envs=2)
+def test_the_engine_steps_exactly_the_targets_of_the_control_law(robot, engine_name):
+    engine = engine_for(robot, num_envs=2, engine=engine_name)
     spec = engine.robot.spec
     joints = spec.arm_joints + spec.hand_joints
     lower, upper = np.array([j.lower for j in joints]), np.array([j.upper for j in joints])
@@ -105,11 +116,12 @@ def test_the_engine_steps_exactly_the_targets_of_the_control_law(robot):
     actions = torch.linspace(-1.5, 1.5, 2 * engine.num_actions).reshape(2, -1)
     expected = joint_targets(previous, actions.double().numpy(), lower, upper,
                              len(spec.arm_joints), spec.arm_speed_scale, engine.spec.sim_dt)
-    assert torch.equal(engine.step(actions).joint_target, torch.as_tensor(expected).float())
+    assert torch.equal(engine.step(actions).joint_target.cpu(), torch.as_tensor(expected).float())
 
 
-def test_hand_follows_its_targets():
-    engine = engine_for("xhand", num_envs=1)
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_hand_follows_its_targets(engine_name):
+    engine = engine_for("xhand", num_envs=1, engine=engine_name)
     n_arm = len(engine.robot.spec.arm_joints)
     actions = torch.zeros(1, engine.num_actions)  # hand mid-range, arm still
     for _ in range(30):
@@ -118,8 +130,9 @@ def test_hand_follows_its_targets():
     assert error < 0.05
 
 
-def test_reset_only_named_envs():
-    engine = engine_for("allegro", num_envs=3)
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_reset_only_named_envs(engine_name):
+    engine = engine_for("allegro", num_envs=3, engine=engine_name)
     random_rollout(engine, 10, seed=0)
     before = engine.state
     engine.reset(torch.tensor([1]))
@@ -127,12 +140,13 @@ def test_reset_only_named_envs():
     assert int(after.step[1]) == 0 and int(after.step[0]) == 10 and int(after.step[2]) == 10
     default = torch.tensor([j.default for j in engine.robot.spec.arm_joints + engine.robot.spec.hand_joints])
     assert torch.allclose(after.joint_pos[1], default, atol=1e-5)
-    assert torch.equal(after.joint_pos[0], before.joint_pos[0])
-    assert torch.equal(after.joint_pos[2], before.joint_pos[2])
+    for name in ("joint_pos", "joint_vel", "keypoints", "object_pos", "joint_target"):
+        assert torch.equal(getattr(after, name)[[0, 2]], getattr(before, name)[[0, 2]]), name
 
 
-def test_reset_places_robot_and_objects_where_asked():
-    engine = engine_for("xhand", num_envs=2)
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_reset_places_robot_and_objects_where_asked(engine_name):
+    engine = engine_for("xhand", num_envs=2, engine=engine_name)
     qpos = engine.state.joint_pos.clone()
     qpos[:, -1] = 0.5
     engine.reset(torch.tensor([0, 1]), robot_qpos=qpos,
@@ -144,10 +158,11 @@ def test_reset_places_robot_and_objects_where_asked():
     assert torch.allclose(state.object_points[1, 0].mean(0)[:2], torch.tensor([-0.1, 0.05]), atol=0.01)
 
 
-def test_nan_in_one_env_resets_only_that_env():
-    engine = engine_for("allegro", num_envs=3)
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_nan_in_one_env_resets_only_that_env(engine_name):
+    engine = engine_for("allegro", num_envs=3, engine=engine_name)
     random_rollout(engine, 5, seed=0)
-    engine.physics_state(1)[5] = np.nan  # corrupt env 1's physics state
+    corrupt(engine, 1)  # NaN in env 1's physics state
     state = engine.step(torch.zeros(3, engine.num_actions))
     assert engine.unstable.tolist() == [False, True, False]
     assert engine.unstable_resets == 1
@@ -157,30 +172,34 @@ def test_nan_in_one_env_resets_only_that_env():
     assert engine.unstable.tolist() == [False, False, False]
 
 
-def test_wrong_action_shape_is_a_clear_error():
-    engine = engine_for("allegro", num_envs=2)
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_wrong_action_shape_is_a_clear_error(engine_name):
+    engine = engine_for("allegro", num_envs=2, engine=engine_name)
     with pytest.raises(TrackbenchError, match=r"actions must have shape \[2, 23\].*got \[2, 19\]"):
         engine.step(torch.zeros(2, 19))
 
 
+@pytest.mark.parametrize("engine_name", ENGINES)
 @pytest.mark.parametrize("robot", ROBOTS)
-def test_state_keypoints_are_the_keypoint_sites(robot):
+def test_state_keypoints_are_the_keypoint_sites(robot, engine_name):
     import mujoco
 
-    engine = engine_for(robot, num_envs=1)
+    engine = engine_for(robot, num_envs=1, engine=engine_name)
     data = mujoco.MjData(engine.model)
     mujoco.mj_setState(engine.model, data, engine.physics_state(0), mujoco.mjtState.mjSTATE_FULLPHYSICS)
     mujoco.mj_forward(engine.model, data)
     spec = engine.robot.spec
     expected = np.stack([data.site(k.site).xpos for k in spec.keypoints])
-    assert np.allclose(engine.state.keypoints[0].numpy(), expected, atol=1e-6)
-    assert np.allclose(engine.state.wrist_pos[0].numpy(), data.site(spec.wrist_site).xpos, atol=1e-6)
+    atol = 1e-6 if engine_name == "mujoco" else 1e-5  # mjwarp computes in float32
+    assert np.allclose(engine.state.keypoints[0].numpy(), expected, atol=atol)
+    assert np.allclose(engine.state.wrist_pos[0].numpy(), data.site(spec.wrist_site).xpos, atol=atol)
 
 
-def test_scene_variants_run_side_by_side():
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_scene_variants_run_side_by_side(engine_name):
     """Env i simulates variant i % n: each env's box rests at its own size, with its own cloud."""
     small, large = table_with_box(half_size=0.02), table_with_box(half_size=0.05)
-    engine = make_engine(REGISTRY, "mujoco", make_robot(REGISTRY, "xhand"), (small, large), 4, 0)
+    engine = make_engine(REGISTRY, engine_name, make_robot(REGISTRY, "xhand"), (small, large), 4, 0)
     hold = torch.zeros(4, engine.num_actions)
     for _ in range(10):
         state = engine.step(hold)
@@ -190,9 +209,10 @@ def test_scene_variants_run_side_by_side():
     assert torch.allclose(spread, torch.tensor([0.02, 0.05, 0.02, 0.05]), atol=2e-3)
 
 
-def test_mismatched_scene_variants_are_refused():
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_mismatched_scene_variants_are_refused(engine_name):
     from trackbench.harness.scene import Scene
 
     empty = Scene(build=lambda model: None)
     with pytest.raises(TrackbenchError, match="scene variants differ"):
-        make_engine(REGISTRY, "mujoco", make_robot(REGISTRY, "xhand"), (table_with_box(), empty), 2, 0)
+        make_engine(REGISTRY, engine_name, make_robot(REGISTRY, "xhand"), (table_with_box(), empty), 2, 0)

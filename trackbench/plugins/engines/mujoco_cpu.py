@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from trackbench.api import ControlLaw, Engine, EngineSpec, State, TrackbenchError, unstable_envs
+from trackbench.plugins.engines.scene_model import SceneModels, make_state, scene_points
 
 
 class MujocoEngine(Engine):
@@ -34,9 +35,12 @@ class MujocoEngine(Engine):
         self._mj, self._torch = mujoco, torch
         # One compiled model per scene variant; mujoco.rollout steps a list of models that share
         # one size signature, so env i simply runs variant i % n_variants.
-        self.variant_models = [self._compile(scene) for scene in self.scenes]
-        self.model = self.variant_models[0]
-        self._index_model()
+        self.models = SceneModels.build(robot, self.scenes, spec)
+        self.variant_models = self.models.models
+        self.model = self.models.model
+        self._control_law = ControlLaw(self.robot, self.spec)
+        self._nstate = self.models.nstate
+        self._scratch = [mujoco.MjData(variant) for variant in self.variant_models]
         self._variant = np.arange(num_envs) % len(self.scenes)
         threads = spec.num_threads or os.cpu_count() or 1
         self.num_threads = threads
@@ -45,16 +49,16 @@ class MujocoEngine(Engine):
         self.env_models = [self.variant_models[v] for v in self._variant]
         self._nstep = spec.physics_steps_per_control
         n, nstate, nu = num_envs, self._nstate, self.model.nu
-        self._physics = self._default_physics[self._variant].copy()
+        self._physics = self.models.default_physics[self._variant].copy()
         self._control = np.zeros((n, self._nstep, nu))
         self._out_state = np.zeros((n, self._nstep, nstate))
         self._out_sensors = np.zeros((n, self._nstep, self.model.nsensordata))
         self._sensors = np.zeros((n, self.model.nsensordata))
-        self._targets = np.tile(self._default_qpos, (n, 1))
+        self._targets = np.tile(self.models.default_qpos, (n, 1))
         self._steps = np.zeros(n, dtype=np.int64)
         self._unstable = np.zeros(n, dtype=bool)
         self.unstable_resets = 0
-        self._points = torch.as_tensor(np.stack([_scene_points(s) for s in self.scenes])[self._variant],
+        self._points = torch.as_tensor(np.stack([scene_points(s) for s in self.scenes])[self._variant],
                                        dtype=torch.float32)  # [N, n_obj, P, 3] body frames
         self._class_ids = torch.tensor(
             [[o.class_id for o in self.scenes[v].objects] for v in self._variant], dtype=torch.long
@@ -65,117 +69,15 @@ class MujocoEngine(Engine):
         """The compiled model env ``env_id`` runs (its scene variant's)."""
         return self.env_models[env_id]
 
-    # ---- model construction -------------------------------------------------------------------
-    def _compile(self, scene):
-        mujoco = self._mj
-        model_spec = self.robot.build()
-        scene.build(model_spec)
-        model_spec.option.timestep = self.spec.sim_dt / self.spec.substeps
-        model_spec.option.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
-        model_spec.option.cone = (mujoco.mjtCone.mjCONE_ELLIPTIC if self.spec.friction_cone
-                                  == "elliptic" else mujoco.mjtCone.mjCONE_PYRAMIDAL)
-        model_spec.option.impratio = self.spec.impratio
-        self._add_sensors(model_spec, scene)
-        try:
-            return model_spec.compile()
-        except ValueError as error:
-            raise TrackbenchError(
-                f"robot '{self.robot.name}' with this scene does not compile in MuJoCo: {error}"
-            ) from None
-
-    def _add_sensors(self, model_spec, scene) -> None:
-        mujoco = self._mj
-        sensor, obj = mujoco.mjtSensor, mujoco.mjtObj
-        robot = self.robot.spec
-        for keypoint in robot.keypoints:
-            model_spec.add_sensor(type=sensor.mjSENS_FRAMEPOS, objtype=obj.mjOBJ_SITE,
-                                  objname=keypoint.site)
-        model_spec.add_sensor(type=sensor.mjSENS_FRAMEPOS, objtype=obj.mjOBJ_SITE,
-                              objname=robot.wrist_site)
-        model_spec.add_sensor(type=sensor.mjSENS_FRAMEQUAT, objtype=obj.mjOBJ_SITE,
-                              objname=robot.wrist_site)
-        for tracked in scene.objects:
-            for kind in (sensor.mjSENS_FRAMEPOS, sensor.mjSENS_FRAMEQUAT,
-                         sensor.mjSENS_FRAMELINVEL, sensor.mjSENS_FRAMEANGVEL):
-                model_spec.add_sensor(type=kind, objtype=obj.mjOBJ_XBODY, objname=tracked.body)
-
-    def _index_model(self) -> None:
-        mujoco, model = self._mj, self.model
-        robot = self.robot.spec
-        joints = robot.arm_joints + robot.hand_joints
-        try:
-            ids = [model.joint(j.name).id for j in joints]
-            actuators = [model.actuator(j.name).id for j in joints]
-        except KeyError as error:
-            raise TrackbenchError(f"robot '{self.robot.name}' model lacks joint/actuator {error}") from None
-        if actuators != list(range(len(joints))) or model.nu != len(joints):
-            raise TrackbenchError(
-                f"robot '{self.robot.name}': the model needs exactly one actuator per joint, in "
-                f"action order (arm then hand); found nu={model.nu}"
-            )
-        self._joint_qpos = np.array([model.jnt_qposadr[i] for i in ids])
-        self._joint_dof = np.array([model.jnt_dofadr[i] for i in ids])
-        self._lower = np.array([j.lower for j in joints])
-        self._upper = np.array([j.upper for j in joints])
-        self._default_qpos = np.array([j.default for j in joints])
-        self._control_law = ControlLaw(self.robot, self.spec)
-        self._object_qpos = []
-        for tracked in self.scene.objects:
-            body = model.body(tracked.body)
-            free = [j for j in range(model.njnt) if model.jnt_bodyid[j] == body.id
-                    and model.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE]
-            self._object_qpos.append(model.jnt_qposadr[free[0]] if free else -1)
-        self._articulation_qpos = np.array(
-            [model.jnt_qposadr[model.joint(name).id] for name in self.scene.articulations], dtype=int
-        )
-        # Offsets of qpos/qvel inside the full-physics state vector (time comes first).
-        full = mujoco.mjtState.mjSTATE_FULLPHYSICS.value
-        self._nstate = mujoco.mj_stateSize(model, full)
-        self._time_at = 0
-        self._qpos_at = mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_TIME.value)
-        self._qvel_at = self._qpos_at + model.nq
-        self._default_physics = np.stack([
-            self._default_state(variant, scene) for variant, scene in zip(self.variant_models, self.scenes)
-        ])
-        self._scratch = [mujoco.MjData(variant) for variant in self.variant_models]
-
-    def _default_state(self, model, scene) -> np.ndarray:
-        """Full physics state of one variant: robot in its default pose, objects at their spawn."""
-        mujoco = self._mj
-        if mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_FULLPHYSICS.value) != self._nstate \
-                or model.nu != self.model.nu or model.nsensordata != self.model.nsensordata:
-            raise TrackbenchError("scene variants compile to models of different sizes; variants "
-                                  "may differ in meshes and masses, not in bodies or joints")
-        data = mujoco.MjData(model)
-        data.qpos[self._joint_qpos] = self._default_qpos
-        for tracked, adr in zip(scene.objects, self._object_qpos):
-            if adr >= 0:
-                data.qpos[adr:adr + 7] = (*tracked.init_pos, *tracked.init_quat)
-        data.ctrl[:] = self._default_qpos
-        mujoco.mj_forward(model, data)
-        physics = np.empty(self._nstate)
-        mujoco.mj_getState(model, data, physics, mujoco.mjtState.mjSTATE_FULLPHYSICS.value)
-        return physics
-
     # ---- the Engine contract -------------------------------------------------------------------
     def reset(self, env_ids, robot_qpos=None, object_pos=None, object_quat=None) -> None:
         ids = np.asarray(env_ids.cpu() if hasattr(env_ids, "cpu") else env_ids, dtype=np.int64)
         if ids.size == 0:
             return
-        physics = self._default_physics[self._variant[ids]]
-        qpos = physics[:, self._qpos_at:self._qpos_at + self.model.nq]
-        if robot_qpos is not None:
-            q = np.clip(_numpy(robot_qpos), self._lower, self._upper)
-            qpos[:, self._joint_qpos] = q
-        targets = qpos[:, self._joint_qpos].copy()
-        for index, adr in enumerate(self._object_qpos):
-            if adr < 0:
-                continue
-            if object_pos is not None:
-                qpos[:, adr:adr + 3] = _numpy(object_pos)[:, index]
-            if object_quat is not None:
-                quat = _numpy(object_quat)[:, index]
-                qpos[:, adr + 3:adr + 7] = quat / np.linalg.norm(quat, axis=1, keepdims=True)
+        physics = self.models.default_physics[self._variant[ids]]
+        qpos = physics[:, self.models.qpos_at:self.models.qpos_at + self.model.nq]
+        targets = self.models.reset_qpos(qpos, *(None if value is None else _numpy(value)
+                                                 for value in (robot_qpos, object_pos, object_quat)))
         self._physics[ids] = physics
         self._targets[ids] = targets
         self._steps[ids] = 0
@@ -210,9 +112,9 @@ class MujocoEngine(Engine):
         restarts a diverged MjData by itself, zeroing its time: a time off the step count
         shows it."""
         finite = np.isfinite(self._physics).all(axis=1) & np.isfinite(self._sensors).all(axis=1)
-        qvel = self._physics[:, self._qvel_at:self._qvel_at + self.model.nv]
+        qvel = self._physics[:, self.models.qvel_at:self.models.qvel_at + self.model.nv]
         expected_time = self._steps * self._nstep * self.model.opt.timestep
-        restarted = np.abs(self._physics[:, self._time_at] - expected_time) > 1e-6
+        restarted = np.abs(self._physics[:, 0] - expected_time) > 1e-6  # time comes first
         return finite, qvel, restarted
 
     def _refresh_sensors(self, ids: np.ndarray) -> None:
@@ -230,33 +132,13 @@ class MujocoEngine(Engine):
 
     @property
     def state(self) -> State:
-        torch = self._torch
-        n, robot = self.num_envs, self.robot.spec
-        f32 = lambda x: torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32)  # noqa: E731
-        qpos = self._physics[:, self._qpos_at:self._qpos_at + self.model.nq]
-        qvel = self._physics[:, self._qvel_at:self._qvel_at + self.model.nv]
-        k = len(robot.keypoints)
-        sensors = self._sensors
-        keypoints = sensors[:, :3 * k].reshape(n, k, 3)
-        wrist_pos, wrist_quat = sensors[:, 3 * k:3 * k + 3], sensors[:, 3 * k + 3:3 * k + 7]
-        objects = sensors[:, 3 * k + 7:].reshape(n, len(self.scene.objects), 13)
-        object_pos, object_quat = f32(objects[..., 0:3]), f32(objects[..., 3:7])
-        return State(
-            joint_pos=f32(qpos[:, self._joint_qpos]),
-            joint_vel=f32(qvel[:, self._joint_dof]),
-            joint_target=f32(self._targets),
-            keypoints=f32(keypoints),
-            wrist_pos=f32(wrist_pos),
-            wrist_quat=f32(wrist_quat),
-            object_pos=object_pos,
-            object_quat=object_quat,
-            object_linvel=f32(objects[..., 7:10]),
-            object_angvel=f32(objects[..., 10:13]),
-            object_points=pose_points(self._points, object_pos, object_quat),
-            object_class_ids=self._class_ids.clone(),
-            articulation_pos=f32(qpos[:, self._articulation_qpos]),
-            step=torch.as_tensor(self._steps.copy()),
-        )
+        torch, models = self._torch, self.models
+        qpos = self._physics[:, models.qpos_at:models.qpos_at + self.model.nq]
+        qvel = self._physics[:, models.qvel_at:models.qvel_at + self.model.nv]
+        tensor = lambda x: torch.as_tensor(np.ascontiguousarray(x))  # noqa: E731
+        return make_state(models, tensor(qpos), tensor(qvel), tensor(self._sensors),
+                          tensor(self._targets), tensor(self._steps), self._points,
+                          self._class_ids)
 
     # Exact resume: the full physics state (qpos, qvel, act, warm-start, time) of every env,
     # the sensors read from it, PD targets and counters. The rollout scratch arrays are not state.
@@ -282,24 +164,3 @@ def _numpy(value) -> np.ndarray:
     if hasattr(value, "detach"):
         return value.detach().cpu().numpy()
     return np.asarray(value)
-
-
-def _scene_points(scene) -> np.ndarray:
-    """[n_obj, P, 3] body-frame surface points of a scene's tracked objects."""
-    if not scene.objects:
-        return np.zeros((0, 0, 3))
-    return np.stack([o.points for o in scene.objects])
-
-
-def pose_points(points, pos, quat):
-    """Body-frame points [n_obj, P, 3] or per env [N, n_obj, P, 3], posed by pos [N, n_obj, 3]
-    and quat (w, x, y, z) → world-frame [N, n_obj, P, 3]."""
-    import torch
-
-    if points.numel() == 0:
-        return torch.zeros(pos.shape[0], pos.shape[1], 0, 3)
-    w, xyz = quat[..., :1].unsqueeze(-2), quat[..., 1:].unsqueeze(-2)  # [N, n_obj, 1, 1|3]
-    p = points if points.dim() == 4 else points.unsqueeze(0).expand(pos.shape[0], -1, -1, -1)
-    xyz = xyz.expand_as(p)
-    t = 2.0 * torch.cross(xyz, p, dim=-1)  # rotate: p + w·t + xyz × t
-    return p + w * t + torch.cross(xyz, t, dim=-1) + pos.unsqueeze(-2)

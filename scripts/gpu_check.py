@@ -1,0 +1,150 @@
+"""The GPU check of the mjwarp engine: one short run on a machine with an NVIDIA GPU.
+
+    bash scripts/gpu_check.sh            (or: python scripts/gpu_check.py [--device cuda:N])
+
+Prints, phase by phase (each as soon as it is measured, so a run cut short still reports):
+  0. warp's kernels compiled or loaded from the kernel cache (allegro/grasp_lift, 64 worlds);
+  1. physics env-steps/s of allegro/grasp_lift at 1024, 4096 and 8192 worlds (random actions,
+     the engine's own step: control law, graph replay, State; no policy);
+  2. the training loop's agent steps/s for the dense method at 4096 envs (whole PPO loop);
+  3. a 2-minute dense training at 4096 envs: its curve (agent steps, success rate, return);
+  4. the same throughput for the track method (trains and caches its predictor Π_h first if
+     there is none: minutes);
+and the GPU memory in use after each phase. Exits 2 at once, with a message, where there is no
+CUDA device or mujoco-warp is missing. Targets (issue 16): physics ≥ 300k env-steps/s at 8192
+worlds, training ≥ 100k agent steps/s for dense at 4096 envs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROBOT, TASK = "allegro", "grasp_lift"
+WORLDS = (1024, 4096, 8192)
+TRAIN_ENVS = 4096
+CURVE_SECONDS = 120.0
+
+
+def cuda_problem(device: str) -> str | None:
+    """Why this machine cannot run the check on ``device``, or None."""
+    import torch
+
+    if not torch.cuda.is_available():  # before importing trackbench: fail in seconds
+        return (f"no CUDA device: torch {torch.__version__} sees none (torch.cuda.is_available() "
+                "is False). Run this check on a machine with an NVIDIA GPU and a CUDA build of torch.")
+    from trackbench.plugins.engines.mujoco_warp import install_problem
+
+    return install_problem(device)
+
+
+def say(*parts) -> None:
+    print(*parts, flush=True)
+
+
+def memory(device: str) -> str:
+    import torch
+
+    free, total = torch.cuda.mem_get_info(torch.device(device))
+    return f"GPU memory in use: {(total - free) / 2**30:.1f} of {total / 2**30:.0f} GiB"
+
+
+def physics(registry, device: str, worlds: int, steps: int = 50) -> float:
+    """env-steps/s of the mjwarp engine stepping ``worlds`` envs with random actions."""
+    import torch
+
+    from trackbench.harness.build import make_engine, make_robot, make_task
+
+    task = make_task(registry, TASK)
+    engine = make_engine(registry, "mjwarp", make_robot(registry, ROBOT), task.scenes(), worlds,
+                         0, {"device": device})
+    actions = torch.rand(steps + 5, worlds, engine.num_actions, device=device) * 2 - 1
+    for k in range(5):  # warm-up: graphs launched once, allocator settled
+        engine.step(actions[k])
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for k in range(5, steps + 5):
+        engine.step(actions[k])
+    torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    if engine.unstable_resets:
+        say(f"  ({engine.unstable_resets} env resets for instability, {engine.overflow_resets} "
+            f"of them buffer overflows)")
+    return worlds * steps / seconds
+
+
+def train(registry, device: str, method: str, agent_steps: int, out: Path) -> list[dict]:
+    """Train one cell of ``agent_steps`` on the GPU; returns its metrics rows."""
+    from trackbench.harness.matrix import plan
+    from trackbench.harness.results import RunDir
+    from trackbench.harness.specs import MatrixSpec
+    from trackbench.harness.training.trainer import train_cell
+
+    matrix = MatrixSpec(robots=[ROBOT], tasks=[TASK], methods=[method], engine="mjwarp",
+                        agent_steps=agent_steps, num_envs=TRAIN_ENVS, device=device)
+    spec = plan(matrix, registry)[0]
+    run_dir = RunDir(out / spec.run_id)
+    run_dir.prepare(spec)
+    train_cell(spec, registry, run_dir)
+    rows = [json.loads(line) for line in (run_dir.path / "metrics.jsonl").read_text().splitlines()]
+    return [row for row in rows if "fps" in row]
+
+
+def steady_fps(rows: list[dict]) -> float:
+    """Median agent steps/s of the epochs after the first (which pays the warm-up)."""
+    import statistics
+
+    fps = [row["fps"] for row in rows[1:]] or [row["fps"] for row in rows]
+    return statistics.median(fps)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cuda", help="cuda or cuda:N")
+    device = parser.parse_args().device
+    problem = cuda_problem(device)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    import torch
+
+    from trackbench.harness.plugins import load_registry
+
+    registry = load_registry()
+    registry.raise_problems()
+    say(f"device: {torch.cuda.get_device_name(torch.device(device))}; trackbench mjwarp on "
+        f"{ROBOT}/{TASK}")
+    start = time.perf_counter()
+    physics(registry, device, 64, steps=2)
+    say(f"0. kernels compiled or loaded from warp's cache: {time.perf_counter() - start:.0f} s")
+    say("1. physics (engine.step, random actions):")
+    for worlds in WORLDS:
+        say(f"   {worlds:5d} worlds: {physics(registry, device, worlds):12,.0f} env-steps/s")
+    say(f"   {memory(device)}")
+    with tempfile.TemporaryDirectory(prefix="trackbench-gpu-check-") as scratch:
+        out = Path(scratch)
+        per_epoch = TRAIN_ENVS * 32  # PPO's default horizon: 32 steps per env and epoch
+        rows = train(registry, device, "dense", 4 * per_epoch, out / "dense_speed")
+        dense_fps = steady_fps(rows)
+        say(f"2. training loop, dense, {TRAIN_ENVS} envs: {dense_fps:,.0f} agent steps/s")
+        say(f"   {memory(device)}")
+        budget = int(dense_fps * CURVE_SECONDS) // per_epoch * per_epoch or per_epoch
+        say(f"3. a {CURVE_SECONDS:.0f}-second dense training ({budget:,} agent steps):")
+        say("   agent_steps  success_rate  episode_return  agent_steps/s")
+        for row in train(registry, device, "dense", budget, out / "dense_curve"):
+            success, ret = row.get("success_rate"), row.get("episode_return")
+            say(f"   {row['agent_steps']:11,d}  {'-' if success is None else f'{success:.3f}':>12}"
+                f"  {'-' if ret is None else f'{ret:.2f}':>14}  {row['fps']:13,.0f}")
+        rows = train(registry, device, "track", 4 * per_epoch, out / "track_speed")
+        say(f"4. training loop, track, {TRAIN_ENVS} envs: {steady_fps(rows):,.0f} agent steps/s")
+        say(f"   {memory(device)}")
+    say(f"done in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
