@@ -109,6 +109,18 @@ class Engine(ABC):
     def num_actions(self) -> int:
         return self.robot.spec.num_actions
 
+    def check_actions(self, actions) -> None:
+        """Raise TrackbenchError unless ``actions`` is [num_envs, num_actions]; engines call it
+        first in :meth:`step`, so every engine refuses a wrong shape with the same message."""
+        from trackbench.harness.errors import TrackbenchError
+
+        expected = (self.num_envs, self.num_actions)
+        if tuple(actions.shape) != expected:
+            raise TrackbenchError(
+                f"actions must have shape {list(expected)} (num_envs, num_actions) for robot "
+                f"'{self.robot.name}', got {list(actions.shape)}"
+            )
+
     @abstractmethod
     def reset(
         self,

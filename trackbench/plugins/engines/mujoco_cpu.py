@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from trackbench.api import ControlLaw, Engine, EngineSpec, State, TrackbenchError, unstable_envs
+from trackbench.api import ControlLaw, Engine, EngineSpec, State, unstable_envs
 from trackbench.plugins.engines.scene_model import SceneModels, make_state, scene_points
 
 
@@ -84,12 +84,7 @@ class MujocoEngine(Engine):
         self._refresh_sensors(ids)
 
     def step(self, actions):
-        expected = (self.num_envs, self.num_actions)
-        if tuple(actions.shape) != expected:
-            raise TrackbenchError(
-                f"actions must have shape {list(expected)} (num_envs, num_actions) for robot "
-                f"'{self.robot.name}', got {list(actions.shape)}"
-            )
+        self.check_actions(actions)
         self._targets[:] = self._control_law(self._targets, _numpy(actions))
         self._control[:] = self._targets[:, None, :]
         self._pool.rollout(

@@ -159,12 +159,7 @@ class MjwarpEngine(Engine):
             yield worlds, ids[mine], mine
 
     def step(self, actions):
-        expected = (self.num_envs, self.num_actions)
-        if tuple(actions.shape) != expected:
-            raise TrackbenchError(
-                f"actions must have shape {list(expected)} (num_envs, num_actions) for robot "
-                f"'{self.robot.name}', got {list(actions.shape)}"
-            )
+        self.check_actions(actions)
         self._targets.copy_(self._control_law(self._targets, actions))
         for worlds, env_ids in zip(self._worlds, self._env_ids):
             worlds.ctrl.copy_(self._targets[env_ids])
