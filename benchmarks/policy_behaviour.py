@@ -8,10 +8,16 @@ approach and its highest and lowest object rise (cm), the fraction of steps with
 near the object (mean distance ≤ 0.12 m, the task's "near" flag) and the mean hand action while
 near and while far (−1 = fully open targets, +1 = fully closed).
 
-    .venv/bin/python benchmarks/policy_behaviour.py runs/learning/allegro__grasp_lift__dense__s0 [ENVS] [pregrasp]
+    .venv/bin/python benchmarks/policy_behaviour.py runs/learning/allegro__grasp_lift__dense__s0 [ENVS] [pregrasp] [raise]
 
 With ``pregrasp`` every episode starts in a pre-grasp instead (the ``task.pregrasp_start``
 curriculum's starts, which evaluation never uses): does the policy close and lift from there?
+
+With ``raise`` (wrist-delta robots only) the script takes over the arm once an env has held a
+grip (thumb and a finger within the ``grasp`` method's grip distance) for ``HOLD_STEPS`` steps:
+the wrist goes straight up at full speed for ``RAISE_STEPS`` steps while the policy keeps the
+hand. It tells "the policy's grip would carry the object; it just never raises" from "its grip
+is a touch that lets go when the arm moves".
 
 Lifting tasks only (the target object is object 0; its start height is the task's).
 """
@@ -29,11 +35,14 @@ from trackbench.harness.results import RunDir
 from trackbench.harness.specs import RunSpec
 from trackbench.harness.training.policy import load_policy
 from trackbench.harness.training.ppo import PPOSpec
+from trackbench.harness.grip import GRIP_DISTANCE, thumb_and_finger, tip_surface_distances
 
 NEAR = 0.12  # m, the lifting tasks' "near" flag
+HOLD_STEPS, RAISE_STEPS = 10, 20  # control steps (20 Hz): a held grip, then 1 s of +z wrist
+WRIST_UP = 2  # the wrist-delta action that moves the wrist along world +z
 
 
-def main(run: str, envs: int = 16, pregrasp: bool = False) -> None:
+def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = False) -> None:
     torch.set_num_threads(1)
     written = json.load(open(f"{run}/spec.json"))
     written["num_envs"] = envs
@@ -52,13 +61,30 @@ def main(run: str, envs: int = 16, pregrasp: bool = False) -> None:
         with env.evaluation():  # the task's standard resets, as `trackbench run` evaluates
             obs = env.reset(full_episodes=True)[1]
     start_height = env._state().object_pos[:, 0, 2].clone()
-    n_arm = len(env.task.robot.arm_joints)
+    n_arm = env.task.robot.num_arm_actions
+    if take_over and env.task.robot.arm_action != "wrist_delta":
+        raise SystemExit("raise needs a wrist-delta robot (robot.arm_action=wrist_delta)")
+    grip_distance = spec.method_spec.get("grip_distance", GRIP_DISTANCE)
+    held_for = torch.zeros(envs, dtype=torch.long)
+    raised_for = torch.zeros(envs, dtype=torch.long)
+    raise_start = torch.full((envs,), torch.nan)
     running = torch.ones(envs, dtype=torch.bool)
     tips, rises, hand = [], [], []
     while running.any():
         with torch.no_grad():
             action = model({"is_train": False, "obs": obs, "prev_actions": None,
                             "rnn_states": None})["mus"].clamp(-1, 1)
+        if take_over:
+            thumb, finger = thumb_and_finger(tip_surface_distances(env._state()))
+            gripped = (thumb < grip_distance) & (finger < grip_distance)
+            held_for = torch.where(gripped, held_for + 1, torch.zeros_like(held_for))
+            taking = (raised_for > 0) | (held_for >= HOLD_STEPS)
+            taking &= (raised_for < RAISE_STEPS) & running
+            raise_start = torch.where(taking & (raised_for == 0),
+                                      env._state().object_pos[:, 0, 2], raise_start)
+            action[taking, :n_arm] = 0.0
+            action[taking, WRIST_UP] = 1.0
+            raised_for += taking.long()
         step = env.step(action)
         state = env._state()  # an env that just ended shows its next reset: masked below
         target = state.object_pos[:, 0]
@@ -81,7 +107,14 @@ def main(run: str, envs: int = 16, pregrasp: bool = False) -> None:
     far = (tip > NEAR)
     print(f"  steps near: {float(near.sum() / (~tip.isnan()).sum()):.2f}; mean hand action near "
           f"{float(close[near].mean()) if near.any() else float('nan'):.2f}, far {float(close[far].mean()):.2f}")
+    if take_over:
+        raised = raised_for > 0
+        print(f"  raised by the script after a {HOLD_STEPS}-step grip: {int(raised.sum())} of {envs} "
+              f"envs; highest rise (cm) above the height where the raise began:",
+              [round(float(r - s) * 100, 1) if ok else None for ok, r, s in
+               zip(raised, rise.nan_to_num(-9).max(0).values + start_height, raise_start)])
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], *(int(a) for a in sys.argv[2:3]), pregrasp="pregrasp" in sys.argv[3:])
+    main(sys.argv[1], *(int(a) for a in sys.argv[2:3]), pregrasp="pregrasp" in sys.argv[3:],
+         take_over="raise" in sys.argv[3:])

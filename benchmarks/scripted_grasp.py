@@ -16,6 +16,9 @@ in the holds (what the ``grasp`` method's grip term reads).
 
     .venv/bin/python benchmarks/scripted_grasp.py [ROBOT] [TASK] [ENVS] [ENGINE_FIELD=VALUE ...]
     .venv/bin/python benchmarks/scripted_grasp.py allegro grasp_lift 12 friction_cone=pyramidal impratio=1
+    .venv/bin/python benchmarks/scripted_grasp.py allegro grasp_lift 12 robot.hand_effort=0.7
+
+A ``robot.`` prefix overrides the robot's spec instead of the engine's (the grip-margin check).
 
 Each of the 8 approach directions (thumb side, 45° apart) is tried for every env; ~10 s each.
 """
@@ -30,7 +33,7 @@ import torch
 from trackbench.harness.build import make_engine, make_robot, make_task, start_episodes
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.pregrasp import PregraspSearch
-from trackbench.plugins.methods.grasp import thumb_and_finger, tip_surface_distances
+from trackbench.harness.grip import thumb_and_finger, tip_surface_distances
 from trackbench.plugins.tasks.lifting import LIFT_FLAG_RISE
 
 SQUEEZE = 0.015  # m inside the object's extent: the servos press rather than touch
@@ -66,21 +69,23 @@ def wrist_raise_targets(search: PregraspSearch, env: int, qpos: np.ndarray, n_ar
 
 
 def lift_rises(robot_name: str, task_name: str, num_envs: int, direction_deg: float,
-               engine_overrides: dict | None = None) -> tuple[torch.Tensor, list[bool]]:
+               engine_overrides: dict | None = None, robot_overrides: dict | None = None
+               ) -> tuple[torch.Tensor, list[bool]]:
     """([N] rise of each env's object (m) at the end of the hold, [N] whether a collision-free
     pre-grasp existed) for one approach direction (degrees about world z; thumb on that side)."""
-    rise, posed, _ = scripted_grasps(robot_name, task_name, num_envs, direction_deg, engine_overrides)
+    rise, posed, _ = scripted_grasps(robot_name, task_name, num_envs, direction_deg,
+                                     engine_overrides, robot_overrides)
     return rise, posed
 
 
 def scripted_grasps(robot_name: str, task_name: str, num_envs: int, direction_deg: float,
-                    engine_overrides: dict | None = None
+                    engine_overrides: dict | None = None, robot_overrides: dict | None = None
                     ) -> tuple[torch.Tensor, list[bool], torch.Tensor]:
     """:func:`lift_rises`, plus [N, K] each fingertip keypoint's distance to the nearest surface
     sample of the object at the end of the hold (m; what the ``grasp`` method's grip reads)."""
     registry = load_registry()
     task = make_task(registry, task_name, {})
-    robot = make_robot(registry, robot_name)
+    robot = make_robot(registry, robot_name, robot_overrides)
     engine = make_engine(registry, "mujoco", robot, task.scenes(), num_envs, 0, engine_overrides)
     start_episodes(task, engine, seed=0)
     search = PregraspSearch(robot, task.scenes())
@@ -131,15 +136,17 @@ def scripted_grasps(robot_name: str, task_name: str, num_envs: int, direction_de
 
 
 def main(robot_name: str = "allegro", task_name: str = "grasp_lift", num_envs: int = 12,
-         engine_overrides: dict | None = None) -> None:
+         engine_overrides: dict | None = None, robot_overrides: dict | None = None) -> None:
     task = make_task(load_registry(), task_name, {})
     labels = getattr(task.spec, "objects", None)
-    print(f"{robot_name} / {task_name}, engine {engine_overrides or 'defaults'}: scripted pre-grasp, "
+    print(f"{robot_name} / {task_name}, engine {engine_overrides or 'defaults'}, robot "
+          f"{robot_overrides or 'defaults'}: scripted pre-grasp, "
           f"squeeze {SQUEEZE} m at {GRIP_HEIGHT} of the height, wrist raised {RAISE} m through "
           f"the action space; rise (m) at the end of a {HOLD_STEPS / 20:.0f} s hold")
     directions = list(range(0, 360, 45))
     print(f"{'env':>3}  {'object':<22}" + "".join(f"{d:>7}°" for d in directions))
-    tries = [scripted_grasps(robot_name, task_name, num_envs, d, engine_overrides) for d in directions]
+    tries = [scripted_grasps(robot_name, task_name, num_envs, d, engine_overrides, robot_overrides)
+             for d in directions]
     table = torch.stack([rise for rise, _, _ in tries], dim=1)
     for env in range(num_envs):
         label = labels[env % len(labels)] if labels else f"variant {env % len(task.scenes())}"
@@ -159,5 +166,8 @@ def main(robot_name: str = "allegro", task_name: str = "grasp_lift", num_envs: i
 
 if __name__ == "__main__":
     positional = [a for a in sys.argv[1:] if "=" not in a]
-    overrides = dict(a.split("=", 1) for a in sys.argv[1:] if "=" in a)
-    main(*positional[:2], *(int(a) for a in positional[2:3]), engine_overrides=overrides or None)
+    pairs = [a.split("=", 1) for a in sys.argv[1:] if "=" in a]
+    robot_fields = {k.removeprefix("robot."): v for k, v in pairs if k.startswith("robot.")}
+    engine_fields = {k.removeprefix("engine."): v for k, v in pairs if not k.startswith("robot.")}
+    main(*positional[:2], *(int(a) for a in positional[2:3]),
+         engine_overrides=engine_fields or None, robot_overrides=robot_fields or None)

@@ -38,6 +38,8 @@ from trackbench.harness.scene import (
 
 # ---- rewards: the term type and how methods compose terms ---------------------------------------
 from trackbench.harness.rewards import ENERGY_TERMS, RewardTerm, energy_terms, evaluate
+# Where the fingertips sit on the target (grip rewards and grip checks read the same distances).
+from trackbench.harness.grip import GRIP_DISTANCE, gripped, thumb_and_finger, tip_surface_distances
 
 # ---- conventions --------------------------------------------------------------------------------
 # World frame: origin at the table-top centre, z up, metres (TABLE_TOP_Z is the table top's z).
@@ -113,6 +115,7 @@ __all__ = [
     "Scene", "TrackedObject", "add_stage", "add_table", "box_points", "table_with_box",
     # rewards
     "ENERGY_TERMS", "RewardTerm", "energy_terms", "evaluate",
+    "GRIP_DISTANCE", "gripped", "thumb_and_finger", "tip_surface_distances",
     # conventions
     "TABLE_TOP_Z", "HAND_BONES", "NUM_HAND_JOINTS", "NUM_FINGERTIPS", "HUMAN_FINGERTIPS",
     "FRAME_RATE_RANGE_HZ", "POLICY_HZ", "SPLITS",

@@ -90,7 +90,7 @@ def test_the_fraction_is_a_per_reset_draw_and_off_by_default():
 def test_the_counts_travel_with_the_env_state(env):
     state = env.state_dict()
     other = make_env(1.0)
-    other.pregrasp_starts = 0
+    other.starts.counts["pregrasp_starts_total"] = 0
     other.load_state_dict(state)
     assert other.curriculum_metrics() == env.curriculum_metrics()
 

@@ -26,6 +26,7 @@ from trackbench.harness.errors import NonFiniteError, TrackbenchError
 from trackbench.harness.rewards import RewardManager
 from trackbench.harness.task import ResetPlan
 from trackbench.harness.stages import NO_TIMES
+from trackbench.harness.starts import StartCurriculum
 from trackbench.harness.training.episodes import event_problems
 
 if TYPE_CHECKING:
@@ -110,15 +111,10 @@ class VecEnv:
                        for name in self.events}
         self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
         self.unstable_env_steps = 0  # env-steps whose physics blew up (the engine reset them)
-        # The task's named pre-grasp curriculum (training resets only; harness/pregrasp.py).
+        # The task's named start curricula (training resets only; harness/starts.py). Built
+        # before the first reset: grasped starts are made by stepping this engine.
         self._training = True
-        self.pregrasp_fraction = task.pregrasp_start()
-        self.pregrasp_starts = self.pregrasp_misses = 0  # resets drawn for it: solved / no pose
-        self._pregrasp = None
-        if self.pregrasp_fraction > 0:
-            from trackbench.harness.pregrasp import PregraspSearch
-
-            self._pregrasp = PregraspSearch(engine.robot, engine.scenes)
+        self.starts = StartCurriculum(task, engine, seed)
         obs, critic_obs = self.reset()
         self.obs_dim, self.critic_dim = obs.shape[1], critic_obs.shape[1]
         self.num_points = (self.obs_dim - 2 * self.n_dof) // 3  # after any subsampling
@@ -179,7 +175,7 @@ class VecEnv:
             "sums": self.rewards.state_dict(),
             "flags": {name: value.clone() for name, value in self._flags.items()},
             "unstable_env_steps": self.unstable_env_steps,
-            "pregrasp": (self.pregrasp_starts, self.pregrasp_misses),
+            "starts": self.starts.state_dict(),
             "engine": self.engine.state_dict(), "task": self.task.state_dict(),
             "method": self.method.state_dict(),
         }
@@ -200,7 +196,8 @@ class VecEnv:
         self.rewards.load_state_dict(state["sums"])
         self._load_flags(state["flags"])
         self.unstable_env_steps = int(state["unstable_env_steps"])
-        self.pregrasp_starts, self.pregrasp_misses = state.get("pregrasp", (0, 0))
+        # Checkpoints before grasped starts hold "pregrasp": (starts, misses).
+        self.starts.load_state_dict(state.get("starts", state.get("pregrasp", (0, 0))))
         self.engine.load_state_dict(state["engine"])
         self.task.load_state_dict(state["task"])
         self.method.load_state_dict(state["method"])
@@ -327,34 +324,17 @@ class VecEnv:
 
     def _reset_envs(self, ids: torch.Tensor) -> None:
         plans = [self.task.reset(ids[i:i + 1], self.generators[int(ids[i])]) for i in range(len(ids))]
-        if self._pregrasp is not None and self._training:
-            for env_id, plan in zip(ids.tolist(), plans):
-                self._start_in_pregrasp(env_id, plan)
-        self.engine.reset(ids, **_concatenate(plans).as_kwargs())
+        if self.starts.active and self._training:
+            plans = [self.starts.plan(env_id, plan, self.generators[env_id])
+                     for env_id, plan in zip(ids.tolist(), plans)]
+        self.engine.reset(ids, **ResetPlan.concatenate(plans).as_kwargs())
         state = self._state()
         self.task.begin(ids, state)
         self.method.begin(ids, state)
 
-    def _start_in_pregrasp(self, env_id: int, plan: ResetPlan) -> None:
-        """With probability ``pregrasp_fraction`` (a draw of the env's generator), replace the
-        plan's robot pose by a pre-grasp around its object; the plan stands if none is found."""
-        generator = self.generators[env_id]
-        if float(torch.rand((), generator=generator)) >= self.pregrasp_fraction:
-            return
-        pose = self._pregrasp.solve(env_id, plan.robot_qpos[0], plan.object_pos[0, 0],
-                                    plan.object_quat[0, 0], generator)
-        if pose is None:
-            self.pregrasp_misses += 1
-            return
-        plan.robot_qpos[0] = pose
-        self.pregrasp_starts += 1
-
     def curriculum_metrics(self) -> dict[str, int]:
-        """Counts of the pre-grasp curriculum's resets so far (empty when it is off)."""
-        if self._pregrasp is None:
-            return {}
-        return {"pregrasp_starts_total": self.pregrasp_starts,
-                "pregrasp_misses_total": self.pregrasp_misses}
+        """Counts of the start curricula's resets so far (empty when none is active)."""
+        return self.starts.metrics()
 
     def _first_episode_limits(self, random: bool) -> torch.Tensor:
         """[N] control steps of each env's first episode after a full reset: the task's episode
@@ -448,18 +428,6 @@ def check_finite(values: dict[str, torch.Tensor], reward: torch.Tensor, critic_o
             shown = sample[~torch.isfinite(sample)][0].item()
             raise NonFiniteError(f"{what} is {shown} in env {env} at control step "
                                  f"{int(step[env])} of its episode")
-
-
-def _concatenate(plans: list[ResetPlan]) -> ResetPlan:
-    """One ResetPlan for several envs from one plan per env."""
-    merged = {}
-    for name in ("robot_qpos", "object_pos", "object_quat"):
-        parts = [getattr(plan, name) for plan in plans]
-        given = [p is not None for p in parts]
-        if any(given) and not all(given):
-            raise TrackbenchError(f"task resets set {name} for some envs but not others")
-        merged[name] = torch.cat(parts) if all(given) and parts else None
-    return ResetPlan(**merged)
 
 
 def _to_device(state: "State", device: torch.device) -> "State":

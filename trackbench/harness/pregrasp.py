@@ -95,12 +95,32 @@ class PregraspSearch:
         robot at ``robot_qpos`` [n_dof] and object 0 at ``object_pos`` [3] (m, world) with
         ``object_quat`` [4] (w, x, y, z); None if no direction gives a collision-free pose.
         Consumes one draw of ``generator`` (the direction order)."""
+        found = self._first_direction(env_id, robot_qpos, object_pos, object_quat, generator)
+        return None if found is None else found[0]
+
+    def solve_with_squeeze(self, env_id: int, robot_qpos: torch.Tensor, object_pos: torch.Tensor,
+                           object_quat: torch.Tensor, generator: torch.Generator, squeeze: float
+                           ) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """As :meth:`solve`, plus the pose [n_dof] of the same approach direction whose fingertips
+        aim ``squeeze`` m inside the object's extent (from the pre-grasp: what a closing hand
+        aims at, so that its position servos press). None if no pre-grasp exists."""
+        found = self._first_direction(env_id, robot_qpos, object_pos, object_quat, generator)
+        if found is None:
+            return None
+        pose, angle = found
+        return pose, self.pose(env_id, pose, object_pos, object_quat, angle, gap=-squeeze)
+
+    def _first_direction(self, env_id: int, robot_qpos: torch.Tensor, object_pos: torch.Tensor,
+                         object_quat: torch.Tensor, generator: torch.Generator
+                         ) -> tuple[torch.Tensor, float] | None:
+        """(pose, approach angle in rad) of the first collision-free direction, in an order drawn
+        from ``generator`` (one draw); None if none."""
         first = int(torch.randint(DIRECTIONS, (1,), generator=generator))
         for k in range(DIRECTIONS):
             angle = 2.0 * math.pi * ((first + k) % DIRECTIONS) / DIRECTIONS
             pose = self.pose(env_id, robot_qpos, object_pos, object_quat, angle)
             if pose is not None:
-                return pose
+                return pose, angle
         return None
 
     def pose(self, env_id: int, robot_qpos: torch.Tensor, object_pos: torch.Tensor,

@@ -55,6 +55,19 @@ class ResetPlan:
         return {"robot_qpos": self.robot_qpos, "object_pos": self.object_pos,
                 "object_quat": self.object_quat}
 
+    @classmethod
+    def concatenate(cls, plans: "list[ResetPlan]") -> "ResetPlan":
+        """One plan for several envs from one plan per env, in order. Raises TrackbenchError if
+        some plans set a field and others leave it to the engine."""
+        merged = {}
+        for name in ("robot_qpos", "object_pos", "object_quat"):
+            parts = [getattr(plan, name) for plan in plans]
+            given = [p is not None for p in parts]
+            if any(given) and not all(given):
+                raise TrackbenchError(f"task resets set {name} for some envs but not others")
+            merged[name] = torch.cat(parts) if all(given) and parts else None
+        return cls(**merged)
+
 
 @dataclass
 class TaskFrame:
@@ -115,6 +128,12 @@ class Task(ABC):
         """Fraction of *training* resets the harness moves into a pre-grasp around object 0
         (``trackbench.harness.pregrasp``, a named curriculum); 0 (the default) for none.
         Evaluation never uses it. A task offering it needs a free object 0 in every scene."""
+        return 0.0
+
+    def grasped_start(self) -> float:
+        """Fraction of *training* resets the harness starts with object 0 in a closed hand
+        (``trackbench.harness.grasped``, a named curriculum); 0 (the default) for none. Drawn
+        after the pre-grasp fraction; the two sum to at most 1. Evaluation never uses it."""
         return 0.0
 
     @abstractmethod

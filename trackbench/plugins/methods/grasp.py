@@ -33,21 +33,11 @@ from typing import TYPE_CHECKING
 import torch
 from pydantic import Field
 
-from trackbench.api import Method, MethodSpec, RewardTerm, energy_terms
+from trackbench.api import (GRIP_DISTANCE, Method, MethodSpec, RewardTerm, energy_terms,
+                            thumb_and_finger, tip_surface_distances)
 
 if TYPE_CHECKING:
     from trackbench.api import RobotSpec, State, Task, TaskFrame
-
-
-def tip_surface_distances(state: "State") -> torch.Tensor:
-    """[N, K] distance of each keypoint to the nearest surface sample of tracked object 0 (m)."""
-    points = state.object_points[:, 0]  # [N, P, 3]
-    return torch.cdist(state.keypoints, points).min(dim=-1).values
-
-
-def thumb_and_finger(distances: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """([N] thumb distance, [N] closest other fingertip's distance) from [N, K] distances."""
-    return distances[:, 0], distances[:, 1:].min(dim=1).values
 
 
 class Grasp(Method):
@@ -59,7 +49,7 @@ class Grasp(Method):
         reach_scale: float = Field(default=0.1, gt=0, description="reach tanh distance scale (m)")
         grip_scale: float = Field(default=0.05, gt=0, description=(
             "grip tanh distance scale (m); a held object's median grip (2.1 cm, 2.1 cm) pays 0.36"))
-        grip_distance: float = Field(default=0.045, gt=0, description=(
+        grip_distance: float = Field(default=GRIP_DISTANCE, gt=0, description=(
             "thumb and another fingertip within this of the surface count as a grip for the lift "
             "term (m). Scripted holds on allegro read thumb 1.3-4.3 cm, closest other fingertip "
             "1.4-3.2 cm (keypoints sit inside the pads; 100 surface samples): "

@@ -87,6 +87,17 @@ class LiftSpec(TaskSpec):
         "training only: fraction of resets where the hand starts open around the object, posed "
         "by IK (a named curriculum, needs the 'mink' package; evaluation always uses the "
         "standard reset). Paper: 0"))
+    grasped_start: float = Field(default=0.0, ge=0, le=1, description=(
+        "training only: fraction of resets where the object starts in the closed hand, settled "
+        "by physics before the run's first reset (the lift rung's reverse curriculum, "
+        "harness/grasped.py; needs 'mink'; pregrasp_start + grasped_start <= 1). Paper: 0"))
+
+    @model_validator(mode="after")
+    def _starts_fit(self) -> "LiftSpec":
+        if self.pregrasp_start + self.grasped_start > 1:
+            raise ValueError(f"pregrasp_start + grasped_start must be at most 1 (fractions of the "
+                             f"same resets), got {self.pregrasp_start} + {self.grasped_start}")
+        return self
 
     @model_validator(mode="after")
     def _areas_ordered(self) -> "LiftSpec":
@@ -237,15 +248,19 @@ class LiftTask(Task):
     # ---- the episode ----------------------------------------------------------------------------
     def check_compatible(self, robot) -> list[str]:
         problems = super().check_compatible(robot)
-        if self.spec.pregrasp_start > 0:
-            import importlib.util
+        for field in ("pregrasp_start", "grasped_start"):
+            if getattr(self.spec, field) > 0:
+                import importlib.util
 
-            if importlib.util.find_spec("mink") is None:
-                problems.append("task.pregrasp_start needs the 'mink' package (pip install mink)")
+                if importlib.util.find_spec("mink") is None:
+                    problems.append(f"task.{field} needs the 'mink' package (pip install mink)")
         return problems
 
     def pregrasp_start(self) -> float:
         return self.spec.pregrasp_start
+
+    def grasped_start(self) -> float:
+        return self.spec.grasped_start
 
     def events(self) -> tuple[str, ...]:
         """lift: the target's centre rose LIFT_FLAG_RISE (5 cm); near: the fingertips' mean
