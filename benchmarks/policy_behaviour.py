@@ -8,10 +8,13 @@ approach and its highest and lowest object rise (cm), the fraction of steps with
 near the object (mean distance ≤ 0.12 m, the task's "near" flag) and the mean hand action while
 near and while far (−1 = fully open targets, +1 = fully closed).
 
-    .venv/bin/python benchmarks/policy_behaviour.py runs/learning/allegro__grasp_lift__dense__s0 [ENVS] [pregrasp] [raise]
+    .venv/bin/python benchmarks/policy_behaviour.py runs/learning/allegro__grasp_lift__dense__s0 [ENVS] [pregrasp|grasped] [raise]
 
 With ``pregrasp`` every episode starts in a pre-grasp instead (the ``task.pregrasp_start``
 curriculum's starts, which evaluation never uses): does the policy close and lift from there?
+
+With ``grasped`` every episode starts holding the object (the ``task.grasped_start``
+curriculum's starts, ``harness/grasped.py``).
 
 With ``raise`` (wrist-delta robots only) the script takes over the arm once an env has held a
 grip (thumb and a finger within the ``grasp`` method's grip distance) for ``HOLD_STEPS`` steps:
@@ -42,21 +45,23 @@ HOLD_STEPS, RAISE_STEPS = 10, 20  # control steps (20 Hz): a held grip, then 1 s
 WRIST_UP = 2  # the wrist-delta action that moves the wrist along world +z
 
 
-def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = False) -> None:
+def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = False,
+         grasped: bool = False) -> None:
     torch.set_num_threads(1)
     written = json.load(open(f"{run}/spec.json"))
     written["num_envs"] = envs
-    if pregrasp:
-        written["task_spec"] = {**written["task_spec"], "pregrasp_start": 1.0}
+    if pregrasp or grasped:
+        written["task_spec"] = {**written["task_spec"], "pregrasp_start": float(pregrasp),
+                                "grasped_start": float(grasped and not pregrasp)}
     spec = RunSpec(**written)
     ppo = PPOSpec(**spec.ppo_spec)
     env = VecEnv.build(spec, load_registry(), obs_clip=ppo.obs_clip,
                        policy_points=ppo.policy_points)
     model = load_policy(RunDir(Path(run)), ppo, env)
     env.reseed([ppo.eval_seed + i for i in range(envs)])
-    if pregrasp:  # training resets: every one in a pre-grasp
+    if pregrasp or grasped:  # training resets: every one in a pre-grasp (or a grasp)
         obs = env.reset(full_episodes=True)[1]
-        print(f"pre-grasp starts: {env.curriculum_metrics()}")
+        print(f"curriculum starts: {env.curriculum_metrics()}")
     else:
         with env.evaluation():  # the task's standard resets, as `trackbench run` evaluates
             obs = env.reset(full_episodes=True)[1]
@@ -117,4 +122,4 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
 
 if __name__ == "__main__":
     main(sys.argv[1], *(int(a) for a in sys.argv[2:3]), pregrasp="pregrasp" in sys.argv[3:],
-         take_over="raise" in sys.argv[3:])
+         take_over="raise" in sys.argv[3:], grasped="grasped" in sys.argv[3:])

@@ -39,6 +39,35 @@ def test_joint_targets_by_hand(as_array):
     assert previous.tolist() == PREVIOUS  # a new array; the engine decides where it goes
 
 
+@pytest.mark.parametrize("as_array", [np.array, lambda x: torch.tensor(x, dtype=torch.float64)],
+                         ids=["numpy", "torch"])
+def test_delta_hand_targets_by_hand(as_array):
+    """hand_action=delta: the hand target moves hand_step · action from the previous target and
+    stays in its limits; the zero action holds it (what a grasped start needs)."""
+    actions = as_array([[0.0, 0.0, 1.0], [0.0, 0.0, -0.5], [0.0, 0.0, 0.0]])
+    previous = as_array([[0.0, 0.0, 1.25], [0.0, 0.0, 0.0], [0.0, 0.0, 0.9]])
+    targets = joint_targets(previous, actions, as_array(LOWER), as_array(UPPER), n_arm=2,
+                            arm_speed_scale=8.0, sim_dt=1 / 64, hand_step=0.5)
+    assert targets[:, 2].tolist() == [1.5, -0.25, 0.9]  # 1.25 + 0.5 clamped to 1.5; −0.25; held
+
+
+@pytest.mark.parametrize("arm_action", ["joint_delta", "wrist_delta"])
+def test_the_inverse_control_law_round_trips_delta_hands(arm_action):
+    """replay.ActionInverse (demonstrations, grasped starts) inverts the law for delta hands."""
+    from trackbench.harness.control import ControlLaw
+    from trackbench.harness.replay import ActionInverse
+
+    robot = make_robot(REGISTRY, "allegro", {"arm_action": arm_action, "hand_action": "delta"})
+    engine = make_engine(REGISTRY, "mujoco", robot, table_with_box(), 2, 0)
+    law, inverse = ControlLaw(robot, engine.spec), ActionInverse(engine)
+    joints = robot.spec.arm_joints + robot.spec.hand_joints
+    previous = np.tile([j.default for j in joints], (2, 1))
+    desired = previous.copy()
+    desired[:, 7:] += 0.05  # within one step of 2 rad/s at 20 Hz (0.1 rad)
+    targets = law(previous, inverse(previous, desired))
+    assert np.allclose(targets, desired, atol=1e-9)
+
+
 @pytest.mark.parametrize("as_array", [np.array, torch.tensor], ids=["numpy", "torch"])
 def test_unstable_envs_by_hand(as_array):
     nan = float("nan")
@@ -120,6 +149,7 @@ def test_wrist_delta_moves_the_wrist_in_a_straight_line(robot):
     assert float(state.wrist_pos[0, 2] - start.wrist_pos[0, 2]) > 0.07
 
 
-def test_joint_delta_is_the_paper_default():
+def test_joint_delta_and_absolute_hands_are_the_paper_default():
     spec = make_robot(REGISTRY, "allegro").spec
     assert spec.arm_action == "joint_delta" and spec.num_actions == spec.num_dof
+    assert spec.hand_action == "absolute"

@@ -15,6 +15,7 @@ from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.grasped import MAX_SHIFT, hand_close_actions
 from trackbench.harness.grip import gripped
 from trackbench.harness.plugins import load_registry
+from trackbench.harness.replay import ActionInverse
 
 REGISTRY = load_registry()
 NUM_ENVS = 12  # two of each paper object
@@ -60,10 +61,11 @@ def test_the_rung_is_well_posed_a_tighter_hand_and_a_raise_lift_the_object(env):
     started = gripped(state)
     spec = env.engine.robot.spec
     upper = torch.tensor([j.upper for j in spec.hand_joints])
+    inverse = ActionInverse(env.engine)
     tighter = state.joint_pos.clone()
     tighter[:, -len(upper):] += 0.25 * (upper - tighter[:, -len(upper):])
     for k in range(30):
-        actions = hand_close_actions(env.engine, tighter)
+        actions = hand_close_actions(env.engine, inverse, tighter)
         actions[:, WRIST_UP] = 1.0 if k >= 5 else 0.0
         env.step(actions)
     rise = env.engine.state.object_pos[:, 0, 2] - start
@@ -115,3 +117,19 @@ def test_without_mink_the_plan_names_the_install(monkeypatch):
     robot = make_robot(REGISTRY, "allegro")
     assert task.check_compatible(robot.spec) == [
         "task.grasped_start needs the 'mink' package (pip install mink)"]
+
+
+def test_with_delta_hand_targets_the_zero_action_keeps_the_grasp():
+    """hand_action=delta: the bank closes through the inverse law too, and a policy that does
+    nothing yet (zero actions) still holds the object a second later; with the paper's absolute
+    hand targets the zero action sends the hand half-open."""
+    held = {}
+    for hand_action in ("delta", "absolute"):
+        env = make_env({"grasped_start": 1.0}, num_envs=6,
+                       robot_fields={"arm_action": "wrist_delta", "hand_action": hand_action})
+        started = gripped(env.engine.state)
+        for _ in range(20):
+            env.step(torch.zeros(6, env.num_actions))
+        held[hand_action] = int((gripped(env.engine.state) & started).sum())
+        assert started.sum() >= 4, hand_action
+    assert held["delta"] >= 4 and held["delta"] > held["absolute"], held

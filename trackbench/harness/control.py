@@ -1,7 +1,8 @@
 """The control law every engine applies: policy actions → PD joint targets, once per control step.
 
 By default it follows the paper's released code: hand targets are absolute (actions in [-1, 1]
-scaled to the joint limits), arm targets are deltas (previous target + arm_speed_scale · sim_dt ·
+scaled to the joint limits; ``RobotSpec.hand_action=delta`` makes them deltas), arm targets are
+deltas (previous target + arm_speed_scale · sim_dt ·
 action), clamped to the joint limits. A robot may instead ask for wrist-delta arm actions
 (``RobotSpec.arm_action``): six actions move the wrist in Cartesian space and damped least
 squares turns that motion into arm joint deltas (see :func:`wrist_delta_targets`). It lives in the harness, not in an engine, so that every engine
@@ -25,7 +26,7 @@ Array = TypeVar("Array")  # numpy.ndarray or torch.Tensor; all arguments of one 
 
 
 def joint_targets(previous: Array, actions: Array, lower: Array, upper: Array, n_arm: int,
-                  arm_speed_scale: float, sim_dt: float) -> Array:
+                  arm_speed_scale: float, sim_dt: float, hand_step: float | None = None) -> Array:
     """The PD targets [N, n_dof] for the next control step (rad for hinges, m for slides).
 
     previous: [N, n_dof] the targets of the last control step (arm joints first, then the hand).
@@ -36,17 +37,29 @@ def joint_targets(previous: Array, actions: Array, lower: Array, upper: Array, n
         moves arm_speed_scale · sim_dt · action per control step.
     sim_dt: s, the paper's physics dt (1/120 s); the released code scales by it, not by the
         control period (1/20 s).
+    hand_step: None for the paper's absolute hand targets; rad per control step at action 1 for
+        delta hand targets (``RobotSpec.hand_action``).
 
-    The hand's targets lie in the limits by construction, so only the arm's are clamped (as in
+    Absolute hand targets lie in the limits by construction, so only the arm's are clamped (as in
     the released code; clamping the hand too could move a target by one rounding step).
     """
     actions = actions.clip(-1.0, 1.0)
     targets = previous.clone() if hasattr(previous, "clone") else previous.copy()
     arm = previous[:, :n_arm] + arm_speed_scale * sim_dt * actions[:, :n_arm]
     targets[:, :n_arm] = arm.clip(lower[:n_arm], upper[:n_arm])
-    hand_lower, hand_range = lower[n_arm:], upper[n_arm:] - lower[n_arm:]
-    targets[:, n_arm:] = hand_lower + 0.5 * (actions[:, n_arm:] + 1.0) * hand_range
+    targets[:, n_arm:] = hand_targets(previous[:, n_arm:], actions[:, n_arm:], lower[n_arm:],
+                                      upper[n_arm:], hand_step)
     return targets
+
+
+def hand_targets(previous: Array, actions: Array, lower: Array, upper: Array,
+                 hand_step: float | None) -> Array:
+    """The hand's PD targets [N, n_hand] (rad) from its actions [N, n_hand] in [-1, 1]: scaled to
+    the joint limits ``lower``..``upper`` [n_hand] when ``hand_step`` is None (the paper), else
+    ``previous`` [N, n_hand] + hand_step · action, clamped to the limits."""
+    if hand_step is None:
+        return lower + 0.5 * (actions + 1.0) * (upper - lower)
+    return (previous + hand_step * actions).clip(lower, upper)
 
 
 # Damped least squares λ (m or rad): Isaac Lab's DifferentialIKController default for its "dls"
@@ -56,12 +69,13 @@ DLS_DAMPING = 0.01
 
 def wrist_delta_targets(previous: np.ndarray, actions: np.ndarray, lower: np.ndarray,
                         upper: np.ndarray, jacobian: np.ndarray, linear_step: float,
-                        angular_step: float, damping: float = DLS_DAMPING) -> np.ndarray:
+                        angular_step: float, damping: float = DLS_DAMPING,
+                        hand_step: float | None = None) -> np.ndarray:
     """The PD targets [N, n_dof] for the wrist-delta action space (NumPy float64).
 
     previous: [N, n_dof] last control step's targets (arm joints first, then the hand).
     actions: [N, 6 + n_hand]: wrist linear motion (x, y, z), wrist rotation (axis-angle x, y, z),
-        world frame, then the hand's absolute actions; clipped to [-1, 1].
+        world frame, then the hand's actions; clipped to [-1, 1].
     jacobian: [N, 6, n_arm] the wrist's Jacobian at the previous arm targets (rows linear, then
         angular; :class:`trackbench.harness.arm_kinematics.ArmKinematics`).
     linear_step: m of wrist motion per control step at action 1; angular_step: rad.
@@ -71,7 +85,7 @@ def wrist_delta_targets(previous: np.ndarray, actions: np.ndarray, lower: np.nda
 
     The Jacobian is taken at the *targets*, not the measured joints, so a held action moves the
     commanded wrist along a straight line whatever contacts do to the arm; arm targets are
-    clamped to the joint limits, hand targets follow :func:`joint_targets`.
+    clamped to the joint limits, hand targets follow :func:`hand_targets` (``hand_step``).
     """
     actions = np.clip(actions, -1.0, 1.0)
     n_arm = jacobian.shape[2]
@@ -80,8 +94,8 @@ def wrist_delta_targets(previous: np.ndarray, actions: np.ndarray, lower: np.nda
     delta = (jacobian.transpose(0, 2, 1) @ np.linalg.solve(jjt, motion[..., None]))[..., 0]
     targets = previous.copy()
     targets[:, :n_arm] = (previous[:, :n_arm] + delta).clip(lower[:n_arm], upper[:n_arm])
-    hand_lower, hand_range = lower[n_arm:], upper[n_arm:] - lower[n_arm:]
-    targets[:, n_arm:] = hand_lower + 0.5 * (actions[:, 6:] + 1.0) * hand_range
+    targets[:, n_arm:] = hand_targets(previous[:, n_arm:], actions[:, 6:], lower[n_arm:],
+                                      upper[n_arm:], hand_step)
     return targets
 
 
@@ -105,6 +119,8 @@ class ControlLaw:
         self._n_arm, self._spec, self._sim_dt = len(spec.arm_joints), spec, engine.sim_dt
         self._limits_on: dict = {}  # torch device → (lower, upper) float64 tensors
         self._kinematics = None
+        self._hand_step = spec.hand_delta_speed / engine.control_hz \
+            if spec.hand_action == "delta" else None
         if spec.arm_action == "wrist_delta":
             from trackbench.harness.arm_kinematics import ArmKinematics
 
@@ -119,10 +135,10 @@ class ControlLaw:
                              dtype=np.float64)
         if self._kinematics is None:
             return joint_targets(previous, actions, self._lower, self._upper, self._n_arm,
-                                 self._spec.arm_speed_scale, self._sim_dt)
+                                 self._spec.arm_speed_scale, self._sim_dt, self._hand_step)
         jacobian = self._kinematics.jacobian(previous[:, :self._n_arm])
         return wrist_delta_targets(previous, actions, self._lower, self._upper, jacobian,
-                                   self._linear, self._angular)
+                                   self._linear, self._angular, hand_step=self._hand_step)
 
     def _on_device(self, previous, actions):
         import torch
@@ -137,4 +153,4 @@ class ControlLaw:
         lower, upper = self._limits_on[device]
         actions = torch.as_tensor(actions, device=device).to(torch.float64)
         return joint_targets(previous, actions, lower, upper, self._n_arm,
-                             self._spec.arm_speed_scale, self._sim_dt)
+                             self._spec.arm_speed_scale, self._sim_dt, self._hand_step)

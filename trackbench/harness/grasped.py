@@ -10,8 +10,8 @@ The states are made once per run, before the first reset, in the run's own engin
 are the training physics' states, for any engine): every env gets a standard reset drawn from a
 private generator seeded by the run's seed, a pre-grasp and the same approach direction's
 squeeze pose (fingertips ``SQUEEZE`` m inside the object; ``harness/pregrasp.py``); the engine
-resets into the pre-grasps, holds the arm still (zero arm actions hold it under both arm action
-spaces) and ramps the hand to the squeeze over ``CLOSE_STEPS``, then holds ``HOLD_STEPS``. An
+resets into the pre-grasps, holds the arm still and ramps the hand's targets to the squeeze (the
+inverse control law's actions, so any arm and hand action space) over ``CLOSE_STEPS``, then holds ``HOLD_STEPS``. An
 env's end state is kept if its physics stayed stable, the thumb and another fingertip are within
 ``GRIP_DISTANCE`` of the object (``harness/grip.py``) and the object moved less than
 ``MAX_SHIFT``: the robot's joint positions and every object's pose. A grasped start resets an env
@@ -28,9 +28,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 
 from trackbench.harness.grip import GRIP_DISTANCE, gripped
+from trackbench.harness.replay import ActionInverse
 from trackbench.harness.task import ResetPlan
 
 if TYPE_CHECKING:
@@ -74,10 +76,11 @@ class GraspedStarts:
         opened = engine.state.joint_pos.cpu()
         device = engine.state.joint_pos.device  # the engine's (a GPU engine's State stays there)
         stable = torch.ones(n, dtype=torch.bool)
+        inverse = ActionInverse(engine)
         for k in range(CLOSE_STEPS + HOLD_STEPS):
             blend = min(1.0, (k + 1) / CLOSE_STEPS)
             targets = (1.0 - blend) * opened + blend * squeezes
-            engine.step(hand_close_actions(engine, targets).to(device))
+            engine.step(hand_close_actions(engine, inverse, targets).to(device))
             stable &= ~engine.unstable.cpu()
         state = engine.state
         shift = (state.object_pos[:, 0].cpu() - start).norm(dim=-1)
@@ -104,15 +107,13 @@ class GraspedStarts:
                          object_quat=self._object_quat[pick:pick + 1].clone())
 
 
-def hand_close_actions(engine: "Engine", targets: torch.Tensor) -> torch.Tensor:
-    """[N, num_actions] actions that hold the arm still and send the hand to ``targets``
-    ([N, n_dof] joint positions, arm then hand; the arm part is ignored): the inverse of the
-    control law's absolute hand map, a = 2 (q − lower) / (upper − lower) − 1."""
-    spec = engine.robot.spec
-    hand = spec.hand_joints
-    lower = torch.tensor([j.lower for j in hand])
-    upper = torch.tensor([j.upper for j in hand])
-    actions = torch.zeros(targets.shape[0], spec.num_actions)
-    actions[:, spec.num_arm_actions:] = (2.0 * (targets[:, -len(hand):] - lower)
-                                         / (upper - lower) - 1.0).clamp(-1.0, 1.0)
-    return actions
+def hand_close_actions(engine: "Engine", inverse: "ActionInverse",
+                       targets: torch.Tensor) -> torch.Tensor:
+    """[N, num_actions] actions that hold the arm still and move the hand's PD targets to the hand
+    part of ``targets`` ([N, n_dof] joint positions, arm then hand; the arm part is ignored), by
+    the inverse control law (``harness/replay.py``), clipped to [-1, 1]."""
+    now = engine.state.joint_target.detach().cpu().double().numpy()
+    desired = now.copy()
+    n_arm = len(engine.robot.spec.arm_joints)
+    desired[:, n_arm:] = targets[:, n_arm:].detach().cpu().double().numpy()
+    return torch.as_tensor(np.clip(inverse(now, desired), -1.0, 1.0), dtype=torch.float32)

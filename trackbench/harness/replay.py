@@ -60,6 +60,8 @@ class ActionInverse:
                                   + [spec.wrist_angular_speed / hz] * 3)
         else:
             self.arm_step = spec.arm_speed_scale * engine.spec.sim_dt
+        self.hand_step = spec.hand_delta_speed / engine.spec.control_hz \
+            if spec.hand_action == "delta" else None
 
     def __call__(self, targets: np.ndarray, desired: np.ndarray) -> np.ndarray:
         """Raw (unclipped) actions [N, A] from the current PD targets [N, n_dof] towards the
@@ -71,12 +73,20 @@ class ActionInverse:
             arm = motion / self.steps
         else:
             arm = delta / self.arm_step
-        lower, upper = self.lower[n_arm:], self.upper[n_arm:]
-        hand = 2.0 * (desired[:, n_arm:] - lower) / (upper - lower) - 1.0
+        if self.hand_step is None:  # absolute hand targets (the paper's)
+            lower, upper = self.lower[n_arm:], self.upper[n_arm:]
+            hand = 2.0 * (desired[:, n_arm:] - lower) / (upper - lower) - 1.0
+        else:
+            hand = (desired[:, n_arm:] - targets[:, n_arm:]) / self.hand_step
         return np.concatenate([arm, hand], axis=1)
 
     def arm_actions(self) -> int:
         return 6 if self.wrist else self.n_arm
+
+    def delta_actions(self) -> slice:
+        """The actions that move targets by deltas (the arm's; the hand's too with delta hand
+        targets): the ones a step can saturate, so :func:`retime` slows the trajectory for them."""
+        return slice(None) if self.hand_step is not None else slice(0, self.arm_actions())
 
 
 def retime(trajectory: np.ndarray, inverse: ActionInverse) -> np.ndarray:
@@ -84,7 +94,7 @@ def retime(trajectory: np.ndarray, inverse: ActionInverse) -> np.ndarray:
     follow (module docstring): [T', n_dof], T' ≥ T, the same first and last frame."""
     if len(trajectory) < 2:
         return trajectory
-    raw = inverse(trajectory[:-1], trajectory[1:])[:, :inverse.arm_actions()]
+    raw = inverse(trajectory[:-1], trajectory[1:])[:, inverse.delta_actions()]
     counts = np.maximum(1, np.ceil(np.abs(raw).max(axis=1) - 1e-9)).astype(int)
     pieces = [trajectory[:1]]
     for t, count in enumerate(counts):

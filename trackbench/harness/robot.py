@@ -86,6 +86,15 @@ class RobotSpec(PluginSpec):
         "wrist_delta: wrist speed at action 1 (m/s)"))
     wrist_angular_speed: float = Field(default=0.5, gt=0, le=10.0, description=(
         "wrist_delta: wrist turning rate at action 1 (rad/s)"))
+    # The paper's hand actions are absolute targets: a policy whose mean action is 0 sends the
+    # hand half-closed at every step, so a grasp it starts in is lost at once. Delta targets
+    # make "hold" the zero action (ManiSkill's pd_joint_target_delta_pos); a named option.
+    hand_action: Literal["absolute", "delta"] = Field(default="absolute", description=(
+        "absolute: the paper's hand targets, actions scaled to the joint limits; delta: "
+        "target += hand_delta_speed / control_hz · action, clamped to the limits"))
+    hand_delta_speed: float = Field(default=2.0, gt=0, le=50.0, description=(
+        "hand_action=delta: finger joint target speed at action 1 (rad/s); 2 rad/s is 0.1 rad "
+        "per 20 Hz control step, the bound of ManiSkill's Allegro pd_joint_target_delta_pos"))
     keypoints: tuple[KeypointSpec, ...] = Field(description="fingertips, thumb first")
     wrist_site: str = Field(description="site at the wrist (the arm flange, link7)")
     synthetic_keypoints: tuple[SyntheticKeypoint, ...] = ()
