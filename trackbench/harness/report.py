@@ -140,6 +140,9 @@ def find_runs(results_dir: Path) -> RunSurvey:
             if run.result_file.is_file():
                 survey.problems.append(f"{run.result_file}: no {SPEC_FILE} beside it, so its "
                                        f"settings are unknown; left out")
+            elif run.failed_file.is_file():  # a cell that failed before it wrote its spec
+                survey.notes.append(f"{run_path.name} failed before it started: "
+                                    f"{run.read_failure()} ({run.failed_file})")
             continue  # otherwise not a run directory
         try:
             spec = run.read_spec()
