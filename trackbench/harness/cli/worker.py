@@ -40,6 +40,9 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         try:
             result, video = run_cell(spec, load_registry(), Path(job["out"]), job["done"],
                                      job["restart"], job["video"], job["wandb_mode"])
+        except KeyboardInterrupt as error:  # cancelled: execute_cell's message says what is kept
+            print(str(error) or "interrupted", file=sys.stderr)
+            raise
         except Exception as error:
             text = traceback.format_exc()
             print(text, file=sys.stderr)
@@ -56,8 +59,7 @@ def main(argv: list[str]) -> int:
     try:
         with stop_on_signals():
             outcome = run_job(json.loads(job_file.read_text()))
-    except KeyboardInterrupt as error:  # Interrupted: execute_cell said what is saved
-        sys.stderr.write(f"{error}\n")
+    except KeyboardInterrupt as error:  # run_job wrote execute_cell's message to the log
         return getattr(error, "exit_code", 130)
     write_json_atomic(outcome_file, outcome)
     return 0
