@@ -49,3 +49,12 @@ def test_cells_side_by_side_get_their_share_of_the_cores_unless_set():
     assert fitted.engine_spec["num_threads"] == 2  # automatic: the cell's share
     assert fitted.ppo_spec["torch_threads"] == 3  # set with --set: kept
     assert fitted.run_id == cell.run_id
+
+
+def test_a_ray_address_where_nothing_listens_is_one_message_before_anything_is_written(
+        cli, tmp_path):
+    pytest.importorskip("ray")
+    result = cli("run", "--robot", "allegro", "--method", "dense", "--envs", "1", "--steps", "32",
+                 "--launcher", "ray", "--address", "127.0.0.1:1", "--out", str(tmp_path))
+    assert_user_error(result, "nothing answers at 127.0.0.1:1", "ray start --head")
+    assert not any(tmp_path.iterdir())

@@ -33,44 +33,37 @@ def launch(cells: list[RunSpec], done: set[str], options: LaunchOptions, out: Pa
             console.out.print(f"[dim]skip {cell.run_id}: already complete (--force reruns it)[/]")
     if not todo:
         return {}
-    session = new_session(out)
-
-    def job(cell: RunSpec, attempt: int) -> dict[str, Any]:
-        return make_job(cell, out, session, attempt=attempt, done=cell.run_id in done,
-                        force=force, video=video, wandb_mode=wandb_mode)
-
     budgets = {cell.run_id: cell.agent_steps for cell in todo}
+
+    def run(backend_for: Callable[[Path], Any], threads: int, title: str) -> dict[str, str]:
+        session = new_session(out)  # once the backend is reachable: nothing is left otherwise
+
+        def job(cell: RunSpec, attempt: int) -> dict[str, Any]:
+            return make_job(cell, out, session, attempt=attempt, done=cell.run_id in done,
+                            force=force, video=video, wandb_mode=wandb_mode)
+
+        with Board(title, budgets, out, session) as board:
+            failed = Launch(backend_for(session), board, out, session, options.retries, job,
+                            on_result).run([fit_threads(cell, threads) for cell in todo])
+        if not failed:  # the jobs, logs and worker notes of a session that went well
+            shutil.rmtree(session, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                session.parent.rmdir()  # .launch/, if no other session is left in it
+        return failed
+
     if options.launcher == "local":
         from trackbench.harness.launchers.local import LocalBackend
 
-        threads = max(1, (os.cpu_count() or 1) // options.parallel)
-        backend = LocalBackend(options.parallel, worker.__module__, session)
-        title = f"{len(todo)} cell(s), {options.parallel} at a time on this machine"
-        failed = _run(backend, todo, threads, Board(title, budgets, out, session), out,
-                      session, options, job, on_result)
-    else:
-        from trackbench.harness.launchers.ray_cluster import (
-            RayBackend, connected, describe_cluster, require_fit)
+        return run(lambda session: LocalBackend(options.parallel, worker.__module__, session),
+                   max(1, (os.cpu_count() or 1) // options.parallel),
+                   f"{len(todo)} cell(s), {options.parallel} at a time on this machine")
+    from trackbench.harness.launchers.ray_cluster import (
+        RayBackend, connected, describe_cluster, require_fit)
 
-        gpus = options.gpus(todo[0].device)
-        with connected(options.address) as ray:
-            require_fit(ray, options.cpus, gpus)
-            console.out.print(f"ray: {describe_cluster(ray)}; each cell asks for "
-                              f"{options.cpus} CPU(s), {gpus:g} GPU(s)", highlight=False)
-            backend = RayBackend(ray, worker, options.cpus, gpus)
-            title = f"{len(todo)} cell(s) on Ray"
-            failed = _run(backend, todo, options.cpus, Board(title, budgets, out, session),
-                          out, session, options, job, on_result)
-    if not failed:  # the jobs, logs and worker notes of a session that went well
-        shutil.rmtree(session, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            session.parent.rmdir()  # .launch/, if no other session is left in it
-    return failed
-
-
-def _run(backend: Any, cells: list[RunSpec], threads: int, board: Board, out: Path,
-         session: Path, options: LaunchOptions, job: Callable[[RunSpec, int], dict[str, Any]],
-         on_result: Callable[[RunSpec, dict[str, Any]], None]) -> dict[str, str]:
-    with board:
-        return Launch(backend, board, out, session, options.retries, job, on_result).run(
-            [fit_threads(cell, threads) for cell in cells])
+    gpus = options.gpus(todo[0].device)
+    with connected(options.address) as ray:
+        require_fit(ray, options.cpus, gpus)
+        console.out.print(f"ray: {describe_cluster(ray)}; each cell asks for {options.cpus} "
+                          f"CPU(s), {gpus:g} GPU(s)", highlight=False)
+        return run(lambda session: RayBackend(ray, worker, options.cpus, gpus), options.cpus,
+                   f"{len(todo)} cell(s) on Ray")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import socket
 from typing import Any, Callable, Hashable, Iterator
 
 from trackbench.harness import console
@@ -45,6 +46,8 @@ def connected(address: str | None) -> Iterator[Any]:
     if ray.is_initialized():
         yield ray
         return
+    if address not in (None, "auto"):
+        _require_listening(address)
     # ray.init installs its own SIGTERM handler; trackbench's (interrupts.py) must stay.
     handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -52,7 +55,8 @@ def connected(address: str | None) -> Iterator[Any]:
                  logging_level=logging.ERROR)
     except (ConnectionError, RuntimeError, ValueError) as error:
         where = f"at {address}" if address else "(a local instance)"
-        raise TrackbenchError(f"cannot start or reach Ray {where}: {error}. For a cluster, run "
+        reason = str(error).strip().rstrip(".")
+        raise TrackbenchError(f"cannot start or reach Ray {where}: {reason}. For a cluster, run "
                               f"`ray start --head` on one machine and pass the address it "
                               f"prints (or --address auto on that machine).") from None
     finally:
@@ -63,6 +67,19 @@ def connected(address: str | None) -> Iterator[Any]:
         yield ray
     finally:
         ray.shutdown()
+
+
+def _require_listening(address: str, timeout: float = 10.0) -> None:
+    """Raises TrackbenchError if nothing accepts a connection at HOST:PORT within ``timeout``
+    seconds: ``ray.init`` would otherwise retry for minutes."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise TrackbenchError(
+            f"nothing answers at {address} ({error.strerror or error}): is the Ray head running "
+            f"there? Start it with `ray start --head --port {port}` and pass the address it "
+            f"prints") from None
 
 
 def describe_cluster(ray: Any) -> str:
