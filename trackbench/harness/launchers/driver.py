@@ -75,8 +75,10 @@ class Launch:
                 while queue and (capacity is None or len(running) < capacity):
                     cell = queue.popleft()
                     attempts[cell.run_id] += 1
-                    running[self.backend.submit(self.job(cell, attempts[cell.run_id]))] = cell
-                    self.board.set(cell.run_id, "queued", attempt=attempts[cell.run_id])
+                    attempt = attempts[cell.run_id]
+                    running[self.backend.submit(self.job(cell, attempt))] = cell
+                    self.board.set(cell.run_id, "queued", attempt=attempt, detail=(
+                        f"retry {attempt - 1} of {self.retries}" if attempt > 1 else ""))
                 for handle, ended in self.backend.wait(list(running), POLL_SECONDS):
                     cell = running.pop(handle)
                     if ended.kind == "died" and attempts[cell.run_id] <= self.retries:
@@ -87,7 +89,7 @@ class Launch:
                 self.board.update()
         except KeyboardInterrupt as error:
             for cell in running.values():
-                self.board.set(cell.run_id, "cancelled", "checkpoint kept")
+                self.board.set(cell.run_id, "cancelled", "stopped")
             self.board.update()
             self.backend.cancel(list(running))
             stopped = ", ".join(cell.run_id for cell in running.values()) or "none"
@@ -95,6 +97,9 @@ class Launch:
                 f"{str(error) or 'interrupted'}: cancelled the running cells ({stopped}); each "
                 f"keeps its last checkpoint: rerun the same command to resume them",
                 getattr(error, "exit_code", 130)) from None
+        except BaseException:  # an error of the launch itself: leave no cell running unwatched
+            self.backend.cancel(list(running))
+            raise
         return self.failed
 
     def _finish(self, cell: RunSpec, ended: Ended, attempts: int) -> None:
