@@ -76,6 +76,7 @@ def _execute(spec: RunSpec, registry: Registry, run_dir: RunDir, restart: bool,
     if restart:
         clear_run_dir(run_dir)
     remove_leftovers(run_dir.path, owned=True, recursive=True)  # we hold the lock: all are stale
+    run_dir.failed_file.unlink(missing_ok=True)  # an earlier failure: this attempt supersedes it
     if status_of(spec, run_dir, registry).kind == "extend":
         archive_result(run_dir)
     run_dir.prepare(spec)

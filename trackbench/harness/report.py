@@ -1,7 +1,7 @@
 """Read a results directory and build the comparison: per task, robots × methods, success over seeds.
 
-Only files a run wrote are read (spec.json, result.json), each validated. Missing, incomplete
-and invalid cells are reported as such, never hidden: an invalid file is named with its
+Only files a run wrote are read (spec.json, result.json, failed.json), each validated. Missing,
+incomplete, failed and invalid cells are reported as such, never hidden: an invalid file is named with its
 field and left out of the averages. A run is its run id and its files' content, so a copy of a run
 directory beside it counts once.
 """
@@ -27,6 +27,7 @@ class Cell:
     # Fraction of training env-steps whose physics blew up (the engine reset them), per seed.
     unstable: list[float] = field(default_factory=list)
     incomplete: int = 0
+    failed: int = 0  # incomplete runs whose failed.json says they failed for good
 
     @property
     def n(self) -> int:
@@ -52,7 +53,7 @@ class Cell:
 
     def to_json(self) -> dict:
         return {"mean": self.mean(), "std": self.std(), "n": self.n, "seeds": self.seeds,
-                "incomplete": self.incomplete,
+                "incomplete": self.incomplete, "failed": self.failed,
                 "mean_return": _mean(self.returns), "unstable_fraction": _mean(self.unstable),
                 **{f"{event}_rate": _mean(rates) for event, rates in sorted(self.events.items())}}
 
@@ -64,6 +65,8 @@ class Cell:
             parts.append(f"unstable {_mean(self.unstable):.1%} of env-steps")
         if self.incomplete:
             parts.append(f"incomplete ×{self.incomplete}")
+        if self.failed:
+            parts.append(f"failed ×{self.failed}")
         return ", ".join(parts)
 
     def events_text(self) -> str:
@@ -137,6 +140,9 @@ def find_runs(results_dir: Path) -> RunSurvey:
             if run.result_file.is_file():
                 survey.problems.append(f"{run.result_file}: no {SPEC_FILE} beside it, so its "
                                        f"settings are unknown; left out")
+            elif run.failed_file.is_file():  # a cell that failed before it wrote its spec
+                survey.notes.append(f"{run_path.name} failed before it started: "
+                                    f"{run.read_failure()} ({run.failed_file})")
             continue  # otherwise not a run directory
         try:
             spec = run.read_spec()
@@ -178,7 +184,13 @@ def build_report(results_dir: Path) -> Report:
         spec = found.spec
         cell = report.cell(spec.task, spec.robot, spec.method)
         if not found.run.is_complete():
-            cell.incomplete += 1
+            failure = found.run.read_failure()
+            if failure is None:
+                cell.incomplete += 1
+            else:
+                cell.failed += 1
+                report.notes.append(f"{spec.run_id} failed: {failure} ({found.run.failed_file}; "
+                                    f"`trackbench run` retries it)")
             continue
         try:
             result = found.run.read_checked_result()

@@ -1,5 +1,7 @@
 """The results store: ``<out>/<run_id>/`` holds spec.json, metrics.jsonl, checkpoints/ and,
-written atomically last, result.json. A run directory without result.json is incomplete.
+written atomically last, result.json. A run directory without result.json is incomplete; one
+with failed.json (written by a launcher, ``trackbench.harness.launchers``) failed for good in its
+last session, and says why.
 
 What the report reads back is validated (:class:`RunSpec`, :class:`RunResult`): a file edited by
 hand, damaged or written by something else is named with its field, never averaged in."""
@@ -24,6 +26,7 @@ SPEC_FILE = "spec.json"
 METRICS_FILE = "metrics.jsonl"
 DEFAULT_METRIC = "success_rate"  # the metrics.jsonl column learning curves draw unless told
 RESULT_FILE = "result.json"
+FAILED_FILE = "failed.json"
 CHECKPOINT_DIR = "checkpoints"
 
 
@@ -42,8 +45,8 @@ class RunResult(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True, strict=True, allow_inf_nan=False)
 
-    # Always "ok": a cell that raises stops the matrix and writes no result.json (the next run
-    # resumes it), so there is no failed result to record.
+    # Always "ok": a cell that fails writes no result.json (the next run resumes it); a launcher
+    # records the failure in failed.json instead (RunDir.write_failure).
     status: Literal["ok"] = "ok"
     success_rate: float = Field(ge=0, le=1)
     mean_return: float | None = None
@@ -192,6 +195,26 @@ class RunDir:
 
     def read_result(self) -> dict[str, Any]:
         return read_json(self.result_file)
+
+    @property
+    def failed_file(self) -> Path:
+        return self.path / FAILED_FILE
+
+    def write_failure(self, record: dict[str, Any]) -> None:
+        """Record why the cell failed for good (``error``: one line; ``traceback``, ``attempts``,
+        ...). The next attempt removes it (``execute_cell``); result.json, if any, prevails."""
+        write_json_atomic(self.failed_file, record)
+
+    def read_failure(self) -> str | None:
+        """The recorded error of a failed cell, None if none is recorded."""
+        if not self.failed_file.is_file():
+            return None
+        try:
+            record = read_json(self.failed_file)
+        except TrackbenchError as error:
+            return f"({error})"
+        error = record.get("error") if isinstance(record, dict) else None
+        return error if isinstance(error, str) else f"({self.failed_file} names no error)"
 
     def read_spec(self) -> RunSpec:
         """spec.json, validated; TrackbenchError naming the file and each bad field."""

@@ -1,5 +1,7 @@
-"""`trackbench run`: expand robot × task × method × seed, validate every cell, then train each;
-with --video film each cell at its end (video.py), with --wandb mirror it to W&B (tracking.py)."""
+"""`trackbench run`: expand robot × task × method × seed, validate every cell, then train each:
+in this process one by one, or through a launcher (--parallel N local processes, or Ray:
+harness/launchers/); with --video film each cell at its end (video.py), with --wandb mirror it
+to W&B (tracking.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ from rich.table import Table
 
 from trackbench.harness import console
 from trackbench.harness.atomic import writable_folder_problem
+from trackbench.harness.cli.cell import print_result, run_cell
 from trackbench.harness.cli.options import names, parse_overrides
 from trackbench.harness.cli.report import show_report
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
+from trackbench.harness.launchers.options import DEFAULT_RETRIES, LaunchOptions, launch_options
 from trackbench.harness.results import RunDir
 from trackbench.harness.resume import CellStatus, check_plan
 from trackbench.harness.specs import MatrixSpec, RunSpec
@@ -66,13 +70,35 @@ def run_command(
         False, "--wandb", help="mirror each cell's metrics, spec.json, result and video to "
         "Weights & Biases (pip install 'trackbench\\[wandb]'): offline into <cell>/wandb/ unless "
         "you are logged in to W&B or WANDB_MODE says otherwise"),
+    launcher: str = typer.Option(
+        "local", "--launcher", help="local: on this machine (one cell at a time in this process, "
+        "or --parallel N); ray: each cell a Ray task (pip install 'trackbench\\[ray]'); --out "
+        "must be a filesystem every worker shares"),
+    parallel: int = typer.Option(
+        None, "--parallel", help="local: run N cells side by side, each in a process of its own "
+        "(a killed one is retried); each gets cores/N threads"),
+    address: str = typer.Option(
+        None, "--address", help="ray: the cluster, auto (the one `ray start` runs here) or "
+        "HOST:PORT; default: start a local Ray instance on this machine"),
+    cpus_per_cell: int = typer.Option(
+        None, "--cpus-per-cell", help="ray: CPUs each cell asks for, and its thread count "
+        "(default 1)"),
+    gpus_per_cell: float = typer.Option(
+        None, "--gpus-per-cell", help="ray: GPUs each cell asks for; 0.5 shares one between two "
+        "(default 1 with --device cuda, else 0)"),
+    max_retries: int = typer.Option(
+        None, "--max-retries", help=f"ray, or local with --parallel: restarts of a cell whose "
+        f"worker died, each from its last checkpoint (default {DEFAULT_RETRIES})"),
 ) -> None:
     """Train every cell of the robot × task × method × seed matrix, then print the report.
 
     An interrupted cell resumes exactly from its last checkpoint; finished cells are skipped, or
     trained on if --steps grew. A cell whose directory holds other settings stops the whole plan
     before any cell starts (--force starts such cells over). --wandb without the wandb package
-    stops before anything starts too."""
+    stops before anything starts too.
+
+    With --parallel or --launcher ray a cell that raises is recorded as failed (its failed.json)
+    and the others go on; the run then exits with status 2, naming it."""
     # Deferred: planning loads the plugins (torch, MuJoCo), which `trackbench --help` must not
     # pay for.
     from trackbench.harness.matrix import plan
@@ -86,6 +112,13 @@ def run_command(
         )
     except ValidationError as error:
         raise TrackbenchError(describe_validation_error("run options", error)) from None
+    options = launch_options(device, launcher=launcher, parallel=parallel, address=address,
+                             cpus_per_cell=cpus_per_cell, gpus_per_cell=gpus_per_cell,
+                             max_retries=max_retries)
+    if options.launcher == "ray":
+        from trackbench.harness.launchers.ray_cluster import require_ray
+
+        require_ray()
     wandb_mode = require_wandb() if use_wandb else None
     registry = load_registry()
     cells = plan(matrix, registry)
@@ -98,9 +131,41 @@ def run_command(
                                               if wandb_mode == "offline" else ""))
     if dry_run:
         return
-    for cell in cells:
-        _run_cell(cell, registry, out, statuses[cell.run_id], force, video, wandb_mode)
-    show_report(out)
+    if options.in_process:
+        for cell in cells:
+            run_cell(cell, registry, out, statuses[cell.run_id].kind == "done", force, video,
+                     wandb_mode)
+        show_report(out)
+    else:
+        _launch(cells, statuses, options, out, force, video, wandb_mode)
+
+
+def _launch(cells: list[RunSpec], statuses: dict[str, CellStatus], options: LaunchOptions,
+            out: Path, force: bool, video: bool, wandb_mode: str | None) -> None:
+    """The cells through a launcher, then the report; raises TrackbenchError naming the cells
+    that failed for good, after the report of the others."""
+    from trackbench.harness.cli.worker import run_job
+    from trackbench.harness.launchers.launch import launch
+
+    def on_result(cell: RunSpec, outcome: dict[str, Any]) -> None:
+        if outcome["result"] is not None:
+            print_result(cell, outcome["result"])
+        if outcome["video"] is not None:
+            console.out.print(f"video of {cell.run_id}: {outcome['video']}", highlight=False)
+
+    done = {cell.run_id for cell in cells if statuses[cell.run_id].kind == "done"}
+    failed = launch(cells, done, options, out, worker=run_job, force=force, video=video,
+                    wandb_mode=wandb_mode, on_result=on_result)
+    try:
+        show_report(out)
+    except TrackbenchError:
+        if not failed:
+            raise  # else nothing is left to report (no cell got as far as its spec.json)
+    if failed:
+        lines = [f"{run_id}: {error}" for run_id, error in failed.items()]
+        raise TrackbenchError(
+            f"{len(failed)} of {len(cells)} cell(s) failed (each run directory's failed.json "
+            f"holds the error; rerun the same command to retry them):\n" + "\n".join(lines))
 
 
 def _refuse_unwritable(out: Path, cells: list[RunSpec], statuses: dict[str, CellStatus]) -> None:
@@ -115,53 +180,3 @@ def _refuse_unwritable(out: Path, cells: list[RunSpec], statuses: dict[str, Cell
     problems = [problem for problem in map(writable_folder_problem, to_train) if problem]
     if problems:
         raise TrackbenchError("\n".join(problems))
-
-
-def _run_cell(cell: RunSpec, registry: Any, out: Path, status: CellStatus, force: bool,
-              video: bool, wandb_mode: str | None) -> None:
-    from trackbench.harness.execute import execute_cell
-    from trackbench.harness.video import CELL_VIDEO
-
-    run_dir = RunDir.for_spec(out, cell)
-    if status.kind == "done":
-        console.out.print(f"[dim]skip {cell.run_id}: already complete (--force reruns it)[/]")
-        if video and not (run_dir.path / CELL_VIDEO).is_file():
-            _film(cell, run_dir, registry)
-        return
-    with track_cell(cell, run_dir, wandb_mode) as tracker:
-        result = execute_cell(cell, registry, run_dir, restart=force,
-                              on_metrics=tracker.log_metrics if tracker else None)
-        _print_result(cell, result)
-        if tracker is not None:
-            tracker.log_result(result)
-        if video:
-            path = _film(cell, run_dir, registry)
-            if tracker is not None:
-                tracker.log_video(path, result["agent_steps"])
-
-
-def _print_result(cell: RunSpec, result: dict[str, Any]) -> None:
-    resumed = result["resumed_from"]
-    console.out.print(
-        f"{cell.run_id}: success {result['success_rate']:.2f} over "
-        f"{result['evaluation']['episodes']} evaluation episodes, "
-        f"{result['agent_steps']:,} agent steps at {result['fps']:,.0f} fps"
-        + (f" (resumed at {resumed:,})" if resumed else "")
-    )
-    if result["unstable_env_steps"]:
-        console.warn(f"{cell.run_id}: {result['unstable_env_steps']:,} training env-steps "
-                     f"({result['unstable_fraction']:.1%}) blew up in the engine and were reset")
-
-
-def _film(cell: RunSpec, run_dir: RunDir, registry: Any) -> Path:
-    """Film the trained cell (``video.film_cell``) and say what was filmed."""
-    from trackbench.harness.cli.video import filming_progress
-    from trackbench.harness.video import film_cell
-
-    with filming_progress(cell.run_id, episodes=1) as on_step:
-        summary = film_cell(run_dir, registry, on_step)
-    (episode,) = summary["episodes"]
-    console.out.print(f"video of {cell.run_id}: {summary['out']} (evaluation episode "
-                      f"{episode['evaluation_episode']}: {episode['steps']} steps, "
-                      f"{episode['outcome']}; {summary['frames']} frames)", highlight=False)
-    return Path(summary["out"])
