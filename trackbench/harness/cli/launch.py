@@ -16,3 +16,7 @@ def main() -> None:
         sys.stderr.write("error: interrupted while starting; nothing was written\n")
         raise SystemExit(130) from None
     run()
+
+
+if __name__ == "__main__":  # python -m trackbench.harness.cli.launch
+    main()
