@@ -16,6 +16,7 @@ how many envs raised the object above 5 cm. If ``lift`` returns less than ``hold
 noise, a policy that explores with that noise learns that lifting does not pay.
 
     .venv/bin/python benchmarks/grasp_noise.py RUN_DIR [ENVS] [STEPS] [STD ...] [--part all|hand|arm]
+        [--robot FIELD=VALUE ...]
     .venv/bin/python benchmarks/grasp_noise.py runs/grasped_delta/allegro__grasp_lift__grasp__s0 24 100 0 0.05 0.37
 """
 
@@ -80,11 +81,14 @@ def main() -> None:
     parser.add_argument("steps", type=int, nargs="?", default=100)
     parser.add_argument("stds", type=float, nargs="*", default=[0.0, 0.37])
     parser.add_argument("--part", choices=("all", "hand", "arm"), default="all")
+    parser.add_argument("--robot", action="append", default=[], metavar="FIELD=VALUE",
+                        help="override a robot spec field (e.g. hand_effort=0.7)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     written = json.load(open(f"{args.run}/spec.json"))
     written["num_envs"] = args.envs
     written["task_spec"] = {**written["task_spec"], "pregrasp_start": 0.0, "grasped_start": 1.0}
+    written["robot_spec"] = {**written["robot_spec"], **dict(a.split("=", 1) for a in args.robot)}
     spec = RunSpec(**written)
     if spec.robot_spec.get("arm_action") != "wrist_delta":
         raise SystemExit("grasp_noise needs a wrist-delta run (robot.arm_action=wrist_delta)")
