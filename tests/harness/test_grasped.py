@@ -3,8 +3,6 @@ training resets only, a well-posed lift rung, deterministic per seed, counted an
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 import torch
 
@@ -107,16 +105,6 @@ def test_it_mixes_with_pregrasp_starts_and_old_checkpoints_still_load():
 def test_the_two_fractions_may_not_sum_past_one():
     with pytest.raises(TrackbenchError, match="pregrasp_start \\+ grasped_start must be at most 1"):
         make_task(REGISTRY, "grasp_lift", {"pregrasp_start": 0.6, "grasped_start": 0.5})
-
-
-def test_without_mink_the_plan_names_the_install(monkeypatch):
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "mink" else real(name, *a))
-    task = make_task(REGISTRY, "grasp_lift", {"grasped_start": 1.0})
-    robot = make_robot(REGISTRY, "allegro")
-    assert task.check_compatible(robot.spec) == [
-        "task.grasped_start needs the 'mink' package (pip install mink)"]
 
 
 def test_with_delta_hand_targets_the_zero_action_keeps_the_grasp():

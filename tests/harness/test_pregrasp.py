@@ -106,13 +106,14 @@ def test_a_keypoint_may_name_its_fingertip_surface_site():
     assert "fingertip surface site 'allegro/nope' is not in the model" in problems
 
 
-def test_without_mink_the_plan_names_the_install(monkeypatch):
+@pytest.mark.parametrize("field", ["pregrasp_start", "grasped_start"])
+def test_without_mink_the_plan_names_the_install(monkeypatch, field):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "mink" else real(name, *a))
-    task = make_task(REGISTRY, "grasp_lift", {"pregrasp_start": 0.5})
+    task = make_task(REGISTRY, "grasp_lift", {field: 0.5})
     robot = make_robot(REGISTRY, "allegro")
     assert task.check_compatible(robot.spec) == [
-        "task.pregrasp_start needs the 'mink' package (pip install mink)"]
+        f"task.{field} needs the 'mink' package (pip install mink)"]
     with pytest.raises(TrackbenchError, match="pip install mink"):
         task.setup(robot.spec, 1)
