@@ -119,8 +119,7 @@ class ControlLaw:
         self._n_arm, self._spec, self._sim_dt = len(spec.arm_joints), spec, engine.sim_dt
         self._limits_on: dict = {}  # torch device → (lower, upper) float64 tensors
         self._kinematics = None
-        self._hand_step = spec.hand_delta_speed / engine.control_hz \
-            if spec.hand_action == "delta" else None
+        self._hand_step = spec.hand_step(engine.control_hz)
         if spec.arm_action == "wrist_delta":
             from trackbench.harness.arm_kinematics import ArmKinematics
 

@@ -74,9 +74,11 @@ class GraspedStarts:
                 plan.robot_qpos[0], squeezes[i] = found
                 posed[i] = True
         engine.reset(ids, **ResetPlan.concatenate(plans).as_kwargs())
-        start = engine.state.object_pos[:, 0].cpu()
-        opened = engine.state.joint_pos.cpu()
-        device = engine.state.joint_pos.device  # the engine's (a GPU engine's State stays there)
+        state = engine.state
+        start = state.object_pos[:, 0].cpu()
+        opened = state.joint_pos.cpu()
+        device = state.joint_pos.device  # the engine's (a GPU engine's State stays there)
+        squeezes = torch.where(posed[:, None], squeezes, opened)  # no pre-grasp: the hand stays
         stable = torch.ones(n, dtype=torch.bool)
         inverse = ActionInverse(engine)
         for k in range(CLOSE_STEPS + HOLD_STEPS):
@@ -94,13 +96,12 @@ class GraspedStarts:
         self._qpos = state.joint_pos.cpu().clone()
         self._object_pos = state.object_pos.cpu().clone()
         self._object_quat = state.object_quat.cpu().clone()
-        self._variants = len(engine.scenes)
 
     def draw(self, env_id: int, generator: torch.Generator) -> ResetPlan | None:
         """A one-env plan ([1, ...] tensors) that resets ``env_id`` into a kept grasp of its scene
         variant, or None if that variant kept none. Consumes one draw of ``generator`` when a
         grasp exists."""
-        choices = self._by_variant[env_id % self._variants]
+        choices = self._by_variant[env_id % len(self._by_variant)]
         if len(choices) == 0:
             return None
         pick = int(choices[int(torch.randint(len(choices), (1,), generator=generator))])

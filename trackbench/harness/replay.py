@@ -60,8 +60,7 @@ class ActionInverse:
                                   + [spec.wrist_angular_speed / hz] * 3)
         else:
             self.arm_step = spec.arm_speed_scale * engine.spec.sim_dt
-        self.hand_step = spec.hand_delta_speed / engine.spec.control_hz \
-            if spec.hand_action == "delta" else None
+        self.hand_step = spec.hand_step(engine.spec.control_hz)
 
     def __call__(self, targets: np.ndarray, desired: np.ndarray) -> np.ndarray:
         """Raw (unclipped) actions [N, A] from the current PD targets [N, n_dof] towards the

@@ -128,6 +128,11 @@ class RobotSpec(PluginSpec):
     def num_dof(self) -> int:
         return len(self.arm_joints) + len(self.hand_joints)
 
+    def hand_step(self, control_hz: float) -> float | None:
+        """rad a delta hand target moves per control step at action 1 (``hand_delta_speed`` /
+        ``control_hz``, Hz), or None for the paper's absolute hand targets."""
+        return self.hand_delta_speed / control_hz if self.hand_action == "delta" else None
+
     @property
     def num_arm_actions(self) -> int:
         """Leading actions that drive the arm: 6 for wrist_delta, one per arm joint otherwise."""
