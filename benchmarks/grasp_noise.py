@@ -16,7 +16,7 @@ how many envs raised the object above 5 cm. If ``lift`` returns less than ``hold
 noise, a policy that explores with that noise learns that lifting does not pay.
 
     .venv/bin/python benchmarks/grasp_noise.py RUN_DIR [ENVS] [STEPS] [STD ...] [--part all|hand|arm]
-        [--robot FIELD=VALUE ...]
+        [--hand-std STD] [--robot FIELD=VALUE ...]
     .venv/bin/python benchmarks/grasp_noise.py runs/grasped_delta/allegro__grasp_lift__grasp__s0 24 100 0 0.05 0.37
 """
 
@@ -41,7 +41,7 @@ WRIST_UP = 2  # the wrist-delta action along world +z
 
 
 def scripted_returns(env: VecEnv, lift: bool, std: float, part: str, steps: int,
-                     generator: torch.Generator) -> tuple[float, int]:
+                     generator: torch.Generator, hand_std: float | None = None) -> tuple[float, int]:
     """(mean return over ``steps`` control steps, envs whose object rose ≥ 5 cm) of one scripted
     policy from fresh grasped starts; an env's return stops at its first episode end."""
     env.reset(full_episodes=True)
@@ -61,7 +61,10 @@ def scripted_returns(env: VecEnv, lift: bool, std: float, part: str, steps: int,
         actions = hand_close_actions(env.engine, inverse, closed)
         if lift and CLOSE_STEPS <= k < CLOSE_STEPS + RAISE_STEPS:
             actions[:, WRIST_UP] = 1.0
-        noise = std * torch.randn(actions.shape, generator=generator)
+        scale = torch.full((actions.shape[1],), std)
+        if hand_std is not None:
+            scale[n_arm_actions:] = hand_std
+        noise = scale * torch.randn(actions.shape, generator=generator)
         if part == "hand":
             noise[:, :n_arm_actions] = 0.0
         elif part == "arm":
@@ -81,6 +84,8 @@ def main() -> None:
     parser.add_argument("steps", type=int, nargs="?", default=100)
     parser.add_argument("stds", type=float, nargs="*", default=[0.0, 0.37])
     parser.add_argument("--part", choices=("all", "hand", "arm"), default="all")
+    parser.add_argument("--hand-std", type=float, default=None, help=(
+        "the hand's noise std when it differs from the arm's (a per-group initial log σ)"))
     parser.add_argument("--robot", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a robot spec field (e.g. hand_effort=0.7)")
     args = parser.parse_args()
@@ -97,11 +102,13 @@ def main() -> None:
                        policy_points=ppo.policy_points)
     print(f"{args.run}: {spec.robot} / {spec.task} / {spec.method}, hands "
           f"{spec.robot_spec.get('hand_action', 'absolute')}, {args.envs} grasped starts "
-          f"({env.curriculum_metrics()}), {args.steps} steps, noise on {args.part}")
+          f"({env.curriculum_metrics()}), {args.steps} steps, noise on {args.part}"
+          + (f", hand std {args.hand_std}" if args.hand_std is not None else ""))
     for std in args.stds:
         for lift in (False, True):
             generator = torch.Generator().manual_seed(0)
-            mean, lifted = scripted_returns(env, lift, std, args.part, args.steps, generator)
+            mean, lifted = scripted_returns(env, lift, std, args.part, args.steps, generator,
+                                            args.hand_std)
             print(f"  std {std:<5} {'lift' if lift else 'hold'}: return {mean:7.1f}, "
                   f"object ≥ 5 cm in {lifted}/{args.envs}")
 

@@ -153,9 +153,11 @@ class VecEnv:
 
     @property
     def layout(self) -> dict[str, int]:
-        """Where the blocks of critic_obs sit: joints (2·n_dof), points (P), privileged (D)."""
+        """Where the blocks of critic_obs sit: joints (2·n_dof), points (P), privileged (D); and
+        where the actions split: the first ``arm_actions`` drive the arm, the rest the hand."""
         return {"joints": 2 * self.n_dof, "points": self.num_points,
-                "privileged": self.critic_dim - self.obs_dim}
+                "privileged": self.critic_dim - self.obs_dim,
+                "arm_actions": self.engine.robot.spec.num_arm_actions}
 
     @property
     def observation_blocks(self) -> dict[str, slice]:

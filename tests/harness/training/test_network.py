@@ -13,12 +13,12 @@ LAYOUT = {"joints": 6, "points": 5, "privileged": 2}
 OBS = 6 + 15 + 2
 
 
-def build_model(ppo: PPOSpec = PPOSpec()):
+def build_model(ppo: PPOSpec = PPOSpec(), layout: dict[str, int] = LAYOUT):
     from rl_games.algos_torch.model_builder import ModelBuilder
 
     network.register()
     params = rl_games_config(ppo, num_envs=4, agent_steps=100, seed=0, device="cpu",
-                             train_dir="unused", layout=LAYOUT, env_key="unused")["params"]
+                             train_dir="unused", layout=layout, env_key="unused")["params"]
     model = ModelBuilder().load(params).build({
         "actions_num": 3, "input_shape": (OBS,), "num_seqs": 4, "value_size": 1,
         "normalize_value": False, "normalize_input": False})
@@ -55,6 +55,17 @@ def test_the_point_cloud_is_pooled_over_points_and_shared():
     assert [m.out_features for m in net.actor_mlp if isinstance(m, torch.nn.Linear)] == [512, 256, 128]
     assert [m.out_features for m in net.critic_mlp if isinstance(m, torch.nn.Linear)] == [512, 256, 128]
     assert torch.equal(a["sigmas"], torch.ones(8, 3))  # state-independent log σ, initialised to 0
+
+
+def test_the_hands_initial_sigma_can_differ_from_the_arms():
+    arm_and_hand = {**LAYOUT, "arm_actions": 1}  # 3 actions: 1 arm, 2 hand
+    split = build_model(PPOSpec(init_log_std=-1.0, hand_init_log_std=-3.0), arm_and_hand)
+    sigmas = forward(split, torch.randn(2, OBS))["sigmas"]
+    assert torch.allclose(sigmas[0], torch.exp(torch.tensor([-1.0, -3.0, -3.0])))
+    same = forward(build_model(PPOSpec(init_log_std=-1.0), arm_and_hand), torch.randn(2, OBS))
+    assert torch.allclose(same["sigmas"], torch.full((2, 3), torch.exp(torch.tensor(-1.0)).item()))
+    with pytest.raises(TrackbenchError, match="arm/hand action split"):
+        build_model(PPOSpec(hand_init_log_std=-3.0), LAYOUT)
 
 
 def test_ppo_spec_maps_to_rl_games_keys_with_the_paper_preset():

@@ -8,6 +8,7 @@ Input: the critic's observation vector (see vecenv.py), laid out as
     actor     = MLP([joints, embedding])        → μ              [512, 256, 128], ELU
     critic    = MLP([joints, embedding, privileged]) → V         [512, 256, 128], ELU
     σ         = exp(log σ), log σ a learned vector (state independent), initialised to 0
+                (the hand's entries optionally lower: ppo.hand_init_log_std)
 
 Why one model and not rl-games' central-value critic: the paper shares the PointNet between
 actor and critic, lets critic gradients flow into it and trains both with one Adam optimiser under
@@ -55,10 +56,24 @@ class PointNetActorCritic(NetworkBuilder.BaseNetwork):
         self.critic_mlp = _mlp(actor_in + self.n_privileged, list(params["critic_units"]))
         self.mu = nn.Linear(params["actor_units"][-1], actions_num)
         self.value = nn.Linear(params["critic_units"][-1], value_size)
-        self.sigma = nn.Parameter(torch.full((actions_num,), float(params["init_log_std"])))
+        self.sigma = nn.Parameter(self._initial_log_std(params, layout, actions_num))
         for module in self.modules():
             if isinstance(module, nn.Linear):
                 nn.init.zeros_(module.bias)  # as the paper code
+
+    @staticmethod
+    def _initial_log_std(params: dict[str, Any], layout: dict[str, int],
+                         actions_num: int) -> torch.Tensor:
+        """(actions_num,) initial log σ: ``init_log_std``, the hand's actions (after the layout's
+        ``arm_actions``) at ``hand_init_log_std`` when that is set."""
+        log_std = torch.full((actions_num,), float(params["init_log_std"]))
+        hand = params.get("hand_init_log_std")
+        if hand is not None:
+            if "arm_actions" not in layout or not 0 <= int(layout["arm_actions"]) < actions_num:
+                raise TrackbenchError(f"ppo.hand_init_log_std needs the arm/hand action split; "
+                                      f"the layout {layout} has none for {actions_num} actions")
+            log_std[int(layout["arm_actions"]):] = float(hand)
+        return log_std
 
     def forward(self, obs_dict: dict[str, Any]):
         obs = obs_dict["obs"]

@@ -97,6 +97,12 @@ class PPOSpec(FrozenSpec):
         default=(256, 128, 64), min_length=1, max_length=MAX_LAYERS,
         description="critic MLP, ELU (paper [512, 256, 128], cpu [256, 128, 64])")
     init_log_std: float = Field(default=0.0, description="initial state-independent log σ (paper 0)")
+    # Why a separate hand σ: from a grasp, finger noise of σ 0.05–0.37 breaks the hold before the
+    # arm's noise does, so a noisy policy learns that lifting pays less than holding still
+    # (docs/results "Session 8": benchmarks/grasp_noise.py).
+    hand_init_log_std: float | None = Field(default=None, description=(
+        "initial log σ of the hand's actions (those after the robot's arm actions); None: "
+        "init_log_std for every action (paper)"))
     random_episode_start: bool = Field(default=True, description=(
         "training: each env's first episode ends at a random step (a time-out), so envs do not "
         "run in lockstep and a batch spans every phase of an episode (Isaac Lab's "
@@ -179,6 +185,7 @@ def rl_games_config(ppo: PPOSpec, *, num_envs: int, agent_steps: int, seed: int,
             "actor_units": list(ppo.actor_units),
             "critic_units": list(ppo.critic_units),
             "init_log_std": ppo.init_log_std,
+            "hand_init_log_std": ppo.hand_init_log_std,
         },
         "config": {
             "name": "ppo",
