@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from tests.harness.training.probe import ProbeTask, probe_registry
-from trackbench.harness.env import VecEnv
+from trackbench.harness.env import Episodes, VecEnv
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.matrix import plan
 from trackbench.harness.specs import MatrixSpec
@@ -98,6 +98,26 @@ def test_success_rate_counts_episodes_not_steps(env):
     assert summary["episodes"] == 10
     assert summary["success_rate"] == pytest.approx(6 / 10)
     assert summary["odd_rate"] == pytest.approx(4 / 10)
+    assert not any("/" in name and not name.startswith("term/") for name in summary)  # no curriculum
+
+
+def test_the_summary_splits_by_start_only_when_a_curriculum_started_some():
+    def episodes(start: list[int], lifted: list[bool]) -> Episodes:
+        k = len(start)
+        return Episodes(torch.arange(k), torch.zeros(k), torch.ones(k, dtype=torch.long),
+                        torch.zeros(k, dtype=torch.bool), torch.ones(k, dtype=torch.bool),
+                        {"lift": torch.tensor(lifted)}, {}, torch.tensor(start))
+
+    stats = EpisodeStats()
+    stats.add(episodes([0, 0, 0], [False, True, False]))
+    assert "standard/episodes" not in stats.summary()
+    stats.add(episodes([2, 2, 1, 0], [True, True, False, False]))
+    summary = stats.summary()
+    assert summary["lift_rate"] == pytest.approx(3 / 7)
+    assert (summary["standard/episodes"], summary["standard/lift_rate"]) == (4, 0.25)
+    assert (summary["grasped/episodes"], summary["grasped/lift_rate"]) == (2, 1.0)
+    assert (summary["pregrasp/episodes"], summary["pregrasp/success_rate"]) == (1, 0.0)
+    assert summary["grasped/success_rate"] == 0.0
 
 
 class StillPolicy(torch.nn.Module):

@@ -14,6 +14,8 @@ from trackbench.harness.grasped import MAX_SHIFT, hand_close_actions
 from trackbench.harness.grip import gripped
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.replay import ActionInverse
+from trackbench.harness.starts import GRASPED, PREGRASP, STANDARD, START_KINDS
+from trackbench.harness.training.episodes import EpisodeStats
 
 REGISTRY = load_registry()
 NUM_ENVS = 12  # two of each paper object
@@ -90,14 +92,30 @@ def test_the_grasps_are_the_same_for_the_same_seed_and_travel_with_the_env_state
 
 
 def test_it_mixes_with_pregrasp_starts_and_old_checkpoints_still_load():
-    mixed = make_env({"pregrasp_start": 0.5, "grasped_start": 0.5}, num_envs=8)
+    mixed = make_env({"pregrasp_start": 0.5, "grasped_start": 0.5, "episode_length": 2},
+                     num_envs=8)
     counts = mixed.curriculum_metrics()
     pregrasps = counts["pregrasp_starts_total"] + counts["pregrasp_misses_total"]
     grasps = counts["grasped_starts_total"] + counts["grasped_misses_total"]
     assert pregrasps + grasps == 8 and pregrasps > 0 and grasps > 0, counts
+    # Each episode says what it started from; the metrics split by it.
+    stats = EpisodeStats()
+    zero = torch.zeros(8, mixed.num_actions)
+    mixed.step(zero)
+    ended = mixed.step(zero).episodes
+    stats.add(ended)
+    assert len(ended) == 8
+    made = {PREGRASP: counts["pregrasp_starts_total"], GRASPED: counts["grasped_starts_total"]}
+    made[STANDARD] = 8 - sum(made.values())  # the misses kept the task's reset
+    assert {kind: int((ended.start == kind).sum()) for kind in made} == made
+    summary = stats.summary()
+    for kind, number in made.items():
+        if number:
+            assert summary[f"{START_KINDS[kind]}/episodes"] == number
+            assert summary[f"{START_KINDS[kind]}/lift_rate"] == 0.0  # nobody lifted in 2 steps
     state = mixed.state_dict()
     state["pregrasp"] = (3, 1)  # as written before grasped starts existed
-    del state["starts"]
+    del state["starts"], state["start_kinds"]
     mixed.load_state_dict(state)
     assert mixed.curriculum_metrics()["pregrasp_starts_total"] == 3
 

@@ -26,7 +26,7 @@ from trackbench.harness.errors import NonFiniteError, TrackbenchError
 from trackbench.harness.rewards import RewardManager
 from trackbench.harness.task import ResetPlan
 from trackbench.harness.stages import NO_TIMES
-from trackbench.harness.starts import StartCurriculum
+from trackbench.harness.starts import STANDARD, StartCurriculum
 from trackbench.harness.training.episodes import event_problems
 
 if TYPE_CHECKING:
@@ -52,6 +52,9 @@ class Episodes:
     time_out: torch.Tensor  # [k] bool: ended by the clock or by an engine instability
     flags: dict[str, torch.Tensor]  # name → [k] bool, the task's events ORed over the episode
     terms: dict[str, torch.Tensor]  # name → [k] per-episode sum of each weighted reward term
+    # [k] long, what each episode started from: an index into harness/starts.py START_KINDS
+    # (standard, pregrasp, grasped); None where nobody recorded it
+    start: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return int(self.env_ids.numel())
@@ -61,7 +64,8 @@ class Episodes:
         return Episodes(self.env_ids[mask], self.returns[mask], self.lengths[mask],
                         self.success[mask], self.time_out[mask],
                         {k: v[mask] for k, v in self.flags.items()},
-                        {k: v[mask] for k, v in self.terms.items()})
+                        {k: v[mask] for k, v in self.terms.items()},
+                        None if self.start is None else self.start[mask])
 
 
 @dataclass
@@ -109,6 +113,7 @@ class VecEnv:
         self._lengths = torch.zeros(n, dtype=torch.long, device=self.device)
         self._flags = {name: torch.zeros(n, dtype=torch.bool, device=self.device)
                        for name in self.events}
+        self._start = torch.zeros(n, dtype=torch.long, device=self.device)  # START_KINDS index
         self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
         self.unstable_env_steps = 0  # env-steps whose physics blew up (the engine reset them)
         # The task's named start curricula (training resets only; harness/starts.py). Built
@@ -177,7 +182,7 @@ class VecEnv:
             "sums": self.rewards.state_dict(),
             "flags": {name: value.clone() for name, value in self._flags.items()},
             "unstable_env_steps": self.unstable_env_steps,
-            "starts": self.starts.state_dict(),
+            "starts": self.starts.state_dict(), "start_kinds": self._start.clone(),
             "engine": self.engine.state_dict(), "task": self.task.state_dict(),
             "method": self.method.state_dict(),
         }
@@ -200,6 +205,8 @@ class VecEnv:
         self.unstable_env_steps = int(state["unstable_env_steps"])
         # Checkpoints before grasped starts hold "pregrasp": (starts, misses).
         self.starts.load_state_dict(state.get("starts", state.get("pregrasp", (0, 0))))
+        # Checkpoints before start kinds were recorded: their running episodes count as standard.
+        self._start.copy_(state.get("start_kinds", torch.zeros_like(self._start)))
         self.engine.load_state_dict(state["engine"])
         self.task.load_state_dict(state["task"])
         self.method.load_state_dict(state["method"])
@@ -326,9 +333,12 @@ class VecEnv:
 
     def _reset_envs(self, ids: torch.Tensor) -> None:
         plans = [self.task.reset(ids[i:i + 1], self.generators[int(ids[i])]) for i in range(len(ids))]
+        self._start[ids] = STANDARD
         if self.starts.active and self._training:
-            plans = [self.starts.plan(env_id, plan, self.generators[env_id])
-                     for env_id, plan in zip(ids.tolist(), plans)]
+            chosen = [self.starts.plan(env_id, plan, self.generators[env_id])
+                      for env_id, plan in zip(ids.tolist(), plans)]
+            plans = [plan for plan, _ in chosen]
+            self._start[ids] = torch.tensor([kind for _, kind in chosen], device=self.device)
         self.engine.reset(ids, **ResetPlan.concatenate(plans).as_kwargs())
         state = self._state()
         self.task.begin(ids, state)
@@ -354,7 +364,7 @@ class VecEnv:
             lengths=self._lengths[ids].clone(), success=success[ids].clone(),
             time_out=time_out[ids].clone(),
             flags={name: seen[ids].clone() for name, seen in self._flags.items()},
-            terms=self.rewards.pop(ids),
+            terms=self.rewards.pop(ids), start=self._start[ids].clone(),
         )
         self._returns[ids] = 0.0
         self._lengths[ids] = 0

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from trackbench.harness.task import Task
 
 
+# What an episode started from: index into START_KINDS ([N] long per env, Episodes.start).
+START_KINDS = ("standard", "pregrasp", "grasped")
+STANDARD, PREGRASP, GRASPED = range(len(START_KINDS))
+
+
 class StartCurriculum:
     """The start curricula of one run. ``engine`` is the run's engine before its first reset:
     building the grasped starts steps it (``GraspedStarts``); ``seed``: the run's seed."""
@@ -46,19 +51,23 @@ class StartCurriculum:
     def active(self) -> bool:
         return self.pregrasp_fraction > 0 or self.grasped_fraction > 0
 
-    def plan(self, env_id: int, plan: ResetPlan, generator: torch.Generator) -> ResetPlan:
-        """The one-env ``plan`` of the task's reset, or the curriculum's start replacing it."""
+    def plan(self, env_id: int, plan: ResetPlan,
+             generator: torch.Generator) -> tuple[ResetPlan, int]:
+        """The one-env ``plan`` of the task's reset, or the curriculum's start replacing it, and
+        which it is (an index into START_KINDS; a missed start is ``STANDARD``)."""
         draw = float(torch.rand((), generator=generator))
         if draw < self.pregrasp_fraction:
             pose = self._search.solve(env_id, plan.robot_qpos[0], plan.object_pos[0, 0],
                                       plan.object_quat[0, 0], generator)
             if self._count("pregrasp", pose is not None):
                 plan.robot_qpos[0] = pose
-            return plan
+                return plan, PREGRASP
+            return plan, STANDARD
         if draw < self.pregrasp_fraction + self.grasped_fraction:
             grasped = self._grasped.draw(env_id, generator)
-            return grasped if self._count("grasped", grasped is not None) else plan
-        return plan
+            if self._count("grasped", grasped is not None):
+                return grasped, GRASPED
+        return plan, STANDARD
 
     def _count(self, kind: str, made: bool) -> bool:
         self.counts[f"{kind}_{'starts' if made else 'misses'}_total"] += 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
+from trackbench.harness.starts import START_KINDS, STANDARD
+
 if TYPE_CHECKING:
     from trackbench.harness.env import Episodes
 
@@ -48,6 +50,8 @@ class EpisodeStats:
             **{f"flag/{name}": flag.float() for name, flag in episodes.flags.items()},
             **{f"term/{name}": value.float() for name, value in episodes.terms.items()},
         }
+        if episodes.start is not None:
+            columns["start"] = episodes.start
         values = {name: column.tolist() for name, column in columns.items()}
         for i in range(len(episodes)):
             self.records.append({name: column[i] for name, column in values.items()})
@@ -70,7 +74,10 @@ class EpisodeStats:
 
     def summary(self) -> dict[str, float | int | None]:
         """success_rate, episode_return, episode_length, <flag>_rate per task flag and
-        term/<name> (mean per-episode sum) per reward term; None where no episode ended yet."""
+        term/<name> (mean per-episode sum) per reward term; None where no episode ended yet.
+        When a start curriculum began some of the window's episodes, also, per start kind that
+        did (standard, pregrasp, grasped): <kind>/episodes, <kind>/success_rate and
+        <kind>/<flag>_rate, so that the task's own starts can be told from the easier ones."""
         names = sorted({name for record in self.records for name in record})
         summary: dict[str, float | int | None] = {
             "episodes": len(self.records),
@@ -85,4 +92,20 @@ class EpisodeStats:
         for name in names:
             if name.startswith("term/"):
                 summary[name] = self.mean(name)
-        return summary
+        return summary | self._by_start(names)
+
+    def _by_start(self, names: list[str]) -> dict[str, float | int | None]:
+        kinds = {int(record["start"]) for record in self.records if "start" in record}
+        if not kinds - {STANDARD}:
+            return {}
+        rates = ["success"] + [name for name in names if name.startswith("flag/")]
+        split: dict[str, float | int | None] = {}
+        for kind in sorted(kinds):
+            records = [record for record in self.records if record.get("start") == kind]
+            label = START_KINDS[kind]
+            split[f"{label}/episodes"] = len(records)
+            for name in rates:
+                values = [record[name] for record in records if name in record]
+                rate = name[5:] if name.startswith("flag/") else name
+                split[f"{label}/{rate}_rate"] = sum(values) / len(values) if values else None
+        return split
