@@ -16,10 +16,11 @@ from trackbench.harness.training.evaluate import evaluate_policy
 NUM_ENVS = 4
 
 
-def make_env(method: str = "dense", seed: int = 0, num_envs: int = NUM_ENVS, **options) -> VecEnv:
+def make_env(method: str = "dense", seed: int = 0, num_envs: int = NUM_ENVS,
+             robot: dict | None = None, **options) -> VecEnv:
     registry = probe_registry()
     matrix = MatrixSpec(robots=["allegro"], tasks=["probe"], methods=[method], seeds=seed + 1,
-                        agent_steps=64, num_envs=num_envs)
+                        agent_steps=64, num_envs=num_envs, overrides={"robot": robot or {}})
     return VecEnv.build(plan(matrix, registry)[seed], registry, **options)
 
 
@@ -87,6 +88,23 @@ def test_before_reset_sees_the_last_state_of_the_envs_whose_episode_ended(env):
     assert env.engine.state.step.tolist() == [0, 5, 0, 5]
     # Their events restarted with the new episode; the odd envs' ran on.
     assert env.episode_flags()["odd"].tolist() == [False, True, False, True]
+
+
+def test_the_policy_may_observe_its_pd_targets_after_the_velocities(env):
+    seeing = make_env(robot={"hand_action": "delta", "observe_targets": True})
+    n, points = seeing.n_dof, seeing.num_points
+    assert seeing.layout["joints"] == 3 * n and points == env.num_points
+    assert seeing.observation_blocks["joint targets"] == slice(2 * n, 3 * n)
+    seeing.reset()
+    step = seeing.step(torch.ones(NUM_ENVS, seeing.num_actions))  # every target moves
+    state = seeing.engine.state
+    scaled = 2 * (state.joint_target - seeing._lower) / (seeing._upper - seeing._lower) - 1
+    assert torch.allclose(step.obs[:, 2 * n:3 * n], scaled.float(), atol=1e-6)
+    assert step.obs.shape[1] == env.obs_dim + n
+    assert not torch.allclose(step.obs[:, 2 * n:3 * n], step.obs[:, :n])  # not the positions
+    with pytest.raises(TrackbenchError, match="observes its PD joint targets"):
+        seeing.compose_observation(state.joint_pos, state.joint_vel,
+                                   seeing.task.policy_points(state), torch.zeros(NUM_ENVS, 4))
 
 
 def test_success_rate_counts_episodes_not_steps(env):

@@ -3,6 +3,7 @@
 Observations (the authors' code, ``docs/reference/paper-code-facts.md`` §5), per env:
 
     obs        = [joint positions scaled to [−1, 1] by the limits | joint velocities |
+                  (robot.observe_targets only) the PD joint targets, scaled as the positions |
                   the task's policy points, flattened P·3]                  clamped to ±obs_clip
     critic_obs = obs ++ task.privileged(frame)                              (asymmetric critic)
 
@@ -101,6 +102,9 @@ class VecEnv:
         self._lower = torch.tensor([j.lower for j in joints], device=self.device)
         self._upper = torch.tensor([j.upper for j in joints], device=self.device)
         self.n_dof = len(joints)
+        self.observe_targets = engine.robot.spec.observe_targets
+        # joint columns per joint: position, velocity (and target)
+        self._joint_blocks = 3 if self.observe_targets else 2
         self.rewards = RewardManager(method, engine.num_envs, self.device)
         self.events = tuple(task.events())
         problems = event_problems(self.events)
@@ -122,7 +126,7 @@ class VecEnv:
         self.starts = StartCurriculum(task, engine, seed)
         obs, critic_obs = self.reset()
         self.obs_dim, self.critic_dim = obs.shape[1], critic_obs.shape[1]
-        self.num_points = (self.obs_dim - 2 * self.n_dof) // 3  # after any subsampling
+        self.num_points = (self.obs_dim - self._joint_blocks * self.n_dof) // 3  # after subsampling
 
     # ---- construction ---------------------------------------------------------------------------
     @classmethod
@@ -158,9 +162,10 @@ class VecEnv:
 
     @property
     def layout(self) -> dict[str, int]:
-        """Where the blocks of critic_obs sit: joints (2·n_dof), points (P), privileged (D); and
-        where the actions split: the first ``arm_actions`` drive the arm, the rest the hand."""
-        return {"joints": 2 * self.n_dof, "points": self.num_points,
+        """Where the blocks of critic_obs sit: joints (2·n_dof, 3·n_dof with the targets), points
+        (P), privileged (D); and where the actions split: the first ``arm_actions`` drive the
+        arm, the rest the hand."""
+        return {"joints": self._joint_blocks * self.n_dof, "points": self.num_points,
                 "privileged": self.critic_dim - self.obs_dim,
                 "arm_actions": self.engine.robot.spec.num_arm_actions}
 
@@ -168,8 +173,11 @@ class VecEnv:
     def observation_blocks(self) -> dict[str, slice]:
         """Name → columns of critic_obs, for messages about a bad value."""
         n, p = self.n_dof, 3 * self.num_points
-        return {"joint positions": slice(0, n), "joint velocities": slice(n, 2 * n),
-                "policy points": slice(2 * n, 2 * n + p), "privileged values": slice(2 * n + p, None)}
+        j = self._joint_blocks * n
+        blocks = {"joint positions": slice(0, n), "joint velocities": slice(n, 2 * n)}
+        if self.observe_targets:
+            blocks["joint targets"] = slice(2 * n, 3 * n)
+        return blocks | {"policy points": slice(j, j + p), "privileged values": slice(j + p, None)}
 
     # ---- exact resume ---------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -372,6 +380,10 @@ class VecEnv:
             seen[ids] = False
         return episodes
 
+    def _scaled(self, joints: torch.Tensor) -> torch.Tensor:
+        """[B, n_dof] joint values → [-1, 1] over each joint's limits."""
+        return 2.0 * (joints - self._lower) / (self._upper - self._lower) - 1.0
+
     def _subsample(self, points: torch.Tensor) -> torch.Tensor:
         """[N, P, 3] → [N, policy_points, 3], evenly spaced over the cloud (whose points are
         random surface samples, so this is a uniform subsample)."""
@@ -386,17 +398,24 @@ class VecEnv:
         # still describe the step that ended their episode (a task judges states only in update).
         state = frame.state
         privileged = self.task.privileged(frame).reshape(self.num_envs, -1)
-        critic_obs = self.compose_observation(state.joint_pos, state.joint_vel,
-                                              self.task.policy_points(state), privileged)
+        critic_obs = self.compose_observation(
+            state.joint_pos, state.joint_vel, self.task.policy_points(state), privileged,
+            joint_target=state.joint_target if self.observe_targets else None)
         return critic_obs[:, :critic_obs.shape[1] - privileged.shape[1]], critic_obs
 
     def compose_observation(self, joint_pos: torch.Tensor, joint_vel: torch.Tensor,
-                            points: torch.Tensor, privileged: torch.Tensor) -> torch.Tensor:
+                            points: torch.Tensor, privileged: torch.Tensor, *,
+                            joint_target: torch.Tensor | None = None) -> torch.Tensor:
         """critic_obs [B, critic_dim] (the module docstring's layout) from raw blocks:
         ``joint_pos``, ``joint_vel`` [B, n_dof], the task's policy ``points`` [B, P, 3] (all of
-        them: subsampled here) and ``privileged`` [B, D]. Every observation of this env is made
-        here, and so are the states of recorded demonstrations (``dapg``). Raises
-        TrackbenchError if the blocks are shaped otherwise than this env's own."""
+        them: subsampled here), ``privileged`` [B, D] and, when the robot observes its targets
+        (``robot.observe_targets``), ``joint_target`` [B, n_dof]. Every observation of this env
+        is made here, and so are the states of recorded demonstrations (``dapg``). Raises
+        TrackbenchError if the blocks are shaped otherwise than this env's own, or the targets
+        are missing where the robot observes them."""
+        if self.observe_targets and joint_target is None:
+            raise TrackbenchError("this robot observes its PD joint targets (robot.observe_targets)"
+                                  " but none were given")
         count = joint_pos.shape[0]
         shapes = (tuple(joint_pos.shape[1:]), tuple(points.shape[1:]),
                   tuple(privileged.reshape(count, -1).shape[1:]))
@@ -407,9 +426,11 @@ class VecEnv:
                 f"this robot (joints {list(self._block_shapes[0])}, points "
                 f"{list(self._block_shapes[1])}, privileged {list(self._block_shapes[2])})")
         self._block_shapes = shapes
-        scaled = 2.0 * (joint_pos - self._lower) / (self._upper - self._lower) - 1.0
+        joints = [self._scaled(joint_pos), joint_vel]
+        if self.observe_targets:
+            joints.append(self._scaled(joint_target.to(joint_pos.dtype)))
         flat = self._subsample(points).reshape(count, -1)
-        critic_obs = torch.cat([scaled, joint_vel, flat, privileged.reshape(count, -1)], dim=1)
+        critic_obs = torch.cat([*joints, flat, privileged.reshape(count, -1)], dim=1)
         return critic_obs.clamp(-self.obs_clip, self.obs_clip)
 
 

@@ -95,6 +95,14 @@ class RobotSpec(PluginSpec):
     hand_delta_speed: float = Field(default=2.0, gt=0, le=50.0, description=(
         "hand_action=delta: finger joint target speed at action 1 (rad/s); 2 rad/s is 0.1 rad "
         "per 20 Hz control step, the bound of ManiSkill's Allegro pd_joint_target_delta_pos"))
+    # Why: with delta actions the PD targets are state the joints do not show — a hand closed on
+    # an object sits still whether its targets press 0.01 or 0.3 rad into it — so without them the
+    # policy cannot tell how hard it grips. ManiSkill's target-delta controllers (use_target) put
+    # their targets into the agent's observation for the same reason.
+    observe_targets: bool = Field(default=False, description=(
+        "the policy also observes the PD joint targets, scaled to [-1, 1] by the limits like the "
+        "positions, after the joint velocities (for delta actions: hand_action=delta); default "
+        "False: the paper's observation"))
     keypoints: tuple[KeypointSpec, ...] = Field(description="fingertips, thumb first")
     wrist_site: str = Field(description="site at the wrist (the arm flange, link7)")
     synthetic_keypoints: tuple[SyntheticKeypoint, ...] = ()

@@ -79,10 +79,13 @@ class DAPG(Method):
         registry.get("datasets", spec.dataset)
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
-        """The robot must cover the human fingertips (retargeting), the task have ``group``."""
+        """The robot must cover the human fingertips (retargeting), the task have ``group``, and
+        the policy not observe PD targets (the demonstrations record none)."""
         from trackbench.api import retarget_problems
 
-        return retarget_problems(robot) + group_problems(task, self.spec.group)
+        targets = ["the demonstrations record no PD joint targets, so the policy cannot observe "
+                   "them: drop robot.observe_targets"] if robot.observe_targets else []
+        return retarget_problems(robot) + group_problems(task, self.spec.group) + targets
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               context: "RunContext | None" = None) -> None:
