@@ -13,6 +13,11 @@
 #       --set task.lifting_reward_offset=0 > runs/learning_variant/dense.log 2>&1 &
 #   OUT=runs/learning_pregrasp nohup benchmarks/learning.sh dense 1 \
 #       --set task.pregrasp_start=0.5 > runs/learning_pregrasp/dense.log 2>&1 &   # curriculum
+#   OUT=runs/grasped_short nohup benchmarks/learning.sh grasp 1 --set ppo.init_log_std=-1.0 \
+#       --set ppo.hand_init_log_std=-3.0 --set robot.hand_effort=0.7 \
+#       --set robot.arm_action=wrist_delta --set robot.hand_action=delta \
+#       --set robot.observe_targets=true --set task.grasped_start=1.0 \
+#       --set task.episode_length=150 > runs/grasped_short/grasp.log 2>&1 &   # the lift rung
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
