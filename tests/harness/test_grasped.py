@@ -14,8 +14,8 @@ from trackbench.harness.grasped import MAX_SHIFT, hand_close_actions
 from trackbench.harness.grip import gripped
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.replay import ActionInverse
-from trackbench.harness.starts import GRASPED, PREGRASP, STANDARD, START_KINDS
-from trackbench.harness.training.episodes import EpisodeStats
+from trackbench.harness.training.episodes import (GRASPED, PREGRASP, STANDARD, START_KINDS,
+                                                   EpisodeStats)
 
 REGISTRY = load_registry()
 NUM_ENVS = 12  # two of each paper object

@@ -27,8 +27,8 @@ from trackbench.harness.errors import NonFiniteError, TrackbenchError
 from trackbench.harness.rewards import RewardManager
 from trackbench.harness.task import ResetPlan
 from trackbench.harness.stages import NO_TIMES
-from trackbench.harness.starts import STANDARD, StartCurriculum
-from trackbench.harness.training.episodes import event_problems
+from trackbench.harness.starts import StartCurriculum
+from trackbench.harness.training.episodes import STANDARD, event_problems
 
 if TYPE_CHECKING:
     from trackbench.harness.engine import Engine

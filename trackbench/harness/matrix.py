@@ -66,6 +66,7 @@ def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
     except ValidationError as error:
         raise TrackbenchError(describe_validation_error("ppo", error)) from None
     ppo.minibatch_for(matrix.num_envs)  # a batch layout that cannot work fails before any cell
+    ppo.init_checkpoint()  # so does a policy to start from that is not there
     ppo_spec = ppo.model_dump(mode="json")
     robot_specs = {robot: resolved("robot", robot) for robot in matrix.robots}
     task_specs = {task: resolved("task", task) for task in matrix.tasks}

@@ -16,15 +16,11 @@ from typing import TYPE_CHECKING
 import torch
 
 from trackbench.harness.task import ResetPlan
+from trackbench.harness.training.episodes import GRASPED, PREGRASP, STANDARD
 
 if TYPE_CHECKING:
     from trackbench.harness.engine import Engine
     from trackbench.harness.task import Task
-
-
-# What an episode started from: index into START_KINDS ([N] long per env, Episodes.start).
-START_KINDS = ("standard", "pregrasp", "grasped")
-STANDARD, PREGRASP, GRASPED = range(len(START_KINDS))
 
 
 class StartCurriculum:

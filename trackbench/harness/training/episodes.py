@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
-from trackbench.harness.starts import START_KINDS, STANDARD
-
 if TYPE_CHECKING:
     from trackbench.harness.env import Episodes
 
+
+# What an episode started from (Episodes.start, [k] long): the task's own reset or one of its start
+# curricula (harness/starts.py). Here, not there, so that reading metrics needs no torch.
+START_KINDS = ("standard", "pregrasp", "grasped")
+STANDARD, PREGRASP, GRASPED = range(len(START_KINDS))
 
 # What every episode reports as a rate besides the task's events (success_rate, time_out_rate).
 OUTCOMES = ("success", "time_out")

@@ -20,8 +20,28 @@ from trackbench.harness.training.checkpoint import checkpoint_path
 from trackbench.harness.training.ppo import PPOSpec, rl_games_config
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from trackbench.harness.env import VecEnv
     from trackbench.harness.results import RunDir
+
+
+def checkpoint_weights(path: Path) -> dict[str, torch.Tensor]:
+    """The model weights (actor, critic and their normalisers; name → tensor) of the checkpoint
+    file ``path``. Raises TrackbenchError naming it if it is unreadable, holds no model weights
+    or non-finite ones."""
+    state = load_tensors(path, "the checkpoint")
+    weights = state.get("model") if isinstance(state, dict) else None
+    if not isinstance(weights, dict) or not weights or \
+            not all(isinstance(value, torch.Tensor) for value in weights.values()):
+        raise TrackbenchError(f"the checkpoint {path} holds no policy weights ('model')")
+    # torch.compile prefixes parameter names
+    weights = {name.removeprefix("_orig_mod."): value for name, value in weights.items()}
+    bad = [name for name, value in weights.items()
+           if value.is_floating_point() and not bool(torch.isfinite(value).all())]
+    if bad:
+        raise TrackbenchError(f"the checkpoint {path} holds non-finite weights ('{bad[0]}')")
+    return weights
 
 
 def load_policy(run_dir: "RunDir", ppo: PPOSpec, env: "VecEnv") -> Any:
@@ -40,17 +60,7 @@ def load_policy(run_dir: "RunDir", ppo: PPOSpec, env: "VecEnv") -> Any:
     if not path.is_file():
         raise TrackbenchError(f"{run_dir.path} holds no checkpoint ({path} is missing): train "
                               f"the run first with `trackbench run`")
-    state = load_tensors(path, "the checkpoint")
-    weights = state.get("model") if isinstance(state, dict) else None
-    if not isinstance(weights, dict) or not weights or \
-            not all(isinstance(value, torch.Tensor) for value in weights.values()):
-        raise TrackbenchError(f"the checkpoint {path} holds no policy weights ('model')")
-    # torch.compile prefixes parameter names
-    weights = {name.removeprefix("_orig_mod."): value for name, value in weights.items()}
-    bad = [name for name, value in weights.items()
-           if value.is_floating_point() and not bool(torch.isfinite(value).all())]
-    if bad:
-        raise TrackbenchError(f"the checkpoint {path} holds non-finite weights ('{bad[0]}')")
+    weights = checkpoint_weights(path)
 
     network.register()
     params = rl_games_config(ppo, num_envs=env.num_envs, agent_steps=1, seed=0, device="cpu",

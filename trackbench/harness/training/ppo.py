@@ -12,6 +12,7 @@ that the PPO update does not dominate the loop (``trackbench bench --train``; RE
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -107,6 +108,12 @@ class PPOSpec(FrozenSpec):
         "training: each env's first episode ends at a random step (a time-out), so envs do not "
         "run in lockstep and a batch spans every phase of an episode (Isaac Lab's "
         "init_at_random_ep_len; paper False, cpu True). Evaluation always plays full episodes"))
+    init_from: str | None = Field(default=None, max_length=4096, description=(
+        "start from another run's policy (actor, critic and their normalisers) instead of a "
+        "random one: a run directory (its checkpoints/last.pth) or a checkpoint file. The next "
+        "rung of a curriculum from the last, as rl-games' and Isaac Lab's checkpoint loading. "
+        "Its network and observation layout must be this run's; the optimiser, lr schedule and "
+        "epoch count start afresh. A resumed run continues from its own checkpoint"))
     # ---- the run around it ----------------------------------------------------------------------
     checkpoint_every: int = Field(default=20, gt=0,
                                   description="epochs between checkpoints (and after the last)")
@@ -135,6 +142,20 @@ class PPOSpec(FrozenSpec):
     @classmethod
     def _apply_preset(cls, data: Any) -> Any:
         return with_preset(data, PRESETS, "cpu")
+
+    def init_checkpoint(self) -> Path | None:
+        """The checkpoint file ``init_from`` names (a run directory's checkpoints/last.pth, or the
+        file itself), or None. Raises TrackbenchError if there is none there."""
+        if self.init_from is None:
+            return None
+        from trackbench.harness.training.checkpoint import CHECKPOINT_NAME
+
+        given = Path(self.init_from).expanduser()
+        path = given / "checkpoints" / CHECKPOINT_NAME if given.is_dir() else given
+        if not path.is_file():
+            raise TrackbenchError(f"ppo.init_from: {self.init_from} is neither a checkpoint file "
+                                  f"nor a run directory holding checkpoints/{CHECKPOINT_NAME}")
+        return path
 
     def minibatch_for(self, num_envs: int) -> int:
         """The minibatch actually used: ``minibatch_size`` capped at the batch, dividing it.

@@ -42,6 +42,8 @@ from trackbench.harness.training.ppo import PPOSpec, rl_games_config
 TORCH_DEFAULT_THREADS = torch.get_num_threads()  # before any cell changes it
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from trackbench.harness.registry import Registry
     from trackbench.harness.results import RunDir
     from trackbench.harness.specs import RunSpec
@@ -103,6 +105,7 @@ def train_cell(spec: "RunSpec", registry: "Registry", run_dir: "RunDir", *,
             try:
                 resumed_from = _restore(agent, run_dir, observer)
                 if resumed_from is None:
+                    _initialise_from(agent, ppo.init_checkpoint())
                     agent.pretrain()  # the method's, if any (dapg's BC epochs)
                 if ppo.torch_compile:  # after restoring: compiling renames the parameters
                     agent.model = torch.compile(agent.model)
@@ -262,6 +265,22 @@ class TrainingObserver:
         self.progress.update(self.task_id, completed=min(steps, self.spec.agent_steps),
                              fps=f"{row['fps']:,.0f}",
                              success="-" if success is None else f"{success:.2f} ({row['episodes']} ep)")
+
+
+def _initialise_from(agent: Any, path: "Path | None") -> None:
+    """A fresh run's model takes the weights of the checkpoint ``path`` (``ppo.init_from``);
+    nothing if None. Raises TrackbenchError if they do not fit this run's network."""
+    if path is None:
+        return
+    from trackbench.harness.training.policy import checkpoint_weights
+
+    try:
+        agent.model.load_state_dict(checkpoint_weights(path))
+    except RuntimeError as error:  # missing, unexpected or differently shaped parameters
+        first = str(error).strip().splitlines()[0]
+        raise TrackbenchError(
+            f"ppo.init_from: the policy in {path} does not fit this run's network (another "
+            f"robot, observation or network size? {first[:200]})") from None
 
 
 def _restore(agent: Any, run_dir: "RunDir", observer: TrainingObserver) -> int | None:
