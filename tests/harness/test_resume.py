@@ -99,12 +99,15 @@ def test_thread_counts_may_change_between_sessions():
         "engine_spec.physics_steps_per_control: 12 there, 6 asked"]
 
 
+# Holds a run directory's lock until killed (every user SIGKILLs it): a fixed sleep let the lock go
+# free before a loaded machine reached the cell (test_ray's four cells took > 120 s beside two
+# trainings), and the cell that should fail ran.
 HOLD = """
 import sys, time
 from trackbench.harness.runlock import RunLock
 with RunLock(sys.argv[1]):
     print("locked", flush=True)
-    time.sleep(120)
+    time.sleep(3600)
 """
 
 
