@@ -53,8 +53,8 @@ class Episodes:
     time_out: torch.Tensor  # [k] bool: ended by the clock or by an engine instability
     flags: dict[str, torch.Tensor]  # name → [k] bool, the task's events ORed over the episode
     terms: dict[str, torch.Tensor]  # name → [k] per-episode sum of each weighted reward term
-    # [k] long, what each episode started from: an index into harness/starts.py START_KINDS
-    # (standard, pregrasp, grasped); None where nobody recorded it
+    # [k] long, what each episode started from: an index into training/episodes.py START_KINDS
+    # (standard, pregrasp, grasped; harness/starts.py picks); None where nobody recorded it
     start: torch.Tensor | None = None
 
     def __len__(self) -> int:
