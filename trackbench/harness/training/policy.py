@@ -44,6 +44,17 @@ def checkpoint_weights(path: Path) -> dict[str, torch.Tensor]:
     return weights
 
 
+def load_weights(model: torch.nn.Module, weights: dict[str, torch.Tensor], misfit: str) -> None:
+    """Give ``model`` the ``weights`` (:func:`checkpoint_weights`). Raises TrackbenchError
+    ``misfit`` (with the first line of torch's complaint) if parameters are missing, unexpected
+    or shaped otherwise."""
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as error:
+        first = str(error).strip().splitlines()[0]
+        raise TrackbenchError(f"{misfit} ({first[:200]})") from None
+
+
 def load_policy(run_dir: "RunDir", ppo: PPOSpec, env: "VecEnv") -> Any:
     """The run's last policy as an rl-games model in eval mode on the CPU: called with
     ``{"is_train": False, "obs": critic_obs [N, D], ...}`` it returns ``"mus"`` [N, n_dof], the
@@ -71,10 +82,5 @@ def load_policy(run_dir: "RunDir", ppo: PPOSpec, env: "VecEnv") -> Any:
             "actions_num": env.num_actions, "input_shape": (env.critic_dim,),
             "num_seqs": env.num_envs, "value_size": 1,
             "normalize_value": ppo.normalize_value, "normalize_input": ppo.normalize_input})
-    try:
-        model.load_state_dict(weights)
-    except RuntimeError as error:  # missing, unexpected or differently shaped parameters
-        first = str(error).strip().splitlines()[0]
-        raise TrackbenchError(f"the checkpoint {path} does not fit the network of its "
-                              f"spec.json ({first[:200]})") from None
+    load_weights(model, weights, f"the checkpoint {path} does not fit the network of its spec.json")
     return model.eval()

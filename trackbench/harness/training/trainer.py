@@ -272,15 +272,11 @@ def _initialise_from(agent: Any, path: "Path | None") -> None:
     nothing if None. Raises TrackbenchError if they do not fit this run's network."""
     if path is None:
         return
-    from trackbench.harness.training.policy import checkpoint_weights
+    from trackbench.harness.training.policy import checkpoint_weights, load_weights
 
-    try:
-        agent.model.load_state_dict(checkpoint_weights(path))
-    except RuntimeError as error:  # missing, unexpected or differently shaped parameters
-        first = str(error).strip().splitlines()[0]
-        raise TrackbenchError(
-            f"ppo.init_from: the policy in {path} does not fit this run's network (another "
-            f"robot, observation or network size? {first[:200]})") from None
+    load_weights(agent.model, checkpoint_weights(path),
+                 f"ppo.init_from: the policy in {path} does not fit this run's network (another "
+                 f"robot, observation or network size?)")
 
 
 def _restore(agent: Any, run_dir: "RunDir", observer: TrainingObserver) -> int | None:
