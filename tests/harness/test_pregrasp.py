@@ -4,6 +4,7 @@ training resets only, counted and restored with the env, validated at plan time.
 from __future__ import annotations
 
 import importlib.util
+import math
 
 import pytest
 import torch
@@ -19,8 +20,8 @@ REGISTRY = load_registry()
 NUM_ENVS = 6  # one of each paper object
 
 
-def make_env(fraction: float, num_envs: int = NUM_ENVS) -> VecEnv:
-    task = make_task(REGISTRY, "grasp_lift", {"pregrasp_start": fraction})
+def make_env(fraction: float, num_envs: int = NUM_ENVS, **task_fields) -> VecEnv:
+    task = make_task(REGISTRY, "grasp_lift", {"pregrasp_start": fraction, **task_fields})
     robot = make_robot(REGISTRY, "allegro")
     task.setup(robot.spec, num_envs)
     method = REGISTRY.get("methods", "dense").cls(REGISTRY.resolve_spec("methods", "dense", {}))
@@ -117,3 +118,44 @@ def test_without_mink_the_plan_names_the_install(monkeypatch, field):
         f"task.{field} needs the 'mink' package (pip install mink)"]
     with pytest.raises(TrackbenchError, match="pip install mink"):
         task.setup(robot.spec, 1)
+
+
+def test_progress_places_the_start_on_the_way_in_from_the_reset():
+    standard = tip_to_object(make_env(0.0))  # the same seed: the same resets and objects
+    at_reset = make_env(1.0, pregrasp_progress=(0.0, 0.0))
+    assert at_reset.curriculum_metrics()["pregrasp_starts_total"] == NUM_ENVS
+    assert torch.allclose(tip_to_object(at_reset), standard, atol=1e-4)
+    halfway = make_env(1.0, pregrasp_progress=(0.5, 0.5))
+    made = halfway.curriculum_metrics()["pregrasp_starts_total"]
+    assert made >= NUM_ENVS - 1, halfway.curriculum_metrics()  # a penetrating pose is a miss
+    # Halfway in joint space is not halfway in distance for every env (the path may round the
+    # object), but on average it is well inside the reset and short of the pre-grasp.
+    assert 0.15 < tip_to_object(halfway).mean() < standard.mean() - 0.05, \
+        (tip_to_object(halfway), standard)
+
+
+def test_between_interpolates_joint_by_joint_and_refuses_a_fraction_outside_0_1():
+    task = make_task(REGISTRY, "grasp_lift", {})
+    robot = make_robot(REGISTRY, "allegro")
+    task.setup(robot.spec, 1)
+    search = PregraspSearch(robot, task.scenes())
+    plan = task.reset(torch.tensor([0]), torch.Generator().manual_seed(1))
+    reset, obj = plan.robot_qpos[0], (plan.object_pos[0, 0], plan.object_quat[0, 0])
+    pose = search.solve(0, reset, *obj, torch.Generator().manual_seed(2))
+    assert torch.equal(search.between(0, reset, pose, 0.0, *obj), reset)
+    assert torch.allclose(search.between(0, reset, pose, 1.0, *obj), pose)
+    # solve(progress=...) returns such a pose for the first direction whose path is clear too
+    quarter = search.solve(0, reset, *obj, torch.Generator().manual_seed(2), progress=0.25)
+    model, data = search._models[0], search._datas[0]  # left there by the accepted check
+    assert _deepest_robot_contact(model, data, search._robot_body[0]) >= -PENETRATION
+    ends = [search.pose(0, reset, *obj, 2 * math.pi * k / 8) for k in range(8)]
+    assert any(end is not None and torch.allclose(quarter, reset + 0.25 * (end - reset))
+               for end in ends)
+    with pytest.raises(ValueError, match="progress must be in \\[0, 1\\]"):
+        search.between(0, reset, pose, 1.5, *obj)
+
+
+@pytest.mark.parametrize("progress", [(0.8, 0.2), (-0.1, 1.0), (0.0, 1.2)])
+def test_a_progress_range_outside_0_1_or_reversed_is_refused_at_load(progress):
+    with pytest.raises(TrackbenchError, match="pregrasp_progress must be \\(low, high\\)"):
+        make_task(REGISTRY, "grasp_lift", {"pregrasp_progress": progress})

@@ -90,12 +90,17 @@ class PregraspSearch:
                                               for b in range(model.nbody)]))
 
     def solve(self, env_id: int, robot_qpos: torch.Tensor, object_pos: torch.Tensor,
-              object_quat: torch.Tensor, generator: torch.Generator) -> torch.Tensor | None:
+              object_quat: torch.Tensor, generator: torch.Generator,
+              progress: float = 1.0) -> torch.Tensor | None:
         """A pre-grasp pose [n_dof] (rad, arm then hand) for env ``env_id`` whose reset puts the
         robot at ``robot_qpos`` [n_dof] and object 0 at ``object_pos`` [3] (m, world) with
         ``object_quat`` [4] (w, x, y, z); None if no direction gives a collision-free pose.
+        ``progress`` < 1 returns the pose that far of the way in from the reset instead
+        (:meth:`between`), from the first direction whose pre-grasp *and* that pose are
+        collision-free: joint-space paths round the object from some directions.
         Consumes one draw of ``generator`` (the direction order)."""
-        found = self._first_direction(env_id, robot_qpos, object_pos, object_quat, generator)
+        found = self._first_direction(env_id, robot_qpos, object_pos, object_quat, generator,
+                                      progress)
         return None if found is None else found[0]
 
     def solve_with_squeeze(self, env_id: int, robot_qpos: torch.Tensor, object_pos: torch.Tensor,
@@ -111,14 +116,16 @@ class PregraspSearch:
         return pose, self.pose(env_id, pose, object_pos, object_quat, angle, gap=-squeeze)
 
     def _first_direction(self, env_id: int, robot_qpos: torch.Tensor, object_pos: torch.Tensor,
-                         object_quat: torch.Tensor, generator: torch.Generator
-                         ) -> tuple[torch.Tensor, float] | None:
+                         object_quat: torch.Tensor, generator: torch.Generator,
+                         progress: float = 1.0) -> tuple[torch.Tensor, float] | None:
         """(pose, approach angle in rad) of the first collision-free direction, in an order drawn
-        from ``generator`` (one draw); None if none."""
+        from ``generator`` (one draw); None if none. ``progress``: as in :meth:`solve`."""
         first = int(torch.randint(DIRECTIONS, (1,), generator=generator))
         for k in range(DIRECTIONS):
             angle = 2.0 * math.pi * ((first + k) % DIRECTIONS) / DIRECTIONS
             pose = self.pose(env_id, robot_qpos, object_pos, object_quat, angle)
+            if pose is not None and progress < 1.0:
+                pose = self.between(env_id, robot_qpos, pose, progress, object_pos, object_quat)
             if pose is not None:
                 return pose, angle
         return None
@@ -132,13 +139,8 @@ class PregraspSearch:
         ``robot_qpos``; None if it misses its targets or penetrates. A negative ``gap`` asks for
         a squeeze (the targets inside the object): returned without the penetration check."""
         variant = env_id % len(self.scenes)
-        model, data = self._models[variant], self._datas[variant]
-        qpos_at, obj_at = self._qpos[variant], self._object_qpos[variant]
-        self._mj.mj_resetData(model, data)
-        data.qpos[qpos_at] = robot_qpos.detach().cpu().double().numpy()
-        data.qpos[obj_at:obj_at + 3] = object_pos.detach().cpu().double().numpy()
-        data.qpos[obj_at + 3:obj_at + 7] = object_quat.detach().cpu().double().numpy()
-        self._mj.mj_forward(model, data)
+        model, data = self._place(variant, robot_qpos, object_pos, object_quat)
+        qpos_at = self._qpos[variant]
         body = model.body(self.scenes[variant].objects[0].body).id
         points = self.scenes[variant].objects[0].points @ data.xmat[body].reshape(3, 3).T \
             + data.xpos[body]
@@ -147,6 +149,35 @@ class PregraspSearch:
         if qpos is None:
             return None
         return torch.as_tensor(qpos[qpos_at], dtype=robot_qpos.dtype, device=robot_qpos.device)
+
+    def between(self, env_id: int, reset_qpos: torch.Tensor, pose: torch.Tensor, progress: float,
+                object_pos: torch.Tensor, object_quat: torch.Tensor) -> torch.Tensor | None:
+        """The pose [n_dof] (rad) ``progress`` of the way from ``reset_qpos`` [n_dof] to the
+        pre-grasp ``pose`` [n_dof], joint by joint (0: the reset, 1: the pre-grasp): a start on
+        the way in for the reverse curriculum (``task.pregrasp_progress``). None if it penetrates
+        the object or the table more than ``PENETRATION`` with object 0 at ``object_pos`` [3] (m)
+        and ``object_quat`` [4] (w, x, y, z)."""
+        if not 0.0 <= progress <= 1.0:
+            raise ValueError(f"progress must be in [0, 1], got {progress}")
+        between = reset_qpos + progress * (pose - reset_qpos)
+        variant = env_id % len(self.scenes)
+        model, data = self._place(variant, between, object_pos, object_quat)
+        if _deepest_robot_contact(model, data, self._robot_body[variant]) < -PENETRATION:
+            return None
+        return between
+
+    def _place(self, variant: int, robot_qpos: torch.Tensor, object_pos: torch.Tensor,
+               object_quat: torch.Tensor):
+        """(model, data) of scene ``variant`` with the robot at ``robot_qpos`` and object 0 at
+        ``object_pos`` / ``object_quat``, forwarded (contacts computed)."""
+        model, data = self._models[variant], self._datas[variant]
+        qpos_at, obj_at = self._qpos[variant], self._object_qpos[variant]
+        self._mj.mj_resetData(model, data)
+        data.qpos[qpos_at] = robot_qpos.detach().cpu().double().numpy()
+        data.qpos[obj_at:obj_at + 3] = object_pos.detach().cpu().double().numpy()
+        data.qpos[obj_at + 3:obj_at + 7] = object_quat.detach().cpu().double().numpy()
+        self._mj.mj_forward(model, data)
+        return model, data
 
     def _pose(self, model, data, start: np.ndarray, points: np.ndarray, angle: float,
               gap: float, height: float, robot_qpos_at: np.ndarray,

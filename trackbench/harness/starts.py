@@ -4,7 +4,8 @@ A task offers them through ``Task.pregrasp_start()`` (the hand open around the o
 ``harness/pregrasp.py``) and ``Task.grasped_start()`` (the object already in a closed hand,
 ``harness/grasped.py``), each the fraction of training resets it replaces. One draw of the env's
 generator per reset picks: below the pre-grasp fraction a pre-grasp, below the sum of both a
-grasped start, otherwise the task's own reset. A start that cannot be made (no collision-free
+grasped start, otherwise the task's own reset. ``Task.pregrasp_progress()`` may place a
+pre-grasp start part of the way in from the reset (a reverse curriculum; one more draw). A start that cannot be made (no collision-free
 pre-grasp; no kept grasp for the env's scene variant) leaves the task's reset standing and is
 counted as a miss. Evaluation never calls this (``VecEnv.evaluation``).
 """
@@ -30,6 +31,7 @@ class StartCurriculum:
     def __init__(self, task: "Task", engine: "Engine", seed: int):
         self.pregrasp_fraction = task.pregrasp_start()
         self.grasped_fraction = task.grasped_start()
+        self.progress = task.pregrasp_progress()
         self.counts = {"pregrasp_starts_total": 0, "pregrasp_misses_total": 0,
                        "grasped_starts_total": 0, "grasped_misses_total": 0}
         self._search = self._grasped = None
@@ -54,7 +56,8 @@ class StartCurriculum:
         draw = float(torch.rand((), generator=generator))
         if draw < self.pregrasp_fraction:
             pose = self._search.solve(env_id, plan.robot_qpos[0], plan.object_pos[0, 0],
-                                      plan.object_quat[0, 0], generator)
+                                      plan.object_quat[0, 0], generator,
+                                      self._draw_progress(generator))
             if self._count("pregrasp", pose is not None):
                 plan.robot_qpos[0] = pose
                 return plan, PREGRASP
@@ -64,6 +67,14 @@ class StartCurriculum:
             if self._count("grasped", grasped is not None):
                 return grasped, GRASPED
         return plan, STANDARD
+
+    def _draw_progress(self, generator: torch.Generator) -> float:
+        """How far in from the reset a pre-grasp start is placed: 1 by default (no draw, so that
+        runs without the option keep their random stream), else one uniform draw in the range."""
+        low, high = self.progress
+        if (low, high) == (1.0, 1.0):
+            return 1.0
+        return low + (high - low) * float(torch.rand((), generator=generator))
 
     def _count(self, kind: str, made: bool) -> bool:
         self.counts[f"{kind}_{'starts' if made else 'misses'}_total"] += 1

@@ -130,6 +130,13 @@ class Task(ABC):
         Evaluation never uses it. A task offering it needs a free object 0 in every scene."""
         return 0.0
 
+    def pregrasp_progress(self) -> tuple[float, float]:
+        """(low, high): each pre-grasp start is placed a fraction drawn uniformly from this range
+        of the way from the task's reset pose to the pre-grasp, joint by joint (a reverse
+        curriculum, Florensa et al., "Reverse Curriculum Generation for Reinforcement
+        Learning", CoRL 2017). (1, 1), the default, starts at the pre-grasp itself."""
+        return (1.0, 1.0)
+
     def grasped_start(self) -> float:
         """Fraction of *training* resets the harness starts with object 0 in a closed hand
         (``trackbench.harness.grasped``, a named curriculum); 0 (the default) for none. Drawn

@@ -87,6 +87,12 @@ class LiftSpec(TaskSpec):
         "training only: fraction of resets where the hand starts open around the object, posed "
         "by IK (a named curriculum, needs the 'mink' package; evaluation always uses the "
         "standard reset). Paper: 0"))
+    # Why: the task's reset leaves the fingertips ~0.3 m from the object while a pre-grasp is
+    # within 4 cm; starts drawn in between bridge the two (a reverse curriculum, issue 13).
+    pregrasp_progress: tuple[float, float] = Field(default=(1.0, 1.0), description=(
+        "training only: (low, high) a pre-grasp start is placed a fraction drawn uniformly from "
+        "this range of the way from the task's reset pose to the pre-grasp, joint by joint "
+        "(0 = the reset, 1 = the pre-grasp; a reverse curriculum). Paper: none"))
     grasped_start: float = Field(default=0.0, ge=0, le=1, description=(
         "training only: fraction of resets where the object starts in the closed hand, settled "
         "by physics before the run's first reset (the lift rung's reverse curriculum, "
@@ -97,6 +103,14 @@ class LiftSpec(TaskSpec):
         if self.pregrasp_start + self.grasped_start > 1:
             raise ValueError(f"pregrasp_start + grasped_start must be at most 1 (fractions of the "
                              f"same resets), got {self.pregrasp_start} + {self.grasped_start}")
+        return self
+
+    @model_validator(mode="after")
+    def _progress_in_range(self) -> "LiftSpec":
+        low, high = self.pregrasp_progress
+        if not 0.0 <= low <= high <= 1.0:
+            raise ValueError(f"pregrasp_progress must be (low, high) with 0 <= low <= high <= 1, "
+                             f"got {self.pregrasp_progress}")
         return self
 
     @model_validator(mode="after")
@@ -258,6 +272,9 @@ class LiftTask(Task):
 
     def pregrasp_start(self) -> float:
         return self.spec.pregrasp_start
+
+    def pregrasp_progress(self) -> tuple[float, float]:
+        return self.spec.pregrasp_progress
 
     def grasped_start(self) -> float:
         return self.spec.grasped_start
