@@ -1,0 +1,48 @@
+"""How often a start on the way in to a pre-grasp is free of collisions (``task.pregrasp_progress``).
+
+For ``RESETS`` resets of a lift task (seeds 0..RESETS-1, env i simulating scene variant
+i mod variants) and progress 0, 0.1, ..., 1, asks ``PregraspSearch.solve`` for the pose that far
+of the way in from the reset to a pre-grasp; prints one row per reset ("." made, "X" none: the
+reset keeps its standard start) and the count of misses.
+
+    .venv/bin/python benchmarks/pregrasp_paths.py [ROBOT] [TASK] [RESETS]
+    .venv/bin/python benchmarks/pregrasp_paths.py allegro grasp_lift 12
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import torch
+
+from trackbench.harness.build import make_robot, make_task
+from trackbench.harness.plugins import load_registry
+from trackbench.harness.pregrasp import PregraspSearch
+
+
+def main(robot_name: str = "allegro", task_name: str = "grasp_lift", resets: int = 12) -> None:
+    registry = load_registry()
+    task, robot = make_task(registry, task_name, {}), make_robot(registry, robot_name)
+    variants = len(task.scenes())
+    task.setup(robot.spec, variants)
+    search = PregraspSearch(robot, task.scenes())
+    progresses = np.linspace(0.0, 1.0, 11)
+    misses = 0
+    for seed in range(resets):
+        env = seed % variants
+        plan = task.reset(torch.tensor([env]), torch.Generator().manual_seed(seed))
+        reset, obj = plan.robot_qpos[0], (plan.object_pos[0, 0], plan.object_quat[0, 0])
+        row = ""
+        for progress in progresses:
+            pose = search.solve(env, reset, *obj, torch.Generator().manual_seed(2), float(progress))
+            row += "." if pose is not None else "X"
+            misses += pose is None
+        print(f"reset {seed:3d} {row}")
+    print(f"misses: {misses} of {resets * len(progresses)} (progress {progresses[0]:.1f} .. "
+          f"{progresses[-1]:.1f} in steps of 0.1)")
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    main(*args[:2], *(int(a) for a in args[2:3]))
