@@ -57,14 +57,20 @@ def test_every_training_reset_starts_with_the_hand_open_around_its_object(env):
     assert (moved < 0.03).all(), moved
 
 
-def test_a_pose_penetrates_nothing_and_the_tips_stand_off_by_the_gap():
+@pytest.fixture(scope="module")
+def one_reset():
+    """(task, robot, search, reset pose [n_dof], (object pos [3], quat [4])) of env 0's reset."""
     task = make_task(REGISTRY, "grasp_lift", {})
     robot = make_robot(REGISTRY, "allegro")
     task.setup(robot.spec, 1)
     search = PregraspSearch(robot, task.scenes())
     plan = task.reset(torch.tensor([0]), torch.Generator().manual_seed(1))
-    pose = search.solve(0, plan.robot_qpos[0], plan.object_pos[0, 0], plan.object_quat[0, 0],
-                        torch.Generator().manual_seed(2))
+    return task, robot, search, plan.robot_qpos[0], (plan.object_pos[0, 0], plan.object_quat[0, 0])
+
+
+def test_a_pose_penetrates_nothing_and_the_tips_stand_off_by_the_gap(one_reset):
+    task, robot, search, reset, obj = one_reset
+    pose = search.solve(0, reset, *obj, torch.Generator().manual_seed(2))
     assert pose is not None
     model, data = search._models[0], search._datas[0]  # solve leaves the accepted pose there
     assert _deepest_robot_contact(model, data, search._robot_body[0]) >= -PENETRATION
@@ -134,13 +140,8 @@ def test_progress_places_the_start_on_the_way_in_from_the_reset():
         (tip_to_object(halfway), standard)
 
 
-def test_between_interpolates_joint_by_joint_and_refuses_a_fraction_outside_0_1():
-    task = make_task(REGISTRY, "grasp_lift", {})
-    robot = make_robot(REGISTRY, "allegro")
-    task.setup(robot.spec, 1)
-    search = PregraspSearch(robot, task.scenes())
-    plan = task.reset(torch.tensor([0]), torch.Generator().manual_seed(1))
-    reset, obj = plan.robot_qpos[0], (plan.object_pos[0, 0], plan.object_quat[0, 0])
+def test_between_interpolates_joint_by_joint_and_refuses_a_fraction_outside_0_1(one_reset):
+    _, _, search, reset, obj = one_reset
     pose = search.solve(0, reset, *obj, torch.Generator().manual_seed(2))
     assert torch.equal(search.between(0, reset, pose, 0.0, *obj), reset)
     assert torch.allclose(search.between(0, reset, pose, 1.0, *obj), pose)
