@@ -23,6 +23,7 @@ from trackbench.harness.predictor import Predictor, PredictorInput, PredictorSpe
 from trackbench.harness.robot import JointSpec, KeypointSpec, Robot, RobotSpec, SyntheticKeypoint
 from trackbench.harness.specs import MAX_LAYERS, MAX_UNITS, FrozenSpec, LayerUnits, PluginSpec
 from trackbench.harness.specs import with_preset
+from trackbench.harness.start_stages import StartStage, start_mix_problem, stages_problem
 from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec
 
 # ---- what the host hands plugins ----------------------------------------------------------------
@@ -108,6 +109,7 @@ __all__ = [
     "Predictor", "PredictorInput", "PredictorSpec",
     "JointSpec", "KeypointSpec", "Robot", "RobotSpec", "SyntheticKeypoint",
     "ResetPlan", "Task", "TaskFrame", "TaskSpec",
+    "StartStage", "start_mix_problem", "stages_problem",
     "FrozenSpec", "PluginSpec", "LayerUnits", "MAX_LAYERS", "MAX_UNITS", "with_preset",
     # what the host hands plugins
     "NonFiniteError", "TrackbenchError", "unknown_name_error", "Registry", "RunContext", "State",

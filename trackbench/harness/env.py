@@ -120,6 +120,7 @@ class VecEnv:
         self._start = torch.zeros(n, dtype=torch.long, device=self.device)  # START_KINDS index
         self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
         self.unstable_env_steps = 0  # env-steps whose physics blew up (the engine reset them)
+        self.training_steps = 0  # control steps taken in training (not evaluation) mode
         # The task's named start curricula (training resets only; harness/starts.py). Built
         # before the first reset: grasped starts are made by stepping this engine.
         self._training = True
@@ -189,7 +190,7 @@ class VecEnv:
             "limits": self._limits.clone(),
             "sums": self.rewards.state_dict(),
             "flags": {name: value.clone() for name, value in self._flags.items()},
-            "unstable_env_steps": self.unstable_env_steps,
+            "unstable_env_steps": self.unstable_env_steps, "training_steps": self.training_steps,
             "starts": self.starts.state_dict(), "start_kinds": self._start.clone(),
             "engine": self.engine.state_dict(), "task": self.task.state_dict(),
             "method": self.method.state_dict(),
@@ -211,6 +212,8 @@ class VecEnv:
         self.rewards.load_state_dict(state["sums"])
         self._load_flags(state["flags"])
         self.unstable_env_steps = int(state["unstable_env_steps"])
+        # Checkpoints before start stages did not count; their runs had no stages to schedule.
+        self.training_steps = int(state.get("training_steps", 0))
         # Checkpoints before grasped starts hold "pregrasp": (starts, misses).
         self.starts.load_state_dict(state.get("starts", state.get("pregrasp", (0, 0))))
         # Checkpoints before start kinds were recorded: their running episodes count as standard.
@@ -274,6 +277,7 @@ class VecEnv:
         is called with their ids [k] while the engine still holds their last state (what
         ``trackbench video`` films); after an engine instability that state is already reset."""
         times = self.times
+        self.training_steps += int(self._training)
         with times.stage("physics"):
             state = _to_device(self.engine.step(actions), self.device)
             unstable = self.engine.unstable.to(self.device)
@@ -343,7 +347,7 @@ class VecEnv:
         plans = [self.task.reset(ids[i:i + 1], self.generators[int(ids[i])]) for i in range(len(ids))]
         self._start[ids] = STANDARD
         if self.starts.active and self._training:
-            chosen = [self.starts.plan(env_id, plan, self.generators[env_id])
+            chosen = [self.starts.plan(env_id, plan, self.generators[env_id], self.agent_steps)
                       for env_id, plan in zip(ids.tolist(), plans)]
             plans = [plan for plan, _ in chosen]
             self._start[ids] = torch.tensor([kind for _, kind in chosen], device=self.device)
@@ -352,9 +356,17 @@ class VecEnv:
         self.task.begin(ids, state)
         self.method.begin(ids, state)
 
+    @property
+    def agent_steps(self) -> int:
+        """Training agent steps so far: control steps in training mode × envs (rl-games' frames;
+        what ``task.start_stages`` is scheduled on)."""
+        return self.training_steps * self.num_envs
+
     def curriculum_metrics(self) -> dict[str, int]:
-        """Counts of the start curricula's resets so far (empty when none is active)."""
-        return self.starts.metrics()
+        """Counts of the start curricula's resets so far (empty when none is active), and the
+        index of the start stage in force when the task has stages."""
+        stage = {"start_stage": self.starts.stage(self.agent_steps)} if self.starts.stages else {}
+        return self.starts.metrics() | stage
 
     def _first_episode_limits(self, random: bool) -> torch.Tensor:
         """[N] control steps of each env's first episode after a full reset: the task's episode

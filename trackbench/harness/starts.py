@@ -5,13 +5,15 @@ A task offers them through ``Task.pregrasp_start()`` (the hand open around the o
 ``harness/grasped.py``), each the fraction of training resets it replaces. One draw of the env's
 generator per reset picks: below the pre-grasp fraction a pre-grasp, below the sum of both a
 grasped start, otherwise the task's own reset. ``Task.pregrasp_progress()`` may place a
-pre-grasp start part of the way in from the reset (a reverse curriculum; one more draw). A start that cannot be made (no collision-free
+pre-grasp start part of the way in from the reset (a reverse curriculum; one more draw), and
+``Task.start_stages()`` may change the mix as training goes on (``harness/start_stages.py``). A start that cannot be made (no collision-free
 pre-grasp; no kept grasp for the env's scene variant) leaves the task's reset standing and is
 counted as a miss. Evaluation never calls this (``VecEnv.evaluation``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
@@ -29,9 +31,13 @@ class StartCurriculum:
     building the grasped starts steps it (``GraspedStarts``); ``seed``: the run's seed."""
 
     def __init__(self, task: "Task", engine: "Engine", seed: int):
-        self.pregrasp_fraction = task.pregrasp_start()
-        self.grasped_fraction = task.grasped_start()
-        self.progress = task.pregrasp_progress()
+        # The mixes in order: each stage's until its `until`, then the task's own fields.
+        self.stages = tuple(task.start_stages())
+        self.mixes = tuple(_Mix(s.pregrasp_start, s.grasped_start, s.pregrasp_progress)
+                           for s in self.stages) + \
+            (_Mix(task.pregrasp_start(), task.grasped_start(), task.pregrasp_progress()),)
+        self.uses_pregrasp = any(mix.pregrasp > 0 for mix in self.mixes)
+        self.uses_grasped = any(mix.grasped > 0 for mix in self.mixes)
         self.counts = {"pregrasp_starts_total": 0, "pregrasp_misses_total": 0,
                        "grasped_starts_total": 0, "grasped_misses_total": 0}
         self._search = self._grasped = None
@@ -40,41 +46,41 @@ class StartCurriculum:
         from trackbench.harness.pregrasp import PregraspSearch
 
         self._search = PregraspSearch(engine.robot, engine.scenes)
-        if self.grasped_fraction > 0:
+        if self.uses_grasped:
             from trackbench.harness.grasped import GraspedStarts
 
             self._grasped = GraspedStarts(engine, task, self._search, seed)
 
     @property
     def active(self) -> bool:
-        return self.pregrasp_fraction > 0 or self.grasped_fraction > 0
+        return self.uses_pregrasp or self.uses_grasped
 
-    def plan(self, env_id: int, plan: ResetPlan,
-             generator: torch.Generator) -> tuple[ResetPlan, int]:
+    def stage(self, agent_steps: int) -> int:
+        """Index of the mix in force after ``agent_steps`` training agent steps: the first stage
+        whose ``until`` lies beyond them; ``len(stages)`` (the task's own fields) after all."""
+        return next((k for k, s in enumerate(self.stages) if agent_steps < s.until),
+                    len(self.stages))
+
+    def plan(self, env_id: int, plan: ResetPlan, generator: torch.Generator,
+             agent_steps: int = 0) -> tuple[ResetPlan, int]:
         """The one-env ``plan`` of the task's reset, or the curriculum's start replacing it, and
-        which it is (an index into START_KINDS; a missed start is ``STANDARD``)."""
+        which it is (an index into START_KINDS; a missed start is ``STANDARD``), with the mix in
+        force after ``agent_steps`` training agent steps."""
+        mix = self.mixes[self.stage(agent_steps)]
         draw = float(torch.rand((), generator=generator))
-        if draw < self.pregrasp_fraction:
+        if draw < mix.pregrasp:
             pose = self._search.solve(env_id, plan.robot_qpos[0], plan.object_pos[0, 0],
                                       plan.object_quat[0, 0], generator,
-                                      self._draw_progress(generator))
+                                      mix.draw_progress(generator))
             if self._count("pregrasp", pose is not None):
                 plan.robot_qpos[0] = pose
                 return plan, PREGRASP
             return plan, STANDARD
-        if draw < self.pregrasp_fraction + self.grasped_fraction:
+        if draw < mix.pregrasp + mix.grasped:
             grasped = self._grasped.draw(env_id, generator)
             if self._count("grasped", grasped is not None):
                 return grasped, GRASPED
         return plan, STANDARD
-
-    def _draw_progress(self, generator: torch.Generator) -> float:
-        """How far in from the reset a pre-grasp start is placed: 1 by default (no draw, so that
-        runs without the option keep their random stream), else one uniform draw in the range."""
-        low, high = self.progress
-        if (low, high) == (1.0, 1.0):
-            return 1.0
-        return low + (high - low) * float(torch.rand((), generator=generator))
 
     def _count(self, kind: str, made: bool) -> bool:
         self.counts[f"{kind}_{'starts' if made else 'misses'}_total"] += 1
@@ -82,8 +88,8 @@ class StartCurriculum:
 
     def metrics(self) -> dict[str, int]:
         """Counts of each active curriculum's resets so far (empty when none is active)."""
-        shown = [kind for kind, fraction in (("pregrasp", self.pregrasp_fraction),
-                                             ("grasped", self.grasped_fraction)) if fraction > 0]
+        shown = [kind for kind, used in (("pregrasp", self.uses_pregrasp),
+                                         ("grasped", self.uses_grasped)) if used]
         extra = {"grasped_kept": self._grasped.kept, "grasped_tried": self._grasped.tried} \
             if self._grasped is not None else {}
         return {name: value for name, value in self.counts.items()
@@ -96,3 +102,20 @@ class StartCurriculum:
         if isinstance(state, tuple):  # checkpoints before grasped starts: (pre-grasp starts, misses)
             state = {"pregrasp_starts_total": state[0], "pregrasp_misses_total": state[1]}
         self.counts.update({name: int(value) for name, value in state.items()})
+
+
+@dataclass(frozen=True)
+class _Mix:
+    """One start mix: fractions of pre-grasp and grasped starts, the pre-grasp progress range."""
+
+    pregrasp: float
+    grasped: float
+    progress: tuple[float, float]
+
+    def draw_progress(self, generator: torch.Generator) -> float:
+        """How far in from the reset a pre-grasp start is placed: 1 by default (no draw, so that
+        runs without the option keep their random stream), else one uniform draw in the range."""
+        low, high = self.progress
+        if (low, high) == (1.0, 1.0):
+            return 1.0
+        return low + (high - low) * float(torch.rand((), generator=generator))

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from trackbench.harness.rewards import RewardTerm
     from trackbench.harness.robot import RobotSpec
     from trackbench.harness.scene import Scene
+    from trackbench.harness.start_stages import StartStage
     from trackbench.harness.state import State
 
 
@@ -142,6 +143,12 @@ class Task(ABC):
         (``trackbench.harness.grasped``, a named curriculum); 0 (the default) for none. Drawn
         after the pre-grasp fraction; the two sum to at most 1. Evaluation never uses it."""
         return 0.0
+
+    def start_stages(self) -> "tuple[StartStage, ...]":
+        """A staged start curriculum for *training* resets (``harness/start_stages.py``): each
+        stage's mix applies until its ``until`` agent steps, then the next; after the last, the
+        three methods above. Empty (the default) for none."""
+        return ()
 
     @abstractmethod
     def reset(self, env_ids: torch.Tensor, generator: torch.Generator) -> ResetPlan:

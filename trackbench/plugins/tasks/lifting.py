@@ -21,8 +21,9 @@ import torch
 from pydantic import Field, field_validator, model_validator
 
 from trackbench.api import (
-    TABLE_TOP_Z, ResetPlan, RewardTerm, Scene, Task, TaskFrame, TaskSpec, TrackbenchError,
-    add_stage, add_table, randomized_joints, ycb,
+    TABLE_TOP_Z, ResetPlan, RewardTerm, Scene, StartStage, Task, TaskFrame, TaskSpec,
+    TrackbenchError, add_stage, add_table, randomized_joints, start_mix_problem, stages_problem,
+    ycb,
 )
 
 if TYPE_CHECKING:
@@ -98,19 +99,17 @@ class LiftSpec(TaskSpec):
         "by physics before the run's first reset (the lift rung's reverse curriculum, "
         "harness/grasped.py; needs 'mink'; pregrasp_start + grasped_start <= 1). Paper: 0"))
 
-    @model_validator(mode="after")
-    def _starts_fit(self) -> "LiftSpec":
-        if self.pregrasp_start + self.grasped_start > 1:
-            raise ValueError(f"pregrasp_start + grasped_start must be at most 1 (fractions of the "
-                             f"same resets), got {self.pregrasp_start} + {self.grasped_start}")
-        return self
+    start_stages: tuple[StartStage, ...] = Field(default=(), description=(
+        "training only: a staged start curriculum, each stage {until, pregrasp_start, "
+        "grasped_start, pregrasp_progress} applying until 'until' agent steps; after the last, "
+        "the fields above (harness/start_stages.py). Paper: none"))
 
     @model_validator(mode="after")
-    def _progress_in_range(self) -> "LiftSpec":
-        low, high = self.pregrasp_progress
-        if not 0.0 <= low <= high <= 1.0:
-            raise ValueError(f"pregrasp_progress must be (low, high) with 0 <= low <= high <= 1, "
-                             f"got {self.pregrasp_progress}")
+    def _starts_fit(self) -> "LiftSpec":
+        problem = start_mix_problem(self.pregrasp_start, self.grasped_start,
+                                    self.pregrasp_progress) or stages_problem(self.start_stages)
+        if problem:
+            raise ValueError(problem)
         return self
 
     @model_validator(mode="after")
@@ -278,6 +277,9 @@ class LiftTask(Task):
 
     def grasped_start(self) -> float:
         return self.spec.grasped_start
+
+    def start_stages(self) -> tuple[StartStage, ...]:
+        return self.spec.start_stages
 
     def events(self) -> tuple[str, ...]:
         """lift: the target's centre rose LIFT_FLAG_RISE (5 cm); near: the fingertips' mean

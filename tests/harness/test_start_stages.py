@@ -1,0 +1,107 @@
+"""The staged start curriculum (task.start_stages): validated at load, scheduled on training agent
+steps, counted, restored with the env, off in evaluation."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from trackbench.harness.build import make_engine, make_robot, make_task
+from trackbench.harness.context import RunContext
+from trackbench.harness.env import VecEnv
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.plugins import load_registry
+from trackbench.harness.start_stages import StartStage
+from trackbench.harness.training.episodes import PREGRASP, STANDARD
+
+REGISTRY = load_registry()
+NUM_ENVS = 6  # one of each paper object
+EPISODE = 2  # control steps: a reset every other step
+
+
+def make_env(task_fields: dict) -> VecEnv:
+    task = make_task(REGISTRY, "grasp_lift", {"episode_length": EPISODE, **task_fields})
+    robot = make_robot(REGISTRY, "allegro")
+    task.setup(robot.spec, NUM_ENVS)
+    method = REGISTRY.get("methods", "dense").cls(REGISTRY.resolve_spec("methods", "dense", {}))
+    method.setup(task, robot.spec, NUM_ENVS, RunContext(REGISTRY))
+    engine = make_engine(REGISTRY, "mujoco", robot, task.scenes(), NUM_ENVS, 0)
+    return VecEnv(engine, task, method, seed=0)
+
+
+# Pre-grasps for the first 3 control steps of every env (the first reset and the one after step
+# 2), then the task's own resets.
+STAGES = [{"until": 3 * NUM_ENVS, "pregrasp_start": 1.0}]
+
+
+@pytest.fixture(scope="module")
+def env() -> VecEnv:
+    return make_env({"start_stages": STAGES})
+
+
+def step(env: VecEnv, times: int) -> None:
+    for _ in range(times):
+        env.step(torch.zeros(NUM_ENVS, env.num_actions))
+
+
+def test_each_stage_applies_until_its_agent_steps_then_the_tasks_own_fields(env):
+    assert env.agent_steps == 0 and env.curriculum_metrics()["start_stage"] == 0
+    assert (env._start == PREGRASP).all()
+    step(env, EPISODE)  # the episodes end at 2 · NUM_ENVS agent steps: still stage 0
+    assert env.agent_steps == 2 * NUM_ENVS
+    assert env.curriculum_metrics()["pregrasp_starts_total"] == 2 * NUM_ENVS
+    assert (env._start == PREGRASP).all()
+    step(env, EPISODE)  # at 4 · NUM_ENVS: past the stage, standard starts (pregrasp_start = 0)
+    metrics = env.curriculum_metrics()
+    assert metrics["start_stage"] == 1 and metrics["pregrasp_starts_total"] == 2 * NUM_ENVS
+    assert (env._start == STANDARD).all()
+
+
+def test_evaluation_steps_do_not_advance_the_schedule(env):
+    before = env.agent_steps
+    with env.evaluation():
+        env.reset(full_episodes=True)
+        step(env, 3)
+    assert env.agent_steps == before
+
+
+def test_the_schedules_clock_travels_with_the_env_state(env):
+    state = env.state_dict()
+    other = make_env({"start_stages": STAGES})
+    assert other.agent_steps == 0
+    other.load_state_dict(state)
+    assert other.agent_steps == env.agent_steps
+    assert other.curriculum_metrics() == env.curriculum_metrics()
+    del state["training_steps"]  # as checkpoints before stages: their runs had none
+    other.load_state_dict(state)
+    assert other.agent_steps == 0
+
+
+def test_stage_picks_the_first_stage_not_yet_over():
+    env = make_env({"start_stages": [{"until": 100, "grasped_start": 0.0, "pregrasp_start": 0.5},
+                                     {"until": 300, "pregrasp_start": 0.2}]})
+    assert [env.starts.stage(n) for n in (0, 99, 100, 299, 300, 10**9)] == [0, 0, 1, 1, 2, 2]
+    assert [mix.pregrasp for mix in env.starts.mixes] == [0.5, 0.2, 0.0]
+
+
+def test_without_stages_nothing_is_reported_or_drawn():
+    env = make_env({})
+    assert env.curriculum_metrics() == {} and not env.starts.active
+
+
+@pytest.mark.parametrize("stages, message", [
+    ([{"until": 10, "pregrasp_start": 0.6, "grasped_start": 0.6}],
+     "pregrasp_start \\+ grasped_start must be at most 1"),
+    ([{"until": 10, "pregrasp_progress": [0.5, 0.2]}], "pregrasp_progress must be \\(low, high\\)"),
+    ([{"until": 20}, {"until": 10}], "start_stages must end in increasing order of 'until'"),
+    ([{"until": 0}], "greater than 0"),
+    ([{"until": 10, "grasped": 1.0}], "Extra inputs are not permitted"),
+])
+def test_a_bad_schedule_is_refused_at_load_with_one_message(stages, message):
+    with pytest.raises(TrackbenchError, match=message):
+        make_task(REGISTRY, "grasp_lift", {"start_stages": stages})
+
+
+def test_a_stage_is_its_own_model_with_the_tasks_defaults():
+    assert StartStage(until=5) == StartStage(until=5, pregrasp_start=0.0, grasped_start=0.0,
+                                             pregrasp_progress=(1.0, 1.0))
