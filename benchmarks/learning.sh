@@ -18,6 +18,10 @@
 #       --set robot.arm_action=wrist_delta --set robot.hand_action=delta \
 #       --set robot.observe_targets=true --set task.grasped_start=1.0 \
 #       --set task.episode_length=150 > runs/grasped_short/grasp.log 2>&1 &   # the lift rung
+#   (the chain from it: runs/chain_init = the above with task.grasped_start=0.5,
+#    task.pregrasp_start=0.25, ppo.init_from=<the rung's checkpoint>; runs/chain_reverse = with
+#    task.grasped_start=0.25, task.pregrasp_start=0.5, task.pregrasp_progress=[0,1],
+#    ppo.init_from=<chain_init's checkpoint at 1.64M>; docs/results "Session 10")
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
