@@ -3,14 +3,21 @@ steps, counted, restored with the env, off in evaluation."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
+from tests.harness.training.test_training import NUM_ENVS as ENVS, STEPS, TINY_PPO
 from trackbench.harness.build import make_engine, make_robot, make_task
 from trackbench.harness.context import RunContext
 from trackbench.harness.env import VecEnv
 from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.execute import execute_cell
+from trackbench.harness.matrix import plan
 from trackbench.harness.plugins import load_registry
+from trackbench.harness.results import RunDir
+from trackbench.harness.specs import MatrixSpec
 from trackbench.harness.start_stages import StartStage
 from trackbench.harness.training.episodes import PREGRASP, STANDARD
 
@@ -105,3 +112,19 @@ def test_a_bad_schedule_is_refused_at_load_with_one_message(stages, message):
 def test_a_stage_is_its_own_model_with_the_tasks_defaults():
     assert StartStage(until=5) == StartStage(until=5, pregrasp_start=0.0, grasped_start=0.0,
                                              pregrasp_progress=(1.0, 1.0))
+
+
+def test_a_staged_cell_trains_and_logs_the_stage_of_every_epoch(tmp_path):
+    """Through the harness as `trackbench run` executes a cell: 4 envs × horizon 8 = 32 agent
+    steps per epoch; the pre-grasp stage ends at 48, inside the second epoch."""
+    matrix = MatrixSpec(robots=["allegro"], tasks=["grasp_lift"], methods=["dense"],
+                        agent_steps=STEPS, num_envs=ENVS, overrides={
+                            "ppo": TINY_PPO, "task": {"episode_length": 4, "start_stages": [
+                                {"until": 48, "pregrasp_start": 1.0}]}})
+    spec = plan(matrix, REGISTRY)[0]
+    run = RunDir.for_spec(tmp_path, spec)
+    execute_cell(spec, REGISTRY, run)
+    rows = [json.loads(line) for line in (run.path / "metrics.jsonl").read_text().splitlines()]
+    epochs = [row for row in rows if "epoch" in row]
+    assert [row["start_stage"] for row in epochs] == [0, 1, 1]
+    assert epochs[-1]["pregrasp_starts_total"] > 0
