@@ -217,6 +217,14 @@ ROWS = [
         ("field 'horizon_length'", BOOLEAN)),
     Row("a boolean among layer sizes", dry_run("--set", "ppo.actor_units=[64,true]"),
         ("field 'actor_units'", "expected numbers, got a boolean among [64, True]")),
+    Row("a boolean in a start stage", dry_run("--set", 'task.start_stages=[{"until": true}]'),
+        ("field 'start_stages.0.until'", f"{BOOLEAN} true")),
+    Row("a start stage's fraction as yes", dry_run(
+        "--set", 'task.start_stages=[{"until": 48, "grasped_start": yes}]'),
+        ("field 'start_stages.0.grasped_start'", BOOLEAN)),
+    Row("a start stage's until as 2.5e6 steps", dry_run(
+        "--set", 'task.start_stages=[{"until": 2.5e6}, {"until": 1e6}]'),
+        ("start_stages must end in increasing order of 'until', got [2500000, 1000000]",)),
     Row("--seeds 1000000", dry_run("--seeds", "1000000"),
         ("field 'seeds'", "less than or equal to 1000")),
     Row("--seeds 10^20", dry_run("--seeds", str(10**20)), ("less than or equal to 1000",)),

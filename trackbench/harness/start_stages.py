@@ -13,7 +13,9 @@ Pydantic only (no torch): task specs load when the CLI shows ``--help``.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from trackbench.harness.specs import FrozenSpec
 
 
 def start_mix_problem(pregrasp_start: float, grasped_start: float,
@@ -30,10 +32,10 @@ def start_mix_problem(pregrasp_start: float, grasped_start: float,
     return None
 
 
-class StartStage(BaseModel):
-    """One stage: the start mix of training resets until ``until`` agent steps."""
-
-    model_config = ConfigDict(extra="forbid")
+class StartStage(FrozenSpec):
+    """One stage: the start mix of training resets until ``until`` agent steps. Fields it omits
+    take these defaults, not the task's top-level fields. A FrozenSpec: no booleans or NaN
+    where numbers belong, no unknown keys."""
 
     until: int = Field(gt=0, description=(
         "agent steps (all envs' control steps) up to which this stage's starts apply"))

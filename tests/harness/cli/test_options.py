@@ -1,0 +1,17 @@
+"""The `--set` value parser: YAML scalars, with numbers in exponent form read as numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from trackbench.harness.cli.options import parse_overrides
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("2e6", 2e6), ("2E+06", 2e6), ("1.5e3", 1500.0), (".5e2", 50.0), ("-3e-2", -0.03),
+    ("1e-3", 1e-3), ("3", 3), ("1_000", 1000), ("1.0", 1.0), ("e3", "e3"), ("abc", "abc"),
+    ("[2e6, 1]", [2e6, 1]), ('[{"until": 2e6}]', [{"until": 2e6}]),
+])
+def test_values_are_yaml_and_exponents_without_a_dot_are_numbers(raw, value):
+    parsed = parse_overrides([f"task.x={raw}"])["task"]["x"]
+    assert parsed == value and type(parsed) is type(value)
