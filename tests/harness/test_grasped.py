@@ -6,31 +6,23 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trackbench.harness.build import make_engine, make_robot, make_task
-from trackbench.harness.context import RunContext
+from tests.harness.lift_env import REGISTRY, make_lift_env
+from trackbench.harness.build import make_task
 from trackbench.harness.env import VecEnv
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.grasped import MAX_SHIFT, hand_close_actions
 from trackbench.harness.grip import gripped
-from trackbench.harness.plugins import load_registry
 from trackbench.harness.replay import ActionInverse
 from trackbench.harness.training.episodes import (GRASPED, PREGRASP, STANDARD, START_KINDS,
                                                    EpisodeStats)
 
-REGISTRY = load_registry()
 NUM_ENVS = 12  # two of each paper object
 WRIST_UP = 2  # the wrist-delta action along world +z
 
 
 def make_env(task_fields: dict, num_envs: int = NUM_ENVS, seed: int = 0,
              robot_fields: dict | None = None) -> VecEnv:
-    task = make_task(REGISTRY, "grasp_lift", task_fields)
-    robot = make_robot(REGISTRY, "allegro", robot_fields)
-    task.setup(robot.spec, num_envs)
-    method = REGISTRY.get("methods", "dense").cls(REGISTRY.resolve_spec("methods", "dense", {}))
-    method.setup(task, robot.spec, num_envs, RunContext(REGISTRY))
-    engine = make_engine(REGISTRY, "mujoco", robot, task.scenes(), num_envs, seed)
-    return VecEnv(engine, task, method, seed=seed)
+    return make_lift_env(task_fields, num_envs, seed, robot_fields)
 
 
 @pytest.fixture(scope="module")

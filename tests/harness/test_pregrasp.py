@@ -9,25 +9,17 @@ import math
 import pytest
 import torch
 
-from trackbench.harness.build import make_engine, make_robot, make_task
+from tests.harness.lift_env import REGISTRY, make_lift_env
+from trackbench.harness.build import make_robot, make_task
 from trackbench.harness.env import VecEnv
 from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.plugins import load_registry
-from trackbench.harness.context import RunContext
 from trackbench.harness.pregrasp import GAP, PENETRATION, PregraspSearch, _deepest_robot_contact
 
-REGISTRY = load_registry()
 NUM_ENVS = 6  # one of each paper object
 
 
 def make_env(fraction: float, num_envs: int = NUM_ENVS, **task_fields) -> VecEnv:
-    task = make_task(REGISTRY, "grasp_lift", {"pregrasp_start": fraction, **task_fields})
-    robot = make_robot(REGISTRY, "allegro")
-    task.setup(robot.spec, num_envs)
-    method = REGISTRY.get("methods", "dense").cls(REGISTRY.resolve_spec("methods", "dense", {}))
-    method.setup(task, robot.spec, num_envs, RunContext(REGISTRY))
-    engine = make_engine(REGISTRY, "mujoco", robot, task.scenes(), num_envs, 0)
-    return VecEnv(engine, task, method, seed=0)
+    return make_lift_env({"pregrasp_start": fraction, **task_fields}, num_envs)
 
 
 @pytest.fixture(scope="module")

@@ -9,31 +9,23 @@ import pytest
 import torch
 
 from tests.harness.training.test_training import NUM_ENVS as ENVS, STEPS, TINY_PPO
-from trackbench.harness.build import make_engine, make_robot, make_task
-from trackbench.harness.context import RunContext
+from tests.harness.lift_env import REGISTRY, make_lift_env
+from trackbench.harness.build import make_task
 from trackbench.harness.env import VecEnv
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.execute import execute_cell
 from trackbench.harness.matrix import plan
-from trackbench.harness.plugins import load_registry
 from trackbench.harness.results import RunDir
 from trackbench.harness.specs import MatrixSpec
 from trackbench.harness.start_stages import StartStage
 from trackbench.harness.training.episodes import PREGRASP, STANDARD
 
-REGISTRY = load_registry()
 NUM_ENVS = 6  # one of each paper object
 EPISODE = 2  # control steps: a reset every other step
 
 
 def make_env(task_fields: dict) -> VecEnv:
-    task = make_task(REGISTRY, "grasp_lift", {"episode_length": EPISODE, **task_fields})
-    robot = make_robot(REGISTRY, "allegro")
-    task.setup(robot.spec, NUM_ENVS)
-    method = REGISTRY.get("methods", "dense").cls(REGISTRY.resolve_spec("methods", "dense", {}))
-    method.setup(task, robot.spec, NUM_ENVS, RunContext(REGISTRY))
-    engine = make_engine(REGISTRY, "mujoco", robot, task.scenes(), NUM_ENVS, 0)
-    return VecEnv(engine, task, method, seed=0)
+    return make_lift_env({"episode_length": EPISODE, **task_fields}, NUM_ENVS)
 
 
 # Pre-grasps for the first 3 control steps of every env (the first reset and the one after step
