@@ -11,13 +11,13 @@ import yaml
 from trackbench.harness.errors import TrackbenchError
 
 
-class _Loader(yaml.SafeLoader):
+class _ExponentSafeLoader(yaml.SafeLoader):
     """YAML 1.1 reads ``2e6`` and ``1.5e3`` (no dot, or no sign in the exponent) as strings;
     people write step counts so. This loader also reads them as floats (YAML 1.2's rule)."""
 
 
 _EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
-_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789."))
+_ExponentSafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789."))
 
 
 def names(value: str) -> list[str]:
@@ -50,7 +50,7 @@ def _key_and_value(setting: str, form: str) -> tuple[str, Any]:
     if not (sep and key.strip()):
         raise TrackbenchError(f"--set expects {form}, got '{setting}'")
     try:
-        value = yaml.load(raw, Loader=_Loader)  # noqa: S506 (a SafeLoader)
+        value = yaml.load(raw, Loader=_ExponentSafeLoader)
     except yaml.YAMLError:
         value = raw  # not YAML: the plain string, which the field's own validation judges
     return key.strip(), value
