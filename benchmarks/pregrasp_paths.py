@@ -1,4 +1,4 @@
-"""How often a start on the way in to a pre-grasp is free of collisions (``task.pregrasp_progress``).
+"""How often a start on the way in to a pre-grasp is collision-free (``task.pregrasp_progress``).
 
 For ``RESETS`` resets of a lift task (seeds 0..RESETS-1, env i simulating scene variant
 i mod variants) and progress 0, 0.1, ..., 1, asks ``PregraspSearch.solve`` for the pose that far

@@ -6,9 +6,9 @@ A task offers them through ``Task.pregrasp_start()`` (the hand open around the o
 generator per reset picks: below the pre-grasp fraction a pre-grasp, below the sum of both a
 grasped start, otherwise the task's own reset. ``Task.pregrasp_progress()`` may place a
 pre-grasp start part of the way in from the reset (a reverse curriculum; one more draw), and
-``Task.start_stages()`` may change the mix as training goes on (``harness/start_stages.py``). A start that cannot be made (no collision-free
-pre-grasp; no kept grasp for the env's scene variant) leaves the task's reset standing and is
-counted as a miss. Evaluation never calls this (``VecEnv.evaluation``).
+``Task.start_stages()`` may change the mix as training goes on (``harness/start_stages.py``).
+A start that cannot be made (no collision-free pre-grasp; no kept grasp for the env's scene
+variant) leaves the task's reset standing and is counted as a miss. Evaluation never calls this (``VecEnv.evaluation``).
 """
 
 from __future__ import annotations
