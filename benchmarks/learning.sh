@@ -21,7 +21,12 @@
 #   (the chain from it: runs/chain_init = the above with task.grasped_start=0.5,
 #    task.pregrasp_start=0.25, ppo.init_from=<the rung's checkpoint>; runs/chain_reverse = with
 #    task.grasped_start=0.25, task.pregrasp_start=0.5, task.pregrasp_progress=[0,1],
-#    ppo.init_from=<chain_init's checkpoint at 1.64M>; docs/results "Session 10")
+#    ppo.init_from=<chain_init's checkpoint at 1.64M>; docs/results "Session 10"); the staged one:
+#   COMMON="<the rung's --sets above but task.grasped_start>"
+#   OUT=runs/chain_stages nohup benchmarks/learning.sh grasp 1 $COMMON \
+#       --set "$(cat runs/chain_stages/stages.txt)" --set task.grasped_start=0.25 \
+#       --set task.pregrasp_start=0.25 --set "task.pregrasp_progress=[0,1]" \
+#       --set ppo.init_from=runs/chain_stages/init.pth >> runs/chain_stages/grasp.log 2>&1 &
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
