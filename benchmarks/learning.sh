@@ -23,9 +23,11 @@
 #    task.grasped_start=0.25, task.pregrasp_start=0.5, task.pregrasp_progress=[0,1],
 #    ppo.init_from=<chain_init's checkpoint at 1.64M>; docs/results "Session 10"); the staged one:
 #   COMMON="<the rung's --sets above but task.grasped_start>"; each stage 0.8M agent steps:
-#   STAGES='task.start_stages=[{"until": 8e5, "grasped_start": 0.25, "pregrasp_start": 0.5,
-#     "pregrasp_progress": [0.75, 1]}, {"until": 1.6e6, ... [0.5, 1]}, {"until": 2.4e6, ...
-#     [0.25, 1]}, {"until": 3.2e6, ... [0, 1]}]'   (written out in runs/chain_stages/stages.txt)
+#   STAGES='task.start_stages=[
+#     {"until": 8e5, "grasped_start": 0.25, "pregrasp_start": 0.5, "pregrasp_progress": [0.75, 1]},
+#     {"until": 1.6e6, "grasped_start": 0.25, "pregrasp_start": 0.5, "pregrasp_progress": [0.5, 1]},
+#     {"until": 2.4e6, "grasped_start": 0.25, "pregrasp_start": 0.5, "pregrasp_progress": [0.25, 1]},
+#     {"until": 3.2e6, "grasped_start": 0.25, "pregrasp_start": 0.5, "pregrasp_progress": [0, 1]}]'
 #   OUT=runs/chain_stages nohup benchmarks/learning.sh grasp 1 $COMMON \
 #       --set "$STAGES" --set task.grasped_start=0.25 \
 #       --set task.pregrasp_start=0.25 --set "task.pregrasp_progress=[0,1]" \
