@@ -8,7 +8,8 @@ grasped start, otherwise the task's own reset. ``Task.pregrasp_progress()`` may 
 pre-grasp start part of the way in from the reset (a reverse curriculum; one more draw), and
 ``Task.start_stages()`` may change the mix as training goes on (``harness/start_stages.py``).
 A start that cannot be made (no collision-free pre-grasp; no kept grasp for the env's scene
-variant) leaves the task's reset standing and is counted as a miss. Evaluation never calls this (``VecEnv.evaluation``).
+variant) leaves the task's reset standing and is counted as a miss. Evaluation never calls this
+(``VecEnv.evaluation``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class StartCurriculum:
     building the grasped starts steps it (``GraspedStarts``); ``seed``: the run's seed."""
 
     def __init__(self, task: "Task", engine: "Engine", seed: int):
-        # The mixes in order: each stage's until its `until`, then the task's own fields.
+        # The start mixes in order: each stage's, until its `until`; then the task's own fields.
         self.stages = tuple(task.start_stages())
         self.mixes = tuple(_Mix(s.pregrasp_start, s.grasped_start, s.pregrasp_progress)
                            for s in self.stages) + \
