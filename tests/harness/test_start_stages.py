@@ -80,7 +80,7 @@ def test_stage_picks_the_first_stage_not_yet_over():
     env = make_env({"start_stages": [{"until": 100, "grasped_start": 0.0, "pregrasp_start": 0.5},
                                      {"until": 300, "pregrasp_start": 0.2}]})
     assert [env.starts.stage(n) for n in (0, 99, 100, 299, 300, 10**9)] == [0, 0, 1, 1, 2, 2]
-    assert [mix.pregrasp for mix in env.starts.mixes] == [0.5, 0.2, 0.0]
+    assert [mix.pregrasp_start for mix in env.starts.mixes] == [0.5, 0.2, 0.0]
 
 
 def test_without_stages_nothing_is_reported_or_drawn():

@@ -32,13 +32,11 @@ def start_mix_problem(pregrasp_start: float, grasped_start: float,
     return None
 
 
-class StartStage(FrozenSpec):
-    """One stage: the start mix of training resets until ``until`` agent steps. Fields it omits
-    take these defaults, not the task's top-level fields. A FrozenSpec: no booleans or NaN
-    where numbers belong, no unknown keys."""
+class StartMix(FrozenSpec):
+    """What training resets start from: fractions of pre-grasp and grasped starts (the rest the
+    task's own reset) and how far in pre-grasp starts are placed. A FrozenSpec: no booleans or
+    NaN where numbers belong, no unknown keys."""
 
-    until: int = Field(gt=0, description=(
-        "agent steps (all envs' control steps) up to which this stage's starts apply"))
     pregrasp_start: float = Field(default=0.0, ge=0, le=1, description=(
         "fraction of training resets that start in a pre-grasp (as task.pregrasp_start)"))
     grasped_start: float = Field(default=0.0, ge=0, le=1, description=(
@@ -47,12 +45,20 @@ class StartStage(FrozenSpec):
         "how far in from the reset pre-grasp starts are placed (as task.pregrasp_progress)"))
 
     @model_validator(mode="after")
-    def _mix_valid(self) -> "StartStage":
+    def _mix_valid(self) -> "StartMix":
         problem = start_mix_problem(self.pregrasp_start, self.grasped_start,
                                     self.pregrasp_progress)
         if problem:
             raise ValueError(problem)
         return self
+
+
+class StartStage(StartMix):
+    """One stage: the start mix of training resets until ``until`` agent steps. Fields it omits
+    take StartMix's defaults, not the task's top-level fields."""
+
+    until: int = Field(gt=0, description=(
+        "agent steps (all envs' control steps) up to which this stage's starts apply"))
 
 
 def stages_problem(stages: "tuple[StartStage, ...]") -> str | None:

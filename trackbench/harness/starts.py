@@ -14,11 +14,11 @@ variant) leaves the task's reset standing and is counted as a miss. Evaluation n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
 
+from trackbench.harness.start_stages import StartMix
 from trackbench.harness.task import ResetPlan
 from trackbench.harness.training.episodes import GRASPED, PREGRASP, STANDARD
 
@@ -34,11 +34,11 @@ class StartCurriculum:
     def __init__(self, task: "Task", engine: "Engine", seed: int):
         # The start mixes in order: each stage's, until its `until`; then the task's own fields.
         self.stages = tuple(task.start_stages())
-        self.mixes = tuple(_Mix(s.pregrasp_start, s.grasped_start, s.pregrasp_progress)
-                           for s in self.stages) + \
-            (_Mix(task.pregrasp_start(), task.grasped_start(), task.pregrasp_progress()),)
-        self.uses_pregrasp = any(mix.pregrasp > 0 for mix in self.mixes)
-        self.uses_grasped = any(mix.grasped > 0 for mix in self.mixes)
+        self.mixes: tuple[StartMix, ...] = self.stages + (StartMix(
+            pregrasp_start=task.pregrasp_start(), grasped_start=task.grasped_start(),
+            pregrasp_progress=task.pregrasp_progress()),)
+        self.uses_pregrasp = any(mix.pregrasp_start > 0 for mix in self.mixes)
+        self.uses_grasped = any(mix.grasped_start > 0 for mix in self.mixes)
         self.counts = {"pregrasp_starts_total": 0, "pregrasp_misses_total": 0,
                        "grasped_starts_total": 0, "grasped_misses_total": 0}
         self._search = self._grasped = None
@@ -69,15 +69,15 @@ class StartCurriculum:
         force after ``agent_steps`` training agent steps."""
         mix = self.mixes[self.stage(agent_steps)]
         draw = float(torch.rand((), generator=generator))
-        if draw < mix.pregrasp:
+        if draw < mix.pregrasp_start:
             pose = self._search.solve(env_id, plan.robot_qpos[0], plan.object_pos[0, 0],
                                       plan.object_quat[0, 0], generator,
-                                      mix.draw_progress(generator))
+                                      _draw_progress(mix.pregrasp_progress, generator))
             if self._count("pregrasp", pose is not None):
                 plan.robot_qpos[0] = pose
                 return plan, PREGRASP
             return plan, STANDARD
-        if draw < mix.pregrasp + mix.grasped:
+        if draw < mix.pregrasp_start + mix.grasped_start:
             grasped = self._grasped.draw(env_id, generator)
             if self._count("grasped", grasped is not None):
                 return grasped, GRASPED
@@ -105,18 +105,10 @@ class StartCurriculum:
         self.counts.update({name: int(value) for name, value in state.items()})
 
 
-@dataclass(frozen=True)
-class _Mix:
-    """One start mix: fractions of pre-grasp and grasped starts, the pre-grasp progress range."""
-
-    pregrasp: float
-    grasped: float
-    progress: tuple[float, float]
-
-    def draw_progress(self, generator: torch.Generator) -> float:
-        """How far in from the reset a pre-grasp start is placed: 1 by default (no draw, so that
-        runs without the option keep their random stream), else one uniform draw in the range."""
-        low, high = self.progress
-        if (low, high) == (1.0, 1.0):
-            return 1.0
-        return low + (high - low) * float(torch.rand((), generator=generator))
+def _draw_progress(progress: tuple[float, float], generator: torch.Generator) -> float:
+    """How far in from the reset a pre-grasp start is placed: 1 for the default range (1, 1) with
+    no draw, so that runs without the option keep their random stream; else one uniform draw."""
+    low, high = progress
+    if (low, high) == (1.0, 1.0):
+        return 1.0
+    return low + (high - low) * float(torch.rand((), generator=generator))
