@@ -225,6 +225,13 @@ ROWS = [
     Row("a start stage's until as 2.5e6 steps", dry_run(
         "--set", 'task.start_stages=[{"until": 2.5e6}, {"until": 1e6}]'),
         ("start_stages must end in increasing order of 'until', got [2500000, 1000000]",)),
+    Row("a start stage with no end", dry_run(
+        "--set", 'task.start_stages=[{"pregrasp_start": 0.5}]'),
+        ("field 'start_stages.0'", "needs 'until' (agent steps), 'advance_rate' or both")),
+    Row("a start stage advancing on an event the task lacks", dry_run(
+        "--set", 'task.start_stages=[{"pregrasp_start": 0.5, "advance_rate": 0.2, '
+                 '"advance_event": "success"}]'),
+        ("advance_event must be one of the task's events ['lift', 'near'], got 'success'",)),
     Row("--seeds 1000000", dry_run("--seeds", "1000000"),
         ("field 'seeds'", "less than or equal to 1000")),
     Row("--seeds 10^20", dry_run("--seeds", str(10**20)), ("less than or equal to 1000",)),

@@ -83,6 +83,62 @@ def test_stage_picks_the_first_stage_not_yet_over():
     assert [mix.pregrasp_start for mix in env.starts.mixes] == [0.5, 0.2, 0.0]
 
 
+# A pre-grasp start's fingertips are near the object, so most episodes from one raise "near"
+# (mean fingertip distance 12 cm) within 2 steps (5 or 6 of 6 here), and an episode of zero
+# actions never lifts it.
+NEAR_STAGE = {"pregrasp_start": 1.0, "advance_rate": 0.5, "advance_event": "near",
+              "advance_window": NUM_ENVS}
+
+
+def test_a_stage_ends_once_its_advance_criterion_is_met():
+    env = make_env({"start_stages": [NEAR_STAGE]})
+    step(env, 1)
+    assert env.curriculum_metrics()["start_stage"] == 0
+    assert "start_stage_rate" not in env.curriculum_metrics()  # no episode counted yet
+    step(env, 1)  # every env's first episode ends, most near the object: the window is full
+    assert env.curriculum_metrics()["start_stage"] == 1
+    assert (env._start == STANDARD).all()
+
+
+def test_a_criterion_not_met_keeps_the_stage_and_reports_its_rate():
+    env = make_env({"start_stages": [NEAR_STAGE | {"advance_event": "lift"}]})
+    step(env, 3 * EPISODE)
+    metrics = env.curriculum_metrics()
+    assert metrics["start_stage"] == 0 and metrics["start_stage_rate"] == 0.0
+    assert (env._start == PREGRASP).all()
+
+
+def test_episodes_planned_in_an_earlier_stage_do_not_count_toward_the_next():
+    env = make_env({"start_stages": [{"until": EPISODE * NUM_ENVS, "pregrasp_start": 1.0},
+                                     NEAR_STAGE]})
+    step(env, EPISODE)  # stage 0 ends as its episodes do; they were planned in it
+    metrics = env.curriculum_metrics()
+    assert metrics["start_stage"] == 1 and "start_stage_rate" not in metrics
+    step(env, EPISODE)  # stage 1's own episodes fill its window
+    assert env.curriculum_metrics()["start_stage"] == 2
+
+
+def test_a_criterions_progress_travels_with_the_env_state():
+    stages = [NEAR_STAGE | {"advance_window": 2 * NUM_ENVS}]
+    env, other = make_env({"start_stages": stages}), make_env({"start_stages": stages})
+    step(env, EPISODE)  # half the window
+    other.load_state_dict(env.state_dict())
+    assert other.curriculum_metrics() == env.curriculum_metrics()
+    assert env.curriculum_metrics()["start_stage"] == 0
+    step(env, EPISODE)
+    step(other, EPISODE)
+    assert other.curriculum_metrics()["start_stage"] == env.curriculum_metrics()["start_stage"] == 1
+
+
+def test_checkpoints_before_advance_criteria_take_their_stage_from_the_agent_steps(env):
+    state = env.state_dict()
+    for name in ("stage", "planned_in", "window"):
+        del state["starts"][name]
+    other = make_env({"start_stages": STAGES})
+    other.load_state_dict(state)
+    assert other.curriculum_metrics()["start_stage"] == env.curriculum_metrics()["start_stage"]
+
+
 def test_without_stages_nothing_is_reported_or_drawn():
     env = make_env({})
     assert env.curriculum_metrics() == {} and not env.starts.active
@@ -95,6 +151,17 @@ def test_without_stages_nothing_is_reported_or_drawn():
     ([{"until": 20}, {"until": 10}], "start_stages must end in increasing order of 'until'"),
     ([{"until": 0}], "greater than 0"),
     ([{"until": 10, "grasped": 1.0}], "Extra inputs are not permitted"),
+    ([{"pregrasp_start": 0.5}], "needs 'until' \\(agent steps\\), 'advance_rate' or both"),
+    ([{"pregrasp_start": 0.5, "advance_rate": 0}], "greater than 0"),
+    ([{"pregrasp_start": 0.5, "advance_rate": 0.3, "advance_start": "grasped"}],
+     "advances on 'grasped' starts must have some"),
+    ([{"grasped_start": 1.0, "advance_rate": 0.3, "advance_start": "standard"}],
+     "advances on 'standard' starts must have some"),
+    ([{"pregrasp_start": 0.5, "advance_rate": 0.3, "advance_event": "lifted"}],
+     "advance_event must be one of the task's events \\['lift', 'near'\\], got 'lifted'"),
+    ([{"pregrasp_start": 0.5, "advance_rate": 0.3, "advance_window": 0}], "greater than or equal"),
+    ([{"until": 20}, {"advance_rate": 0.3, "pregrasp_start": 1}, {"until": 10}],
+     "start_stages must end in increasing order of 'until', got \\[20, 10\\]"),
 ])
 def test_a_bad_schedule_is_refused_at_load_with_one_message(stages, message):
     with pytest.raises(TrackbenchError, match=message):

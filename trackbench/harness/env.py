@@ -215,7 +215,8 @@ class VecEnv:
         # Checkpoints before start stages did not count; their runs had no stages to schedule.
         self.training_steps = int(state.get("training_steps", 0))
         # Checkpoints before grasped starts hold "pregrasp": (starts, misses).
-        self.starts.load_state_dict(state.get("starts", state.get("pregrasp", (0, 0))))
+        self.starts.load_state_dict(state.get("starts", state.get("pregrasp", (0, 0))),
+                                    self.agent_steps)
         # Checkpoints before start kinds were recorded: their running episodes count as standard.
         self._start.copy_(state.get("start_kinds", torch.zeros_like(self._start)))
         self.engine.load_state_dict(state["engine"])
@@ -305,6 +306,8 @@ class VecEnv:
                 before_reset(ended)
             with times.stage("reset"):
                 episodes = self._finish(ended, success, time_out)
+                if self._training and self.starts.stages:
+                    self.starts.record(episodes, self.agent_steps)
                 self._limits[ended] = self.task.spec.episode_length
                 self._reset_envs(ended)
                 frame = replace(frame, state=self._state())
@@ -362,11 +365,16 @@ class VecEnv:
         what ``task.start_stages`` is scheduled on)."""
         return self.training_steps * self.num_envs
 
-    def curriculum_metrics(self) -> dict[str, int]:
-        """Counts of the start curricula's resets so far (empty when none is active), and the
-        index of the start stage in force when the task has stages."""
-        stage = {"start_stage": self.starts.stage(self.agent_steps)} if self.starts.stages else {}
-        return self.starts.metrics() | stage
+    def curriculum_metrics(self) -> dict[str, float]:
+        """Counts of the start curricula's resets so far (empty when none is active), and when
+        the task has stages the index of the one in force and (once it has counted an episode)
+        its advance criterion's measured rate."""
+        if not self.starts.stages:
+            return self.starts.metrics()
+        stage = self.starts.stage(self.agent_steps)
+        rate = self.starts.advance_rate()
+        return self.starts.metrics() | {"start_stage": stage} | \
+            ({} if rate is None else {"start_stage_rate": rate})
 
     def _first_episode_limits(self, random: bool) -> torch.Tensor:
         """[N] control steps of each env's first episode after a full reset: the task's episode

@@ -14,15 +14,18 @@ variant) leaves the task's reset standing and is counted as a miss. Evaluation n
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 import torch
 
 from trackbench.harness.start_stages import StartMix
 from trackbench.harness.task import ResetPlan
-from trackbench.harness.training.episodes import GRASPED, PREGRASP, STANDARD
+from trackbench.harness.training.episodes import GRASPED, PREGRASP, STANDARD, START_KINDS
 
 if TYPE_CHECKING:
+    from trackbench.harness.env import Episodes
+    from trackbench.harness.start_stages import StartStage
     from trackbench.harness.engine import Engine
     from trackbench.harness.task import Task
 
@@ -41,6 +44,12 @@ class StartCurriculum:
         self.uses_grasped = any(mix.grasped_start > 0 for mix in self.mixes)
         self.counts = {"pregrasp_starts_total": 0, "pregrasp_misses_total": 0,
                        "grasped_starts_total": 0, "grasped_misses_total": 0}
+        # The stage in force, the stage each env's running episode was planned in (-1: before
+        # any plan), and the current stage's advance window: its latest counted episodes, 1 where
+        # the event was raised. All saved with the env: a criterion's progress resumes exactly.
+        self.current = 0
+        self._planned_in = [-1] * engine.num_envs
+        self._window: deque[int] = deque(maxlen=self._window_size())
         self._search = self._grasped = None
         if not self.active:
             return
@@ -57,17 +66,53 @@ class StartCurriculum:
         return self.uses_pregrasp or self.uses_grasped
 
     def stage(self, agent_steps: int) -> int:
-        """Index of the mix in force after ``agent_steps`` training agent steps: the first stage
-        whose ``until`` lies beyond them; ``len(stages)`` (the task's own fields) after all."""
-        return next((k for k, s in enumerate(self.stages) if agent_steps < s.until),
-                    len(self.stages))
+        """Index of the mix in force after ``agent_steps`` training agent steps (advancing past
+        every stage whose ``until`` they reach or whose criterion is met); ``len(stages)`` (the
+        task's own fields) after all. Never goes back: the schedule is training's progress."""
+        while self.current < len(self.stages) and self._over(self.stages[self.current],
+                                                              agent_steps):
+            self.current += 1
+            self._window = deque(maxlen=self._window_size())
+        return self.current
+
+    def _over(self, stage: "StartStage", agent_steps: int) -> bool:
+        if stage.until is not None and agent_steps >= stage.until:
+            return True
+        return stage.advance_rate is not None and len(self._window) == stage.advance_window \
+            and sum(self._window) >= stage.advance_rate * stage.advance_window
+
+    def _window_size(self) -> int:
+        return self.stages[self.current].advance_window if self.current < len(self.stages) else 0
+
+    def advance_rate(self) -> float | None:
+        """The current stage's measured advance rate (the event's fraction over its window so
+        far), or None when it has no criterion or no counted episode yet."""
+        if self.current >= len(self.stages) or not self._window:
+            return None
+        return sum(self._window) / len(self._window)
+
+    def record(self, episodes: "Episodes", agent_steps: int) -> None:
+        """Count the finished training ``episodes`` toward the current stage's criterion: those
+        planned in this stage from its ``advance_start`` starts; then advance if it is met."""
+        self.stage(agent_steps)
+        stage = self.stages[self.current] if self.current < len(self.stages) else None
+        if stage is None or stage.advance_rate is None:
+            return
+        kind = START_KINDS.index(stage.advance_start)
+        raised = episodes.flags[stage.advance_event].tolist()
+        for i, (env_id, start) in enumerate(zip(episodes.env_ids.tolist(),
+                                                episodes.start.tolist())):
+            if start == kind and self._planned_in[env_id] == self.current:
+                self._window.append(int(raised[i]))
+        self.stage(agent_steps)
 
     def plan(self, env_id: int, plan: ResetPlan, generator: torch.Generator,
              agent_steps: int = 0) -> tuple[ResetPlan, int]:
         """The one-env ``plan`` of the task's reset, or the curriculum's start replacing it, and
         which it is (an index into START_KINDS; a missed start is ``STANDARD``), with the mix in
         force after ``agent_steps`` training agent steps."""
-        mix = self.mixes[self.stage(agent_steps)]
+        self._planned_in[env_id] = self.stage(agent_steps)
+        mix = self.mixes[self._planned_in[env_id]]
         draw = float(torch.rand((), generator=generator))
         if draw < mix.pregrasp_start:
             pose = self._search.solve(env_id, plan.robot_qpos[0], plan.object_pos[0, 0],
@@ -96,13 +141,21 @@ class StartCurriculum:
         return {name: value for name, value in self.counts.items()
                 if name.split("_")[0] in shown} | extra
 
-    def state_dict(self) -> dict[str, int]:
-        return dict(self.counts)
+    def state_dict(self) -> dict:
+        return dict(self.counts) | {"stage": self.current, "planned_in": list(self._planned_in),
+                                    "window": list(self._window)}
 
-    def load_state_dict(self, state: dict | tuple) -> None:
+    def load_state_dict(self, state: dict | tuple, agent_steps: int) -> None:
+        """Restore :meth:`state_dict`. Checkpoints before advance criteria hold no stage: theirs
+        follows from ``agent_steps`` (they had only 'until')."""
         if isinstance(state, tuple):  # checkpoints before grasped starts: (pre-grasp starts, misses)
             state = {"pregrasp_starts_total": state[0], "pregrasp_misses_total": state[1]}
+        state = dict(state)
+        self.current = int(state.pop("stage", 0))
+        self._planned_in = list(state.pop("planned_in", [self.current] * len(self._planned_in)))
+        self._window = deque(state.pop("window", []), maxlen=self._window_size())
         self.counts.update({name: int(value) for name, value in state.items()})
+        self.stage(agent_steps)
 
 
 def _draw_progress(progress: tuple[float, float], generator: torch.Generator) -> float:

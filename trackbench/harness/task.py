@@ -146,8 +146,9 @@ class Task(ABC):
 
     def start_stages(self) -> "tuple[StartStage, ...]":
         """A staged start curriculum for *training* resets (``harness/start_stages.py``): each
-        stage's mix applies until its ``until`` agent steps, then the next; after the last, the
-        three methods above. Empty (the default) for none."""
+        stage's mix applies until its ``until`` agent steps or its advance criterion (a rate of
+        one of :meth:`events`) is met, then the next; after the last, the three methods above.
+        Empty (the default) for none."""
         return ()
 
     @abstractmethod

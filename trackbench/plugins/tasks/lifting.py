@@ -38,6 +38,7 @@ LIFT_OFFSET = 0.02  # lift height = LIFT_OFFSET + rise of the object centre sinc
 LIFT_THRESHOLD = 0.10  # `lifted` latches once the lift height exceeds this (so after an 8 cm rise)
 LIFT_FLAG_RISE = 0.05  # the reported "lift" event: the object centre rose 5 cm
 NEAR_FLAG_DISTANCE = 0.12  # the reported "near" event: mean fingertip-to-target distance (m)
+LIFT_EVENTS = ("lift", "near")  # what update() flags, in this order (Task.events)
 MAX_GOAL_PROGRESS = 100.0  # clip of one step's goal progress (m)
 MAX_FINGERTIP_PROGRESS = 10.0  # clip of one step's progress per fingertip (m)
 MAX_LIFTING_REWARD = 0.5  # clip of the pre-lift lifting reward (m)
@@ -100,14 +101,16 @@ class LiftSpec(TaskSpec):
         "harness/grasped.py; needs 'mink'; pregrasp_start + grasped_start <= 1). Paper: 0"))
 
     start_stages: tuple[StartStage, ...] = Field(default=(), description=(
-        "training only: a staged start curriculum, each stage {until, pregrasp_start, "
-        "grasped_start, pregrasp_progress} applying until 'until' agent steps; after the last, "
-        "the fields above (harness/start_stages.py). Paper: none"))
+        "training only: a staged start curriculum, each stage {pregrasp_start, grasped_start, "
+        "pregrasp_progress} applying until 'until' agent steps or until advance_rate of its "
+        "last advance_window episodes from advance_start starts raised advance_event; after "
+        "the last, the fields above (harness/start_stages.py). Paper: none"))
 
     @model_validator(mode="after")
     def _starts_fit(self) -> "LiftSpec":
         problem = start_mix_problem(self.pregrasp_start, self.grasped_start,
-                                    self.pregrasp_progress) or stages_problem(self.start_stages)
+                                    self.pregrasp_progress) or \
+            stages_problem(self.start_stages, LIFT_EVENTS)
         if problem:
             raise ValueError(problem)
         return self
@@ -284,7 +287,7 @@ class LiftTask(Task):
     def events(self) -> tuple[str, ...]:
         """lift: the target's centre rose LIFT_FLAG_RISE (5 cm); near: the fingertips' mean
         distance to its centre came within NEAR_FLAG_DISTANCE (0.12 m)."""
-        return ("lift", "near")
+        return LIFT_EVENTS
 
     def setup(self, robot, num_envs, device="cpu") -> None:
         super().setup(robot, num_envs, device)
