@@ -17,6 +17,11 @@ from tests.harness.training import cell
 from tests.harness.training.cell import RUN_ID, method_args, rows, without_clock
 
 METHODS = ("dense", "task", "track", "amp")
+# A start stage that ends on its measured criterion: 8 pre-grasp episodes end at control step 20
+# (inside epoch 3, the first checkpoint) and 8 more at step 40, filling the window of 16, so the
+# run is killed with the window half full and must advance where the uninterrupted run did.
+STAGED = ("--set", 'task.start_stages=[{"pregrasp_start": 1.0, "advance_rate": 0.25, '
+                   '"advance_event": "near", "advance_window": 16}]')
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +36,19 @@ def tiny_predictor(tmp_path_factory) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize("method", METHODS)
 def test_a_killed_run_continues_exactly_as_if_never_stopped(method, tmp_path, tiny_predictor):
-    args = method_args(method, tiny_predictor)
+    assert_resumes_exactly(tmp_path, method, method_args(method, tiny_predictor))
+
+
+@pytest.mark.slow
+def test_a_killed_run_advances_its_start_stages_exactly_as_if_never_stopped(tmp_path):
+    rows_seen = assert_resumes_exactly(tmp_path, "dense", ["--method", "dense", *STAGED])
+    stages = [row["start_stage"] for row in rows_seen if "start_stage" in row]
+    assert stages[0] == 0 and stages[-1] == 1  # it did advance, on its criterion
+
+
+def assert_resumes_exactly(tmp_path: Path, method: str, args: list[str]) -> list[dict]:
+    """Run ``args`` once uninterrupted and once killed after a checkpoint and resumed; assert
+    every metrics row and the result agree. Returns the resumed run's rows."""
     reference = cell.run(tmp_path / "reference", *args)
     assert reference.returncode == 0, reference.stderr
     run_dir = tmp_path / "killed" / RUN_ID.format(method=method)
@@ -67,6 +84,7 @@ def test_a_killed_run_continues_exactly_as_if_never_stopped(method, tmp_path, ti
     assert without_clock(result) == without_clock(reference_result)
     assert checkpoint_bytes  # the checkpoint it resumed from was complete
     assert not list(run_dir.rglob(".*.tmp"))
+    return rows(metrics)
 
 
 @pytest.mark.slow
