@@ -32,6 +32,13 @@
 #       --set "$STAGES" --set task.grasped_start=0.25 \
 #       --set task.pregrasp_start=0.25 --set "task.pregrasp_progress=[0,1]" \
 #       --set ppo.init_from=runs/chain_stages/init.pth >> runs/chain_stages/grasp.log 2>&1 &
+#   The same walk in one run from scratch, each stage ending on a measured criterion (its
+#   starts' lift rate over its last 256 episodes; the stages are in benchmarks/staged_starts.txt;
+#   runs/staged_grasp, docs/results "Session 11"):
+#   OUT=runs/staged_grasp nohup benchmarks/learning.sh grasp 1 $COMMON \
+#       --set "$(cat benchmarks/staged_starts.txt)" --set task.grasped_start=0.25 \
+#       --set task.pregrasp_start=0.25 --set "task.pregrasp_progress=[0,1]" \
+#       >> runs/staged_grasp/grasp.log 2>&1 &
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
