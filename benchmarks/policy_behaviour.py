@@ -12,6 +12,8 @@ near and while far (−1 = fully open targets, +1 = fully closed).
 
 With ``pregrasp`` every episode starts in a pre-grasp instead (the ``task.pregrasp_start``
 curriculum's starts, which evaluation never uses): does the policy close and lift from there?
+``progress=LOW,HIGH`` places them that far in from the reset (``task.pregrasp_progress``; default
+the run's own). A run's ``task.start_stages`` are set aside for these starts.
 
 With ``grasped`` every episode starts holding the object (the ``task.grasped_start``
 curriculum's starts, ``harness/grasped.py``).
@@ -46,13 +48,16 @@ WRIST_UP = 2  # the wrist-delta action that moves the wrist along world +z
 
 
 def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = False,
-         grasped: bool = False) -> None:
+         grasped: bool = False, progress: list[float] | None = None) -> None:
     torch.set_num_threads(1)
     written = json.load(open(f"{run}/spec.json"))
     written["num_envs"] = envs
     if pregrasp or grasped:
         written["task_spec"] = {**written["task_spec"], "pregrasp_start": float(pregrasp),
-                                "grasped_start": float(grasped and not pregrasp)}
+                                "grasped_start": float(grasped and not pregrasp),
+                                "start_stages": []}
+        if progress is not None:
+            written["task_spec"]["pregrasp_progress"] = progress
     spec = RunSpec(**written)
     ppo = PPOSpec(**spec.ppo_spec)
     env = VecEnv.build(spec, load_registry(), obs_clip=ppo.obs_clip,
@@ -121,5 +126,7 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
 
 
 if __name__ == "__main__":
+    given = [a.split("=", 1)[1] for a in sys.argv[3:] if a.startswith("progress=")]
     main(sys.argv[1], *(int(a) for a in sys.argv[2:3]), pregrasp="pregrasp" in sys.argv[3:],
-         take_over="raise" in sys.argv[3:], grasped="grasped" in sys.argv[3:])
+         take_over="raise" in sys.argv[3:], grasped="grasped" in sys.argv[3:],
+         progress=[float(x) for x in given[0].split(",")] if given else None)
