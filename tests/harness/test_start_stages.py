@@ -17,7 +17,7 @@ from trackbench.harness.execute import execute_cell
 from trackbench.harness.matrix import plan
 from trackbench.harness.results import RunDir
 from trackbench.harness.specs import MatrixSpec
-from trackbench.harness.start_stages import StartStage
+from trackbench.harness.start_stages import StartStage, stages_note
 from trackbench.harness.training.episodes import PREGRASP, STANDARD
 
 NUM_ENVS = 6  # one of each paper object
@@ -187,3 +187,15 @@ def test_a_staged_cell_trains_and_logs_the_stage_of_every_epoch(tmp_path):
     epochs = [row for row in rows if "epoch" in row]
     assert [row["start_stage"] for row in epochs] == [0, 1, 1]
     assert epochs[-1]["pregrasp_starts_total"] > 0
+
+
+def test_a_stage_ending_at_or_beyond_the_budget_is_noted_at_plan_time(cli, tmp_path):
+    assert stages_note([{"until": 500}, {"until": 999}], 1000) is None
+    assert stages_note([StartStage(pregrasp_start=1.0, advance_rate=0.2)], 1000) is None
+    note = stages_note([{"until": 500}, {"until": 1000}], 1000)
+    assert note.startswith("start stage 1 ends at 1,000 agent steps")
+    result = cli("run", "--steps", "1000", "--out", str(tmp_path), "--dry-run", "--set",
+                 'task.start_stages=[{"until": 2000, "grasped_start": 1.0}]')
+    assert result.exit_code == 0, result.output
+    assert "note: task 'grasp_lift': start stage 0 ends at 2,000 agent steps" in \
+        " ".join(result.output.split())

@@ -107,3 +107,17 @@ def stages_problem(stages: "tuple[StartStage, ...]", events: tuple[str, ...]) ->
         return (f"start_stages' advance_event must be one of the task's events "
                 f"{list(events)}, got {unknown[0]!r}")
     return None
+
+
+def stages_note(stages: "list[dict] | tuple[StartStage, ...]", agent_steps: int) -> str | None:
+    """A plan-time note when a stage's ``until`` lies at or beyond the run's ``agent_steps``
+    budget (the stages after it, and the task's own fields, then never apply), or None. Stages
+    as written in a RunSpec's task_spec (dicts) or as models."""
+    ends = [(k, stage["until"] if isinstance(stage, dict) else stage.until)
+            for k, stage in enumerate(stages)]
+    late = [(k, until) for k, until in ends if until is not None and until >= agent_steps]
+    if not late:
+        return None
+    k, until = late[0]
+    return (f"start stage {k} ends at {until:,} agent steps, not before this run's budget of "
+            f"{agent_steps:,}: the stages after it and the task's own starts never apply")

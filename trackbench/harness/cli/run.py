@@ -22,6 +22,7 @@ from trackbench.harness.launchers.options import DEFAULT_RETRIES, LaunchOptions,
 from trackbench.harness.results import RunDir
 from trackbench.harness.resume import CellStatus, check_plan
 from trackbench.harness.specs import MatrixSpec, RunSpec
+from trackbench.harness.start_stages import stages_note
 from trackbench.harness.tracking import require_wandb, track_cell
 from trackbench.harness.training.ppo import PPOSpec
 
@@ -41,9 +42,13 @@ def _print_plan(cells: list[RunSpec], out: Path, statuses: dict[str, CellStatus]
         status = statuses[cell.run_id].describe(cell.agent_steps)
         table.add_row(cell.run_id, cell.engine, f"{cell.agent_steps:,}", str(cell.num_envs), status)
     console.out.print(table)
-    # Every cell shares num_envs and the PPO settings, so one note covers the plan.
-    note = PPOSpec(**cells[0].ppo_spec).minibatch_note(cells[0].num_envs)
-    if note:
+    # Every cell shares num_envs, the budget and the PPO settings, so one note covers the plan.
+    notes = [PPOSpec(**cells[0].ppo_spec).minibatch_note(cells[0].num_envs)]
+    for task in dict.fromkeys(cell.task for cell in cells):  # each task's stages, once
+        spec = next(cell for cell in cells if cell.task == task)
+        note = stages_note(spec.task_spec.get("start_stages", ()), spec.agent_steps)
+        notes.append(note and f"task '{task}': {note}")
+    for note in filter(None, notes):
         console.out.print(f"note: {note}", highlight=False)
 
 
