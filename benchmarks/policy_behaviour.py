@@ -2,11 +2,12 @@
 
 Used for the learning checks (issue 13) to tell "never gets near" from "gets near and backs off"
 from "touches but never closes". Reads RUN_DIR/spec.json and RUN_DIR/checkpoints/last.pth, resets
-from the evaluation seeds (the same as `trackbench run`'s evaluation) and prints, over the
-episode: mean fingertip-to-object distance (m) at five points in time, each env's closest
-approach and its highest and lowest object rise (cm), the fraction of steps with the fingertips
-near the object (mean distance ≤ 0.12 m, the task's "near" flag) and the mean hand action while
-near and while far (−1 = fully open targets, +1 = fully closed).
+from the evaluation seeds (the same as `trackbench run`'s evaluation) and prints the policy's
+exploration std (arm, hand) and, over the episode: mean fingertip-to-object distance (m) at five
+points in time, each env's closest approach and its highest and lowest object rise (cm), the
+fraction of steps with the fingertips near the object (mean distance ≤ 0.12 m, the task's "near"
+flag) and the mean hand action while near and while far (−1 = fully open targets, +1 = fully
+closed).
 
     .venv/bin/python benchmarks/policy_behaviour.py runs/learning/allegro__grasp_lift__dense__s0 [ENVS] [pregrasp|grasped] [raise]
 
@@ -63,6 +64,12 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
     env = VecEnv.build(spec, load_registry(), obs_clip=ppo.obs_clip,
                        policy_points=ppo.policy_points)
     model = load_policy(RunDir(Path(run)), ppo, env)
+    sigma = model.a2c_network.sigma.detach().exp()  # [n_dof] the exploration std (rl-games' log σ)
+    n_arm = env.task.robot.num_arm_actions
+    print(f"exploration std: arm {float(sigma[:n_arm].mean()):.3f} "
+          f"({float(sigma[:n_arm].min()):.3f}–{float(sigma[:n_arm].max()):.3f}), hand "
+          f"{float(sigma[n_arm:].mean()):.3f} ({float(sigma[n_arm:].min()):.3f}–"
+          f"{float(sigma[n_arm:].max()):.3f})")
     env.reseed([ppo.eval_seed + i for i in range(envs)])
     if pregrasp or grasped:  # training resets: every one in a pre-grasp (or a grasp)
         obs = env.reset(full_episodes=True)[1]
@@ -71,7 +78,6 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
         with env.evaluation():  # the task's standard resets, as `trackbench run` evaluates
             obs = env.reset(full_episodes=True)[1]
     start_height = env._state().object_pos[:, 0, 2].clone()
-    n_arm = env.task.robot.num_arm_actions
     if take_over and env.task.robot.arm_action != "wrist_delta":
         raise SystemExit("raise needs a wrist-delta robot (robot.arm_action=wrist_delta)")
     grip_distance = spec.method_spec.get("grip_distance", GRIP_DISTANCE)
