@@ -24,9 +24,9 @@ from trackbench.harness.task import ResetPlan
 from trackbench.harness.training.episodes import GRASPED, PREGRASP, STANDARD, START_KINDS
 
 if TYPE_CHECKING:
+    from trackbench.harness.engine import Engine
     from trackbench.harness.env import Episodes
     from trackbench.harness.start_stages import StartStage
-    from trackbench.harness.engine import Engine
     from trackbench.harness.task import Task
 
 
