@@ -1,10 +1,11 @@
-"""The `--set` value parser: YAML scalars, with numbers in exponent form read as numbers."""
+"""The `--set` value parser (YAML scalars, with numbers in exponent form read as numbers) and
+plugin names given comma-separated or repeated."""
 
 from __future__ import annotations
 
 import pytest
 
-from trackbench.harness.cli.options import parse_overrides
+from trackbench.harness.cli.options import names, parse_overrides
 
 
 @pytest.mark.parametrize("raw, value", [
@@ -15,3 +16,16 @@ from trackbench.harness.cli.options import parse_overrides
 def test_values_are_yaml_and_exponents_without_a_dot_are_numbers(raw, value):
     parsed = parse_overrides([f"task.x={raw}"])["task"]["x"]
     assert parsed == value and type(parsed) is type(value)
+
+
+def test_names_may_be_comma_separated_repeated_or_both():
+    assert names("a, b") == ["a", "b"]
+    assert names(["a,b", "c", " "]) == ["a", "b", "c"]
+
+
+def test_a_repeated_task_option_plans_every_task_not_the_last(cli, tmp_path):
+    result = cli("run", "--task", "grasp_lift", "--task", "cabinet", "--out", str(tmp_path),
+                 "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "allegro__grasp_lift__track__s0" in result.output
+    assert "allegro__cabinet__track__s0" in result.output

@@ -21,8 +21,11 @@ _ExponentSafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_F
                                           list("-+0123456789."))
 
 
-def names(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
+def names(values: str | list[str]) -> list[str]:
+    """Plugin names from an option given comma-separated, repeated, or both:
+    ["a,b", "c"] → ["a", "b", "c"]."""
+    values = [values] if isinstance(values, str) else values
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 def parse_overrides(settings: list[str]) -> dict[str, dict[str, Any]]:

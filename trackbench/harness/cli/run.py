@@ -53,9 +53,13 @@ def _print_plan(cells: list[RunSpec], out: Path, statuses: dict[str, CellStatus]
 
 
 def run_command(
-    robot: str = typer.Option(DEFAULT_ROBOT, "--robot", help="robot name(s), comma-separated"),
-    task: str = typer.Option(DEFAULT_TASK, "--task", help="task name(s), comma-separated"),
-    method: str = typer.Option(DEFAULT_METHOD, "--method", help="method name(s), comma-separated"),
+    # Lists: `--task a --task b` means both, as `--task a,b` does (not silently the last).
+    robot: list[str] = typer.Option([DEFAULT_ROBOT], "--robot",
+                                    help="robot name(s), comma-separated or repeated"),
+    task: list[str] = typer.Option([DEFAULT_TASK], "--task",
+                                   help="task name(s), comma-separated or repeated"),
+    method: list[str] = typer.Option([DEFAULT_METHOD], "--method",
+                                     help="method name(s), comma-separated or repeated"),
     seeds: int = typer.Option(1, "--seeds", help="number of seeds per cell (0..N-1)"),
     engine: str = typer.Option("mujoco", "--engine", help="simulator engine"),
     steps: int = typer.Option(DEFAULT_STEPS, "--steps", help="agent steps per cell"),
