@@ -39,6 +39,12 @@
 #       --set "$(cat benchmarks/staged_starts.txt)" --set task.grasped_start=0.25 \
 #       --set task.pregrasp_start=0.25 --set "task.pregrasp_progress=[0,1]" \
 #       >> runs/staged_grasp/grasp.log 2>&1 &
+#   runs/hand_sigma: the hand's exploration test (docs/results "Session 11"): runs/staged_grasp's
+#   checkpoint at 4.10M with the hand's log σ set to −2 (init.pth; σ 0.135 instead of 0.058),
+#   trained on stage 2's mix: OUT=runs/hand_sigma nohup benchmarks/learning.sh grasp 1 $COMMON \
+#       --set task.grasped_start=0.25 --set task.pregrasp_start=0.5 \
+#       --set "task.pregrasp_progress=[0.75,1]" --set ppo.init_from=runs/hand_sigma/init.pth \
+#       >> runs/hand_sigma/grasp.log 2>&1 &
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
