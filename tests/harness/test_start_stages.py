@@ -191,7 +191,8 @@ def test_a_staged_cell_trains_and_logs_the_stage_of_every_epoch(tmp_path):
 
 def test_a_stage_ending_at_or_beyond_the_budget_is_noted_at_plan_time(cli, tmp_path):
     assert stages_note([{"until": 500}, {"until": 999}], 1000) is None
-    assert stages_note([StartStage(pregrasp_start=1.0, advance_rate=0.2)], 1000) is None
+    assert stages_note([StartStage(pregrasp_start=1.0, advance_rate=0.2).model_dump()],
+                       1000) is None
     note = stages_note([{"until": 500}, {"until": 1000}], 1000)
     assert note.startswith("start stage 1 ends at 1,000 agent steps")
     result = cli("run", "--steps", "1000", "--out", str(tmp_path), "--dry-run", "--set",

@@ -109,13 +109,12 @@ def stages_problem(stages: "tuple[StartStage, ...]", events: tuple[str, ...]) ->
     return None
 
 
-def stages_note(stages: "list[dict] | tuple[StartStage, ...]", agent_steps: int) -> str | None:
+def stages_note(stages: list[dict], agent_steps: int) -> str | None:
     """A plan-time note when a stage's ``until`` lies at or beyond the run's ``agent_steps``
-    budget (the stages after it, and the task's own fields, then never apply), or None. Stages
-    as written in a RunSpec's task_spec (dicts) or as models."""
-    ends = [(k, stage["until"] if isinstance(stage, dict) else stage.until)
-            for k, stage in enumerate(stages)]
-    late = [(k, until) for k, until in ends if until is not None and until >= agent_steps]
+    budget (the stages after it, and the task's own fields, then never apply), or None.
+    ``stages`` as a RunSpec's task_spec holds them (StartStage dumps)."""
+    late = [(k, stage["until"]) for k, stage in enumerate(stages)
+            if stage["until"] is not None and stage["until"] >= agent_steps]
     if not late:
         return None
     k, until = late[0]

@@ -26,7 +26,6 @@ from trackbench.harness.training.episodes import GRASPED, PREGRASP, STANDARD, ST
 if TYPE_CHECKING:
     from trackbench.harness.engine import Engine
     from trackbench.harness.env import Episodes
-    from trackbench.harness.start_stages import StartStage
     from trackbench.harness.task import Task
 
 
@@ -67,19 +66,18 @@ class StartCurriculum:
 
     def stage(self, agent_steps: int) -> int:
         """Index of the mix in force after ``agent_steps`` training agent steps (advancing past
-        every stage whose ``until`` they reach or whose criterion is met); ``len(stages)`` (the
-        task's own fields) after all. Never goes back: the schedule is training's progress."""
-        while self.current < len(self.stages) and self._over(self.stages[self.current],
-                                                              agent_steps):
-            self.current += 1
-            self._window = deque(maxlen=self._window_size())
+        every stage whose ``until`` they reach; a met criterion advances in :meth:`record`);
+        ``len(stages)`` (the task's own fields) after all. Never goes back: the schedule is
+        training's progress."""
+        while self.current < len(self.stages) and \
+                self.stages[self.current].until is not None and \
+                agent_steps >= self.stages[self.current].until:
+            self._advance()
         return self.current
 
-    def _over(self, stage: "StartStage", agent_steps: int) -> bool:
-        if stage.until is not None and agent_steps >= stage.until:
-            return True
-        return stage.advance_rate is not None and len(self._window) == stage.advance_window \
-            and sum(self._window) >= stage.advance_rate * stage.advance_window
+    def _advance(self) -> None:
+        self.current += 1
+        self._window = deque(maxlen=self._window_size())
 
     def _window_size(self) -> int:
         return self.stages[self.current].advance_window if self.current < len(self.stages) else 0
@@ -104,7 +102,10 @@ class StartCurriculum:
                                                 episodes.start.tolist())):
             if start == kind and self._planned_in[env_id] == self.current:
                 self._window.append(int(raised[i]))
-        self.stage(agent_steps)
+        # Only a new episode can meet the criterion, so it is checked here, not on every reset.
+        if len(self._window) == stage.advance_window and \
+                sum(self._window) >= stage.advance_rate * stage.advance_window:
+            self._advance()
 
     def plan(self, env_id: int, plan: ResetPlan, generator: torch.Generator,
              agent_steps: int = 0) -> tuple[ResetPlan, int]:

@@ -44,10 +44,9 @@ def _print_plan(cells: list[RunSpec], out: Path, statuses: dict[str, CellStatus]
     console.out.print(table)
     # Every cell shares num_envs, the budget and the PPO settings, so one note covers the plan.
     notes = [PPOSpec(**cells[0].ppo_spec).minibatch_note(cells[0].num_envs)]
-    for task in dict.fromkeys(cell.task for cell in cells):  # each task's stages, once
-        spec = next(cell for cell in cells if cell.task == task)
-        note = stages_note(spec.task_spec.get("start_stages", ()), spec.agent_steps)
-        notes.append(note and f"task '{task}': {note}")
+    for spec in {cell.task: cell for cell in cells}.values():  # each task's stages, once
+        note = stages_note(spec.task_spec.get("start_stages", []), spec.agent_steps)
+        notes.append(note and f"task '{spec.task}': {note}")
     for note in filter(None, notes):
         console.out.print(f"note: {note}", highlight=False)
 
