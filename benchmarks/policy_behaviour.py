@@ -35,6 +35,7 @@ from pathlib import Path
 
 import torch
 
+from trackbench.harness.control import fold_close_action
 from trackbench.harness.env import VecEnv
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.results import RunDir
@@ -65,11 +66,13 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
                        policy_points=ppo.policy_points)
     model = load_policy(RunDir(Path(run)), ppo, env)
     sigma = model.a2c_network.sigma.detach().exp()  # [n_dof] the exploration std (rl-games' log σ)
-    n_arm = env.task.robot.num_arm_actions
+    n_arm, joints = env.task.robot.num_arm_actions, env.task.robot.hand_joint_actions
+    closing = env.task.robot.hand_close_action
     print(f"exploration std: arm {float(sigma[:n_arm].mean()):.3f} "
           f"({float(sigma[:n_arm].min()):.3f}–{float(sigma[:n_arm].max()):.3f}), hand "
-          f"{float(sigma[n_arm:].mean()):.3f} ({float(sigma[n_arm:].min()):.3f}–"
-          f"{float(sigma[n_arm:].max()):.3f})")
+          f"{float(sigma[joints].mean()):.3f} ({float(sigma[joints].min()):.3f}–"
+          f"{float(sigma[joints].max()):.3f})"
+          + (f", close action {float(sigma[-1]):.3f}" if closing else ""))
     env.reseed([ppo.eval_seed + i for i in range(envs)])
     if pregrasp or grasped:  # training resets: every one in a pre-grasp (or a grasp)
         obs = env.reset(full_episodes=True)[1]
@@ -107,7 +110,9 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
         tips.append(torch.where(running, (state.keypoints - target[:, None]).norm(dim=-1).mean(1),
                                 torch.nan))
         rises.append(torch.where(running, target[:, 2] - start_height, torch.nan))
-        hand.append(torch.where(running, action[:, n_arm:].mean(1), torch.nan))
+        # The hand's mean action as the control law applies it (a close action folded in).
+        applied = fold_close_action(action, joints) if closing else action
+        hand.append(torch.where(running, applied[:, joints].clip(-1, 1).mean(1), torch.nan))
         if step.episodes is not None:
             running[step.episodes.env_ids] = False
         obs = step.critic_obs

@@ -253,7 +253,7 @@ def _hand_towards_limits(spec: RobotSpec, n: int) -> torch.Tensor:
     actions = torch.zeros(n, spec.num_actions)
     hand = torch.ones(len(spec.hand_joints))
     hand[1::2] = -1.0
-    actions[:, spec.num_arm_actions:] = hand
+    actions[:, spec.hand_joint_actions] = hand
     return actions
 
 

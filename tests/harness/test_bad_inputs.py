@@ -211,6 +211,8 @@ ROWS = [
     Row("engine.sim_dt=nan", dry_run("--set", "engine.sim_dt=nan"), ("field 'sim_dt'", FINITE)),
     Row("task.spawn_noise=inf", dry_run("--set", "task.spawn_noise=inf"),
         ("task 'grasp_lift': field 'spawn_noise'", FINITE)),
+    Row("a close action without delta hands", dry_run("--set", "robot.hand_close_action=true"),
+        ("hand_close_action", "hand_action=delta")),
     Row("robot.hand_kp=true", dry_run("--set", "robot.hand_kp=true"),
         ("field 'hand_kp'", f"{BOOLEAN} true")),
     Row("ppo.horizon_length=yes (YAML's true)", dry_run("--set", "ppo.horizon_length=yes"),

@@ -12,7 +12,8 @@ import torch
 
 from trackbench.harness.arm_kinematics import ArmKinematics
 from trackbench.harness.build import make_engine, make_robot
-from trackbench.harness.control import joint_targets, wrist_delta_targets
+from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.control import fold_close_action, joint_targets, wrist_delta_targets
 from trackbench.harness.instability import unstable_envs
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.scene import table_with_box
@@ -49,6 +50,59 @@ def test_delta_hand_targets_by_hand(as_array):
     targets = joint_targets(previous, actions, as_array(LOWER), as_array(UPPER), n_arm=2,
                             arm_speed_scale=8.0, sim_dt=1 / 64, hand_step=0.5)
     assert targets[:, 2].tolist() == [1.5, -0.25, 0.9]  # 1.25 + 0.5 clamped to 1.5; −0.25; held
+
+
+@pytest.mark.parametrize("as_array", [np.array, lambda x: torch.tensor(x, dtype=torch.float64)],
+                         ids=["numpy", "torch"])
+def test_the_close_action_adds_to_every_hand_joint_by_hand(as_array):
+    """One arm action, two hand joints, the close action last: it is added to each hand joint's
+    action, every action and every sum clipped to [-1, 1]; the arm's action is untouched."""
+    actions = as_array([[0.5, 0.0, 0.25, 1.0],     # close: both hand joints +1 and +1 (clipped)
+                        [2.0, -0.5, 0.5, -0.25],   # arm clipped to 1; −0.75 and 0.25
+                        [0.0, -3.0, 0.0, 5.0]])    # each clipped first: −1 + 1 = 0, 0 + 1 = 1
+    folded = fold_close_action(actions, slice(1, 3))
+    assert type(folded) is type(actions)
+    assert folded.tolist() == [[0.5, 1.0, 1.0], [1.0, -0.75, 0.25], [0.0, 0.0, 1.0]]
+    assert actions.shape == (3, 4)  # a new array
+
+
+@pytest.mark.parametrize("arm_action", ["joint_delta", "wrist_delta"])
+def test_the_close_action_closes_every_finger_together(arm_action):
+    """robot.hand_close_action: one more action; at +1 (the hand's own actions 0) every hand
+    target moves hand_delta_speed / control_hz towards its upper limit, the arm's stay; the law
+    gives numpy and torch the same; the inverse law adds a 0 close action."""
+    from trackbench.harness.control import ControlLaw
+    from trackbench.harness.replay import ActionInverse
+
+    robot = make_robot(REGISTRY, "allegro", {"arm_action": arm_action, "hand_action": "delta",
+                                             "hand_close_action": True})
+    spec = robot.spec
+    assert spec.num_actions == spec.num_arm_actions + len(spec.hand_joints) + 1
+    engine = make_engine(REGISTRY, "mujoco", robot, table_with_box(), 2, 0)
+    law = ControlLaw(robot, engine.spec)
+    joints = spec.arm_joints + spec.hand_joints
+    previous = np.tile([j.default for j in joints], (2, 1))
+    actions = np.zeros((2, spec.num_actions))
+    actions[:, -1] = [1.0, -1.0]
+    targets = law(previous, actions)
+    step = spec.hand_step(engine.spec.control_hz)
+    lower = np.array([j.lower for j in spec.hand_joints])
+    upper = np.array([j.upper for j in spec.hand_joints])
+    assert np.allclose(targets[:, :7], previous[:, :7], atol=1e-12)
+    assert np.allclose(targets[0, 7:], np.minimum(previous[0, 7:] + step, upper))
+    assert np.allclose(targets[1, 7:], np.maximum(previous[1, 7:] - step, lower))
+    assert np.array_equal(law(torch.as_tensor(previous), torch.as_tensor(actions)).numpy(), targets)
+    inverse = ActionInverse(engine)
+    desired = previous.copy()
+    desired[:, 7:] += 0.05
+    undone = inverse(previous, desired)
+    assert undone.shape == (2, spec.num_actions) and (undone[:, -1] == 0).all()
+    assert np.allclose(law(previous, undone), desired, atol=1e-9)
+
+
+def test_the_close_action_needs_delta_hands():
+    with pytest.raises(TrackbenchError, match="hand_close_action adds to the hand.s delta actions"):
+        make_robot(REGISTRY, "allegro", {"hand_close_action": True})
 
 
 @pytest.mark.parametrize("arm_action", ["joint_delta", "wrist_delta"])

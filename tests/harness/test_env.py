@@ -35,7 +35,8 @@ def test_observation_blocks_have_the_paper_layout(env):
     assert obs.shape == (NUM_ENVS, 2 * n_dof + 3 * points)
     assert critic.shape == (NUM_ENVS, obs.shape[1] + 4)  # + 4 fingertip distances (allegro)
     assert env.layout == {"joints": 2 * n_dof, "points": points, "privileged": 4,
-                          "arm_actions": env.engine.robot.spec.num_arm_actions}
+                          "arm_actions": env.engine.robot.spec.num_arm_actions,
+                          "hand_joint_actions": len(env.engine.robot.spec.hand_joints)}
     assert torch.equal(critic[:, :obs.shape[1]], obs)  # the critic sees the actor's obs, then more
     step = env.step(torch.rand(NUM_ENVS, env.num_actions) * 2 - 1)
     for tensor in (step.obs, step.critic_obs, step.reward):

@@ -3,7 +3,8 @@
 By default it follows the paper's released code: hand targets are absolute (actions in [-1, 1]
 scaled to the joint limits; ``RobotSpec.hand_action=delta`` makes them deltas), arm targets are
 deltas (previous target + arm_speed_scale · sim_dt ·
-action), clamped to the joint limits. A robot may instead ask for wrist-delta arm actions
+action), clamped to the joint limits. With ``RobotSpec.hand_close_action`` one more action closes
+every finger together (:func:`fold_close_action`). A robot may instead ask for wrist-delta arm actions
 (``RobotSpec.arm_action``): six actions move the wrist in Cartesian space and damped least
 squares turns that motion into arm joint deltas (see :func:`wrist_delta_targets`). It lives in the harness, not in an engine, so that every engine
 (MuJoCo on the CPU, a GPU engine) drives the robot the same way; an engine only holds the targets
@@ -60,6 +61,17 @@ def hand_targets(previous: Array, actions: Array, lower: Array, upper: Array,
     if hand_step is None:
         return lower + 0.5 * (actions + 1.0) * (upper - lower)
     return (previous + hand_step * actions).clip(lower, upper)
+
+
+def fold_close_action(actions: Array, hand: slice) -> Array:
+    """Actions [N, hand.stop] from the actions [N, hand.stop + 1] of a robot with
+    ``hand_close_action``: the last (the close action) is added to each of the hand joints'
+    (``hand``, :attr:`RobotSpec.hand_joint_actions`) and dropped; every action is clipped to
+    [-1, 1] before and each sum after, so no joint moves faster than at action 1."""
+    folded = actions[:, :hand.stop].clip(-1.0, 1.0)
+    close = actions[:, hand.stop:hand.stop + 1].clip(-1.0, 1.0)
+    folded[:, hand] = (folded[:, hand] + close).clip(-1.0, 1.0)
+    return folded
 
 
 # Damped least squares λ (m or rad): Isaac Lab's DifferentialIKController default for its "dls"
@@ -132,6 +144,8 @@ class ControlLaw:
             return self._on_device(previous, actions)
         actions = np.asarray(actions.detach().cpu() if hasattr(actions, "detach") else actions,
                              dtype=np.float64)
+        if self._spec.hand_close_action:
+            actions = fold_close_action(actions, self._spec.hand_joint_actions)
         if self._kinematics is None:
             return joint_targets(previous, actions, self._lower, self._upper, self._n_arm,
                                  self._spec.arm_speed_scale, self._sim_dt, self._hand_step)
@@ -151,5 +165,7 @@ class ControlLaw:
                                             for limit in (self._lower, self._upper))
         lower, upper = self._limits_on[device]
         actions = torch.as_tensor(actions, device=device).to(torch.float64)
+        if self._spec.hand_close_action:
+            actions = fold_close_action(actions, self._spec.hand_joint_actions)
         return joint_targets(previous, actions, lower, upper, self._n_arm,
                              self._spec.arm_speed_scale, self._sim_dt, self._hand_step)

@@ -165,10 +165,12 @@ class VecEnv:
     def layout(self) -> dict[str, int]:
         """Where the blocks of critic_obs sit: joints (2·n_dof, 3·n_dof with the targets), points
         (P), privileged (D); and where the actions split: the first ``arm_actions`` drive the
-        arm, the rest the hand."""
+        arm, the next ``hand_joint_actions`` the hand's joints, the rest (the close action of
+        ``robot.hand_close_action``) all hand joints together."""
+        spec = self.engine.robot.spec
         return {"joints": self._joint_blocks * self.n_dof, "points": self.num_points,
                 "privileged": self.critic_dim - self.obs_dim,
-                "arm_actions": self.engine.robot.spec.num_arm_actions}
+                "arm_actions": spec.num_arm_actions, "hand_joint_actions": len(spec.hand_joints)}
 
     @property
     def observation_blocks(self) -> dict[str, slice]:

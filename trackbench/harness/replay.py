@@ -61,6 +61,7 @@ class ActionInverse:
         else:
             self.arm_step = spec.arm_speed_scale * engine.spec.sim_dt
         self.hand_step = spec.hand_step(engine.spec.control_hz)
+        self.close_action = spec.hand_close_action
 
     def __call__(self, targets: np.ndarray, desired: np.ndarray) -> np.ndarray:
         """Raw (unclipped) actions [N, A] from the current PD targets [N, n_dof] towards the
@@ -77,7 +78,9 @@ class ActionInverse:
             hand = 2.0 * (desired[:, n_arm:] - lower) / (upper - lower) - 1.0
         else:
             hand = (desired[:, n_arm:] - targets[:, n_arm:]) / self.hand_step
-        return np.concatenate([arm, hand], axis=1)
+        # The close action stays 0: each joint's own action already reaches its target.
+        close = np.zeros((len(arm), int(self.close_action)))
+        return np.concatenate([arm, hand, close], axis=1)
 
     def arm_actions(self) -> int:
         return 6 if self.wrist else self.n_arm

@@ -95,6 +95,18 @@ class RobotSpec(PluginSpec):
     hand_delta_speed: float = Field(default=2.0, gt=0, le=50.0, description=(
         "hand_action=delta: finger joint target speed at action 1 (rad/s); 2 rad/s is 0.1 rad "
         "per 20 Hz control step, the bound of ManiSkill's Allegro pd_joint_target_delta_pos"))
+    # Why: from a pre-grasp, closing every finger joint together at full speed for 0.5 s and then
+    # raising the wrist lifts the object ≥ 5 cm from 54 % of allegro's pre-grasps, 29 % of xhand's
+    # and of svh's, 0 % with the hand left open (`benchmarks/uniform_close.py R 24 10 all`; 24
+    # pre-grasps, hand effort 0.7 N·m), yet PPO with one independent noise per finger joint
+    # did not find "close" in millions of steps (docs/results, sessions 10–11). One action along the
+    # first postural synergy of human grasps — all fingers flex together (Santello, Flanders &
+    # Soechting 1998, "Postural hand synergies for tool use", J. Neurosci. 18(23)) — makes
+    # closing a one-dimensional search, as eigengrasp planners do (Ciocarlie & Allen 2009).
+    hand_close_action: bool = Field(default=False, description=(
+        "one more action, after the hand's: it adds to every hand joint's delta action (the sum "
+        "clipped to [-1, 1]), so +1 closes all fingers together at hand_delta_speed; needs "
+        "hand_action=delta; default False: the paper's action space"))
     # Why: with delta actions the PD targets are state the joints do not show — a hand closed on
     # an object sits still whether its targets press 0.01 or 0.3 rad into it — so without them the
     # policy cannot tell how hard it grips. ManiSkill's target-delta controllers (use_target) put
@@ -116,6 +128,9 @@ class RobotSpec(PluginSpec):
         names = [j.name for j in self.arm_joints + self.hand_joints]
         if len(set(names)) != len(names):
             raise ValueError("joint names repeat")
+        if self.hand_close_action and self.hand_action != "delta":
+            raise ValueError("hand_close_action adds to the hand's delta actions: it needs "
+                             "hand_action=delta")
         played = [k.human_index for k in self.keypoints]
         if len(set(played)) != len(played):
             raise ValueError(f"two keypoints play the same human index: {played}")
@@ -147,9 +162,15 @@ class RobotSpec(PluginSpec):
         return 6 if self.arm_action == "wrist_delta" else len(self.arm_joints)
 
     @property
+    def hand_joint_actions(self) -> slice:
+        """The actions of the hand's joints, one per hand joint, after the arm's."""
+        return slice(self.num_arm_actions, self.num_arm_actions + len(self.hand_joints))
+
+    @property
     def num_actions(self) -> int:
-        """The policy's action dimension: the arm's actions, then one per hand joint."""
-        return self.num_arm_actions + len(self.hand_joints)
+        """The policy's action dimension: the arm's actions, one per hand joint, then the close
+        action if ``hand_close_action``."""
+        return self.num_arm_actions + len(self.hand_joints) + int(self.hand_close_action)
 
     def missing_human_fingertips(self) -> list[int]:
         """The human fingertips (of 4, 8, 12, 16, 20) no keypoint plays and none is synthesised as."""

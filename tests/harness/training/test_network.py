@@ -66,6 +66,11 @@ def test_the_hands_initial_sigma_can_differ_from_the_arms():
     assert torch.allclose(same["sigmas"], torch.full((2, 3), torch.exp(torch.tensor(-1.0)).item()))
     with pytest.raises(TrackbenchError, match="arm/hand action split"):
         build_model(PPOSpec(hand_init_log_std=-3.0), LAYOUT)
+    # robot.hand_close_action: 1 arm, 1 hand joint, the close action last explores like the arm
+    closing = build_model(PPOSpec(init_log_std=-1.0, hand_init_log_std=-3.0),
+                          {**arm_and_hand, "hand_joint_actions": 1})
+    sigmas = forward(closing, torch.randn(2, OBS))["sigmas"]
+    assert torch.allclose(sigmas[0], torch.exp(torch.tensor([-1.0, -3.0, -1.0])))
 
 
 def test_ppo_spec_maps_to_rl_games_keys_with_the_paper_preset():

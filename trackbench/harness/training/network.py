@@ -64,15 +64,19 @@ class PointNetActorCritic(NetworkBuilder.BaseNetwork):
     @staticmethod
     def _initial_log_std(params: dict[str, Any], layout: dict[str, int],
                          actions_num: int) -> torch.Tensor:
-        """(actions_num,) initial log σ: ``init_log_std``, the hand's actions (after the layout's
-        ``arm_actions``) at ``hand_init_log_std`` when that is set."""
+        """(actions_num,) initial log σ: ``init_log_std``, the hand joints' actions (the layout's
+        ``hand_joint_actions`` after its ``arm_actions``; all the rest if it has no
+        ``hand_joint_actions``) at ``hand_init_log_std`` when that is set. A close action
+        (``robot.hand_close_action``) explores at ``init_log_std``: it is there to be found."""
         log_std = torch.full((actions_num,), float(params["init_log_std"]))
         hand = params.get("hand_init_log_std")
         if hand is not None:
             if "arm_actions" not in layout or not 0 <= int(layout["arm_actions"]) < actions_num:
                 raise TrackbenchError(f"ppo.hand_init_log_std needs the arm/hand action split; "
                                       f"the layout {layout} has none for {actions_num} actions")
-            log_std[int(layout["arm_actions"]):] = float(hand)
+            start = int(layout["arm_actions"])
+            end = start + int(layout.get("hand_joint_actions", actions_num - start))
+            log_std[start:end] = float(hand)
         return log_std
 
     def forward(self, obs_dict: dict[str, Any]):

@@ -102,8 +102,9 @@ class PPOSpec(FrozenSpec):
     # arm's noise does, so a noisy policy learns that lifting pays less than holding still
     # (docs/results "Session 8": benchmarks/grasp_noise.py).
     hand_init_log_std: float | None = Field(default=None, description=(
-        "initial log σ of the hand's actions (those after the robot's arm actions); None: "
-        "init_log_std for every action (paper)"))
+        "initial log σ of the hand joints' actions (those after the robot's arm actions; a "
+        "close action, robot.hand_close_action, keeps init_log_std); None: init_log_std for "
+        "every action (paper)"))
     random_episode_start: bool = Field(default=True, description=(
         "training: each env's first episode ends at a random step (a time-out), so envs do not "
         "run in lockstep and a batch spans every phase of an episode (Isaac Lab's "
