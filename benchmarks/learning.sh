@@ -45,6 +45,13 @@
 #       --set task.grasped_start=0.25 --set task.pregrasp_start=0.5 \
 #       --set "task.pregrasp_progress=[0.75,1]" --set ppo.init_from=runs/hand_sigma/init.pth \
 #       >> runs/hand_sigma/grasp.log 2>&1 &
+#   The close action (robot.hand_close_action; docs/results "Session 12"): the walk from the
+#   pre-grasps (benchmarks/staged_close.txt), with and without it:
+#   OUT=runs/close_staged nohup benchmarks/learning.sh grasp 1 $COMMON \
+#       --set robot.hand_close_action=true --set "$(cat benchmarks/staged_close.txt)" \
+#       --set task.grasped_start=0.25 --set task.pregrasp_start=0.25 \
+#       --set "task.pregrasp_progress=[0,1]" >> runs/close_staged/grasp.log 2>&1 &
+#   (runs/noclose_staged: the same without --set robot.hand_close_action=true)
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
