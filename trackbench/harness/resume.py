@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
-from trackbench.harness.errors import TrackbenchError
+from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.results import RunDir, read_json
 from trackbench.harness.specs import RunSpec
 
@@ -148,6 +148,18 @@ def as_read_today(existing: dict[str, Any], registry: "Registry | None") -> dict
         except (ValidationError, TypeError):
             pass
     return read
+
+
+def read_run_spec(run_dir: RunDir, registry: "Registry") -> RunSpec:
+    """spec.json as the run was trained (defaults of settings added since filled in as
+    :func:`as_read_today` reads them); TrackbenchError naming the file if it is no run spec."""
+    existing = read_json(run_dir.spec_file)
+    if not isinstance(existing, dict):
+        raise TrackbenchError(f"{run_dir.spec_file} is not a run spec (a JSON object)")
+    try:
+        return RunSpec.model_validate(as_read_today(existing, registry))
+    except ValidationError as error:
+        raise TrackbenchError(describe_validation_error(str(run_dir.spec_file), error)) from None
 
 
 def spec_differences(existing: dict[str, Any], asked: dict[str, Any], prefix: str = "") -> list[str]:

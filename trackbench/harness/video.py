@@ -27,13 +27,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 import torch
-from pydantic import ValidationError
 
 from trackbench.harness.atomic import atomic_path
-from trackbench.harness.errors import TrackbenchError, describe_validation_error
+from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.overlay import Status, draw_status
-from trackbench.harness.results import RunDir, read_json
-from trackbench.harness.specs import RunSpec
+from trackbench.harness.results import RunDir
 
 if TYPE_CHECKING:
     from trackbench.harness.env import VecEnv
@@ -69,20 +67,6 @@ class FilmedEpisode:
     frames: int
 
 
-def read_run_spec(run_dir: RunDir, registry: "Registry") -> RunSpec:
-    """spec.json as the run was trained (defaults of settings added since filled in as
-    ``resume.as_read_today`` reads them); TrackbenchError naming the file if it is no run spec."""
-    from trackbench.harness.resume import as_read_today
-
-    existing = read_json(run_dir.spec_file)
-    if not isinstance(existing, dict):
-        raise TrackbenchError(f"{run_dir.spec_file} is not a run spec (a JSON object)")
-    try:
-        return RunSpec.model_validate(as_read_today(existing, registry))
-    except ValidationError as error:
-        raise TrackbenchError(describe_validation_error(str(run_dir.spec_file), error)) from None
-
-
 def film_run(run_dir: RunDir, out: Path, registry: "Registry", *, episodes: int, env_id: int,
              view: View, fps: float | None = None,
              on_step: Callable[[int, int], None] | None = None) -> dict[str, Any]:
@@ -99,6 +83,8 @@ def film_run(run_dir: RunDir, out: Path, registry: "Registry", *, episodes: int,
     from trackbench.harness.threads import torch_threads
     from trackbench.harness.training.policy import load_policy
     from trackbench.harness.training.ppo import PPOSpec
+
+    from trackbench.harness.resume import read_run_spec
 
     spec = read_run_spec(run_dir, registry)
     if env_id >= spec.num_envs:

@@ -50,8 +50,8 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from trackbench.harness.cli import (bench, data, list_plugins, predictor, report, run, show,
-                                        video)
+    from trackbench.harness.cli import (bench, data, evaluate, list_plugins, predictor, report,
+                                        run, show, video)
 
     app.command("list")(list_plugins.list_command)
     app.command("run")(run.run_command)
@@ -59,6 +59,7 @@ def _register_commands() -> None:
     app.command("show")(show.show_command)
     app.command("bench")(bench.bench_command)
     app.command("video")(video.video_command)
+    app.command("evaluate")(evaluate.evaluate_command)
     app.add_typer(predictor.app, name="predictor")
     app.add_typer(data.app, name="data")
 

@@ -1,14 +1,18 @@
-"""Option parsing shared by the commands: cell lists, and the one `--set` parser (run, bench
---train, predictor train, data)."""
+"""Option parsing shared by the commands: cell lists, the one `--set` parser (run, bench
+--train, predictor train, data), and the trained-run argument (video, evaluate)."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from trackbench.harness.errors import TrackbenchError
+
+if TYPE_CHECKING:
+    from trackbench.harness.results import RunDir
 
 
 class _ExponentSafeLoader(yaml.SafeLoader):
@@ -58,3 +62,21 @@ def _key_and_value(setting: str, form: str) -> tuple[str, Any]:
     except yaml.YAMLError:
         value = raw  # not YAML: the plain string, which the field's own validation judges
     return key.strip(), value
+
+
+def trained_run(run_dir: Path) -> "RunDir":
+    """The RunDir of a run directory holding spec.json and checkpoints/last.pth; TrackbenchError
+    saying which is missing otherwise (a missing folder, a file, an untrained run)."""
+    from trackbench.harness.results import RunDir
+    from trackbench.harness.training.checkpoint import checkpoint_path
+
+    if not run_dir.is_dir():
+        raise TrackbenchError(f"run directory {run_dir} not found" if not run_dir.exists()
+                              else f"{run_dir} is a file, not a run directory")
+    run = RunDir(run_dir)
+    if not run.spec_file.is_file():
+        raise TrackbenchError(f"{run_dir} is not a run directory: it has no spec.json")
+    if not checkpoint_path(run).is_file():
+        raise TrackbenchError(f"{run_dir} holds no checkpoint (checkpoints/last.pth): train the "
+                              f"run first with `trackbench run`")
+    return run

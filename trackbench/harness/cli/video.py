@@ -43,8 +43,7 @@ def video_command(
 ) -> None:
     """Film evaluation episodes of a trained run as an MP4, every control step a frame."""
     from trackbench.harness.atomic import writable_file_problem
-    from trackbench.harness.results import RunDir
-    from trackbench.harness.training.checkpoint import checkpoint_path
+    from trackbench.harness.cli.options import trained_run
 
     out = out if out is not None else Path(f"{run_dir.name}.mp4")
     if out.suffix.lower() != ".mp4":
@@ -54,15 +53,7 @@ def video_command(
         raise TrackbenchError(problem)
     if width % 2 or height % 2:
         raise TrackbenchError(f"--width {width} --height {height}: H.264 video needs even sizes")
-    run = RunDir(run_dir)
-    if not run_dir.is_dir():
-        raise TrackbenchError(f"run directory {run_dir} not found" if not run_dir.exists()
-                              else f"{run_dir} is a file, not a run directory")
-    if not run.spec_file.is_file():
-        raise TrackbenchError(f"{run_dir} is not a run directory: it has no spec.json")
-    if not checkpoint_path(run).is_file():
-        raise TrackbenchError(f"{run_dir} holds no checkpoint (checkpoints/last.pth): train the "
-                              f"run first with `trackbench run`")
+    run = trained_run(run_dir)
     _film(run, out, episodes, env, width, height, camera or None, fps, shadows, as_json)
 
 

@@ -16,6 +16,8 @@ from trackbench.harness.training.episodes import EpisodeStats
 
 if TYPE_CHECKING:
     from trackbench.harness.env import VecEnv
+    from trackbench.harness.registry import Registry
+    from trackbench.harness.results import RunDir
 
 
 def evaluate_policy(model: Any, env: "VecEnv", episodes: int, eval_seed: int) -> dict[str, Any]:
@@ -55,3 +57,37 @@ def _play(model: Any, env: "VecEnv", episodes: int, eval_seed: int) -> dict[str,
     summary = stats.summary()
     summary["seeds"] = [eval_seed, eval_seed + episodes - 1]
     return summary
+
+
+def evaluate_run(run_dir: "RunDir", registry: "Registry",
+                 episodes: int | None = None) -> dict[str, Any]:
+    """Evaluate a run's last checkpoint as `trackbench run` evaluates a finished cell: the run's
+    env count, the task's standard resets and spec (episode length included), deterministic
+    actions, ``episodes`` episodes (None: the run's ``ppo.eval_episodes``) from ``ppo.eval_seed``,
+    on the CPU. Works while the run trains (checkpoints are replaced atomically) and writes
+    nothing.
+
+    Returns :func:`evaluate_policy`'s summary plus ``run_id``, ``events`` (the task's events →
+    the share of episodes with each, as result.json), ``checkpoint`` ({"epoch", "agent_steps"}
+    from checkpoints/last.json, or None) and ``max_episode_length`` (the task spec's, control
+    steps; ``episode_length`` is the episodes' mean). Raises TrackbenchError for a
+    spec or checkpoint that is missing, damaged or does not fit.
+    """
+    from trackbench.harness.env import VecEnv
+    from trackbench.harness.resume import read_run_spec
+    from trackbench.harness.threads import torch_threads
+    from trackbench.harness.training.checkpoint import read_summary
+    from trackbench.harness.training.policy import load_policy
+    from trackbench.harness.training.ppo import PPOSpec
+
+    spec = read_run_spec(run_dir, registry)
+    ppo = PPOSpec(**spec.ppo_spec)
+    checkpoint = read_summary(run_dir)
+    with torch_threads(ppo.rollout_torch_threads):
+        env = VecEnv.build(spec.model_copy(update={"device": "cpu"}), registry,
+                           obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
+        model = load_policy(run_dir, ppo, env)
+        summary = evaluate_policy(model, env, episodes or ppo.eval_episodes, ppo.eval_seed)
+    return {"run_id": spec.run_id, "checkpoint": checkpoint,
+            "max_episode_length": spec.task_spec.get("episode_length"),
+            "events": {event: summary[f"{event}_rate"] for event in env.events}, **summary}

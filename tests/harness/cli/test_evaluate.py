@@ -1,0 +1,64 @@
+"""`trackbench evaluate`: a run's last checkpoint scored as `run` scores a finished cell."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.harness.conftest import assert_user_error
+
+RUN_ID = "allegro__grasp_lift__dense__s0"
+TINY_RUN = ["--robot", "allegro", "--task", "grasp_lift", "--method", "dense", "--envs", "4",
+            "--steps", "64", "--set", "task.episode_length=20", "--set", "ppo.horizon_length=8",
+            "--set", "ppo.minibatch_size=32", "--set", "ppo.mini_epochs=1",
+            "--set", "ppo.eval_episodes=6", "--set", "ppo.actor_units=[32,32]",
+            "--set", "ppo.critic_units=[32,32]", "--set", "ppo.pointnet_units=[16,16]"]
+
+
+@pytest.fixture(scope="module")
+def dense_run(tmp_path_factory) -> Path:
+    from typer.testing import CliRunner
+
+    from trackbench.harness.cli.app import app
+
+    root = tmp_path_factory.mktemp("evaluate")
+    result = CliRunner().invoke(app, ["run", *TINY_RUN, "--out", str(root)])
+    assert result.exit_code == 0, result.output
+    return root / RUN_ID
+
+
+def test_evaluate_reproduces_the_runs_own_evaluation(cli, dense_run):
+    """The finished run's last checkpoint, evaluated again: the numbers of its result.json."""
+    result = cli("evaluate", str(dense_run), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    written = json.loads((dense_run / "result.json").read_text())
+    own = written["evaluation"]
+    assert summary["episodes"] == own["episodes"] == 6
+    for key in ("success_rate", "episode_return", "seeds", "lift_rate", "near_rate"):
+        assert summary[key] == own[key], key
+    assert summary["events"] == written["events"]
+    assert summary["checkpoint"] == {"epoch": 2, "agent_steps": 64}
+    assert summary["max_episode_length"] == 20 and summary["run_id"] == RUN_ID
+
+
+def test_evaluate_takes_an_episode_count_and_writes_nothing(cli, dense_run):
+    before = {path: path.stat().st_mtime_ns for path in dense_run.rglob("*")}
+    result = cli("evaluate", str(dense_run), "--episodes", "2")
+    assert result.exit_code == 0, result.output
+    assert f"{RUN_ID} at epoch 2 (64 agent steps): 2 episodes" in result.stdout
+    assert "at most 20 steps each" in result.stdout and "lift" in result.stdout
+    assert {path: path.stat().st_mtime_ns for path in dense_run.rglob("*")} == before
+
+
+def test_evaluate_refuses_what_is_no_trained_run(cli, dense_run, tmp_path):
+    assert_user_error(cli("evaluate", str(tmp_path / "nowhere")), "not found")
+    assert_user_error(cli("evaluate", str(tmp_path)), "no spec.json")
+    untrained = tmp_path / "untrained"
+    untrained.mkdir()
+    shutil.copy(dense_run / "spec.json", untrained / "spec.json")
+    assert_user_error(cli("evaluate", str(untrained)), "holds no checkpoint")
+    assert_user_error(cli("evaluate", str(dense_run), "--episodes", "0"), "--episodes")

@@ -1,0 +1,49 @@
+"""`trackbench evaluate RUN_DIR [--episodes K] [--json]`: score a run's last checkpoint.
+
+    trackbench evaluate runs/close_staged/allegro__grasp_lift__grasp__s0 --episodes 64
+
+The evaluation `trackbench run` gives a finished cell (the task's standard resets, deterministic
+actions, the run's evaluation seeds), for any checkpoint: a run still training or one stopped
+early, as rl-games' ``--play`` and Isaac Lab's ``play.py`` do. It writes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from trackbench.harness import console
+
+
+def evaluate_command(
+    run_dir: Path = typer.Argument(..., help="a run directory: spec.json and checkpoints/last.pth"),
+    episodes: Optional[int] = typer.Option(None, "--episodes", min=1, max=100_000,
+                                           help="evaluation episodes (default: the run's "
+                                           "ppo.eval_episodes)"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+) -> None:
+    """Evaluate a run's last checkpoint on the task's standard resets, as `run` does at the end."""
+    # Deferred: they import torch and MuJoCo, which `trackbench --help` must not pay for.
+    from trackbench.harness.cli.options import trained_run
+    from trackbench.harness.plugins import load_registry
+    from trackbench.harness.training.evaluate import evaluate_run
+
+    run = trained_run(run_dir)
+    registry = load_registry()
+    registry.raise_problems()
+    summary = evaluate_run(run, registry, episodes)
+    if as_json:
+        console.print_json(summary)
+        return
+    at = summary["checkpoint"]
+    where = (f"epoch {at['epoch']} ({at['agent_steps']:,} agent steps)" if at else
+             "an unnamed checkpoint (checkpoints/last.json is missing)")
+    events = ", ".join(f"{name} {rate:.2f}" for name, rate in summary["events"].items())
+    console.out.print(
+        f"{summary['run_id']} at {where}: {summary['episodes']} episodes from the task's standard "
+        f"resets (seeds {summary['seeds'][0]}–{summary['seeds'][1]}, "
+        f"at most {summary['max_episode_length']} steps each): success {summary['success_rate']:.2f}"
+        + (f", {events}" if events else "") + f"; mean return {summary['episode_return']:.1f}",
+        highlight=False)
