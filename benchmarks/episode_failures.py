@@ -73,8 +73,10 @@ def main(run: str, envs: int = 32, steps: int = 700, noise: bool = False) -> Non
     for t, e, (x, y, z), rise, length in failures:
         print(f"  step {t:4d} env {e:3d}: object at ({x:.3f}, {y:.3f}, {z:.3f}) m, highest rise "
               f"{rise * 100:.1f} cm, episode length {length}")
+    joints = env.task.robot.hand_joint_actions
     print(f"  mean |μ| of the arm actions {mean_mu:.3f}; σ arm {sigma[:n_arm].mean():.2f}, "
-          f"hand {sigma[n_arm:].mean():.2f}")
+          f"hand {sigma[joints].mean():.2f}"
+          + (f", close action {sigma[-1]:.2f}" if env.task.robot.hand_close_action else ""))
 
 
 if __name__ == "__main__":

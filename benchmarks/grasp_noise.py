@@ -62,8 +62,8 @@ def scripted_returns(env: VecEnv, lift: bool, std: float, part: str, steps: int,
         if lift and CLOSE_STEPS <= k < CLOSE_STEPS + RAISE_STEPS:
             actions[:, WRIST_UP] = 1.0
         scale = torch.full((actions.shape[1],), std)
-        if hand_std is not None:
-            scale[n_arm_actions:] = hand_std
+        if hand_std is not None:  # the hand joints'; a close action keeps std, as in training
+            scale[spec.hand_joint_actions] = hand_std
         noise = scale * torch.randn(actions.shape, generator=generator)
         if part == "hand":
             noise[:, :n_arm_actions] = 0.0

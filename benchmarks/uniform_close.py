@@ -6,7 +6,8 @@ on it. This script asks whether the simplest coordinated motion would do: from t
 action is ``+1`` for ``CLOSE`` control steps (the arm still), then the wrist goes straight up at
 full speed for the rest of the episode. It prints the share of envs whose object rose ≥ 5 cm (the
 lift tasks' "lift" event) and each env's highest rise, for the hand's own actions set to +1
-(``all``), for the flexion joints only (``flex``: allegro's abduction joints 0, 4, 8 held), and
+(``all``: the spread joints too, as the close action does), for the flexion joints only
+(``flex``, allegro only: its abduction joints 0, 4, 8 held), and
 with the hand left open (``none``: the control). This is what ``robot.hand_close_action=true``
 does at action +1.
 
@@ -70,11 +71,29 @@ def rises(robot: str, envs: int, close: int, which: str) -> torch.Tensor:
     return highest
 
 
+def arguments(args: list[str]) -> tuple[str, int, int, str]:
+    """(robot, envs, close steps, which) from the command line; SystemExit with the usage line
+    for anything else."""
+    usage = "usage: uniform_close.py [ROBOT] [ENVS ≥ 1] [CLOSE ≥ 1] [all|flex|none] (flex: allegro)"
+    try:
+        robot, envs = (args[0] if args else "allegro"), int(args[1]) if len(args) > 1 else 24
+        close, which = int(args[2]) if len(args) > 2 else 10, args[3] if len(args) > 3 else "all"
+    except ValueError:
+        raise SystemExit(usage) from None
+    if len(args) > 4 or envs < 1 or close < 1 or which not in ("all", "flex", "none") or \
+            (which == "flex" and robot not in ABDUCTION):
+        raise SystemExit(usage)
+    return robot, envs, close, which
+
+
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    robot, envs = (args[0] if args else "allegro"), int(args[1]) if len(args) > 1 else 24
-    close, which = int(args[2]) if len(args) > 2 else 10, args[3] if len(args) > 3 else "all"
-    highest = rises(robot, envs, close, which)
+    from trackbench.harness.errors import TrackbenchError
+
+    robot, envs, close, which = arguments(sys.argv[1:])
+    try:
+        highest = rises(robot, envs, close, which)
+    except TrackbenchError as error:
+        raise SystemExit(f"error: {error}") from None
     lifted = float((highest >= LIFT_FLAG_RISE).float().mean())
     print(f"{robot} grasp_lift, {envs} pre-grasps, hand {which} +1 for {close} steps then wrist up: "
           f"lift ≥ {LIFT_FLAG_RISE * 100:.0f} cm in {lifted:.2f}; highest rise per env (cm): "

@@ -213,6 +213,8 @@ ROWS = [
         ("task 'grasp_lift': field 'spawn_noise'", FINITE)),
     Row("a close action without delta hands", dry_run("--set", "robot.hand_close_action=true"),
         ("hand_close_action", "hand_action=delta")),
+    Row("a close-action σ without the close action", dry_run("--set", "ppo.close_init_log_std=-2"),
+        ("ppo.close_init_log_std", "robot.hand_close_action=true")),
     Row("robot.hand_kp=true", dry_run("--set", "robot.hand_kp=true"),
         ("field 'hand_kp'", f"{BOOLEAN} true")),
     Row("ppo.horizon_length=yes (YAML's true)", dry_run("--set", "ppo.horizon_length=yes"),

@@ -37,5 +37,6 @@ def describe_validation_error(subject: str, error: ValidationError) -> str:
     for problem in error.errors():
         field = ".".join(str(part) for part in problem["loc"])
         where = f"field '{field}': " if field else ""
-        lines.append(f"{subject}: {where}{problem['msg']}")
+        # Pydantic prefixes a validator's own ValueError with its label; the reader needs the reason.
+        lines.append(f"{subject}: {where}{problem['msg'].removeprefix('Value error, ')}")
     return "\n".join(lines)

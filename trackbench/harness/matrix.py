@@ -69,6 +69,11 @@ def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
     ppo.init_checkpoint()  # so does a policy to start from that is not there
     ppo_spec = ppo.model_dump(mode="json")
     robot_specs = {robot: resolved("robot", robot) for robot in matrix.robots}
+    without = [robot for robot, spec in robot_specs.items() if not spec["hand_close_action"]]
+    if ppo.close_init_log_std is not None and without:
+        raise TrackbenchError(f"ppo.close_init_log_std sets the close action's σ, and robot(s) "
+                              f"{', '.join(without)} have none: add --set "
+                              f"robot.hand_close_action=true (with robot.hand_action=delta)")
     task_specs = {task: resolved("task", task) for task in matrix.tasks}
     method_specs = {method: resolved("method", method) for method in matrix.methods}
     for method, method_spec in method_specs.items():

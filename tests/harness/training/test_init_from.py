@@ -66,5 +66,6 @@ def test_a_missing_policy_is_refused_at_plan_time(registry, tmp_path):
 
 def test_a_policy_of_another_network_is_refused_with_one_message(registry, tmp_path):
     _, first = cell(registry, tmp_path / "first")
-    with pytest.raises(TrackbenchError, match="does not fit this run's network"):
+    with pytest.raises(TrackbenchError, match=r"does not fit this run's network .*\(a2c_network"
+                       r"\.actor_mlp\.0\.weight: \[\d+, \d+\] there, \[64, \d+\] here"):
         cell(registry, tmp_path / "wider", init_from=str(first.path), actor_units=[64, 32])

@@ -71,6 +71,10 @@ def test_the_hands_initial_sigma_can_differ_from_the_arms():
                           {**arm_and_hand, "hand_joint_actions": 1})
     sigmas = forward(closing, torch.randn(2, OBS))["sigmas"]
     assert torch.allclose(sigmas[0], torch.exp(torch.tensor([-1.0, -3.0, -1.0])))
+    own = build_model(PPOSpec(init_log_std=-1.0, hand_init_log_std=-3.0, close_init_log_std=-2.0),
+                      {**arm_and_hand, "hand_joint_actions": 1})
+    sigmas = forward(own, torch.randn(2, OBS))["sigmas"]
+    assert torch.allclose(sigmas[0], torch.exp(torch.tensor([-1.0, -3.0, -2.0])))
 
 
 def test_ppo_spec_maps_to_rl_games_keys_with_the_paper_preset():

@@ -66,8 +66,9 @@ class PointNetActorCritic(NetworkBuilder.BaseNetwork):
                          actions_num: int) -> torch.Tensor:
         """(actions_num,) initial log σ: ``init_log_std``, the hand joints' actions (the layout's
         ``hand_joint_actions`` after its ``arm_actions``; all the rest if it has no
-        ``hand_joint_actions``) at ``hand_init_log_std`` when that is set. A close action
-        (``robot.hand_close_action``) explores at ``init_log_std``: it is there to be found."""
+        ``hand_joint_actions``) at ``hand_init_log_std`` when that is set; the actions after them
+        (the close action of ``robot.hand_close_action``) at ``close_init_log_std`` when set, else
+        ``init_log_std``: it is there to be found."""
         log_std = torch.full((actions_num,), float(params["init_log_std"]))
         hand = params.get("hand_init_log_std")
         if hand is not None:
@@ -77,6 +78,12 @@ class PointNetActorCritic(NetworkBuilder.BaseNetwork):
             start = int(layout["arm_actions"])
             end = start + int(layout.get("hand_joint_actions", actions_num - start))
             log_std[start:end] = float(hand)
+        close = params.get("close_init_log_std")
+        if close is not None:
+            if "hand_joint_actions" not in layout:
+                raise TrackbenchError(f"ppo.close_init_log_std needs the hand/close action split; "
+                                      f"the layout {layout} has none for {actions_num} actions")
+            log_std[int(layout["arm_actions"]) + int(layout["hand_joint_actions"]):] = float(close)
         return log_std
 
     def forward(self, obs_dict: dict[str, Any]):

@@ -46,13 +46,20 @@ def checkpoint_weights(path: Path) -> dict[str, torch.Tensor]:
 
 def load_weights(model: torch.nn.Module, weights: dict[str, torch.Tensor], misfit: str) -> None:
     """Give ``model`` the ``weights`` (:func:`checkpoint_weights`). Raises TrackbenchError
-    ``misfit`` (with the first line of torch's complaint) if parameters are missing, unexpected
-    or shaped otherwise."""
+    ``misfit`` if parameters are missing, unexpected or shaped otherwise, with the first few
+    differences ('a2c_network.sigma: [22] there, [23] here' — a sigma or mu of another size is
+    another action count)."""
     try:
         model.load_state_dict(weights)
     except RuntimeError as error:
-        first = str(error).strip().splitlines()[0]
-        raise TrackbenchError(f"{misfit} ({first[:200]})") from None
+        ours = model.state_dict()
+        differences = [f"{name}: {list(value.shape)} there, {list(ours[name].shape)} here"
+                       for name, value in weights.items()
+                       if name in ours and value.shape != ours[name].shape]
+        differences += [f"{name}: missing there" for name in ours if name not in weights]
+        differences += [f"{name}: not in this network" for name in weights if name not in ours]
+        detail = "; ".join(differences[:3]) or str(error).strip().splitlines()[0][:200]
+        raise TrackbenchError(f"{misfit} ({detail})") from None
 
 
 def load_policy(run_dir: "RunDir", ppo: PPOSpec, env: "VecEnv") -> Any:

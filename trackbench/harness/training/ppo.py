@@ -102,9 +102,12 @@ class PPOSpec(FrozenSpec):
     # arm's noise does, so a noisy policy learns that lifting pays less than holding still
     # (docs/results "Session 8": benchmarks/grasp_noise.py).
     hand_init_log_std: float | None = Field(default=None, description=(
-        "initial log σ of the hand joints' actions (those after the robot's arm actions; a "
-        "close action, robot.hand_close_action, keeps init_log_std); None: init_log_std for "
-        "every action (paper)"))
+        "initial log σ of the hand joints' actions (those after the robot's arm actions; not "
+        "the close action's); None: init_log_std for every action (paper)"))
+    # Why its own σ: the close action moves every finger at once, so its noise is what a held
+    # grasp feels most, and what finds closing from a pre-grasp (docs/results "Session 12").
+    close_init_log_std: float | None = Field(default=None, description=(
+        "initial log σ of the close action (robot.hand_close_action); None: init_log_std"))
     random_episode_start: bool = Field(default=True, description=(
         "training: each env's first episode ends at a random step (a time-out), so envs do not "
         "run in lockstep and a batch spans every phase of an episode (Isaac Lab's "
@@ -208,6 +211,7 @@ def rl_games_config(ppo: PPOSpec, *, num_envs: int, agent_steps: int, seed: int,
             "critic_units": list(ppo.critic_units),
             "init_log_std": ppo.init_log_std,
             "hand_init_log_std": ppo.hand_init_log_std,
+            "close_init_log_std": ppo.close_init_log_std,
         },
         "config": {
             "name": "ppo",

@@ -276,7 +276,7 @@ def _initialise_from(agent: Any, path: "Path | None") -> None:
 
     load_weights(agent.model, checkpoint_weights(path),
                  f"ppo.init_from: the policy in {path} does not fit this run's network (another "
-                 f"robot, observation or network size?)")
+                 f"robot, action space, observation or network size?)")
 
 
 def _restore(agent: Any, run_dir: "RunDir", observer: TrainingObserver) -> int | None:
