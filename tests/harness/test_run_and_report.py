@@ -99,9 +99,10 @@ def test_ppo_settings_reach_the_planned_cells(cli, toy_plugins, tmp_path):
     assert cell.ppo_spec["preset"] == "cpu" and cell.ppo_spec["mini_epochs"] == 4
 
 
-def _finished_run(out: Path, robot: str, task: str, method: str, seed: int, result: dict | None):
-    spec = RunSpec(engine="mujoco", robot=robot, task=task, method=method, seed=seed,
-                   agent_steps=1000, num_envs=4)
+def _finished_run(out: Path, robot: str, task: str, method: str, seed: int, result: dict | None,
+                  **settings):
+    spec = RunSpec(**{"engine": "mujoco", "robot": robot, "task": task, "method": method,
+                      "seed": seed, "agent_steps": 1000, "num_envs": 4, **settings})
     run = RunDir.for_spec(out, spec)
     run.prepare(spec)
     if result is not None:
@@ -173,6 +174,20 @@ def test_report_shows_the_tasks_event_rates_over_seeds(cli, tmp_path):
     report = json.loads(cli("report", str(tmp_path), "--json").stdout)
     assert report["tasks"]["grasp_lift"]["cells"]["allegro"]["dense"]["lift_rate"] == 0.5
     assert "lift_rate" not in report["tasks"]["cabinet"]["cells"]["allegro"]["dense"]
+
+
+def test_report_notes_seeds_of_a_cell_trained_with_different_settings(cli, tmp_path):
+    ok = {"status": "ok", "success_rate": 0.5}
+    _finished_run(tmp_path, "allegro", "grasp_lift", "dense", 0, ok, robot_spec={"hand_kp": 40.0})
+    _finished_run(tmp_path, "allegro", "grasp_lift", "dense", 1, ok, robot_spec={"hand_kp": 40.0},
+                  agent_steps=2000)  # another budget is the same configuration
+    _finished_run(tmp_path, "allegro", "grasp_lift", "dense", 2, ok, robot_spec={"hand_kp": 80.0})
+    text = " ".join(cli("report", str(tmp_path)).output.split())  # a warning, on stderr
+    assert ("allegro × grasp_lift × dense averages runs trained with different settings as "
+            "seeds: robot_spec.hand_kp: 40.0 in allegro__grasp_lift__dense__s0, 80.0 in "
+            "allegro__grasp_lift__dense__s2; keep variants in separate results directories") in text
+    assert text.count("different settings") == 1
+    assert "n=3" in text  # still reported: the note says what the number mixes
 
 
 def test_report_names_corrupt_files_and_keeps_the_rest(cli, tmp_path):

@@ -171,6 +171,25 @@ def _fingerprint(run: RunDir) -> str:
     return digest.hexdigest()
 
 
+def _pooled_settings(first: "FoundRun", other: "FoundRun", root: Path) -> list[str]:
+    """A note if ``other`` (a seed of ``first``'s cell) was trained with other settings than
+    ``first``: the report would average them as seeds of one configuration. Paths are shown
+    relative to the results directory ``root``."""
+    from trackbench.harness.resume import spec_differences
+
+    if other is first:
+        return []
+    a, b = (str(found.run.path.relative_to(root)) for found in (first, other))
+    one, two = (found.spec.model_dump(mode="json", exclude={"seed"}) for found in (first, other))
+    differences = spec_differences(one, two, labels=(f"in {a}", f"in {b}"))
+    if not differences:
+        return []
+    more = f" (and {len(differences) - 2} more)" if len(differences) > 2 else ""
+    return [f"{first.spec.robot} × {first.spec.task} × {first.spec.method} averages runs "
+            f"trained with different settings as seeds: {'; '.join(differences[:2])}{more}; "
+            f"keep variants in separate results directories"]
+
+
 def build_report(results_dir: Path) -> Report:
     """The comparison of every run under ``results_dir``; invalid files are in ``problems``.
 
@@ -180,9 +199,12 @@ def build_report(results_dir: Path) -> Report:
         raise TrackbenchError(f"results directory not found: {results_dir}")
     survey = find_runs(results_dir)
     report = Report(problems=survey.problems, notes=survey.notes)
+    first_of_cell: dict[tuple[str, str, str], FoundRun] = {}
     for found in survey.runs:
         spec = found.spec
         cell = report.cell(spec.task, spec.robot, spec.method)
+        first = first_of_cell.setdefault((spec.task, spec.robot, spec.method), found)
+        report.notes += _pooled_settings(first, found, results_dir)
         if not found.run.is_complete():
             failure = found.run.read_failure()
             if failure is None:

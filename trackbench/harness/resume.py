@@ -162,9 +162,10 @@ def read_run_spec(run_dir: RunDir, registry: "Registry") -> RunSpec:
         raise TrackbenchError(describe_validation_error(str(run_dir.spec_file), error)) from None
 
 
-def spec_differences(existing: dict[str, Any], asked: dict[str, Any], prefix: str = "") -> list[str]:
+def spec_differences(existing: dict[str, Any], asked: dict[str, Any], prefix: str = "",
+                     labels: tuple[str, str] = ("there", "asked")) -> list[str]:
     """'ppo_spec.learning_rate: 0.0001 there, 0.0003 asked' for each differing leaf (the
-    budget and the thread counts, EXECUTION_SETTINGS, excepted)."""
+    budget and the thread counts, EXECUTION_SETTINGS, excepted); ``labels`` name the two."""
     found = []
     for key in sorted(set(existing) | set(asked)):
         name = f"{prefix}{key}"
@@ -172,9 +173,9 @@ def spec_differences(existing: dict[str, Any], asked: dict[str, Any], prefix: st
             continue
         old, new = existing.get(key, "(unset)"), asked.get(key, "(unset)")
         if isinstance(old, dict) and isinstance(new, dict):
-            found += spec_differences(old, new, prefix=f"{name}.")
+            found += spec_differences(old, new, f"{name}.", labels)
         elif old != new:
-            found.append(f"{name}: {old!r} there, {new!r} asked")
+            found.append(f"{name}: {old!r} {labels[0]}, {new!r} {labels[1]}")
     return found
 
 
