@@ -25,6 +25,11 @@ the wrist goes straight up at full speed for ``RAISE_STEPS`` steps while the pol
 hand. It tells "the policy's grip would carry the object; it just never raises" from "its grip
 is a touch that lets go when the arm moves".
 
+With ``open=D`` the script holds the hand (zero hand and close actions: the PD targets stay
+where the reset put them) while the env's mean fingertip–object distance is above D m, and gives
+the hand back to the policy from the first step it comes within D: does the policy lift from far
+starts when it arrives with an open hand?
+
 Lifting tasks only (the target object is object 0; its start height is the task's).
 """
 
@@ -50,7 +55,8 @@ WRIST_UP = 2  # the wrist-delta action that moves the wrist along world +z
 
 
 def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = False,
-         grasped: bool = False, progress: list[float] | None = None) -> None:
+         grasped: bool = False, progress: list[float] | None = None,
+         open_until: float | None = None) -> None:
     torch.set_num_threads(1)
     written = json.load(open(f"{run}/spec.json"))
     written["num_envs"] = envs
@@ -88,11 +94,17 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
     raised_for = torch.zeros(envs, dtype=torch.long)
     raise_start = torch.full((envs,), torch.nan)
     running = torch.ones(envs, dtype=torch.bool)
+    arrived = torch.zeros(envs, dtype=torch.bool)
     tips, rises, hand = [], [], []
     while running.any():
         with torch.no_grad():
             action = model({"is_train": False, "obs": obs, "prev_actions": None,
                             "rnn_states": None})["mus"].clamp(-1, 1)
+        if open_until is not None:  # hold the hand open until the fingertips first come near
+            state = env._state()
+            distance = (state.keypoints - state.object_pos[:, 0, None]).norm(dim=-1).mean(1)
+            arrived |= distance <= open_until
+            action[~arrived, n_arm:] = 0.0
         if take_over:
             thumb, finger = thumb_and_finger(tip_surface_distances(env._state()))
             gripped = (thumb < grip_distance) & (finger < grip_distance)
@@ -138,6 +150,8 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
 
 if __name__ == "__main__":
     given = [a.split("=", 1)[1] for a in sys.argv[3:] if a.startswith("progress=")]
+    opened = [float(a.split("=", 1)[1]) for a in sys.argv[3:] if a.startswith("open=")]
     main(sys.argv[1], *(int(a) for a in sys.argv[2:3]), pregrasp="pregrasp" in sys.argv[3:],
          take_over="raise" in sys.argv[3:], grasped="grasped" in sys.argv[3:],
-         progress=[float(x) for x in given[0].split(",")] if given else None)
+         progress=[float(x) for x in given[0].split(",")] if given else None,
+         open_until=opened[0] if opened else None)
