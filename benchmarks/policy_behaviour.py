@@ -3,8 +3,9 @@
 Used for the learning checks (issue 13) to tell "never gets near" from "gets near and backs off"
 from "touches but never closes". Reads RUN_DIR/spec.json and RUN_DIR/checkpoints/last.pth, resets
 from the evaluation seeds (the same as `trackbench run`'s evaluation) and prints the policy's
-exploration std (arm, hand) and, over the episode: mean fingertip-to-object distance (m) at five
-points in time, each env's closest approach and its highest and lowest object rise (cm), the
+exploration std (arm, hand) and, over the episode: mean fingertip-to-object distance (m) and the
+fingertips' centroid's distance to the object's centre (m; where the hand aims) at five points
+in time, each env's closest approach and its highest and lowest object rise (cm), the
 fraction of steps with the fingertips near the object (mean distance ≤ 0.12 m, the task's "near"
 flag) and the mean hand action while near and while far (−1 = fully open targets, +1 = fully
 closed).
@@ -95,7 +96,7 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
     raise_start = torch.full((envs,), torch.nan)
     running = torch.ones(envs, dtype=torch.bool)
     arrived = torch.zeros(envs, dtype=torch.bool)
-    tips, rises, hand = [], [], []
+    tips, rises, hand, centres = [], [], [], []
     while running.any():
         with torch.no_grad():
             action = model({"is_train": False, "obs": obs, "prev_actions": None,
@@ -119,6 +120,9 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
         step = env.step(action)
         state = env._state()  # an env that just ended shows its next reset: masked below
         target = state.object_pos[:, 0]
+        # Where the hand aims: the fingertips' centroid against the object's centre, per env.
+        centres.append(torch.where(running, (state.keypoints.mean(1) - target).norm(dim=-1),
+                                   torch.nan))
         tips.append(torch.where(running, (state.keypoints - target[:, None]).norm(dim=-1).mean(1),
                                 torch.nan))
         rises.append(torch.where(running, target[:, 2] - start_height, torch.nan))
@@ -129,10 +133,12 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
             running[step.episodes.env_ids] = False
         obs = step.critic_obs
     tip, rise, close = torch.stack(tips), torch.stack(rises), torch.stack(hand)
+    centre = torch.stack(centres)
     steps = tip.shape[0]
     print(f"{run}: {envs} episodes, longest {steps} steps")
     for t in (0, steps // 4, steps // 2, 3 * steps // 4, steps - 1):
-        print(f"  step {t:4d}: mean fingertip distance {tip[t].nanmean():.3f} m")
+        print(f"  step {t:4d}: mean fingertip distance {tip[t].nanmean():.3f} m, fingertip "
+              f"centroid to object centre {centre[t].nanmean():.3f} m")
     print("  closest approach per env (m):", [round(float(x), 3) for x in tip.nan_to_num(9).min(0).values])
     print("  highest rise per env (cm):", [round(float(x) * 100, 1) for x in rise.nan_to_num(-9).max(0).values])
     print("  lowest rise per env (cm):", [round(float(x) * 100, 1) for x in rise.nan_to_num(9).min(0).values])
