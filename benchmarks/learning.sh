@@ -51,7 +51,15 @@
 #       --set robot.hand_close_action=true --set "$(cat benchmarks/staged_close.txt)" \
 #       --set task.grasped_start=0.25 --set task.pregrasp_start=0.25 \
 #       --set "task.pregrasp_progress=[0,1]" >> runs/close_staged/grasp.log 2>&1 &
-#   (runs/noclose_staged: the same without --set robot.hand_close_action=true)
+#   (runs/noclose_staged: the same without --set robot.hand_close_action=true; runs/close_dense
+#   and runs/close_track: the same with dense / track for grasp, track with its pi_h.pt copied
+#   into the OUT folder.) runs/close_long: close_staged's policy at 3.11M (init.pth) trained on
+#   the final mix with 300-step episodes ($COMMON's episode length replaced):
+#   OUT=runs/close_long nohup benchmarks/learning.sh grasp 1 $COMMON \
+#       --set task.episode_length=300 --set robot.hand_close_action=true \
+#       --set task.grasped_start=0.25 --set task.pregrasp_start=0.25 \
+#       --set "task.pregrasp_progress=[0,1]" --set ppo.init_from=runs/close_long/init.pth \
+#       >> runs/close_long/grasp.log 2>&1 &
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
