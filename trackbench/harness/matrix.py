@@ -84,7 +84,29 @@ def plan(matrix: MatrixSpec, registry: Registry) -> list[RunSpec]:
             raise TrackbenchError(f"method '{method}': {error}") from None
     cells = _cells(matrix, engine_spec, robot_specs, task_specs, method_specs, ppo_spec)
     check_compatibility(cells, registry)
+    _check_init_actions(ppo, robot_specs, registry)
     return cells
+
+
+def _check_init_actions(ppo: PPOSpec, robot_specs: dict, registry: Registry) -> None:
+    """Refuse, before any cell runs, a ``ppo.init_from`` policy whose action count (its log σ's
+    length) differs from a planned robot's (another arm or hand action space, a close action).
+    Other misfits (observation, network sizes) are named when the run loads it."""
+    path = ppo.init_checkpoint()
+    if path is None:
+        return
+    from trackbench.harness.training.policy import checkpoint_weights
+
+    sigma = checkpoint_weights(path).get("a2c_network.sigma")
+    if sigma is None:
+        return
+    wrong = [f"{robot} has {actions}" for robot, actions in
+             ((robot, registry.resolve_spec("robots", robot, spec).num_actions)
+              for robot, spec in robot_specs.items()) if actions != sigma.shape[0]]
+    if wrong:
+        raise TrackbenchError(f"ppo.init_from: the policy in {path} has {sigma.shape[0]} actions; "
+                              f"robot {', '.join(wrong)} (check robot.arm_action, "
+                              f"robot.hand_close_action)")
 
 
 def _cells(matrix: MatrixSpec, engine_spec: dict, robot_specs: dict, task_specs: dict,

@@ -66,6 +66,13 @@ def test_a_missing_policy_is_refused_at_plan_time(registry, tmp_path):
 
 def test_a_policy_of_another_network_is_refused_with_one_message(registry, tmp_path):
     _, first = cell(registry, tmp_path / "first")
+    closing = MatrixSpec(robots=["allegro"], tasks=["probe"], methods=["dense"],
+                         agent_steps=STEPS, num_envs=NUM_ENVS,
+                         overrides={"ppo": {**TINY_PPO, "init_from": str(first.path)},
+                                    "robot": {"hand_action": "delta", "hand_close_action": True}})
+    with pytest.raises(TrackbenchError, match=r"has 23 actions; robot allegro has 24 \(check "
+                       r"robot.arm_action, robot.hand_close_action\)"):
+        plan(closing, registry)  # another action space: refused before any cell runs
     with pytest.raises(TrackbenchError, match=r"does not fit this run's network .*\(a2c_network"
                        r"\.actor_mlp\.0\.weight: \[\d+, \d+\] there, \[64, \d+\] here"):
         cell(registry, tmp_path / "wider", init_from=str(first.path), actor_units=[64, 32])
