@@ -68,7 +68,7 @@ def execute_cell(spec: RunSpec, registry: Registry, run_dir: RunDir, *, restart:
 def _execute(spec: RunSpec, registry: Registry, run_dir: RunDir, restart: bool,
              on_epoch: "EpochCallback | None",
              on_metrics: "MetricsCallback | None") -> dict[str, Any]:
-    from trackbench.harness.training.evaluate import evaluate_policy
+    from trackbench.harness.training.evaluate import evaluate_policy, event_rates
     from trackbench.harness.training.ppo import PPOSpec
     from trackbench.harness.threads import torch_threads
     from trackbench.harness.training.trainer import train_cell
@@ -94,7 +94,7 @@ def _execute(spec: RunSpec, registry: Registry, run_dir: RunDir, restart: bool,
         "run_id": spec.run_id,
         "success_rate": evaluation["success_rate"],
         # The task's events (Task.events): the share of evaluation episodes with each.
-        "events": {event: evaluation[f"{event}_rate"] for event in trained.env.events},
+        "events": event_rates(evaluation, trained.env.events),
         "mean_return": evaluation["episode_return"],
         "agent_steps": trained.agent_steps,
         # Env-steps the engine reset because the physics blew up, over all training sessions.

@@ -79,23 +79,17 @@ def film_run(run_dir: RunDir, out: Path, registry: "Registry", *, episodes: int,
     checkpoint that is missing or does not fit, a camera the scene lacks, no offscreen GL, or an
     ffmpeg failure; ``out`` is then left as it was.
     """
-    from trackbench.harness.env import VecEnv
-    from trackbench.harness.threads import torch_threads
-    from trackbench.harness.training.policy import load_policy
-    from trackbench.harness.training.ppo import PPOSpec
-
     from trackbench.harness.resume import read_run_spec
+    from trackbench.harness.threads import torch_threads
+    from trackbench.harness.training.policy import played_on_cpu
 
     spec = read_run_spec(run_dir, registry)
     if env_id >= spec.num_envs:
         raise TrackbenchError(f"--env {env_id}: the run has {spec.num_envs} env(s), "
                               f"0 to {spec.num_envs - 1}")
-    ppo = PPOSpec(**spec.ppo_spec)
+    # Filmed on the CPU, whatever the run trained on: rendering is the CPU's anyway.
+    ppo, env, policy = played_on_cpu(run_dir, spec, registry)
     with torch_threads(ppo.rollout_torch_threads):
-        # Filmed on the CPU, whatever the run trained on: rendering is the CPU's anyway.
-        env = VecEnv.build(spec.model_copy(update={"device": "cpu"}), registry,
-                           obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
-        policy = load_policy(run_dir, ppo, env)
         rate = float(fps or env.engine.spec.control_hz)
         source = FrameSource(env, env_id, view)
         filmed = []

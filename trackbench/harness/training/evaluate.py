@@ -59,6 +59,12 @@ def _play(model: Any, env: "VecEnv", episodes: int, eval_seed: int) -> dict[str,
     return summary
 
 
+def event_rates(summary: dict[str, Any], events: tuple[str, ...]) -> dict[str, float]:
+    """The task's events → the share of evaluation episodes with each (result.json's "events"),
+    from an :func:`evaluate_policy` summary."""
+    return {event: summary[f"{event}_rate"] for event in events}
+
+
 def evaluate_run(run_dir: "RunDir", registry: "Registry",
                  episodes: int | None = None) -> dict[str, Any]:
     """Evaluate a run's last checkpoint as `trackbench run` evaluates a finished cell: the run's
@@ -73,21 +79,16 @@ def evaluate_run(run_dir: "RunDir", registry: "Registry",
     steps; ``episode_length`` is the episodes' mean). Raises TrackbenchError for a
     spec or checkpoint that is missing, damaged or does not fit.
     """
-    from trackbench.harness.env import VecEnv
     from trackbench.harness.resume import read_run_spec
     from trackbench.harness.threads import torch_threads
     from trackbench.harness.training.checkpoint import read_summary
-    from trackbench.harness.training.policy import load_policy
-    from trackbench.harness.training.ppo import PPOSpec
+    from trackbench.harness.training.policy import played_on_cpu
 
     spec = read_run_spec(run_dir, registry)
-    ppo = PPOSpec(**spec.ppo_spec)
     checkpoint = read_summary(run_dir)
+    ppo, env, model = played_on_cpu(run_dir, spec, registry)
     with torch_threads(ppo.rollout_torch_threads):
-        env = VecEnv.build(spec.model_copy(update={"device": "cpu"}), registry,
-                           obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
-        model = load_policy(run_dir, ppo, env)
         summary = evaluate_policy(model, env, episodes or ppo.eval_episodes, ppo.eval_seed)
     return {"run_id": spec.run_id, "checkpoint": checkpoint,
             "max_episode_length": spec.task_spec.get("episode_length"),
-            "events": {event: summary[f"{event}_rate"] for event in env.events}, **summary}
+            "events": event_rates(summary, env.events), **summary}

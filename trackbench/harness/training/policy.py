@@ -1,4 +1,5 @@
-"""A trained policy read back from a run directory, to play it outside training (``video``).
+"""A trained policy read back from a run directory, to play it outside training (``video``,
+``evaluate``).
 
 The rl-games model is rebuilt from the run's PPO settings (network sizes, normalisers) and the
 VecEnv it will act in (observation layout), then given the ``model`` weights of
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from trackbench.harness.env import VecEnv
+    from trackbench.harness.registry import Registry
+    from trackbench.harness.specs import RunSpec
     from trackbench.harness.results import RunDir
 
 
@@ -91,3 +94,16 @@ def load_policy(run_dir: "RunDir", ppo: PPOSpec, env: "VecEnv") -> Any:
             "normalize_value": ppo.normalize_value, "normalize_input": ppo.normalize_input})
     load_weights(model, weights, f"the checkpoint {path} does not fit the network of its spec.json")
     return model.eval()
+
+
+def played_on_cpu(run_dir: "RunDir", spec: "RunSpec", registry: "Registry"
+                  ) -> "tuple[PPOSpec, VecEnv, Any]":
+    """(PPO settings, env, policy) to play the run ``spec`` (its spec.json, as
+    ``resume.read_run_spec`` reads it) outside training: the env built as the run's, on the CPU
+    whatever the run trained on, and :func:`load_policy`'s model. Raises as ``load_policy``."""
+    from trackbench.harness.env import VecEnv
+
+    ppo = PPOSpec(**spec.ppo_spec)
+    env = VecEnv.build(spec.model_copy(update={"device": "cpu"}), registry,
+                       obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
+    return ppo, env, load_policy(run_dir, ppo, env)
