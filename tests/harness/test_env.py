@@ -108,6 +108,25 @@ def test_the_policy_may_observe_its_pd_targets_after_the_velocities(env):
                                    seeing.task.policy_points(state), torch.zeros(NUM_ENVS, 4))
 
 
+def test_the_policy_may_observe_its_keypoints_relative_to_the_object(env):
+    seeing = make_env(robot={"observe_keypoints": True})
+    n, k = seeing.n_dof, len(seeing.engine.robot.spec.keypoints)
+    assert seeing.layout["joints"] == 2 * n + 3 * k and seeing.num_points == env.num_points
+    assert seeing.observation_blocks["keypoints"] == slice(2 * n, 2 * n + 3 * k)
+    assert seeing.observation_blocks["policy points"].start == 2 * n + 3 * k
+    seeing.reset()
+    step = seeing.step(torch.ones(NUM_ENVS, seeing.num_actions))
+    state = seeing.engine.state
+    centroid = seeing.task.policy_points(state).mean(dim=1, keepdim=True)  # all points, not the subsample
+    relative = (state.keypoints - centroid).reshape(NUM_ENVS, -1)
+    assert torch.allclose(step.obs[:, 2 * n:2 * n + 3 * k], relative.float(), atol=1e-6)
+    assert step.obs.shape[1] == env.obs_dim + 3 * k
+    assert torch.equal(step.obs[:, :2 * n], step.critic_obs[:, :2 * n])
+    with pytest.raises(TrackbenchError, match="observes its keypoints"):
+        seeing.compose_observation(state.joint_pos, state.joint_vel,
+                                   seeing.task.policy_points(state), torch.zeros(NUM_ENVS, 4))
+
+
 def test_success_rate_counts_episodes_not_steps(env):
     env.reset()
     stats = EpisodeStats()

@@ -4,6 +4,8 @@ Observations (the authors' code, ``docs/reference/paper-code-facts.md`` §5), pe
 
     obs        = [joint positions scaled to [−1, 1] by the limits | joint velocities |
                   (robot.observe_targets only) the PD joint targets, scaled as the positions |
+                  (robot.observe_keypoints only) the keypoints minus the policy points'
+                  centroid, K·3 (m) |
                   the task's policy points, flattened P·3]                  clamped to ±obs_clip
     critic_obs = obs ++ task.privileged(frame)                              (asymmetric critic)
 
@@ -105,6 +107,8 @@ class VecEnv:
         self.observe_targets = engine.robot.spec.observe_targets
         # joint columns per joint: position, velocity (and target)
         self._joint_blocks = 3 if self.observe_targets else 2
+        self.observe_keypoints = engine.robot.spec.observe_keypoints
+        self._keypoint_columns = 3 * len(robot.keypoints) if self.observe_keypoints else 0
         self.rewards = RewardManager(method, engine.num_envs, self.device)
         self.events = tuple(task.events())
         problems = event_problems(self.events)
@@ -127,7 +131,7 @@ class VecEnv:
         self.starts = StartCurriculum(task, engine, seed)
         obs, critic_obs = self.reset()
         self.obs_dim, self.critic_dim = obs.shape[1], critic_obs.shape[1]
-        self.num_points = (self.obs_dim - self._joint_blocks * self.n_dof) // 3  # after subsampling
+        self.num_points = (self.obs_dim - self._flat_columns) // 3  # after subsampling
 
     # ---- construction ---------------------------------------------------------------------------
     @classmethod
@@ -163,12 +167,12 @@ class VecEnv:
 
     @property
     def layout(self) -> dict[str, int]:
-        """Where the blocks of critic_obs sit: joints (2·n_dof, 3·n_dof with the targets), points
-        (P), privileged (D); and where the actions split: the first ``arm_actions`` drive the
+        """Where the blocks of critic_obs sit: joints (2·n_dof, 3·n_dof with the targets, + 3·K
+        with the keypoints: every column before the points), points (P), privileged (D); and where the actions split: the first ``arm_actions`` drive the
         arm, the next ``hand_joint_actions`` the hand's joints, the rest (the close action of
         ``robot.hand_close_action``) all hand joints together."""
         spec = self.engine.robot.spec
-        return {"joints": self._joint_blocks * self.n_dof, "points": self.num_points,
+        return {"joints": self._flat_columns, "points": self.num_points,
                 "privileged": self.critic_dim - self.obs_dim,
                 "arm_actions": spec.num_arm_actions, "hand_joint_actions": len(spec.hand_joints)}
 
@@ -180,7 +184,15 @@ class VecEnv:
         blocks = {"joint positions": slice(0, n), "joint velocities": slice(n, 2 * n)}
         if self.observe_targets:
             blocks["joint targets"] = slice(2 * n, 3 * n)
+        if self.observe_keypoints:
+            blocks["keypoints"] = slice(j, j + self._keypoint_columns)
+        j += self._keypoint_columns
         return blocks | {"policy points": slice(j, j + p), "privileged values": slice(j + p, None)}
+
+    @property
+    def _flat_columns(self) -> int:
+        """Columns before the policy points: the joint blocks and the keypoints, if observed."""
+        return self._joint_blocks * self.n_dof + self._keypoint_columns
 
     # ---- exact resume ---------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -422,22 +434,29 @@ class VecEnv:
         privileged = self.task.privileged(frame).reshape(self.num_envs, -1)
         critic_obs = self.compose_observation(
             state.joint_pos, state.joint_vel, self.task.policy_points(state), privileged,
-            joint_target=state.joint_target if self.observe_targets else None)
+            joint_target=state.joint_target if self.observe_targets else None,
+            keypoints=state.keypoints if self.observe_keypoints else None)
         return critic_obs[:, :critic_obs.shape[1] - privileged.shape[1]], critic_obs
 
     def compose_observation(self, joint_pos: torch.Tensor, joint_vel: torch.Tensor,
                             points: torch.Tensor, privileged: torch.Tensor, *,
-                            joint_target: torch.Tensor | None = None) -> torch.Tensor:
+                            joint_target: torch.Tensor | None = None,
+                            keypoints: torch.Tensor | None = None) -> torch.Tensor:
         """critic_obs [B, critic_dim] (the module docstring's layout) from raw blocks:
         ``joint_pos``, ``joint_vel`` [B, n_dof], the task's policy ``points`` [B, P, 3] (all of
-        them: subsampled here), ``privileged`` [B, D] and, when the robot observes its targets
-        (``robot.observe_targets``), ``joint_target`` [B, n_dof]. Every observation of this env
-        is made here, and so are the states of recorded demonstrations (``dapg``). Raises
+        them, world frame, m: subsampled here), ``privileged`` [B, D], when the robot observes
+        its targets (``robot.observe_targets``) ``joint_target`` [B, n_dof], and when it
+        observes its keypoints (``robot.observe_keypoints``) ``keypoints`` [B, K, 3] (world
+        frame, m; observed relative to the centroid of all P points). Every observation of this
+        env is made here, and so are the states of recorded demonstrations (``dapg``). Raises
         TrackbenchError if the blocks are shaped otherwise than this env's own, or the targets
-        are missing where the robot observes them."""
+        or keypoints are missing where the robot observes them."""
         if self.observe_targets and joint_target is None:
             raise TrackbenchError("this robot observes its PD joint targets (robot.observe_targets)"
                                   " but none were given")
+        if self.observe_keypoints and keypoints is None:
+            raise TrackbenchError("this robot observes its keypoints (robot.observe_keypoints) but "
+                                  "none were given")
         count = joint_pos.shape[0]
         shapes = (tuple(joint_pos.shape[1:]), tuple(points.shape[1:]),
                   tuple(privileged.reshape(count, -1).shape[1:]))
@@ -451,6 +470,9 @@ class VecEnv:
         joints = [self._scaled(joint_pos), joint_vel]
         if self.observe_targets:
             joints.append(self._scaled(joint_target.to(joint_pos.dtype)))
+        if self.observe_keypoints:  # where the hand is, seen from the object it acts on
+            relative = keypoints.to(points.dtype) - points.mean(dim=1, keepdim=True)
+            joints.append(relative.reshape(count, -1))
         flat = self._subsample(points).reshape(count, -1)
         critic_obs = torch.cat([*joints, flat, privileged.reshape(count, -1)], dim=1)
         return critic_obs.clamp(-self.obs_clip, self.obs_clip)

@@ -115,6 +115,15 @@ class RobotSpec(PluginSpec):
         "the policy also observes the PD joint targets, scaled to [-1, 1] by the limits like the "
         "positions, after the joint velocities (for delta actions: hand_action=delta); default "
         "False: the paper's observation"))
+    # Why: the paper's actor sees joint angles and the object's points, so it must learn the arm's
+    # forward kinematics to know where its hand is. From the task's resets a staged grasp policy
+    # that lifts from pre-grasps brought its hand to a place uncorrelated with the object's
+    # (corr −0.07 in y at step 60; docs/results "Session 13"). IsaacGymEnvs' AllegroKuka and
+    # Isaac Lab's lift tasks give the actor such relative positions; a named option here.
+    observe_keypoints: bool = Field(default=False, description=(
+        "the policy also observes its keypoints (fingertips, thumb first) relative to the "
+        "centroid of the task's policy points (the object it acts on), m, K×3 after the joint "
+        "blocks; default False: the paper's observation"))
     keypoints: tuple[KeypointSpec, ...] = Field(description="fingertips, thumb first")
     wrist_site: str = Field(description="site at the wrist (the arm flange, link7)")
     synthetic_keypoints: tuple[SyntheticKeypoint, ...] = ()

@@ -136,12 +136,14 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_finished_cells_are_skipped
 
 def test_a_cell_trains_with_the_close_action_exploring_like_the_arm(registry, tmp_path):
     """robot.hand_close_action end to end: the policy has one more action, its σ starts at
-    init_log_std while the hand joints' start at hand_init_log_std."""
+    init_log_std while the hand joints' start at hand_init_log_std. The robot also observes
+    its keypoints (robot.observe_keypoints): the actor's flat block grows by 3·K."""
     from trackbench.harness.env import VecEnv
     from trackbench.harness.training.policy import load_policy
     from trackbench.harness.training.ppo import PPOSpec
 
-    robot = {"arm_action": "wrist_delta", "hand_action": "delta", "hand_close_action": True}
+    robot = {"arm_action": "wrist_delta", "hand_action": "delta", "hand_close_action": True,
+             "observe_keypoints": True}
     ppo = {**TINY_PPO, "init_log_std": -1.0, "hand_init_log_std": -3.0}
     matrix = MatrixSpec(robots=["allegro"], tasks=["probe"], methods=["dense"], agent_steps=STEPS,
                         num_envs=NUM_ENVS, overrides={"ppo": ppo, "robot": robot})
@@ -151,7 +153,9 @@ def test_a_cell_trains_with_the_close_action_exploring_like_the_arm(registry, tm
     trained = PPOSpec(**spec.ppo_spec)
     env = VecEnv.build(spec, registry, obs_clip=trained.obs_clip,
                        policy_points=trained.policy_points)
-    log_std = load_policy(run, trained, env).a2c_network.sigma.detach()
+    network = load_policy(run, trained, env).a2c_network
+    assert network.n_joints == 2 * 23 + 3 * 4  # allegro: 23 joints' positions, velocities; 4 tips
+    log_std = network.sigma.detach()
     assert log_std.shape == (6 + 16 + 1,)  # wrist, allegro's 16 joints, the close action
     assert log_std[-1] > log_std[6:22].max() + 1.0  # ~−1 against ~−3 after three tiny epochs
 

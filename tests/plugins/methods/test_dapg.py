@@ -120,6 +120,13 @@ def test_a_robot_that_observes_its_targets_is_refused_at_plan_time(registry):
     assert problems and "robot.observe_targets" in problems[-1]
 
 
+def test_a_robot_that_observes_its_keypoints_is_refused_at_plan_time(registry):
+    allegro = registry.resolve_spec("robots", "allegro", {"observe_keypoints": True})
+    task = registry.get("tasks", "grasp_lift").cls(registry.resolve_spec("tasks", "grasp_lift", {}))
+    problems = DAPG(DAPG.Spec()).check_compatible(task, allegro)
+    assert problems and "robot.observe_keypoints" in problems[-1]
+
+
 def test_the_bc_term_is_the_weight_times_the_demos_negative_log_likelihood():
     method, policy = method_with_demos(), LinearPolicy(5, 3)
     method.update_begins(torch.tensor([0.0, 3.0]))

@@ -2,7 +2,8 @@
 
 Input: the critic's observation vector (see vecenv.py), laid out as
 
-    [ joints: scaled positions + velocities | points: P × 3 | privileged: D ]
+    [ joints: scaled positions + velocities (+ targets, + keypoints: the env's flat block)
+      | points: P × 3 | privileged: D ]
 
     embedding = max over points of MLP_pointnet(point)          3 → 64 → 64 → 64, ELU
     actor     = MLP([joints, embedding])        → μ              [512, 256, 128], ELU

@@ -80,12 +80,14 @@ class DAPG(Method):
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
         """The robot must cover the human fingertips (retargeting), the task have ``group``, and
-        the policy not observe PD targets (the demonstrations record none)."""
+        the policy not observe PD targets or keypoints (the demonstrations record neither)."""
         from trackbench.api import retarget_problems
 
         targets = ["the demonstrations record no PD joint targets, so the policy cannot observe "
                    "them: drop robot.observe_targets"] if robot.observe_targets else []
-        return retarget_problems(robot) + group_problems(task, self.spec.group) + targets
+        keypoints = ["the demonstrations record no keypoints, so the policy cannot observe them: "
+                     "drop robot.observe_keypoints"] if robot.observe_keypoints else []
+        return retarget_problems(robot) + group_problems(task, self.spec.group) + targets + keypoints
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               context: "RunContext | None" = None) -> None:
