@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Learning checks (issue 13): allegro / grasp_lift with the CPU PPO preset, one cell per method.
+# Learning checks (issue 13): allegro / grasp_lift (TASK=cabinet … for another task) with the CPU
+# PPO preset, one cell per method.
 # THREADS=1 (default) gives each cell one torch and one engine thread, so two run side by side on
 # the 2-core machine; THREADS=0 lets a cell that runs alone use every core. Thread counts may
 # change when a cell is resumed.
@@ -73,6 +74,7 @@ METHOD=${1:?usage: benchmarks/learning.sh dense|track|task [SEEDS [--set KEY=VAL
 SEED_COUNT=${2:-1}
 shift $(( $# < 2 ? $# : 2 ))  # what is left goes to trackbench run (a named variant's --set)
 OUT=${OUT:-runs/learning}
+TASK=${TASK:-grasp_lift}
 STEPS=${STEPS:-10000000}
 ENVS=${ENVS:-128}
 BIN=${BIN:-.venv/bin}
@@ -85,6 +87,6 @@ if [ "$METHOD" = track ]; then
   fi
   extra+=(--set "method.checkpoint=$OUT/pi_h.pt")
 fi
-exec "$BIN/trackbench" run --robot allegro --task grasp_lift --method "$METHOD" --seeds "$SEED_COUNT" \
+exec "$BIN/trackbench" run --robot allegro --task "$TASK" --method "$METHOD" --seeds "$SEED_COUNT" \
   --envs "$ENVS" --steps "$STEPS" --out "$OUT" \
   --set "ppo.torch_threads=$THREADS" --set "engine.num_threads=$THREADS" "${extra[@]}" "$@"
