@@ -61,6 +61,16 @@
 #       --set task.grasped_start=0.25 --set task.pregrasp_start=0.25 \
 #       --set "task.pregrasp_progress=[0,1]" --set ppo.init_from=runs/close_long/init.pth \
 #       >> runs/close_long/grasp.log 2>&1 &
+#   Session 13 (docs/results "Session 13"); CLOSE="--set robot.hand_close_action=true":
+#   the reach rung with and without the keypoints observed (two seeds, 600k agent steps):
+#   STEPS=600000 OUT=runs/reach_kp benchmarks/learning.sh reach 2 $COMMON $CLOSE \
+#       --set robot.observe_keypoints=true >> runs/reach_kp/reach.log 2>&1   # reach_nokp: without
+#   close_staged's walk with the keypoints observed (runs/close_keypoints): close_staged's command
+#   with --set robot.observe_keypoints=true. The open-cabinet task, three methods (M = dense,
+#   track, task; track with runs/learning/pi_h.pt copied into its OUT; COMMON_600 = $COMMON
+#   without its task.episode_length=150):
+#   TASK=cabinet STEPS=2600000 OUT=runs/cabinet_M benchmarks/learning.sh M 1 $COMMON_600 $CLOSE \
+#       >> runs/cabinet_M/M.log 2>&1   # runs/cabinet_dense_kp: dense with the keypoints observed
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
