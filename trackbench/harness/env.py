@@ -168,8 +168,9 @@ class VecEnv:
     @property
     def layout(self) -> dict[str, int]:
         """Where the blocks of critic_obs sit: joints (2·n_dof, 3·n_dof with the targets, + 3·K
-        with the keypoints: every column before the points), points (P), privileged (D); and where the actions split: the first ``arm_actions`` drive the
-        arm, the next ``hand_joint_actions`` the hand's joints, the rest (the close action of
+        with the keypoints: every column before the points), points (P), privileged (D); and
+        where the actions split: the first ``arm_actions`` drive the arm, the next
+        ``hand_joint_actions`` the hand's joints, the rest (the close action of
         ``robot.hand_close_action``) all hand joints together."""
         spec = self.engine.robot.spec
         return {"joints": self._flat_columns, "points": self.num_points,
