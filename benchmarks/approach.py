@@ -24,12 +24,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from trackbench.harness.env import VecEnv
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.results import RunDir
 from trackbench.harness.specs import RunSpec
-from trackbench.harness.training.policy import load_policy
-from trackbench.harness.training.ppo import PPOSpec
+from trackbench.harness.training.policy import played_on_cpu
 
 LIFTED = 0.05  # m: an object raised this far counts as lifted in the summary line
 COLUMNS = ("distance", "speed", "aim", "lowest_tip", "rise", "running", "pushed", "hand_x",
@@ -38,17 +36,18 @@ COLUMNS = ("distance", "speed", "aim", "lowest_tip", "rise", "running", "pushed"
 
 def rollout(run: str, envs: int) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     """({column: [T, N]} per step, [N, 2] the objects' start xy) of one evaluation episode."""
-    torch.set_num_threads(1)
     written = json.load(open(f"{run}/spec.json"))
     written["num_envs"] = envs
     spec = RunSpec(**written)
     if spec.robot_spec.get("arm_action") != "wrist_delta":
         raise SystemExit(f"{run}: needs a wrist-delta robot (robot.arm_action=wrist_delta)")
-    ppo = PPOSpec(**spec.ppo_spec)
-    env = VecEnv.build(spec, load_registry(), obs_clip=ppo.obs_clip,
-                       policy_points=ppo.policy_points)
-    model = load_policy(RunDir(Path(run)), ppo, env)
-    env.reseed([ppo.eval_seed + i for i in range(envs)])
+    with played_on_cpu(RunDir(Path(run)), spec, load_registry()) as (ppo, env, model):
+        return _play(env, model, ppo.eval_seed, envs)
+
+
+def _play(env, model, eval_seed: int, envs: int) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """:func:`rollout`'s result: the deterministic ``model`` from evaluation seeds onwards."""
+    env.reseed([eval_seed + i for i in range(envs)])
     with env.evaluation():
         obs = env.reset(full_episodes=True)[1]
     start = env._state().object_pos[:, 0].clone()

@@ -80,7 +80,6 @@ def film_run(run_dir: RunDir, out: Path, registry: "Registry", *, episodes: int,
     ffmpeg failure; ``out`` is then left as it was.
     """
     from trackbench.harness.resume import read_run_spec
-    from trackbench.harness.threads import torch_threads
     from trackbench.harness.training.policy import played_on_cpu
 
     spec = read_run_spec(run_dir, registry)
@@ -88,8 +87,7 @@ def film_run(run_dir: RunDir, out: Path, registry: "Registry", *, episodes: int,
         raise TrackbenchError(f"--env {env_id}: the run has {spec.num_envs} env(s), "
                               f"0 to {spec.num_envs - 1}")
     # Filmed on the CPU, whatever the run trained on: rendering is the CPU's anyway.
-    ppo, env, policy = played_on_cpu(run_dir, spec, registry)
-    with torch_threads(ppo.rollout_torch_threads):
+    with played_on_cpu(run_dir, spec, registry) as (ppo, env, policy):
         rate = float(fps or env.engine.spec.control_hz)
         source = FrameSource(env, env_id, view)
         filmed = []

@@ -80,14 +80,12 @@ def evaluate_run(run_dir: "RunDir", registry: "Registry",
     spec or checkpoint that is missing, damaged or does not fit.
     """
     from trackbench.harness.resume import read_run_spec
-    from trackbench.harness.threads import torch_threads
     from trackbench.harness.training.checkpoint import read_summary
     from trackbench.harness.training.policy import played_on_cpu
 
     spec = read_run_spec(run_dir, registry)
     checkpoint = read_summary(run_dir)
-    ppo, env, model = played_on_cpu(run_dir, spec, registry)
-    with torch_threads(ppo.rollout_torch_threads):
+    with played_on_cpu(run_dir, spec, registry) as (ppo, env, model):
         summary = evaluate_policy(model, env, episodes or ppo.eval_episodes, ppo.eval_seed)
     return {"run_id": spec.run_id, "checkpoint": checkpoint,
             "max_episode_length": spec.task_spec.get("episode_length"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import torch
 
@@ -96,14 +96,18 @@ def load_policy(run_dir: "RunDir", ppo: PPOSpec, env: "VecEnv") -> Any:
     return model.eval()
 
 
+@contextlib.contextmanager
 def played_on_cpu(run_dir: "RunDir", spec: "RunSpec", registry: "Registry"
-                  ) -> "tuple[PPOSpec, VecEnv, Any]":
+                  ) -> "Iterator[tuple[PPOSpec, VecEnv, Any]]":
     """(PPO settings, env, policy) to play the run ``spec`` (its spec.json, as
     ``resume.read_run_spec`` reads it) outside training: the env built as the run's, on the CPU
-    whatever the run trained on, and :func:`load_policy`'s model. Raises as ``load_policy``."""
+    whatever the run trained on, and :func:`load_policy`'s model. Building and playing both run
+    under the run's ``ppo.rollout_torch_threads``. Raises as ``load_policy``."""
     from trackbench.harness.env import VecEnv
+    from trackbench.harness.threads import torch_threads
 
     ppo = PPOSpec(**spec.ppo_spec)
-    env = VecEnv.build(spec.model_copy(update={"device": "cpu"}), registry,
-                       obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
-    return ppo, env, load_policy(run_dir, ppo, env)
+    with torch_threads(ppo.rollout_torch_threads):
+        env = VecEnv.build(spec.model_copy(update={"device": "cpu"}), registry,
+                           obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
+        yield ppo, env, load_policy(run_dir, ppo, env)
