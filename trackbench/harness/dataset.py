@@ -65,13 +65,15 @@ class HumanSequence:
 
     ``keypoints[t, j]`` is MANO joint ``j`` at frame ``t``; ``object_points[t, o]`` are the 100
     surface points of object ``o`` posed at frame ``t``; ``object_ids[o]`` its DexYCB class id
-    (1..21); ``object_ids[grasped]`` is the object the hand grasps (the goal label).
+    (1..21), or 0 for a thing that is no YCB object (the cabinet's drawer handle: Π_h hides the
+    cloud of id 0, as the authors' code does for the cabinet); ``object_ids[grasped]`` is the
+    object the hand grasps (the goal label).
     """
 
     name: str  # unique within its dataset, e.g. "20200709-subject-01/20200709_141754"
     keypoints: np.ndarray  # [T, 21, 3] float32
     object_points: np.ndarray  # [T, n_obj, P, 3] float32
-    object_ids: np.ndarray  # [n_obj] int64, DexYCB class ids 1..21
+    object_ids: np.ndarray  # [n_obj] int64, DexYCB class ids 1..21 (0: not a YCB object)
     grasped: int  # index into object_ids
     split: str = "train"  # one of SPLITS
     source: str = ""  # the file or folder it was read from ("" for generated data), for messages
@@ -95,8 +97,9 @@ class HumanSequence:
             problems.append(f"object_points shape {self.object_points.shape}, expected [T, n_obj, P, 3]")
         elif self.object_points.shape[1] != len(self.object_ids):
             problems.append(f"{self.object_points.shape[1]} point clouds for {len(self.object_ids)} ids")
-        if not all(1 <= int(i) <= 21 for i in self.object_ids):
-            problems.append(f"object ids {list(self.object_ids)} outside DexYCB's 1..21")
+        if not all(0 <= int(i) <= 21 for i in self.object_ids):
+            problems.append(f"object ids {list(self.object_ids)} outside DexYCB's 1..21 "
+                            "(or 0: not a YCB object)")
         if not 0 <= self.grasped < len(self.object_ids):
             problems.append(f"grasped index {self.grasped} outside the {len(self.object_ids)} objects")
         if not (np.isfinite(self.keypoints).all() and np.isfinite(self.object_points).all()):

@@ -32,6 +32,11 @@ One sequence (20 Hz, 2–6 s, the world frame: table-top centre origin, z up, me
    little touch when they can reach, else they curl freely). Fingertips end on the surface.
 5. Lift: the hand rises 10–20 cm (minimum jerk), the object moves rigidly with it, then holds.
 
+With ``drawer_fraction`` > 0 that share of the sequences opens the ``cabinet`` task's drawer
+instead (``drawer``: the same rest, reach and timeline; the fingers hook behind the handle bar,
+the hand pulls it 0.33–0.39 m out; the handle is object id 0, which Π_h hides, as the authors'
+code passes the cabinet). Default 0: grasp-and-lift only, as DexYCB.
+
 Speeds, start poses, placements, object yaws, approach directions (from +y, ±45°), grasps and
 pauses are drawn per sequence; sequence ``i`` depends only on (seed, i), so the first 20 of a
 1,000-sequence set equal a 20-sequence set with the same seed. Splits are by sequence.
@@ -41,7 +46,7 @@ joints, no per-person hand shape), real contacts (fingertips are points; no pad 
 no finger thickness, no palm contact), human variability (hesitation, corrections, regrasps,
 bimanual or left-handed grasps, grasps other than the few families searched), the physics of
 the object (no slip, no mass, no tilting when lifted, no collisions with distractors during the
-reach), tasks other than grasp-and-lift (no throwing, no drawers), and every object the grasp
+reach), tasks other than grasp-and-lift and the one drawer (no throwing), and every object the grasp
 search finds no grasp for: such objects (``024_bowl`` among the paper's six: a person grasps
 it with the thumb inside the rim, which the simulator's convex hull closes) appear only as
 distractors. Nothing is cached on disk: the grasp library lives in memory for one process.
@@ -55,17 +60,16 @@ from typing import Iterator, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from trackbench.api import (
-    POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, TrackbenchError, minimum_jerk,
-    rotation_about, rotation_z, slerp_matrices,
+from trackbench.api import SPLITS, Dataset, DatasetSpec, HumanSequence, TrackbenchError, rotation_z
+from trackbench.plugins.datasets import drawer
+from trackbench.plugins.datasets.grasps import grasp_library, object_surface
+from trackbench.plugins.datasets.motion import (  # noqa: F401  (WORKSPACE_STARTS: tests, docs)
+    WORKSPACE_STARTS, HandGoal, demonstration,
 )
-from trackbench.plugins.datasets import human_hand
-from trackbench.plugins.datasets.grasps import OPEN_CLOSURE, grasp_library, object_surface
 
 PAPER_OBJECTS = ("002_master_chef_can", "036_wood_block", "010_potted_meat_can", "025_mug",
                  "024_bowl", "005_tomato_soup_can")
 PLACEMENT_HALF_WIDTH = 0.10  # m, as the tasks place objects
-SEQUENCE_SECONDS = (2.0, 6.0)
 MAX_TRIES = 50  # demonstrations drawn per sequence until one keeps the hand out of the goal
 GOAL_TOLERANCE = 0.002  # m a keypoint may enter the goal's hull (fingertips end on it)
 DISTRACTOR_CLEARANCE = 0.01  # m between distractors and the hand or the lifted goal
@@ -82,6 +86,9 @@ class SyntheticSpec(DatasetSpec):
         description="YCB names (or DexYCB ids) that may appear; those the hand finds no grasp "
                     "for are distractors only")
     max_objects: int = Field(default=3, ge=1, le=3, description="objects per scene, at most")
+    drawer_fraction: float = Field(default=0.0, ge=0.0, le=1.0, description=(
+        "share of sequences that open the cabinet task's drawer instead of grasping and lifting "
+        "(the `drawer` module; 0 = grasp-and-lift only, as DexYCB)"))
     starts: Literal["workspace", "person"] = Field(default="workspace", description=(
         "where the hand starts: workspace (every region the robots' resets cover) or person "
         "(a person's side of the table only)"))
@@ -110,7 +117,8 @@ class SyntheticSpec(DatasetSpec):
 
 
 class SyntheticDataset(Dataset):
-    """Generated grasp-and-lift demonstrations of a model human hand (synthetic, not recorded)."""
+    """Generated grasp-and-lift (and drawer-opening) demonstrations of a model human hand
+    (synthetic, not recorded)."""
 
     name = "synthetic"
     Spec = SyntheticSpec
@@ -132,6 +140,8 @@ class SyntheticDataset(Dataset):
     def generate(self, index: int) -> HumanSequence:
         """Sequence `index` of this spec's set (depends only on the seed and the index)."""
         rng = np.random.default_rng([self.spec.seed, index])
+        if self.is_drawer(index):
+            return self._drawer_sequence(index, rng)
         ids = self._object_ids()
         goal = _pick_goal(rng, ids)
         others = [cid for cid in ids if cid != goal]
@@ -159,6 +169,25 @@ class SyntheticDataset(Dataset):
             object_points=np.stack(clouds, axis=1).astype(np.float32),
             object_ids=np.asarray([objects[k][0] for k in order], dtype=np.int64),
             grasped=int(np.argmin(order)),
+            split=self.split_of(index),
+        )
+
+    def is_drawer(self, index: int) -> bool:
+        """Whether sequence `index` opens the drawer (a stream of its own: the grasp-and-lift
+        sequences of a set with drawers equal those of the same set without)."""
+        if self.spec.drawer_fraction == 0.0:
+            return False
+        return bool(np.random.default_rng([self.spec.seed, index, 1]).random()
+                    < self.spec.drawer_fraction)
+
+    def _drawer_sequence(self, index: int, rng: np.random.Generator) -> HumanSequence:
+        keypoints, pulled = drawer.opening(rng, starts=self.spec.starts)
+        return HumanSequence(
+            name=f"synthetic-s{self.spec.seed}/drawer_{index:05d}",
+            keypoints=keypoints.astype(np.float32),
+            object_points=drawer.handle_cloud(pulled)[:, None].astype(np.float32),
+            object_ids=np.array([drawer.HANDLE_ID], dtype=np.int64),
+            grasped=0,
             split=self.split_of(index),
         )
 
@@ -254,34 +283,9 @@ def _footprint_radius(class_id: int) -> float:
     return float(np.linalg.norm(vertices[:, :2], axis=1).max())
 
 
-# Wrist start box (m, world frame) covering every registered robot's reset fingertips (x −0.52…
-# 0.62, y −0.14…0.41, z 0.07…0.53 over allegro/xhand/svh × the four tasks, 16 seeded resets each)
-# with the wrist ~0.09 m behind the fingertips; starts nearer the goal than START_CLEARANCE are
-# redrawn (a robot never starts that close either).
-WORKSPACE_STARTS = ((-0.55, 0.60), (-0.05, 0.50), (0.12, 0.50))
-PERSON_STARTS = ((-0.20, 0.05), (0.30, 0.50), (0.12, 0.28))
-START_CLEARANCE = 0.20
-# The hand rests this long (s) before the reach, up to 24 frames: a still history as long as
-# Π_h's context (8 frames) is in the data, as it is at RL time for a robot holding still.
-REST_SECONDS = (0.15, 1.2)
-# Relaxed pose (flex = curl of every finger, ± 0.05 per finger): from an open, extended hand
-# (fingertip spread ~6.5 cm around their centroid, as wide as the robots' resets come near) to
-# loosely curled fingers (~4 cm).
-RELAXED_FLEX = (-0.25, 0.35)
-
-
-def _wrist_start(rng: np.random.Generator, starts: str, goal: np.ndarray) -> np.ndarray:
-    box = WORKSPACE_STARTS if starts == "workspace" else PERSON_STARTS
-    while True:
-        start = np.array([rng.uniform(low, high) for low, high in box])
-        if np.linalg.norm(start - goal) >= START_CLEARANCE:
-            return start
-
-
 def _demonstration(rng: np.random.Generator, grasp, object_rotation, object_position,
                    starts: str = "workspace"):
     """Keypoints [T, 21, 3] of one reach-grasp-lift of the goal, and its displacement [T, 3]."""
-    rotation_grasp = object_rotation @ grasp.rotation
     wrist_grasp = object_rotation @ grasp.wrist + object_position
     approach = object_rotation @ grasp.approach
     up = np.array([0.0, 0.0, 1.0])
@@ -289,53 +293,12 @@ def _demonstration(rng: np.random.Generator, grasp, object_rotation, object_posi
         pre_grasp = wrist_grasp + up * rng.uniform(0.05, 0.09) - approach * rng.uniform(0.0, 0.04)
     else:  # come in along the approach axis
         pre_grasp = wrist_grasp - approach * rng.uniform(0.05, 0.10) + up * rng.uniform(0.02, 0.05)
-    wrist_start = _wrist_start(rng, starts, object_position)
-    # Relaxed start: palm down, fingers toward −y (hand columns: fingers, thumb side, back),
-    # turned about z to point roughly at the goal, pitched down about x and rolled about the
-    # fingers. From the person's side (+y) the turn toward the goal is small.
-    palm_down = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
-    toward = object_position[:2] - wrist_start[:2]
-    facing = np.arctan2(toward[0], -toward[1])  # 0 when the goal lies straight toward −y
-    rotation_start = (rotation_z(facing + rng.uniform(-0.45, 0.45))
-                      @ rotation_about([1.0, 0.0, 0.0], rng.uniform(0.0, 0.35))
-                      @ palm_down @ rotation_about([1.0, 0.0, 0.0], rng.uniform(-0.35, 0.35)))
+    goal = HandGoal(rotation=object_rotation @ grasp.rotation, wrist=wrist_grasp,
+                    pre_grasp=pre_grasp, closure=grasp.closure, synergy=grasp.synergy,
+                    target=object_position)
+    return demonstration(rng, goal, _draw_lift, starts)
 
-    # Timeline (s). Durations scale together with the person's speed.
-    speed = rng.uniform(0.8, 1.25)
-    rest = rng.uniform(*REST_SECONDS)
-    distance = float(np.linalg.norm(pre_grasp - wrist_start))
-    reach = (0.45 + 1.2 * distance) * rng.uniform(0.85, 1.15) * speed
-    approach_time = rng.uniform(0.35, 0.6) * speed
-    close_time, settle = rng.uniform(0.25, 0.45) * speed, rng.uniform(0.05, 0.2)
-    lift_time, hold = rng.uniform(0.7, 1.3) * speed, rng.uniform(0.2, 0.6)
-    # A long rest is cut so that the sequence stays within SEQUENCE_SECONDS (the rest of the
-    # timeline lasts at most ~5.4 s, so every rest keeps REST_SECONDS[0]).
-    moving = 0.7 * reach + approach_time + close_time + settle + lift_time + hold
-    rest = min(rest, SEQUENCE_SECONDS[1] - moving)
-    approach_start = rest + 0.7 * reach  # second submovement overlaps the first
-    arrive = approach_start + approach_time
-    lift_start = arrive + close_time + settle
-    total = lift_start + lift_time + hold  # at most SEQUENCE_SECONDS[1]: the rest is cut above
-    if total < SEQUENCE_SECONDS[0]:  # a fast person waits longer at the end
-        hold += SEQUENCE_SECONDS[0] - total
-        total = SEQUENCE_SECONDS[0]
-    time = np.arange(int(np.floor(total * POLICY_HZ + 1e-9)) + 1) / POLICY_HZ
 
-    lift = np.array([rng.uniform(-0.03, 0.03), rng.uniform(0.0, 0.06), rng.uniform(0.10, 0.20)])
-    s_reach = minimum_jerk(time, rest, reach)
-    s_approach = minimum_jerk(time, approach_start, approach_time)
-    s_lift = minimum_jerk(time, lift_start, lift_time)
-    wrist = (wrist_start + np.outer(s_reach, pre_grasp - wrist_start)
-             + np.outer(s_approach, wrist_grasp - pre_grasp) + np.outer(s_lift, lift))
-    rotation = slerp_matrices(rotation_start, rotation_grasp, s_reach)
-
-    # Fingers: relaxed → open pre-shape during the reach → closed along each synergy.
-    relaxed = rng.uniform(*RELAXED_FLEX) + rng.uniform(-0.05, 0.05, 5)
-    s_open = minimum_jerk(time, rest + 0.1 * reach, 0.6 * reach)[:, None]
-    s_close = minimum_jerk(time, arrive, close_time)[:, None]
-    closure = OPEN_CLOSURE + s_close * (grasp.closure - OPEN_CLOSURE)  # [T, 5], as searched
-    flex, curl = human_hand.synergy_pose(closure, np.broadcast_to(grasp.synergy, (len(time), 5, 2)))
-    flex = (1 - s_open) * relaxed + s_open * flex
-    curl = (1 - s_open) * relaxed + s_open * curl
-    keypoints = human_hand.world_keypoints(rotation, wrist, flex, curl)
-    return keypoints, np.outer(s_lift, lift)
+def _draw_lift(rng: np.random.Generator) -> np.ndarray:
+    """The lift [3] (m): 10–20 cm up, a little toward the person."""
+    return np.array([rng.uniform(-0.03, 0.03), rng.uniform(0.0, 0.06), rng.uniform(0.10, 0.20)])

@@ -64,6 +64,19 @@ def handle_points(count: int = 100, seed: int = 0) -> np.ndarray:
     return box_points(HANDLE_HALF, count, seed=seed).astype(np.float32)
 
 
+Vector = tuple[float, float, float]
+
+
+def handle_boxes() -> tuple[tuple[Vector, Vector, float], ...]:
+    """(centre, half sizes, mass kg) of the handle's boxes in the handle body's frame (m): the
+    bar, then the two posts from the drawer front to the bar's back face."""
+    post_half = (HANDLE_GAP / 2, 0.006, 0.008)
+    post_x = -HANDLE_HALF[0] - HANDLE_GAP / 2
+    posts = tuple(((post_x, side * (HANDLE_HALF[1] - 0.012), 0.0), post_half, 0.01)
+                  for side in (-1, 1))
+    return (((0.0, 0.0, 0.0), HANDLE_HALF, 0.05),) + posts
+
+
 def closed_handle_world_pos() -> np.ndarray:
     """World position of the handle bar's centre with the drawer closed."""
     local = np.add(DRAWER_ORIGIN, HANDLE_POS)
@@ -90,12 +103,8 @@ def add_cabinet(model: "mujoco.MjSpec", dynamics: DrawerDynamics = DrawerDynamic
     _add_drawer_box(drawer, dynamics.mass)
 
     handle = drawer.add_body(name=HANDLE_BODY, pos=list(HANDLE_POS))
-    _box(handle, (0, 0, 0), HANDLE_HALF, WORLD_RGBA["handle"], mass=0.05)
-    post_half = (HANDLE_GAP / 2, 0.006, 0.008)
-    for side in (-1, 1):  # posts from the drawer front to the bar's back face
-        post_x = -HANDLE_HALF[0] - HANDLE_GAP / 2
-        _box(handle, (post_x, side * (HANDLE_HALF[1] - 0.012), 0), post_half, WORLD_RGBA["handle"],
-             mass=0.01)
+    for centre, half, mass in handle_boxes():
+        _box(handle, centre, half, WORLD_RGBA["handle"], mass=mass)
 
     # The drawer runs inside the carcass without touching it (a prismatic joint models the
     # runners); excluding these pairs keeps contact forces from pushing the drawer by itself.
