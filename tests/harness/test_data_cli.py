@@ -97,3 +97,20 @@ def test_retarget_writes_demonstrations_and_their_quality(cli, tmp_path):
     assert demos.actions.shape == (demos.num_steps, 7 + 12)  # xArm7 deltas + XHand's 12 joints
     assert abs(demos.actions).max() <= 1.0
     assert demos.points.shape[1:] == (100, 3) and demos.joint_pos.shape[1] == 19
+
+
+def test_synth_writes_drawer_openings_that_read_back(cli, tmp_path):
+    out = tmp_path / "drawers"
+    result = cli("data", "synth", "--out", str(out), "--num", "3", "--drawer-fraction", "1")
+    assert result.exit_code == 0, result.output
+    read = list(TrackrDataset(TrackrDataset.Spec(path=str(out))).sequences())
+    assert len(read) == 3 and all(s.object_ids.tolist() == [0] for s in read)
+    assert_user_error(cli("data", "synth", "--out", str(tmp_path / "x"), "--drawer-fraction", "2"),
+                      "--drawer-fraction")
+
+
+def test_retarget_refuses_drawer_openings_on_a_task_without_the_drawer(cli, tmp_path):
+    result = cli("data", "retarget", "--robot", "allegro", "--dataset", "synthetic", "--num", "2",
+                 "--set", "dataset.drawer_fraction=1.0", "--out", str(tmp_path / "demos"))
+    assert_user_error(result, "id 0", "grasp_lift", "drawer_fraction=0")
+    assert not (tmp_path / "demos").exists()

@@ -157,11 +157,21 @@ def record(robot: "Robot", task: "Task", sequences: Iterable["HumanSequence"], *
     Raises TrackbenchError if there is no sequence (an empty dataset) or the robot cannot
     be retargeted onto (``retarget_problems``)."""
     retargeter = Retargeter(robot, settings)
+    scenes = task.scenes()
     pending = [s for s in sequences if s.num_frames >= 2]
     if not pending:
         raise TrackbenchError("no human sequence of two or more frames to retarget (an empty "
                               "dataset or split?)")
-    scenes = task.scenes()
+    # A hand that opens a drawer (goal id 0: no YCB object) demonstrates nothing on an object
+    # it would be translated onto; such sequences go only to tasks whose object 0 is id 0.
+    if not any(scene.objects and scene.objects[0].class_id == 0 for scene in scenes):
+        kept = [s for s in pending if s.goal_label != 0]
+        if not kept:
+            raise TrackbenchError(
+                f"every sequence grasps an object of id 0 (not a YCB object: the synthetic "
+                f"set's drawer openings), which task '{task.name}' does not have; nothing to "
+                f"retarget (use the cabinet task, or drawer_fraction=0)")
+        pending = kept
     slots_per = SLOTS_PER_VARIANT if len(scenes) == 1 else max(1, SLOTS_PER_VARIANT // 2)
     slots_per = min(slots_per, len(pending))
     num_envs = len(scenes) * slots_per

@@ -41,6 +41,9 @@ def synth_command(
     out: Path = typer.Option(..., "--out", help="folder to write (must be empty or new)"),
     num: int = typer.Option(1000, "--num", min=1, help="sequences to generate"),
     seed: int = typer.Option(0, "--seed", min=0, help="generator seed"),
+    drawer_fraction: float = typer.Option(
+        0.0, "--drawer-fraction", min=0.0, max=1.0,
+        help="share of sequences that open the cabinet's drawer (object id 0)"),
     as_json: bool = typer.Option(False, "--json", help="print a JSON summary, no progress bar"),
 ) -> None:
     """Generate the synthetic set and write it in the authors' layout, readable as 'trackr'."""
@@ -52,7 +55,8 @@ def synth_command(
         raise TrackbenchError(f"{out} exists and is not an empty folder; choose a new --out")
     registry = load_registry()
     registry.raise_problems()
-    dataset = open_dataset("synthetic", {"num_sequences": num, "seed": seed}, registry)
+    dataset = open_dataset("synthetic", {"num_sequences": num, "seed": seed,
+                                         "drawer_fraction": drawer_fraction}, registry)
     trackr = registry.get("datasets", "trackr").cls  # the authors' layout, which it reads back
     counts = dict.fromkeys(SPLITS, 0)
     frames = 0

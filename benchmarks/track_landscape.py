@@ -1,0 +1,128 @@
+"""What does the `track` reward pay a robot that holds still, and one that goes to the target?
+
+Issue 13: `track` policies on cabinet stand still 0.30 m from the handle (``approach.py``). If
+r_track pays stillness better than the approach Π_h itself predicts when followed by a real arm,
+PPO has no reason to move before the sparse term is found. This script reads a `track` run's
+spec (RUN_DIR/spec.json; its Π_h, robot and task settings; no policy is needed) and plays
+scripted wrist-delta behaviours from the task's standard resets (evaluation seeds):
+
+- ``still``: every action 0;
+- ``toward S``: the wrist's linear action S × the unit vector from the fingertip centroid to the
+  target (object 0: the object, the drawer handle), clipped to [−1, 1]; rotations and hand 0.
+
+For each it prints, over the first STEPS control steps, the mean per-step r_track (the method's
+weighted "track" term, as the run's return sums it), the fingertip centroid's distance to the
+target at the end (m), and the share of envs whose task flagged its first event (lift, drawer
+moved) — the sparse term a moving robot could find.
+
+    .venv/bin/python benchmarks/track_landscape.py RUN_DIR [ENVS] [STEPS] [norm=NORM] [wrist=M_PER_S]
+    .venv/bin/python benchmarks/track_landscape.py runs/cabinet_track_drawers/allegro__cabinet__track__s0 16 120
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+from trackbench.harness.env import VecEnv
+from trackbench.harness.plugins import load_registry
+from trackbench.harness.specs import RunSpec
+from trackbench.harness.threads import torch_threads
+from trackbench.harness.training.ppo import PPOSpec
+
+SPEEDS = (0.25, 0.5, 1.0)
+
+
+def play(env: VecEnv, eval_seed: int, speed: float | str | None, steps: int
+         ) -> dict[str, float]:
+    """One scripted behaviour (``speed`` None = still, "follow") for ``steps`` control steps."""
+    envs = env.num_envs
+    env.reseed([eval_seed + i for i in range(envs)])
+    with env.evaluation():
+        env.reset(full_episodes=True)
+    num_actions = env.task.robot.num_actions
+    step_length = env.task.robot.wrist_linear_speed / env.engine.spec.control_hz  # m, action 1
+    for _ in range(steps):
+        actions = torch.zeros(envs, num_actions)
+        if speed == "follow":  # as far toward Π_h's next centroid as the wrist goes in a step
+            state = env._state()
+            wanted = env.rewards.method.fingertip_targets().mean(dim=1) - state.keypoints.mean(dim=1)
+            actions[:, :3] = (wanted / step_length).clamp(-1.0, 1.0)
+        elif speed is not None:
+            state = env._state()
+            to_target = state.object_pos[:, 0] - state.keypoints.mean(dim=1)
+            unit = to_target / to_target.norm(dim=-1, keepdim=True).clamp(min=1e-6)
+            actions[:, :3] = (speed * unit).clamp(-1.0, 1.0)
+        env.step(actions)
+    state = env._state()
+    distance = (state.object_pos[:, 0] - state.keypoints.mean(dim=1)).norm(dim=-1)
+    flags = env.episode_flags()
+    first_event = next(iter(flags.values())) if flags else torch.zeros(envs, dtype=torch.bool)
+    return {"track_per_step": float(env.rewards.sums["track"].mean()) / steps,
+            "distance_m": float(distance.mean()),
+            "first_event_rate": float(first_event.float().mean()),
+            "first_event": next(iter(flags), "none")}
+
+
+def main(run: str, envs: int, steps: int, norm: str | None = None,
+         wrist: float | None = None) -> None:
+    written = json.loads(Path(run, "spec.json").read_text())
+    written["num_envs"] = envs
+    if norm is not None:  # the run's Π_h and settings, scored with another tracking distance
+        written["method_spec"] = {**written["method_spec"], "norm": norm}
+    if wrist is not None:  # ... or with another wrist speed (m/s along an axis at action 1)
+        written["robot_spec"] = {**written["robot_spec"], "wrist_linear_speed": wrist}
+    spec = RunSpec(**written)
+    if spec.method != "track":
+        raise SystemExit(f"{run}: a `track` run is needed (this one is '{spec.method}')")
+    if spec.robot_spec.get("arm_action") != "wrist_delta":
+        raise SystemExit(f"{run}: needs a wrist-delta robot (robot.arm_action=wrist_delta)")
+    ppo = PPOSpec(**spec.ppo_spec)
+    with torch_threads(ppo.rollout_torch_threads):
+        env = VecEnv.build(spec.model_copy(update={"device": "cpu"}), load_registry(),
+                           obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
+        if steps >= env.task.spec.episode_length:
+            raise SystemExit(f"STEPS must be below the episode length "
+                             f"({env.task.spec.episode_length})")
+        print(f"{spec.robot} / {spec.task}, {envs} evaluation resets, {steps} control steps, "
+              f"norm {spec.method_spec.get('norm', 'l1_mean')}")
+        for speed in (None,) + SPEEDS + ("follow",):
+            row = play(env, ppo.eval_seed, speed, steps)
+            name = ("still" if speed is None else speed if isinstance(speed, str)
+                    else f"toward {speed:.2f}")
+            print(f"  {name:12s} r_track per step {row['track_per_step']:+.4f}, centroid–target "
+                  f"at the end {row['distance_m']:.3f} m, {row['first_event']} "
+                  f"{row['first_event_rate']:.2f}")
+
+
+def arguments(argv: list[str]) -> tuple[str, int, int, str | None, float | None]:
+    """(run, envs, steps, norm, wrist speed) from the command line; SystemExit with the usage
+    line for anything else."""
+    usage = ("usage: benchmarks/track_landscape.py RUN_DIR [ENVS ≥ 1] [STEPS ≥ 1] [norm=NORM] "
+             "[wrist=M_PER_S] (a `track` cell's folder with spec.json; NORM: a method.norm value)")
+    options = dict(a.split("=", 1) for a in argv if "=" in a)
+    args = [a for a in argv if "=" not in a]
+    if not args or not Path(args[0], "spec.json").is_file() or len(args) > 3 \
+            or set(options) - {"norm", "wrist"}:
+        raise SystemExit(usage)
+    try:
+        envs = int(args[1]) if len(args) > 1 else 16
+        steps = int(args[2]) if len(args) > 2 else 120
+        wrist = float(options["wrist"]) if "wrist" in options else None
+    except ValueError:
+        raise SystemExit(usage) from None
+    if envs < 1 or steps < 1 or (wrist is not None and wrist <= 0):
+        raise SystemExit(usage)
+    return args[0], envs, steps, options.get("norm"), wrist
+
+
+if __name__ == "__main__":
+    from trackbench.harness.errors import TrackbenchError
+
+    try:
+        main(*arguments(sys.argv[1:]))
+    except (TrackbenchError, ValueError) as error:  # pydantic's ValidationError is a ValueError
+        raise SystemExit(f"error: {error}") from None
