@@ -15,7 +15,7 @@ weighted "track" term, as the run's return sums it), the fingertip centroid's di
 target at the end (m), and the share of envs whose task flagged its first event (lift, drawer
 moved) — the sparse term a moving robot could find.
 
-    .venv/bin/python benchmarks/track_landscape.py RUN_DIR [ENVS] [STEPS] [norm=NORM] [wrist=M_PER_S]
+    .venv/bin/python benchmarks/track_landscape.py RUN_DIR [ENVS] [STEPS] [norm=NORM] [form=FORM] [wrist=M_PER_S]
     .venv/bin/python benchmarks/track_landscape.py runs/cabinet_track_drawers/allegro__cabinet__track__s0 16 120
 """
 
@@ -67,12 +67,12 @@ def play(env: VecEnv, eval_seed: int, speed: float | str | None, steps: int
             "first_event": next(iter(flags), "none")}
 
 
-def main(run: str, envs: int, steps: int, norm: str | None = None,
+def main(run: str, envs: int, steps: int, method: dict[str, str],
          wrist: float | None = None) -> None:
     written = json.loads(Path(run, "spec.json").read_text())
     written["num_envs"] = envs
-    if norm is not None:  # the run's Π_h and settings, scored with another tracking distance
-        written["method_spec"] = {**written["method_spec"], "norm": norm}
+    for key, value in method.items():  # the run's Π_h and settings, r_track computed otherwise
+        written["method_spec"] = {**written["method_spec"], key: value}
     if wrist is not None:  # ... or with another wrist speed (m/s along an axis at action 1)
         written["robot_spec"] = {**written["robot_spec"], "wrist_linear_speed": wrist}
     spec = RunSpec(**written)
@@ -88,7 +88,9 @@ def main(run: str, envs: int, steps: int, norm: str | None = None,
             raise SystemExit(f"STEPS must be below the episode length "
                              f"({env.task.spec.episode_length})")
         print(f"{spec.robot} / {spec.task}, {envs} evaluation resets, {steps} control steps, "
-              f"norm {spec.method_spec.get('norm', 'l1_mean')}")
+              f"norm {spec.method_spec.get('norm', 'l1_mean')}, form "
+              f"{spec.method_spec.get('form', 'distance')}, wrist "
+              f"{env.task.robot.wrist_linear_speed} m/s")
         for speed in (None,) + SPEEDS + ("follow",):
             row = play(env, ppo.eval_seed, speed, steps)
             name = ("still" if speed is None else speed if isinstance(speed, str)
@@ -98,15 +100,16 @@ def main(run: str, envs: int, steps: int, norm: str | None = None,
                   f"{row['first_event_rate']:.2f}")
 
 
-def arguments(argv: list[str]) -> tuple[str, int, int, str | None, float | None]:
-    """(run, envs, steps, norm, wrist speed) from the command line; SystemExit with the usage
-    line for anything else."""
+def arguments(argv: list[str]) -> tuple[str, int, int, dict[str, str], float | None]:
+    """(run, envs, steps, method settings, wrist speed) from the command line; SystemExit with
+    the usage line for anything else."""
     usage = ("usage: benchmarks/track_landscape.py RUN_DIR [ENVS ≥ 1] [STEPS ≥ 1] [norm=NORM] "
-             "[wrist=M_PER_S] (a `track` cell's folder with spec.json; NORM: a method.norm value)")
+             "[form=FORM] [wrist=M_PER_S] (a `track` cell's folder with spec.json; NORM, FORM: "
+             "method.norm, method.form values)")
     options = dict(a.split("=", 1) for a in argv if "=" in a)
     args = [a for a in argv if "=" not in a]
     if not args or not Path(args[0], "spec.json").is_file() or len(args) > 3 \
-            or set(options) - {"norm", "wrist"}:
+            or set(options) - {"norm", "form", "wrist"}:
         raise SystemExit(usage)
     try:
         envs = int(args[1]) if len(args) > 1 else 16
@@ -116,7 +119,8 @@ def arguments(argv: list[str]) -> tuple[str, int, int, str | None, float | None]
         raise SystemExit(usage) from None
     if envs < 1 or steps < 1 or (wrist is not None and wrist <= 0):
         raise SystemExit(usage)
-    return args[0], envs, steps, options.get("norm"), wrist
+    method = {key: options[key] for key in ("norm", "form") if key in options}
+    return args[0], envs, steps, method, wrist
 
 
 if __name__ == "__main__":

@@ -144,6 +144,39 @@ def test_l2_norms_follow_the_paper(checkpoint):
     assert torch.allclose(reward, expected, atol=1e-6)
 
 
+def test_the_centroid_norm_ignores_the_hands_shape(checkpoint):
+    predicted, actual = torch.zeros(1, 4, 3), torch.zeros(1, 4, 3)
+    actual[0, 0], actual[0, 1] = torch.tensor([0.02, 0.0, 0.0]), torch.tensor([-0.02, 0.0, 0.0])
+    assert tracking_distance(predicted, actual, "centroid").item() == pytest.approx(0.0)
+    actual[0] += torch.tensor([0.0, 0.03, 0.04])
+    assert tracking_distance(predicted, actual, "centroid").item() == pytest.approx(0.05)
+
+
+def test_the_progress_form_pays_how_far_the_step_closed_the_gap(checkpoint):
+    """form=progress: d(prediction, tips before the step) − d(prediction, tips after it); a still
+    robot earns 0, by hand for two steps (the second's "before" is the first's "after")."""
+    method = make_track(checkpoint, form="progress", track_weight=3.0)
+    model = load_predictor(checkpoint, REGISTRY)
+    reset, after_one, after_two = hand_made_state(0), hand_made_state(1), hand_made_state(2)
+    method.begin(torch.arange(N), reset)
+    reward = rewards(method, method.task.update(after_one))["track"]
+
+    def l1(a, b):
+        return (a - b).abs().mean(dim=(1, 2))
+
+    predicted = expected_prediction(model, [reset])
+    expected = 3.0 * (l1(predicted, reset.keypoints) - l1(predicted, after_one.keypoints))
+    assert torch.allclose(reward, expected, atol=1e-6)
+    reward = rewards(method, method.task.update(after_two))["track"]
+    predicted = expected_prediction(model, [reset, after_one])
+    expected = 3.0 * (l1(predicted, after_one.keypoints) - l1(predicted, after_two.keypoints))
+    assert torch.allclose(reward, expected, atol=1e-6)
+    still = make_track(checkpoint, form="progress")
+    still.begin(torch.arange(N), reset)
+    assert torch.allclose(rewards(still, still.task.update(reset))["track"], torch.zeros(N),
+                          atol=1e-7)
+
+
 def test_task_terms_are_weighted_by_lambda_and_energy_is_added(checkpoint):
     method = make_track(checkpoint, task_weight=0.5)
     assert [term.name for term in method.terms(method.task)] == ["track", "lift", "energy"]

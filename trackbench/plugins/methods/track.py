@@ -69,6 +69,10 @@ class Track(Method):
             default="l1_mean", description="tracking distance: l1_mean (authors' code), l2, "
             "l2_squared (paper Eq. 2), centroid (the fingertips' centroid only; not the paper's)"
         )
+        form: Literal["distance", "progress"] = Field(
+            default="distance", description="r_track = −d(prediction, reached) (distance: the "
+            "paper's), or d(prediction, before the step) − d(prediction, reached) (progress: how "
+            "far the step closed the gap; not the paper's)")
         track_weight: float = Field(default=1.0, description="weight of r_track (distrMatchRewScale)")
         task_weight: float = Field(default=1.0, description="λ: weight of the task's sparse terms")
 
@@ -150,11 +154,15 @@ class Track(Method):
         reached = self.history.map.robot_tips(state.keypoints.to(self.device))
         # Clone out of inference mode so the harness may accumulate it in place.
         self._distance = tracking_distance(predicted, reached, self.spec.norm).clone()
+        if self.spec.form == "progress":  # the history's newest frame: the tips before the step
+            before = self.history.map.to_robot(self.history.fingertips[:, -1])
+            self._distance -= tracking_distance(predicted, before, self.spec.norm)
         points, _ = self.task.predictor_objects(state)
         self.history.push(state.keypoints, points)
 
     def track_reward(self, frame: "TaskFrame") -> torch.Tensor:
-        """−d(Π_h's prediction from the pre-step history, the reached fingertips), d: spec.norm"""
+        """−d(Π_h's prediction from the pre-step history, the reached fingertips), d: spec.norm;
+        form "progress" adds d(the prediction, the fingertips before the step)"""
         return -self._distance
 
     def fingertip_targets(self) -> torch.Tensor:
