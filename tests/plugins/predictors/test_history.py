@@ -54,6 +54,22 @@ def test_five_finger_hands_map_one_to_one():
     assert torch.equal(mapping.to_robot(robot), robot)
 
 
+def test_every_registered_robots_tips_survive_the_round_trip_through_human_fingertips():
+    """What track's form=progress relies on: the history's newest human frame mapped back gives
+    exactly the robot's fingertip keypoints of that frame."""
+    from trackbench.harness.plugins import load_registry
+
+    registry = load_registry()
+    for name in registry.names("robots"):
+        spec = registry.get("robots", name).cls.Spec()
+        if spec.missing_human_fingertips():
+            continue
+        mapping = FingertipMap(spec)
+        keypoints = torch.rand(3, len(spec.keypoints), 3)
+        assert torch.allclose(mapping.to_robot(mapping.to_human(keypoints)),
+                              mapping.robot_tips(keypoints)), name
+
+
 def make_history(n: int = 4) -> PredictionHistory:
     return PredictionHistory(CountingCentroid(PredictorSpec(context_length=CL)), Allegro.Spec(), n)
 
