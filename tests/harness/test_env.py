@@ -58,6 +58,31 @@ def test_time_out_is_a_truncation_and_success_is_terminal(env):
     assert steps[7].time_out.tolist() == [False, True, False, True]
 
 
+def test_episodes_that_run_on_after_success_count_it_at_the_clock_and_resume_with_it():
+    """A task whose success does not end the episode (the paper's cabinet): the success latches,
+    the clock ends the episode as a truncation (bootstrapped) that counts as a success."""
+    def running_on(env: VecEnv) -> VecEnv:
+        env.task.success_ends_episode = lambda: False
+        env.reset()
+        return env
+
+    env = running_on(make_env())
+    zero = torch.zeros(NUM_ENVS, env.num_actions)
+    steps = [env.step(zero) for _ in range(6)]
+    assert not any(step.done.any() for step in steps)  # even envs succeeded at step 5, run on
+    resumed = running_on(make_env())
+    resumed.load_state_dict(env.state_dict())
+    for runner in (env, resumed):
+        last = [runner.step(zero) for _ in range(2)][-1]
+        assert last.done.all() and last.time_out.all()  # the clock: bootstrapped truncations
+        assert last.episodes.success.tolist() == [True, False, True, False]
+        assert last.episodes.time_out.tolist() == [False, True, False, True]
+        assert last.episodes.lengths.tolist() == [8] * NUM_ENVS
+    env.task.spec = env.task.spec.model_copy(update={"succeed_at": 100})  # no success now
+    follow = [env.step(zero) for _ in range(8)][-1].episodes  # the latch reset with the episode
+    assert not follow.success.any() and follow.time_out.all()
+
+
 def test_episode_sums_are_logged_per_term_and_add_up_to_the_return(env):
     env.reset()
     returns = torch.zeros(NUM_ENVS)

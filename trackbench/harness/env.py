@@ -10,10 +10,11 @@ Observations (the authors' code, ``docs/reference/paper-code-facts.md`` §5), pe
     critic_obs = obs ++ task.privileged(frame)                              (asymmetric critic)
 
 The reward is the sum of the method's weighted terms in the method's own units; PPO's reward scale
-is applied by the trainer. Episodes end on success, on failure, at ``task.spec.episode_length``
-control steps (with ``random_episode_start``, each env's first episode after a full reset at a
-random step), or when the engine reports the env unstable; the last two are *time-outs*
-(truncations: PPO bootstraps the value there). Every env resets from its own seeded
+is applied by the trainer. Episodes end on success (unless ``task.success_ends_episode()`` is
+False: then the episode runs on and is a success if the rule fired in it), on failure, at
+``task.spec.episode_length`` control steps (with ``random_episode_start``, each env's first
+episode after a full reset at a random step), or when the engine reports the env unstable; the
+last two are *time-outs* (truncations: PPO bootstraps the value there). Every env resets from its own seeded
 ``torch.Generator``, so a reset never depends on which other envs happened to end with it.
 """
 
@@ -51,8 +52,8 @@ class Episodes:
     env_ids: torch.Tensor  # [k] long
     returns: torch.Tensor  # [k] sum of the method's weighted reward over the episode
     lengths: torch.Tensor  # [k] long, control steps
-    success: torch.Tensor  # [k] bool: the task's success rule ended the episode
-    time_out: torch.Tensor  # [k] bool: ended by the clock or by an engine instability
+    success: torch.Tensor  # [k] bool: the task's success rule fired in the episode
+    time_out: torch.Tensor  # [k] bool: ended by the clock or an engine instability, no success
     flags: dict[str, torch.Tensor]  # name → [k] bool, the task's events ORed over the episode
     terms: dict[str, torch.Tensor]  # name → [k] per-episode sum of each weighted reward term
     # [k] long, what each episode started from: an index into training/episodes.py START_KINDS
@@ -77,7 +78,7 @@ class Step:
     critic_obs: torch.Tensor  # [N, obs_dim + privileged_dim]
     reward: torch.Tensor  # [N]
     done: torch.Tensor  # [N] bool; these envs were reset and obs is their new episode's first
-    time_out: torch.Tensor  # [N] bool, a subset of done
+    time_out: torch.Tensor  # [N] bool, a subset of done: truncated (PPO bootstraps), not terminal
     episodes: Episodes | None  # the finished episodes' bookkeeping, None if none ended
 
 
@@ -122,6 +123,7 @@ class VecEnv:
         self._flags = {name: torch.zeros(n, dtype=torch.bool, device=self.device)
                        for name in self.events}
         self._start = torch.zeros(n, dtype=torch.long, device=self.device)  # START_KINDS index
+        self._succeeded = torch.zeros(n, dtype=torch.bool, device=self.device)  # in this episode
         self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
         self.unstable_env_steps = 0  # env-steps whose physics blew up (the engine reset them)
         self.training_steps = 0  # control steps taken in training (not evaluation) mode
@@ -207,6 +209,7 @@ class VecEnv:
             "flags": {name: value.clone() for name, value in self._flags.items()},
             "unstable_env_steps": self.unstable_env_steps, "training_steps": self.training_steps,
             "starts": self.starts.state_dict(), "start_kinds": self._start.clone(),
+            "succeeded": self._succeeded.clone(),
             "engine": self.engine.state_dict(), "task": self.task.state_dict(),
             "method": self.method.state_dict(),
         }
@@ -234,6 +237,8 @@ class VecEnv:
                                     self.agent_steps)
         # Checkpoints before start kinds were recorded: their running episodes count as standard.
         self._start.copy_(state.get("start_kinds", torch.zeros_like(self._start)))
+        # Checkpoints before episodes ran on after success: theirs ended at it (none running).
+        self._succeeded.copy_(state.get("succeeded", torch.zeros_like(self._succeeded)))
         self.engine.load_state_dict(state["engine"])
         self.task.load_state_dict(state["task"])
         self.method.load_state_dict(state["method"])
@@ -285,6 +290,7 @@ class VecEnv:
         self.rewards.pop(ids)
         for seen in self._flags.values():
             seen.zero_()
+        self._succeeded.zero_()
         return self._observe(frame)
 
     def step(self, actions: torch.Tensor, *,
@@ -307,8 +313,12 @@ class VecEnv:
         with times.stage("task"):
             success, failed = frame.success & stable, frame.failed & stable
             clock = state.step >= self._limits
-            done = success | failed | clock | unstable
-            time_out = done & ~(success | failed)
+            self._succeeded |= success
+            # A task whose episodes run on after success (the paper's cabinet) ends them only by
+            # the clock: a truncation, bootstrapped, though the episode counts as a success.
+            terminal = failed | (success if self.task.success_ends_episode() else False)
+            done = terminal | clock | unstable
+            time_out = done & ~terminal
 
             self._returns += reward
             self._lengths += 1
@@ -320,7 +330,7 @@ class VecEnv:
             if before_reset is not None:
                 before_reset(ended)
             with times.stage("reset"):
-                episodes = self._finish(ended, success, time_out)
+                episodes = self._finish(ended, time_out)
                 if self._training and self.starts.stages:
                     self.starts.record(episodes, self.agent_steps)
                 self._limits[ended] = self.task.spec.episode_length
@@ -401,16 +411,18 @@ class VecEnv:
         draws = [int(torch.randint(1, length + 1, (1,), generator=g)) for g in self.generators]
         return torch.tensor(draws, dtype=torch.long, device=self.device)
 
-    def _finish(self, ids: torch.Tensor, success: torch.Tensor, time_out: torch.Tensor) -> Episodes:
+    def _finish(self, ids: torch.Tensor, time_out: torch.Tensor) -> Episodes:
+        success = self._succeeded[ids].clone()
         episodes = Episodes(
             env_ids=ids.clone(), returns=self._returns[ids].clone(),
-            lengths=self._lengths[ids].clone(), success=success[ids].clone(),
-            time_out=time_out[ids].clone(),
+            lengths=self._lengths[ids].clone(), success=success,
+            time_out=time_out[ids] & ~success,
             flags={name: seen[ids].clone() for name, seen in self._flags.items()},
             terms=self.rewards.pop(ids), start=self._start[ids].clone(),
         )
         self._returns[ids] = 0.0
         self._lengths[ids] = 0
+        self._succeeded[ids] = False
         for seen in self._flags.values():
             seen[ids] = False
         return episodes

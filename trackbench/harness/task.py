@@ -6,6 +6,7 @@ How the harness drives a task (``trackbench.harness.env``), per control step::
     frame = task.update(state)            # advance per-env buffers, decide success / failure
     reward = rewards.step(frame)          # the method's weighted terms (harness/rewards.py)
     done = frame.success | frame.failed | (state.step >= spec.episode_length) | engine.unstable
+           # (frame.success only if task.success_ends_episode(); the episode's success latches)
     for the done envs:  plan = task.reset(ids, generator); engine.reset(ids, **plan.as_kwargs())
                         task.begin(ids, engine.state); method.begin(ids, engine.state)
 
@@ -76,7 +77,8 @@ class TaskFrame:
 
     state: "State"  # after the step
     n_arm: int  # the first n_arm joints are the arm's (energy penalty weights them differently)
-    success: torch.Tensor  # [N] bool: the success rule fired this step (the episode ends a success)
+    success: torch.Tensor  # [N] bool: the success rule fired this step (the episode ends a
+    # success; if Task.success_ends_episode() is False it runs on and counts as one)
     failed: torch.Tensor  # [N] bool: terminated as a failure this step (e.g. object off the table)
     # One [N] bool per event of Task.events() (e.g. "lift": the object rose 5 cm), ORed over an
     # episode and reported as a rate at its end.
@@ -172,6 +174,12 @@ class Task(ABC):
         result.json's ``events``. Names are identifiers; success and time-out are reported for
         every task and are not events. None by default."""
         return ()
+
+    def success_ends_episode(self) -> bool:
+        """Whether the success rule ends the episode (the default, as the authors' lifting
+        tasks reset on success) or the episode runs to its end and counts as a success if the
+        rule fired in it (the authors' cabinet: per-step sparse rewards keep paying)."""
+        return True
 
     # ---- exact resume ---------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

@@ -42,6 +42,10 @@ def test_spec_defaults_follow_the_paper_code():
     spec = make_task(REGISTRY, "cabinet").spec
     assert (spec.arm_reset_noise, spec.success_opening, spec.success_hold_steps) == (0.05, 0.32, 10)
     assert (spec.moved_opening, spec.goal_opening, spec.episode_length) == (0.01, 0.30, 600)
+    # The paper's cabinet resets only at the episode's end (paper-code-facts §7).
+    assert not make_task(REGISTRY, "cabinet").success_ends_episode()
+    assert make_task(REGISTRY, "cabinet", {"success_ends_episode": True}).success_ends_episode()
+    assert make_task(REGISTRY, "grasp_lift").success_ends_episode()
 
 
 def test_success_after_exactly_the_hold_count_at_the_success_opening():

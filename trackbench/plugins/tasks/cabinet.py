@@ -16,10 +16,16 @@ Rewards. "task" is the paper code's sparse reward, 1·[drawer > 0.01 m] + 1·[dr
   bar (between it and the drawer front) with the thumb tip in front of the bar's back face;
 - "around" keeps Franka's value, 0.5 when the fingers wrap the bar, in the open reward and the
   staged bonuses as well as in its own term (`docs/reference/anchors.md` §4.2);
-- the goal bonus fires at the success opening (0.32 m) instead of Franka's 0.39 m, since the
-  episode ends there; the gripper-alignment term and the action penalty are dropped (no robot-
+- the goal bonus fires at the success opening (0.32 m) instead of Franka's 0.39 m, the opening
+  success asks for; the gripper-alignment term and the action penalty are dropped (no robot-
   agnostic gripper axes; methods add the shared energy penalty instead), and so is Franka's style
   guard (r = −1 once a finger passes 0.04 m beyond the handle into the drawer).
+
+Episodes run to their end, as in the paper's code (``docs/reference/paper-code-facts.md`` §7: the
+cabinet resets only at episode end, its success binarised then): an episode is a success if the
+drawer stood at ≥ 0.32 m for 10 consecutive steps in it (the paper counts the steps at 0.32 m;
+whether consecutively is not stated), and the sparse terms keep paying after it.
+``success_ends_episode=true`` ends it there instead (trackbench until 2026-12-02).
 """
 
 from __future__ import annotations
@@ -129,7 +135,12 @@ class Cabinet(Task):
         )
         success_hold_steps: int = Field(
             default=10, ge=1, description="consecutive control steps at the success opening that "
-            "end the episode as a success (paper code: 10)"
+            "make the episode a success (paper code: 10)"
+        )
+        success_ends_episode: bool = Field(
+            default=False, description="end the episode when the drawer has been held (trackbench "
+            "until 2026-12-02); False: the paper's code, the episode runs to its end (the sparse "
+            "terms keep paying) and is a success if the drawer was held in it"
         )
         goal_opening: float = Field(
             default=0.30, gt=0, le=cm.DRAWER_TRAVEL,
@@ -191,6 +202,9 @@ class Cabinet(Task):
 
     def begin(self, env_ids: torch.Tensor, state) -> None:
         self.hold_steps[env_ids.to(self.device)] = 0
+
+    def success_ends_episode(self) -> bool:
+        return self.spec.success_ends_episode
 
     def events(self) -> tuple[str, ...]:
         """drawer_moved: opened past moved_opening; drawer_at_goal: opened to goal_opening."""
