@@ -71,6 +71,22 @@
 #   without its task.episode_length=150):
 #   TASK=cabinet STEPS=2600000 OUT=runs/cabinet_M benchmarks/learning.sh M 1 $COMMON_600 $CLOSE \
 #       >> runs/cabinet_M/M.log 2>&1   # runs/cabinet_dense_kp: dense with the keypoints observed
+#   Session 14 (docs/results "Session 14"): Π_h with synthetic drawer openings, then track on the
+#   cabinet with the progress form (runs/cabinet_track_progress; ..._nodrawers: runs/learning/pi_h.pt
+#   copied instead; runs/cabinet_track_drawers_kp: without the two method settings):
+#   .venv/bin/trackbench predictor train --dataset-set drawer_fraction=0.2 --out runs/drawer_pi/pi_h.pt
+#   cp runs/drawer_pi/pi_h.pt runs/cabinet_track_progress/
+#   TASK=cabinet STEPS=2600000 OUT=runs/cabinet_track_progress benchmarks/learning.sh track 1 \
+#       $COMMON_600 $CLOSE --set robot.observe_keypoints=true --set method.form=progress \
+#       --set method.track_weight=10 >> runs/cabinet_track_progress/track.log 2>&1
+#   (runs/cabinet_progress_runon: the same after the cabinet's episodes began to run on after
+#   success; runs/cabinet_task_kp: `task` with the keypoints observed.) grasp_lift track with the
+#   progress form from close_staged's walk (runs/progress_track, runs/learning/pi_h.pt copied):
+#   OUT=runs/progress_track nohup benchmarks/learning.sh track 1 $COMMON $CLOSE \
+#       --set robot.observe_keypoints=true --set method.form=progress --set method.track_weight=10 \
+#       --set "$(cat benchmarks/staged_close.txt)" --set task.grasped_start=0.25 \
+#       --set task.pregrasp_start=0.25 --set "task.pregrasp_progress=[0,1]" \
+#       >> runs/progress_track/track.log 2>&1 &
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
