@@ -48,8 +48,9 @@ def play(env: VecEnv, eval_seed: int, speed: float | str | None, steps: int
     for _ in range(steps):
         actions = torch.zeros(envs, num_actions)
         if speed == "follow":  # as far toward Π_h's next centroid as the wrist goes in a step
-            state = env._state()
-            wanted = env.rewards.method.fingertip_targets().mean(dim=1) - state.keypoints.mean(dim=1)
+            method = env.rewards.method
+            tips = method.history.map.robot_tips(env._state().keypoints)
+            wanted = method.fingertip_targets().mean(dim=1) - tips.mean(dim=1)
             actions[:, :3] = (wanted / step_length).clamp(-1.0, 1.0)
         elif speed is not None:
             state = env._state()

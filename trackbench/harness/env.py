@@ -14,8 +14,9 @@ is applied by the trainer. Episodes end on success (unless ``task.success_ends_e
 False: then the episode runs on and is a success if the rule fired in it), on failure, at
 ``task.spec.episode_length`` control steps (with ``random_episode_start``, each env's first
 episode after a full reset at a random step), or when the engine reports the env unstable; the
-last two are *time-outs* (truncations: PPO bootstraps the value there). Every env resets from its own seeded
-``torch.Generator``, so a reset never depends on which other envs happened to end with it.
+last two are *time-outs* (truncations: PPO bootstraps the value there). Every env resets from
+its own seeded ``torch.Generator``, so a reset never depends on which other envs happened to end
+with it.
 """
 
 from __future__ import annotations
