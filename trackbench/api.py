@@ -66,6 +66,8 @@ from trackbench.kit.mjcf import add_box, add_capsule, add_hinge, add_link, add_s
 from trackbench.kit.xarm7 import WRIST_SITE, XArm7MountedHand, xarm7_joints
 # The 21 DexYCB objects as MuJoCo bodies (a module: ycb.add_object, ycb.tracked_object, ...).
 from trackbench.kit import ycb
+# The paper's cabinet (a module: cabinet.add_cabinet, cabinet.handle_points, its dimensions).
+from trackbench.kit import cabinet
 # Rigid-body geometry (numpy): rotations, quaternions (x, y, z, w), surface sampling, fitting.
 from trackbench.kit.geometry import (
     matrix_to_quat_xyzw, minimum_jerk, nearest_indices, quat_xyzw_to_matrix, rigid_fit,
@@ -125,7 +127,7 @@ __all__ = [
     # the kit
     "add_box", "add_capsule", "add_hinge", "add_link", "add_sphere", "rpy_to_quat",
     "WRIST_SITE", "XArm7MountedHand", "xarm7_joints",
-    "ycb",
+    "ycb", "cabinet",
     "matrix_to_quat_xyzw", "minimum_jerk", "nearest_indices", "quat_xyzw_to_matrix", "rigid_fit",
     "rotation_about", "rotation_z", "sample_surface", "slerp_matrices",
     "randomized_joints",

@@ -9,7 +9,7 @@ import pytest
 from trackbench.harness.dataset import plausibility_problems
 from trackbench.plugins.datasets import drawer, human_hand
 from trackbench.plugins.datasets.synthetic import SyntheticDataset
-from trackbench.plugins.tasks import cabinet_model as cm
+from trackbench.kit import cabinet as cm
 
 NUM = 40
 

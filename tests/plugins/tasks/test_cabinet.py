@@ -16,7 +16,7 @@ import torch
 from tests.plugins.tasks.support import REGISTRY, hold_actions, start
 from trackbench.harness.build import make_task
 from trackbench.harness.rewards import evaluate, total
-from trackbench.plugins.tasks import cabinet_model as cm
+from trackbench.kit import cabinet as cm
 from trackbench.plugins.tasks.cabinet import rotate
 
 ROBOTS = REGISTRY.names("robots")

@@ -8,7 +8,7 @@ nothing about drawers, so from the cabinet's resets it predicts a hand that stay
 trains on DexYCB (no drawers either) yet reports cabinet results; its human data is not reachable
 here, so trackbench generates drawer openings as it generates grasps: synthetic, not recorded.
 
-The scene is the task's own cabinet (``cabinet_model``: fixed place, 0.40 m drawer travel). As in
+The scene is the task's own cabinet (``trackbench.kit.cabinet``: fixed place, 0.40 m drawer travel). As in
 the authors' code, the handle is object id 0 — "not a YCB object" — whose cloud Π_h hides, so Π_h
 learns the drawer from the goal label 0 and the hand's history alone, and the ``cabinet`` task's
 inputs at RL time (label 0, the handle hidden) are exactly the inputs these sequences train.
@@ -31,9 +31,9 @@ import functools
 import numpy as np
 
 from trackbench.api import TrackbenchError, rotation_about, rotation_z
+from trackbench.api import cabinet as cm
 from trackbench.plugins.datasets import human_hand
 from trackbench.plugins.datasets.motion import HandGoal, demonstration
-from trackbench.plugins.tasks import cabinet_model as cm
 
 HANDLE_ID = 0  # the id the authors' cabinet passes Π_h: padding, "not a YCB object"
 OPENING = (0.33, 0.39)  # m pulled: past the task's 0.32 m success opening, short of the 0.40 stop

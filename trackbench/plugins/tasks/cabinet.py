@@ -1,6 +1,6 @@
 """`cabinet`: pull the top drawer of a cabinet open (the paper's Open Cabinet task).
 
-Scene: the cabinet of :mod:`cabinet_model` across the table from the robot; the table top stands in
+Scene: the cabinet of ``trackbench.kit.cabinet`` across the table from the robot; the table top stands in
 for the ground the paper's arm and cabinet stand on (its arm is mounted at z = 0, as ours is).
 Tracked object 0 is the drawer handle (class id 0, the padding id the paper's code passes to Π_h);
 ``State.articulation_pos[:, 0]`` is the drawer's opening in metres.
@@ -39,7 +39,7 @@ from trackbench.api import (
     HUMAN_FINGERTIPS, ResetPlan, RewardTerm, Scene, Task, TaskFrame, TaskSpec, TrackedObject,
     add_stage, add_table, randomized_joints,
 )
-from trackbench.plugins.tasks import cabinet_model as cm
+from trackbench.api import cabinet as cm
 
 FINGER_REACH = 0.04  # m: a fingertip closer than this to the bar earns the fingertip term
 AROUND_HANDLE_VALUE = 0.5  # FrankaCabinet's around_handle_reward when the fingers wrap the handle

@@ -1,5 +1,5 @@
-"""The cabinet of the `cabinet` task, written with MjSpec: a fixed carcass, a top drawer on a
-prismatic joint and a bar handle on the drawer front.
+"""The cabinet of the `cabinet` task and of the synthetic drawer openings, written with MjSpec:
+a fixed carcass, a top drawer on a prismatic joint and a bar handle on the drawer front.
 
 Placement follows the paper's code: the cabinet frame sits at (0, −0.45, 0.20) with yaw +90°, so
 its local +x (the drawer's opening direction) is world +y, toward the robot at y = +0.45. The
@@ -59,7 +59,7 @@ class DrawerDynamics:
 def handle_points(count: int = 100, seed: int = 0) -> np.ndarray:
     """[count, 3] deterministic samples on the handle bar's surface in the handle body's frame
     (its origin is the bar centre, so these are box-surface samples)."""
-    from trackbench.api import box_points
+    from trackbench.harness.scene import box_points
 
     return box_points(HANDLE_HALF, count, seed=seed).astype(np.float32)
 
@@ -90,7 +90,7 @@ def add_cabinet(model: "mujoco.MjSpec", dynamics: DrawerDynamics = DrawerDynamic
     """Add the carcass, the sliding drawer and its handle to ``model``'s world body."""
     import mujoco
 
-    from trackbench.api import rpy_to_quat
+    from trackbench.kit.mjcf import rpy_to_quat
 
     carcass = model.worldbody.add_body(name=CARCASS_BODY, pos=list(CABINET_POS),
                                        quat=rpy_to_quat(0.0, 0.0, CABINET_YAW))
@@ -153,7 +153,7 @@ def _add_drawer_box(drawer, mass: float) -> None:
 def _box(body, pos, half_sizes, rgba, mass: float = 0.0):
     import mujoco
 
-    from trackbench.api import WORLD_CONAFFINITY, WORLD_CONTYPE
+    from trackbench.harness.scene import WORLD_CONAFFINITY, WORLD_CONTYPE
 
     extra = {"mass": mass} if mass > 0 else {}
     return body.add_geom(type=mujoco.mjtGeom.mjGEOM_BOX, pos=list(pos), size=list(half_sizes),
