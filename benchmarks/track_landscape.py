@@ -30,8 +30,7 @@ import torch
 from trackbench.harness.env import VecEnv
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.specs import RunSpec
-from trackbench.harness.threads import torch_threads
-from trackbench.harness.training.ppo import PPOSpec
+from trackbench.harness.training.policy import built_on_cpu
 
 SPEEDS = (0.25, 0.5, 1.0)
 
@@ -81,10 +80,7 @@ def main(run: str, envs: int, steps: int, method: dict[str, str],
         raise SystemExit(f"{run}: a `track` run is needed (this one is '{spec.method}')")
     if spec.robot_spec.get("arm_action") != "wrist_delta":
         raise SystemExit(f"{run}: needs a wrist-delta robot (robot.arm_action=wrist_delta)")
-    ppo = PPOSpec(**spec.ppo_spec)
-    with torch_threads(ppo.rollout_torch_threads):
-        env = VecEnv.build(spec.model_copy(update={"device": "cpu"}), load_registry(),
-                           obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
+    with built_on_cpu(spec, load_registry()) as (ppo, env):
         if steps >= env.task.spec.episode_length:
             raise SystemExit(f"STEPS must be below the episode length "
                              f"({env.task.spec.episode_length})")

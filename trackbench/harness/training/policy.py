@@ -97,17 +97,24 @@ def load_policy(run_dir: "RunDir", ppo: PPOSpec, env: "VecEnv") -> Any:
 
 
 @contextlib.contextmanager
-def played_on_cpu(run_dir: "RunDir", spec: "RunSpec", registry: "Registry"
-                  ) -> "Iterator[tuple[PPOSpec, VecEnv, Any]]":
-    """(PPO settings, env, policy) to play the run ``spec`` (its spec.json, as
-    ``resume.read_run_spec`` reads it) outside training: the env built as the run's, on the CPU
-    whatever the run trained on, and :func:`load_policy`'s model. Building and playing both run
-    under the run's ``ppo.rollout_torch_threads``. Raises as ``load_policy``."""
+def built_on_cpu(spec: "RunSpec", registry: "Registry") -> "Iterator[tuple[PPOSpec, VecEnv]]":
+    """(PPO settings, env) of the run ``spec`` outside training: the env built as the run's, on
+    the CPU whatever the run trained on; building and using it run under the run's
+    ``ppo.rollout_torch_threads``. Raises TrackbenchError as ``VecEnv.build``."""
     from trackbench.harness.env import VecEnv
     from trackbench.harness.threads import torch_threads
 
     ppo = PPOSpec(**spec.ppo_spec)
     with torch_threads(ppo.rollout_torch_threads):
-        env = VecEnv.build(spec.model_copy(update={"device": "cpu"}), registry,
-                           obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
+        yield ppo, VecEnv.build(spec.model_copy(update={"device": "cpu"}), registry,
+                                obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
+
+
+@contextlib.contextmanager
+def played_on_cpu(run_dir: "RunDir", spec: "RunSpec", registry: "Registry"
+                  ) -> "Iterator[tuple[PPOSpec, VecEnv, Any]]":
+    """(PPO settings, env, policy) to play the run ``spec`` (its spec.json, as
+    ``resume.read_run_spec`` reads it) outside training: :func:`built_on_cpu`'s env and
+    :func:`load_policy`'s model. Raises as ``load_policy``."""
+    with built_on_cpu(spec, registry) as (ppo, env):
         yield ppo, env, load_policy(run_dir, ppo, env)
