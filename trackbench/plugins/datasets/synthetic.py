@@ -46,8 +46,8 @@ joints, no per-person hand shape), real contacts (fingertips are points; no pad 
 no finger thickness, no palm contact), human variability (hesitation, corrections, regrasps,
 bimanual or left-handed grasps, grasps other than the few families searched), the physics of
 the object (no slip, no mass, no tilting when lifted, no collisions with distractors during the
-reach), tasks other than grasp-and-lift and the one drawer (no throwing), and every object the grasp
-search finds no grasp for: such objects (``024_bowl`` among the paper's six: a person grasps
+reach), tasks other than grasp-and-lift and the one drawer (no throwing), and every object the
+grasp search finds no grasp for: such objects (``024_bowl`` among the paper's six: a person grasps
 it with the thumb inside the rim, which the simulator's convex hull closes) appear only as
 distractors. Nothing is cached on disk: the grasp library lives in memory for one process.
 """

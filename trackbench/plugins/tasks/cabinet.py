@@ -1,7 +1,8 @@
 """`cabinet`: pull the top drawer of a cabinet open (the paper's Open Cabinet task).
 
-Scene: the cabinet of ``trackbench.kit.cabinet`` across the table from the robot; the table top stands in
-for the ground the paper's arm and cabinet stand on (its arm is mounted at z = 0, as ours is).
+Scene: the cabinet of ``trackbench.kit.cabinet`` across the table from the robot; the table top
+stands in for the ground the paper's arm and cabinet stand on (its arm is mounted at z = 0, as
+ours is).
 Tracked object 0 is the drawer handle (class id 0, the padding id the paper's code passes to Π_h);
 ``State.articulation_pos[:, 0]`` is the drawer's opening in metres.
 
