@@ -280,3 +280,37 @@ def test_a_run_written_before_the_friction_settings_ran_mujocos_defaults():
     read = as_read_today({"engine": "mujoco", "engine_spec": written}, registry)["engine_spec"]
     assert (read["friction_cone"], read["impratio"]) == ("pyramidal", 1.0)
     assert as_read_today({"engine": "mujoco", "engine_spec": today}, registry)["engine_spec"] == today
+
+
+def test_a_cabinet_run_written_before_episodes_ran_on_keeps_ending_at_success():
+    from trackbench.harness.plugins import load_registry
+    from trackbench.harness.resume import as_read_today
+
+    registry = load_registry()
+    today = registry.resolve_spec("tasks", "cabinet", {}).model_dump(mode="json")
+    written = {k: v for k, v in today.items() if k != "success_ends_episode"}
+    read = as_read_today({"task": "cabinet", "task_spec": written}, registry)["task_spec"]
+    assert read["success_ends_episode"] is True  # the rule such runs trained under
+    assert spec_differences(read, today) == [
+        "success_ends_episode: True there, False asked"]  # so a plain resume is refused, named
+
+
+def test_every_setting_marked_as_added_validates_with_its_earlier_value():
+    from trackbench.harness.plugins import load_registry
+    from trackbench.harness.registry import KINDS
+    from trackbench.harness.specs import BEFORE_KEY, as_written
+    from trackbench.harness.training.ppo import PPOSpec
+
+    registry = load_registry()
+    specs = [PPOSpec] + [registry.get(kind, name).cls.Spec for kind in KINDS
+                         for name in registry.names(kind)]
+    marked = 0
+    for spec_cls in specs:
+        earlier = {name: field.json_schema_extra[BEFORE_KEY]
+                   for name, field in spec_cls.model_fields.items()
+                   if isinstance(field.json_schema_extra, dict)
+                   and BEFORE_KEY in field.json_schema_extra}
+        marked += len(earlier)
+        read = spec_cls(**as_written(spec_cls, {}))
+        assert {name: getattr(read, name) for name in earlier} == earlier, spec_cls
+    assert marked >= 5  # friction_cone, impratio, preset, random_episode_start, success_ends_episode

@@ -148,3 +148,17 @@ def test_a_predictor_field_nothing_reads_is_found_though_the_host_trains_it():
             dropout: float = Field(default=0.0, description="declared, never read")
 
     assert unread_fields(Forgotten) == ["dropout"]
+
+
+def test_an_added_setting_reads_absent_as_its_earlier_value_and_present_as_written():
+    from trackbench.api import added_setting
+    from trackbench.harness.specs import as_written
+
+    class Spec(PluginSpec):
+        old: float = Field(default=1.0)
+        new: bool = added_setting(False, before=True, since="2026-12-02", description="d")
+
+    assert Spec().new is False  # a new run gets today's default
+    assert as_written(Spec, {"old": 2.0}) == {"old": 2.0, "new": True}
+    assert as_written(Spec, {"new": False}) == {"new": False}  # written: kept
+    assert Spec.model_json_schema()["properties"]["new"]["before"] is True  # visible in the schema

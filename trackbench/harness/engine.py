@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Sequence
 
 from pydantic import Field, model_validator
 
-from trackbench.harness.specs import PluginSpec
+from trackbench.harness.specs import PluginSpec, added_setting
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,9 +55,10 @@ class EngineSpec(PluginSpec):
     # (`benchmarks/scripted_grasp.py allegro grasp_lift 24 [friction_cone=pyramidal impratio=1]`).
     # MuJoCo's XML reference (option/@cone, option/@impratio) describes elliptic cones as the
     # more accurate model and impratio > 1 as harder friction (less slip).
-    friction_cone: Literal["elliptic", "pyramidal"] = Field(default="elliptic", description=(
-        "MuJoCo friction cone (MuJoCo's default: pyramidal)"))
-    impratio: float = Field(default=10.0, ge=1, le=1000, description=(
+    friction_cone: Literal["elliptic", "pyramidal"] = added_setting(
+        "elliptic", before="pyramidal", since="2026-11-30",
+        description="MuJoCo friction cone (MuJoCo's default: pyramidal)")
+    impratio: float = added_setting(10.0, before=1.0, since="2026-11-30", ge=1, le=1000, description=(
         "frictional-to-normal constraint impedance ratio: > 1 makes friction harder, less slip "
         "(MuJoCo's default: 1)"))
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.results import RunDir, read_json
-from trackbench.harness.specs import RunSpec
+from trackbench.harness.specs import RunSpec, as_written
 
 if TYPE_CHECKING:
     from trackbench.harness.registry import Registry
@@ -68,7 +68,8 @@ def status_of(spec: RunSpec, run_dir: RunDir, registry: "Registry | None" = None
     if differences:
         raise TrackbenchError(
             f"{run_dir.path} holds a run of {spec.run_id} with other settings "
-            f"({'; '.join(differences)}); rerun with --force to start it over, or use another --out")
+            f"({'; '.join(differences)}); ask the settings it has (the values 'there') to "
+            f"continue it, rerun with --force to start it over, or use another --out")
     asked, earlier_budget = spec.agent_steps, _count(existing.get(BUDGET), run_dir.spec_file, BUDGET)
     if run_dir.is_complete():
         result = run_dir.read_result()
@@ -116,16 +117,13 @@ def check_plan(cells: list[RunSpec], out: Path, registry: "Registry | None" = No
     return statuses
 
 
-# Engine settings added after runs were written, with the value those runs ran (MuJoCo's own
-# defaults); their new defaults differ, so an older run compares as different, not as today's.
-ENGINE_SETTINGS_BEFORE = {"friction_cone": "pyramidal", "impratio": 1.0}
-
-
 def as_read_today(existing: dict[str, Any], registry: "Registry | None") -> dict[str, Any]:
-    """An existing spec.json with the defaults of fields added since it was written filled in
-    (each plugin spec and the PPO spec validated by today's models), so that a new setting whose
-    default keeps the old behaviour does not make every earlier run look different. A spec that
-    no longer validates (a field was removed) is left as it is and compares as different."""
+    """An existing spec.json as today's models read it: each plugin spec and the PPO spec
+    validated, fields added since it was written set to the value those runs ran where the field
+    says one (:func:`~trackbench.harness.specs.added_setting`), else to their defaults — so a
+    new setting does not make every earlier run look different, and a new default does not
+    change one. A spec that no longer validates (a field was removed) is left as it is and
+    compares as different."""
     from trackbench.harness.training.ppo import PPOSpec
 
     read = dict(existing)
@@ -133,18 +131,15 @@ def as_read_today(existing: dict[str, Any], registry: "Registry | None") -> dict
         name, values = existing.get(kind), existing.get(f"{kind}_spec")
         if registry is None or not isinstance(name, str) or not isinstance(values, dict):
             continue
-        if kind == "engine":  # runs written before these settings existed ran MuJoCo's defaults
-            values = {**ENGINE_SETTINGS_BEFORE, **values}
         try:
-            read[f"{kind}_spec"] = registry.resolve_spec(f"{kind}s", name, values).model_dump(mode="json")
+            spec_cls = registry.get(f"{kind}s", name).cls.Spec
+            read[f"{kind}_spec"] = registry.resolve_spec(
+                f"{kind}s", name, as_written(spec_cls, values)).model_dump(mode="json")
         except TrackbenchError:
             pass
     if isinstance(existing.get("ppo_spec"), dict):
-        # Runs written before presets existed ran the paper's settings, then the only defaults;
-        # runs written before random episode starts existed ran without them.
-        written = {"preset": "paper", "random_episode_start": False, **existing["ppo_spec"]}
         try:
-            read["ppo_spec"] = PPOSpec(**written).model_dump(mode="json")
+            read["ppo_spec"] = PPOSpec(**as_written(PPOSpec, existing["ppo_spec"])).model_dump(mode="json")
         except (ValidationError, TypeError):
             pass
     return read

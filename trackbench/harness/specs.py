@@ -92,6 +92,33 @@ def with_preset(data: Any, presets: dict[str, dict[str, Any]], default: str) -> 
     return data
 
 
+# Key, in a field's json_schema_extra, of the value runs ran before the field existed.
+BEFORE_KEY = "before"
+
+
+def added_setting(default: Any, *, before: Any, since: str, **field: Any) -> Any:
+    """A pydantic ``Field`` for a setting added to a spec after runs were written without it:
+    ``before`` (JSON-serialisable) is what those runs ran, ``since`` the date it was added
+    (ISO 8601). Resuming, extending, evaluating or reporting such a run reads the absent field
+    as ``before``, not as today's ``default`` (:func:`as_written`), so a new default never
+    changes an earlier run silently: a resume that asks the new default is refused and names
+    the difference. A setting whose default keeps the old behaviour needs no marker."""
+    extra = {BEFORE_KEY: before, "added": since}
+    return Field(default=default, json_schema_extra=extra, **field)
+
+
+def as_written(spec_cls: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` (a spec as a run wrote it) with each absent field that :func:`added_setting`
+    marks set to the value runs ran before it existed; other absent fields are left to their
+    defaults."""
+    filled = dict(values)
+    for name, field in spec_cls.model_fields.items():
+        extra = field.json_schema_extra
+        if name not in values and isinstance(extra, dict) and BEFORE_KEY in extra:
+            filled[name] = extra[BEFORE_KEY]
+    return filled
+
+
 class PluginSpec(FrozenSpec):
     """Base of every plugin's nested ``Spec``. Fields need defaults: ``Spec()`` must validate."""
 

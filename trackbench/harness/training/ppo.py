@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from trackbench.harness.errors import TrackbenchError
-from trackbench.harness.specs import MAX_LAYERS, FrozenSpec, LayerUnits, with_preset
+from trackbench.harness.specs import MAX_LAYERS, FrozenSpec, LayerUnits, added_setting, with_preset
 
 NETWORK_NAME = "trackbench_pointnet"  # the network builder registered by training/network.py
 ENV_NAME = "trackbench"  # the env_configurations entry registered by training/vecenv.py
@@ -49,7 +49,9 @@ PRESETS: dict[str, dict[str, Any]] = {
 class PPOSpec(FrozenSpec):
     """PPO and its training loop; written into each run's spec.json as ``ppo_spec``."""
 
-    preset: Literal["cpu", "paper"] = Field(default="cpu", description=(
+    # Runs written before presets existed ran the paper's settings, then the only defaults.
+    preset: Literal["cpu", "paper"] = added_setting(
+        "cpu", before="paper", since="2026-11-30", description=(
         "named settings: paper (the authors' 4096-env GPU settings) or cpu (tens to hundreds of "
         "envs); explicit fields override it"))
 
@@ -108,7 +110,7 @@ class PPOSpec(FrozenSpec):
     # grasp feels most, and what finds closing from a pre-grasp (docs/results "Session 12").
     close_init_log_std: float | None = Field(default=None, description=(
         "initial log σ of the close action (robot.hand_close_action); None: init_log_std"))
-    random_episode_start: bool = Field(default=True, description=(
+    random_episode_start: bool = added_setting(True, before=False, since="2026-11-30", description=(
         "training: each env's first episode ends at a random step (a time-out), so envs do not "
         "run in lockstep and a batch spans every phase of an episode (Isaac Lab's "
         "init_at_random_ep_len; paper False, cpu True). Evaluation always plays full episodes"))

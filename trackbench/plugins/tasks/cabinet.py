@@ -38,7 +38,7 @@ from pydantic import Field
 
 from trackbench.api import (
     HUMAN_FINGERTIPS, ResetPlan, RewardTerm, Scene, Task, TaskFrame, TaskSpec, TrackedObject,
-    add_stage, add_table, randomized_joints,
+    add_stage, add_table, added_setting, randomized_joints,
 )
 from trackbench.api import cabinet as cm
 
@@ -138,8 +138,8 @@ class Cabinet(Task):
             default=10, ge=1, description="consecutive control steps at the success opening that "
             "make the episode a success (paper code: 10)"
         )
-        success_ends_episode: bool = Field(
-            default=False, description="end the episode when the drawer has been held (trackbench "
+        success_ends_episode: bool = added_setting(
+            False, before=True, since="2026-12-02", description="end the episode when the drawer has been held (trackbench "
             "until 2026-12-02); False: the paper's code, the episode runs to its end (the sparse "
             "terms keep paying) and is a success if the drawer was held in it"
         )
