@@ -114,3 +114,15 @@ def test_retarget_refuses_drawer_openings_on_a_task_without_the_drawer(cli, tmp_
                  "--set", "dataset.drawer_fraction=1.0", "--out", str(tmp_path / "demos"))
     assert_user_error(result, "id 0", "grasp_lift", "drawer_fraction=0")
     assert not (tmp_path / "demos").exists()
+
+
+def test_show_counts_drawer_openings_apart_from_grasps_and_takes_spec_settings(cli):
+    shown = cli("data", "show", "--set", "num_sequences=10", "--set", "drawer_fraction=0.5")
+    assert shown.exit_code == 0, shown.output
+    counted = int(shown.output.split("drawer handle): ")[1].split()[0])
+    assert 0 < counted < 10
+    summary = json.loads(cli("data", "show", "--set", "num_sequences=10", "--set",
+                             "drawer_fraction=0.5", "--json").output)
+    assert summary["grasped_ids"]["0"] == counted
+    assert "drawer handle" not in cli("data", "show", "--set", "num_sequences=10").output
+    assert_user_error(cli("data", "show", "--set", "drawer_fraction=2"), "drawer_fraction")

@@ -30,6 +30,7 @@ from trackbench.harness.specs import PluginSpec
 POLICY_HZ = 20.0  # sequences are resampled to the policy rate
 NUM_HAND_JOINTS = 21  # MANO / DexYCB order: 0 wrist; thumb 1-4, index 5-8, middle 9-12, ring 13-16, little 17-20
 SPLITS = ("train", "val", "test")
+NOT_YCB_ID = 0  # object id of a thing that is no YCB object (Π_h hides its cloud)
 # Bones of the 21-keypoint hand as (parent, child): wrist → each finger's base, then along it.
 HAND_BONES = tuple((0 if k == 0 else 4 * f + k, 4 * f + k + 1) for f in range(5) for k in range(4))
 

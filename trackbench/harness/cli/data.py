@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from trackbench.harness import console
+from trackbench.harness.cli.options import parse_fields
 from trackbench.harness.cli.retarget import retarget_command
 from trackbench.harness.atomic import atomic_directory, remove_leftovers
 from trackbench.harness.errors import TrackbenchError
@@ -85,12 +86,18 @@ def synth_command(
 def show_command(
     dataset: str = typer.Option("synthetic", "--dataset", help="dataset plugin"),
     path: Optional[str] = typer.Option(None, "--path", help="dataset root on disk"),
+    settings: list[str] = typer.Option(
+        [], "--set", help="dataset spec FIELD=VALUE (repeatable), e.g. drawer_fraction=0.2"),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
 ) -> None:
-    """Count a dataset's sequences and frames per split, and the objects it grasps."""
-    from trackbench.harness.dataset import SPLITS
+    """Count a dataset's sequences and frames per split, and the objects they move (id 0: the
+    cabinet's drawer handle, which the authors' code passes for the drawer)."""
+    from trackbench.harness.dataset import NOT_YCB_ID, SPLITS
 
-    loaded = open_dataset(dataset, {"path": path} if path else {})
+    overrides = parse_fields(settings)
+    if path:
+        overrides["path"] = path
+    loaded = open_dataset(dataset, overrides)
     stats = {split: {"sequences": 0, "frames": 0, "seconds": 0.0} for split in SPLITS}
     goals: dict[int, int] = {}
     for sequence in loaded.sequences():
@@ -110,7 +117,10 @@ def show_command(
     for split, row in stats.items():
         table.add_row(split, str(row["sequences"]), str(row["frames"]), f"{row['seconds']:.1f}")
     console.out.print(table)
-    names = ", ".join(f"{cid}×{n}" for cid, n in sorted(goals.items()))
+    names = ", ".join(f"{cid}×{n}" for cid, n in sorted(goals.items()) if cid != NOT_YCB_ID)
     console.out.print(f"grasped object ids: {names or 'none'}")
+    if NOT_YCB_ID in goals:
+        console.out.print(f"sequences moving object id {NOT_YCB_ID} (no YCB object; the synthetic "
+                          f"set's drawer handle): {goals[NOT_YCB_ID]}")
     for line in skipped:
         console.out.print(f"skipped {line}")

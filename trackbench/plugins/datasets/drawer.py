@@ -30,12 +30,12 @@ import functools
 
 import numpy as np
 
-from trackbench.api import TrackbenchError, rotation_about, rotation_z
+from trackbench.api import NOT_YCB_ID, TrackbenchError, rotation_about, rotation_z
 from trackbench.api import cabinet as cm
 from trackbench.plugins.datasets import human_hand
 from trackbench.plugins.datasets.motion import HandGoal, demonstration
 
-HANDLE_ID = 0  # the id the authors' cabinet passes Π_h: padding, "not a YCB object"
+HANDLE_ID = NOT_YCB_ID  # the id the authors' cabinet passes Π_h: "not a YCB object", cloud hidden
 OPENING = (0.33, 0.39)  # m pulled: past the task's 0.32 m success opening, short of the 0.40 stop
 PITCH_DEG = (20.0, 35.0)  # fingers pitched down from horizontal, over the bar
 FINGER_CLOSURE = (0.38, 0.5)  # index..little along the curl or hook synergy
