@@ -89,6 +89,7 @@ def test_retarget_writes_demonstrations_and_their_quality(cli, tmp_path):
     assert quality["fingertip_error_cm"]["mean"] < 2.0
     assert quality["arm_actions_clipped"] == 0.0  # retimed to the arm's speed
     assert 0.0 <= quality["replay_success"] <= 1.0
+    assert set(quality["replay_events"]) == {"lift", "near"} and 0.0 <= quality["replay_task_success"] <= 1.0
     assert quality["placements"] == {"as recorded": 2}  # grasp_lift has the synthetic objects
     assert json.loads((out / "quality.json").read_text())["demos"] == 2
 
@@ -126,3 +127,14 @@ def test_show_counts_drawer_openings_apart_from_grasps_and_takes_spec_settings(c
     assert summary["grasped_ids"]["0"] == counted
     assert "drawer handle" not in cli("data", "show", "--set", "num_sequences=10").output
     assert_user_error(cli("data", "show", "--set", "drawer_fraction=2"), "drawer_fraction")
+
+
+def test_retargeted_drawer_openings_open_the_cabinet_by_its_own_rules(cli, tmp_path):
+    result = cli("data", "retarget", "--robot", "allegro", "--task", "cabinet", "--dataset",
+                 "synthetic", "--num", "2", "--set", "dataset.drawer_fraction=1.0",
+                 "--out", str(tmp_path / "demos"), "--json")
+    assert result.exit_code == 0, result.output
+    quality = json.loads(result.output)
+    assert set(quality["replay_events"]) == {"drawer_moved", "drawer_at_goal"}
+    assert quality["replay_events"]["drawer_moved"] == 1.0  # each replayed pull moves the drawer
+    assert 0.0 <= quality["replay_task_success"] <= quality["replay_events"]["drawer_at_goal"]

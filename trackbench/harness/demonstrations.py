@@ -21,7 +21,10 @@ For each human sequence (a dataset's "train" split, in order, up to ``max_demos`
 Quality (:func:`quality`): fingertip error after IK (cm, mean and 95th percentile), joint-limit
 violations, the share of arm actions clipped to ±1 (a human wrist faster than the arm's action
 scale) and **replay success**: the share of demonstrations whose replay ends with object 0
-``LIFT_RISE`` (5 cm) above its start, as ManiSkill reports when it converts demonstrations.
+``LIFT_RISE`` (5 cm) above its start, as ManiSkill reports when it converts demonstrations;
+and by the task's own rules, the share whose replay met the task's success rule at some step
+(``replay_task_success``) and the share that raised each of the task's events
+(``replay_events``; the cabinet's drawer_moved and drawer_at_goal, the lift tasks' lift and near).
 """
 
 from __future__ import annotations
@@ -269,6 +272,9 @@ def quality(results: list[tuple[str, Retargeted, Replay, str]]) -> dict[str, Any
         "arm_actions_clipped": clipped / max(entries, 1),
         "replay_success": float(np.mean([p.lifted for _, _, p, _ in results])),
         "mean_rise_cm": float(np.mean([p.rise for _, _, p, _ in results]) * 100.0),
+        "replay_task_success": float(np.mean([p.succeeded for _, _, p, _ in results])),
+        "replay_events": {name: float(np.mean([p.events[name] for _, _, p, _ in results]))
+                          for name in (results[0][2].events if results else {})},
         "placements": placements,
     }
 

@@ -117,6 +117,8 @@ class Replay:
     targets: np.ndarray  # [S, n_dof] the retargeted joints this step aimed at (frame t + 1)
     lifted: bool  # object 0 ended LIFT_RISE above its start
     rise: float  # m, object 0's final rise
+    succeeded: bool  # the task's own success rule fired at some step
+    events: dict[str, bool]  # each of Task.events() (e.g. "drawer_at_goal"), ORed over the replay
     clipped: int  # arm action entries that were clipped to ±1
     arm_entries: int  # arm action entries in all
 
@@ -144,6 +146,9 @@ def replay(engine: "Engine", task: "Task", slots: Sequence[int], trajectories: S
     length = max(len(t) for t in trajectories)
     hold = state.joint_target.double().numpy().copy()  # idle envs keep their targets
     rows: list[list[tuple]] = [[] for _ in slots]
+    # Only the steps a demonstration drives count for it (a shorter one holds still after).
+    succeeded = torch.zeros(len(slots), dtype=torch.bool)
+    events = {name: torch.zeros(len(slots), dtype=torch.bool) for name in task.events()}
     clipped, entries = [0] * len(slots), [0] * len(slots)
     n_arm_actions = inverse.arm_actions()
     for t in range(length - 1):
@@ -165,10 +170,16 @@ def replay(engine: "Engine", task: "Task", slots: Sequence[int], trajectories: S
             entries[i] += n_arm_actions
         state = engine.step(torch.as_tensor(actions, dtype=torch.float32))
         frame = task.update(state)
+        driven = torch.tensor([t + 1 < len(trajectory) for trajectory in trajectories])
+        succeeded |= driven & frame.success[ids].cpu()
+        for name in events:
+            events[name] |= driven & frame.flags[name][ids].cpu()
     rise = (state.object_pos[ids, 0, 2] - start_z).numpy()
     out = []
     for i in range(len(slots)):
         columns = [np.stack(c).astype(np.float32) for c in zip(*rows[i])]
         out.append(Replay(*columns, lifted=bool(rise[i] >= LIFT_RISE), rise=float(rise[i]),
+                          succeeded=bool(succeeded[i]),
+                          events={name: bool(flag[i]) for name, flag in events.items()},
                           clipped=clipped[i], arm_entries=entries[i]))
     return out

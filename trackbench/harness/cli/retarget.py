@@ -82,6 +82,7 @@ def retarget_command(
         console.print_json(summary)
         return
     error = quality["fingertip_error_cm"]
+    events = "".join(f", {name} {rate:.2f}" for name, rate in quality["replay_events"].items())
     console.out.print(
         f"wrote {quality['demos']} demonstrations ({quality['steps']} control steps from "
         f"{quality['frames']} human frames) of {robot} on {task} to {out}\n"
@@ -89,4 +90,5 @@ def retarget_command(
         f"joint-limit violations: {quality['limit_violations']}; arm actions clipped: "
         f"{quality['arm_actions_clipped']:.1%}\n"
         f"replay success (object lifted 5 cm): {quality['replay_success']:.2f} "
-        f"(mean rise {quality['mean_rise_cm']:.1f} cm); placements: {quality['placements']}")
+        f"(mean rise {quality['mean_rise_cm']:.1f} cm); by the task's rules: success "
+        f"{quality['replay_task_success']:.2f}{events}; placements: {quality['placements']}")
