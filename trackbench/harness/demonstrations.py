@@ -309,8 +309,10 @@ def cache_key(robot: "Robot", task: "Task", dataset: str, dataset_spec: Any, ver
 
 def cached_demonstrations(context: "RunContext", robot_spec: "RobotSpec", task: "Task",
                           dataset: str, *, max_demos: int, engine: str = "mujoco",
-                          settings: RetargetSettings | None = None) -> Demonstrations:
-    """The cached demonstrations of this robot, task and dataset (``context.cache_dir``/
+                          settings: RetargetSettings | None = None,
+                          dataset_settings: dict[str, Any] | None = None) -> Demonstrations:
+    """The cached demonstrations of this robot, task and dataset (its spec from
+    ``dataset_settings``, else its defaults; ``context.cache_dir``/
     demonstrations/), recorded now, once, if there are none (minutes on a CPU; it says so
     through ``context.progress``). Raises TrackbenchError for what :func:`record` refuses."""
     from trackbench.harness.atomic import remove_leftovers, write_json_atomic
@@ -318,7 +320,7 @@ def cached_demonstrations(context: "RunContext", robot_spec: "RobotSpec", task: 
 
     registry, settings = context.registry, settings or RetargetSettings()
     robot = robot_plugin(registry, robot_spec)
-    dataset_spec = registry.resolve_spec("datasets", dataset, {})
+    dataset_spec = registry.resolve_spec("datasets", dataset, dict(dataset_settings or {}))
     source = registry.get("datasets", dataset).cls(dataset_spec)
     stem, key = cache_key(robot, task, dataset, dataset_spec, type(source).version, max_demos,
                           engine, settings)

@@ -145,3 +145,19 @@ def test_bc_pretraining_makes_the_demonstrated_actions_likelier():
     method.pretrain_policy(policy)
     after = -policy.log_prob(*demos).mean().item()
     assert after < before - 0.2, (before, after)
+
+
+def test_the_dataset_spec_is_checked_at_plan_time_and_chooses_the_demonstrations(
+        registry, tmp_path, monkeypatch):
+    from trackbench.api import TrackbenchError, cached_demonstrations
+    from trackbench.harness.context import RunContext
+
+    with pytest.raises(TrackbenchError, match="drawer_fraction"):
+        DAPG.check_spec(DAPG.Spec(dataset_spec={"drawer_fraction": 2.0}), registry)
+    DAPG.check_spec(DAPG.Spec(dataset_spec={"drawer_fraction": 1.0}), registry)
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    allegro = registry.resolve_spec("robots", "allegro", {})
+    cabinet = registry.get("tasks", "cabinet").cls(registry.resolve_spec("tasks", "cabinet", {}))
+    demos = cached_demonstrations(RunContext(registry), allegro, cabinet, "synthetic",
+                                  max_demos=1, dataset_settings={"drawer_fraction": 1.0})
+    assert demos.names[0].split("/")[1].startswith("drawer_")  # a drawer opening, not a grasp
