@@ -89,7 +89,8 @@ def test_retarget_writes_demonstrations_and_their_quality(cli, tmp_path):
     assert quality["fingertip_error_cm"]["mean"] < 2.0
     assert quality["arm_actions_clipped"] == 0.0  # retimed to the arm's speed
     assert 0.0 <= quality["replay_success"] <= 1.0
-    assert set(quality["replay_events"]) == {"lift", "near"} and 0.0 <= quality["replay_task_success"] <= 1.0
+    assert set(quality["replay_events"]) == {"lift", "near"}
+    assert 0.0 <= quality["replay_task_success"] <= 1.0
     assert quality["placements"] == {"as recorded": 2}  # grasp_lift has the synthetic objects
     assert json.loads((out / "quality.json").read_text())["demos"] == 2
 
@@ -124,7 +125,7 @@ def test_show_counts_drawer_openings_apart_from_grasps_and_takes_spec_settings(c
     assert 0 < counted < 10
     summary = json.loads(cli("data", "show", "--set", "num_sequences=10", "--set",
                              "drawer_fraction=0.5", "--json").output)
-    assert summary["grasped_ids"]["0"] == counted
+    assert summary["not_ycb_object_sequences"] == counted and "0" not in summary["grasped_ids"]
     assert "drawer handle" not in cli("data", "show", "--set", "num_sequences=10").output
     assert_user_error(cli("data", "show", "--set", "drawer_fraction=2"), "drawer_fraction")
 
@@ -138,3 +139,14 @@ def test_retargeted_drawer_openings_open_the_cabinet_by_its_own_rules(cli, tmp_p
     assert set(quality["replay_events"]) == {"drawer_moved", "drawer_at_goal"}
     assert quality["replay_events"]["drawer_moved"] == 1.0  # each replayed pull moves the drawer
     assert 0.0 <= quality["replay_task_success"] <= quality["replay_events"]["drawer_at_goal"]
+
+
+def test_an_out_that_cannot_be_created_is_refused_before_any_work(cli, tmp_path):
+    (tmp_path / "afile").write_text("mine")
+    for command in (("data", "synth", "--num", "2"),
+                    ("data", "retarget", "--robot", "allegro", "--dataset", "synthetic",
+                     "--num", "1")):
+        result = cli(*command, "--out", str(tmp_path / "afile" / "sub"))
+        assert_user_error(result, "afile is a file, not a folder")
+        assert "retargeting" not in result.output and "synthesising" not in result.output
+    assert (tmp_path / "afile").read_text() == "mine"

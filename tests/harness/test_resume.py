@@ -313,4 +313,4 @@ def test_every_setting_marked_as_added_validates_with_its_earlier_value():
         marked += len(earlier)
         read = spec_cls(**as_written(spec_cls, {}))
         assert {name: getattr(read, name) for name in earlier} == earlier, spec_cls
-    assert marked >= 5  # friction_cone, impratio, preset, random_episode_start, success_ends_episode
+    assert marked >= 5  # friction, impratio, preset, random start, success_ends_episode

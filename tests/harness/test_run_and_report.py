@@ -211,3 +211,23 @@ def test_metrics_append_as_json_lines(tmp_path):
     lines = [json.loads(line) for line in run.metrics_file.read_text().splitlines()]
     assert [line["agent_steps"] for line in lines] == [100, 200]
     assert not run.is_complete()
+
+
+def test_report_compares_runs_as_they_ran_and_leaves_out_a_setting_that_does_not_validate(
+        cli, tmp_path):
+    ok = {"status": "ok", "success_rate": 0.5}
+    # Seed 0 written before success_ends_episode existed: it ran the old rule, True.
+    _finished_run(tmp_path, "allegro", "cabinet", "dense", 0, ok)
+    _finished_run(tmp_path, "allegro", "cabinet", "dense", 1, ok,
+                  task_spec={"success_ends_episode": True})
+    assert "different settings" not in cli("report", str(tmp_path)).output
+    _finished_run(tmp_path, "allegro", "cabinet", "dense", 2, ok,
+                  task_spec={"success_ends_episode": False})
+    text = " ".join(cli("report", str(tmp_path)).output.split())
+    assert ("task_spec.success_ends_episode: True in allegro__cabinet__dense__s0, False in "
+            "allegro__cabinet__dense__s2") in text
+    _finished_run(tmp_path, "allegro", "cabinet", "dense", 3, ok,
+                  task_spec={"success_ends_episode": "maybe"})
+    result = cli("report", str(tmp_path))
+    assert_user_error(result, "allegro__cabinet__dense__s3", "spec.json", "success_ends_episode")
+    assert "n=3" in " ".join(result.stdout.split())  # the others are still reported

@@ -17,8 +17,11 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, Iterator
+
+from trackbench.harness.errors import TrackbenchError
 
 # .<target name>.<pid>.tmp, plus the older .<name>.tmp / .<name>.<random>.tmp forms.
 _LEFTOVER = re.compile(r"^\..+?(?:\.(\d+))?\.tmp$")
@@ -58,6 +61,21 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
 
 def write_json_atomic(path: str | Path, payload: Any) -> None:
     write_bytes_atomic(path, json.dumps(payload, indent=2).encode())
+
+
+def check_creatable(path: Path, option: str = "--out") -> None:
+    """Raise TrackbenchError, before any work, if ``path`` cannot be created: its nearest
+    existing ancestor is a file, or a folder in which no folder can be created."""
+    ancestor = path.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise TrackbenchError(f"{option} {path}: {ancestor} is a file, not a folder")
+    try:  # permissions alone do not tell (read-only mounts, /proc): try it
+        os.rmdir(tempfile.mkdtemp(prefix=".trackbench-probe.", dir=ancestor))
+    except OSError as error:
+        raise TrackbenchError(f"{option} {path}: cannot create a folder in {ancestor} "
+                              f"({error.strerror})") from None
 
 
 @contextlib.contextmanager

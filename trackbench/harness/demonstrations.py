@@ -340,7 +340,8 @@ def cached_demonstrations(context: "RunContext", robot_spec: "RobotSpec", task: 
                                                         n, 0))
     demos.save(path)
     write_json_atomic(path.with_suffix(".json"), {"key": json.loads(key), "quality": report})
-    context.progress(f"demonstrations cached at {path} (replay success "
+    context.progress(f"demonstrations cached at {path} (replay task success "
+                      f"{report['replay_task_success']:.2f}, object 0 lifted "
                       f"{report['replay_success']:.2f}, fingertip error "
                       f"{report['fingertip_error_cm']['mean']:.2f} cm)")
     return demos

@@ -127,11 +127,17 @@ class RunSurvey:
 def find_runs(results_dir: Path) -> RunSurvey:
     """The runs directly under ``results_dir``, each once.
 
+    Specs are read as the runs were trained (:func:`~trackbench.harness.resume.read_run_spec`:
+    settings added since at the value those runs ran), so runs compare by what they ran.
     Left out and named as a problem: a spec.json that does not validate, a result.json without a
     spec.json beside it, and a second directory holding the same run id with other content. A
     directory holding an identical copy of a run counts once, with a note. Of several directories
     with one run id, the one named after it is kept.
     """
+    from trackbench.harness.plugins import load_registry
+    from trackbench.harness.resume import read_run_spec
+
+    registry = load_registry()
     survey = RunSurvey()
     by_run_id: dict[str, list[FoundRun]] = {}
     for run_path in sorted(p for p in results_dir.iterdir() if p.is_dir()):
@@ -145,7 +151,7 @@ def find_runs(results_dir: Path) -> RunSurvey:
                                     f"{run.read_failure()} ({run.failed_file})")
             continue  # otherwise not a run directory
         try:
-            spec = run.read_spec()
+            spec = read_run_spec(run, registry)
         except TrackbenchError as error:
             survey.problems.append(f"{error}; left out")
             continue
@@ -159,7 +165,8 @@ def find_runs(results_dir: Path) -> RunSurvey:
                 survey.notes.append(f"{other.run.path} is a copy of {kept.run.path}; counted once")
             else:
                 survey.problems.append(
-                    f"{other.run.path} holds run {run_id} too, with other results than "
+                    f"{other.run.path} holds run {run_id} too, with another spec.json or "
+                    f"result.json than "
                     f"{kept.run.path}; left out (move one of them to another results directory)")
     return survey
 

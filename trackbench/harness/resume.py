@@ -117,42 +117,51 @@ def check_plan(cells: list[RunSpec], out: Path, registry: "Registry | None" = No
     return statuses
 
 
-def as_read_today(existing: dict[str, Any], registry: "Registry | None") -> dict[str, Any]:
+def as_read_today(existing: dict[str, Any], registry: "Registry | None", *,
+                  strict: bool = False) -> dict[str, Any]:
     """An existing spec.json as today's models read it: each plugin spec and the PPO spec
     validated, fields added since it was written set to the value those runs ran where the field
     says one (:func:`~trackbench.harness.specs.added_setting`), else to their defaults — so a
     new setting does not make every earlier run look different, and a new default does not
-    change one. A spec that no longer validates (a field was removed) is left as it is and
-    compares as different."""
+    change one. A spec that no longer validates (a field was removed, a value is out of range) is
+    left as it is and compares as different, or with ``strict`` raises TrackbenchError naming the
+    field. A plugin not installed here is left as written either way."""
     from trackbench.harness.training.ppo import PPOSpec
 
     read = dict(existing)
     for kind in ("engine", "robot", "task", "method"):
         name, values = existing.get(kind), existing.get(f"{kind}_spec")
-        if registry is None or not isinstance(name, str) or not isinstance(values, dict):
+        if (registry is None or not isinstance(name, str) or not isinstance(values, dict)
+                or name not in registry.names(f"{kind}s")):
             continue
         try:
             spec_cls = registry.get(f"{kind}s", name).cls.Spec
             read[f"{kind}_spec"] = registry.resolve_spec(
                 f"{kind}s", name, as_written(spec_cls, values)).model_dump(mode="json")
         except TrackbenchError:
-            pass
+            if strict:
+                raise
     if isinstance(existing.get("ppo_spec"), dict):
+        written = as_written(PPOSpec, existing["ppo_spec"])
         try:
-            read["ppo_spec"] = PPOSpec(**as_written(PPOSpec, existing["ppo_spec"])).model_dump(mode="json")
-        except (ValidationError, TypeError):
-            pass
+            read["ppo_spec"] = PPOSpec(**written).model_dump(mode="json")
+        except ValidationError as error:
+            if strict:
+                raise TrackbenchError(describe_validation_error("ppo_spec", error)) from None
     return read
 
 
 def read_run_spec(run_dir: RunDir, registry: "Registry") -> RunSpec:
     """spec.json as the run was trained (defaults of settings added since filled in as
-    :func:`as_read_today` reads them); TrackbenchError naming the file if it is no run spec."""
+    :func:`as_read_today` reads them); TrackbenchError naming the file if it is no run spec or
+    a setting of an installed plugin does not validate."""
     existing = read_json(run_dir.spec_file)
     if not isinstance(existing, dict):
         raise TrackbenchError(f"{run_dir.spec_file} is not a run spec (a JSON object)")
     try:
-        return RunSpec.model_validate(as_read_today(existing, registry))
+        return RunSpec.model_validate(as_read_today(existing, registry, strict=True))
+    except TrackbenchError as error:
+        raise TrackbenchError(f"{run_dir.spec_file}: {error}") from None
     except ValidationError as error:
         raise TrackbenchError(describe_validation_error(str(run_dir.spec_file), error)) from None
 

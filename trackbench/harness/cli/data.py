@@ -13,7 +13,7 @@ from rich.table import Table
 from trackbench.harness import console
 from trackbench.harness.cli.options import parse_fields
 from trackbench.harness.cli.retarget import retarget_command
-from trackbench.harness.atomic import atomic_directory, remove_leftovers
+from trackbench.harness.atomic import atomic_directory, check_creatable, remove_leftovers
 from trackbench.harness.errors import TrackbenchError
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ def synth_command(
     from trackbench.harness.dataset import SPLITS
     from trackbench.harness.plugins import load_registry
 
+    check_creatable(out)
     remove_leftovers(out.absolute().parent, target=out.name)  # a synth killed midway
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise TrackbenchError(f"{out} exists and is not an empty folder; choose a new --out")
@@ -85,7 +86,8 @@ def synth_command(
 @app.command("show")
 def show_command(
     dataset: str = typer.Option("synthetic", "--dataset", help="dataset plugin"),
-    path: Optional[str] = typer.Option(None, "--path", help="dataset root on disk"),
+    path: Optional[str] = typer.Option(None, "--dataset-path", "--path",
+                                       help="dataset root on disk"),
     settings: list[str] = typer.Option(
         [], "--set", help="dataset spec FIELD=VALUE (repeatable), e.g. drawer_fraction=0.2"),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
@@ -108,7 +110,9 @@ def show_command(
         goals[sequence.goal_label] = goals.get(sequence.goal_label, 0) + 1
     skipped = list(getattr(loaded, "skipped", []))
     if as_json:
-        console.print_json({"dataset": dataset, "splits": stats, "grasped_ids": goals,
+        grasped = {cid: n for cid, n in goals.items() if cid != NOT_YCB_ID}
+        console.print_json({"dataset": dataset, "splits": stats, "grasped_ids": grasped,
+                            "not_ycb_object_sequences": goals.get(NOT_YCB_ID, 0),
                             "skipped": skipped})
         return
     table = Table(title=f"dataset '{dataset}'", title_justify="left")

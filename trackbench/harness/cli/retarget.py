@@ -29,13 +29,14 @@ def retarget_command(
 ) -> None:
     """Retarget human hand data onto a robot (mink IK), replay it with physics in a task's scene,
     and write the demonstrations (observations, actions, joint targets) and their quality."""
-    from trackbench.harness.atomic import atomic_directory, remove_leftovers, write_json_atomic
+    from trackbench.harness.atomic import atomic_directory, check_creatable, remove_leftovers, write_json_atomic
     from trackbench.harness.build import make_engine, make_robot, make_task
     from trackbench.harness.cli.options import parse_overrides
     from trackbench.harness.demonstrations import first_sequences, record
     from trackbench.harness.plugins import load_registry
     from trackbench.harness.retarget import retarget_problems
 
+    check_creatable(out)
     remove_leftovers(out.absolute().parent, target=out.name)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise TrackbenchError(f"{out} exists and is not an empty folder; choose a new --out")
@@ -89,6 +90,6 @@ def retarget_command(
         f"fingertip error after IK: mean {error['mean']:.2f} cm, p95 {error['p95']:.2f} cm; "
         f"joint-limit violations: {quality['limit_violations']}; arm actions clipped: "
         f"{quality['arm_actions_clipped']:.1%}\n"
-        f"replay success (object lifted 5 cm): {quality['replay_success']:.2f} "
-        f"(mean rise {quality['mean_rise_cm']:.1f} cm); by the task's rules: success "
-        f"{quality['replay_task_success']:.2f}{events}; placements: {quality['placements']}")
+        f"replay by the task's rules: success {quality['replay_task_success']:.2f}{events}; "
+        f"object 0 lifted 5 cm: {quality['replay_success']:.2f} (mean rise "
+        f"{quality['mean_rise_cm']:.1f} cm); placements: {quality['placements']}")
