@@ -87,6 +87,16 @@
 #       --set "$(cat benchmarks/staged_close.txt)" --set task.grasped_start=0.25 \
 #       --set task.pregrasp_start=0.25 --set "task.pregrasp_progress=[0,1]" \
 #       >> runs/progress_track/track.log 2>&1 &
+#   Session 15 (docs/results "Session 15"): cabinet dense under the run-on rule (the
+#   cabinet_dense_kp command, two seeds), and grasp_lift with the cabinet's recipe from the task's
+#   own resets (track with runs/learning/pi_h.pt copied into its OUT):
+#   TASK=cabinet STEPS=2600000 OUT=runs/cabinet_dense_runon benchmarks/learning.sh dense 2 \
+#       $COMMON_600 $CLOSE --set robot.observe_keypoints=true >> runs/cabinet_dense_runon/dense.log 2>&1
+#   STEPS=5000000 OUT=runs/lift_dense_kp benchmarks/learning.sh dense 1 $COMMON_600 $CLOSE \
+#       --set robot.observe_keypoints=true >> runs/lift_dense_kp/dense.log 2>&1
+#   STEPS=5000000 OUT=runs/lift_track_kp benchmarks/learning.sh track 1 $COMMON_600 $CLOSE \
+#       --set robot.observe_keypoints=true --set method.form=progress --set method.track_weight=10 \
+#       >> runs/lift_track_kp/track.log 2>&1
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
