@@ -82,7 +82,7 @@ from trackbench.harness.instability import unstable_envs
 
 # ---- services for datasets: roots, resampling, safe reading, atomic writing ---------------------
 from trackbench.harness.atomic import atomic_path
-from trackbench.harness.dataset import dataset_root, resample
+from trackbench.harness.dataset import checked_dataset_spec, dataset_root, resample
 from trackbench.harness.safe_load import load_plain_npy
 
 # ---- services for methods and predictors: Π_h, its history, its checkpoints ---------------------
@@ -135,7 +135,7 @@ __all__ = [
     # services for engines
     "ControlLaw", "joint_targets", "unstable_envs",
     # services for datasets
-    "atomic_path", "dataset_root", "resample", "load_plain_npy",
+    "atomic_path", "checked_dataset_spec", "dataset_root", "resample", "load_plain_npy",
     # services for methods and predictors
     "FingertipMap", "PredictionHistory", "fingertip_map_problems", "load_predictor",
     "read_checkpoint", "train_predictor", "cached_predictor",

@@ -106,3 +106,19 @@ def test_a_dataset_without_a_layout_refuses_to_write(tmp_path):
     with pytest.raises(TrackbenchError, match="'third_party' has no on-disk layout"):
         ThirdParty.write(tmp_path, _sequence(_reach()))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_checked_dataset_spec_checks_the_data_folder_before_anything_is_read(tmp_path):
+    from trackbench.harness.dataset import checked_dataset_spec
+    from trackbench.harness.plugins import load_registry
+
+    registry = load_registry()
+    assert checked_dataset_spec(registry, "synthetic", {"num_sequences": 3}).num_sequences == 3
+    for name in ("trackr", "dexycb"):
+        with pytest.raises(TrackbenchError, match=f"dataset '{name}' reads data from disk"):
+            checked_dataset_spec(registry, name, {})
+        with pytest.raises(TrackbenchError, match=r"does not exist; --set here"):
+            checked_dataset_spec(registry, name, {"path": str(tmp_path / "no")},
+                                 how_to_set="--set here")
+        # an empty folder passes: its files are read (and refused, named) when the run starts
+        assert checked_dataset_spec(registry, name, {"path": str(tmp_path)}).path == str(tmp_path)

@@ -18,7 +18,7 @@ import functools
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator
 
 import numpy as np
 from pydantic import Field
@@ -26,6 +26,9 @@ from pydantic import Field
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.robot import HUMAN_FINGERTIPS
 from trackbench.harness.specs import PluginSpec
+
+if TYPE_CHECKING:
+    from trackbench.harness.registry import Registry
 
 POLICY_HZ = 20.0  # sequences are resampled to the policy rate
 NUM_HAND_JOINTS = 21  # MANO / DexYCB order: 0 wrist; thumb 1-4, index 5-8, middle 9-12, ring 13-16, little 17-20
@@ -135,6 +138,12 @@ class Dataset(ABC):
         if "sequences" in vars(cls):
             cls.sequences = _checked(vars(cls)["sequences"])
 
+    @classmethod
+    def check_spec(cls, spec: DatasetSpec) -> None:
+        """Raise TrackbenchError if ``spec`` cannot yield sequences, as far as that shows without
+        reading any (a data folder that is not there). Called at plan time, through
+        :func:`checked_dataset_spec`, by the methods that read a dataset; checks nothing here."""
+
     @abstractmethod
     def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:
         """Yield the sequences of one split (all splits if None). A missing root, a missing or
@@ -243,6 +252,24 @@ def resample(frames: np.ndarray, source_hz: float, target_hz: float = POLICY_HZ)
     weight = (position - before).reshape((-1,) + (1,) * (frames.ndim - 1))
     out = (1.0 - weight) * frames[before] + weight * frames[before + 1]
     return out.astype(frames.dtype, copy=False)
+
+
+def checked_dataset_spec(registry: "Registry", name: str, settings: dict[str, Any],
+                         how_to_set: str | None = None) -> DatasetSpec:
+    """Dataset ``name``'s spec with ``settings``, checked as far as it can be before anything is
+    read (:meth:`Dataset.check_spec`), so that a run fails when it is planned, not when its cell
+    starts. ``how_to_set``, if given, ends the message of a failed check (where the caller takes
+    the dataset's settings, e.g. ``--set 'method.dataset_spec={path: DIR}'``). Raises
+    TrackbenchError: an unknown dataset, a setting that does not validate, a data folder that is
+    not there."""
+    spec = registry.resolve_spec("datasets", name, settings)
+    try:
+        registry.get("datasets", name).cls.check_spec(spec)
+    except TrackbenchError as error:
+        if how_to_set is None:
+            raise
+        raise TrackbenchError(f"{error}; {how_to_set}") from None
+    return spec
 
 
 def dataset_root(path: str | None, dataset: str) -> Path:

@@ -111,6 +111,30 @@ def test_unknown_dataset_fails_before_any_cell(cli, tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("settings, message", [
+    ([], "dataset 'trackr' reads data from disk"),
+    (["--set", "method.dataset_spec={path: /no/such/folder}"], "/no/such/folder does not exist"),
+])
+def test_a_dataset_on_disk_without_its_folder_fails_before_any_cell(cli, tmp_path, settings,
+                                                                    message):
+    result = cli("run", "--method", "amp", "--set", "method.dataset=trackr", *settings,
+                 "--out", str(tmp_path / "runs"), "--dry-run")
+    assert_user_error(result, "method 'amp'", message, "method.dataset_spec={path: DIR}")
+
+
+def test_the_motion_prior_reads_a_dataset_on_disk_from_its_dataset_spec(tmp_path):
+    registry = load_registry()
+    source = SyntheticDataset(SyntheticDataset.Spec(num_sequences=4))
+    for sequence in source.sequences("train"):
+        registry.get("datasets", "trackr").cls.write(tmp_path, sequence)
+    written = human_transitions(registry, "trackr", 10, settings={"path": str(tmp_path),
+                                                                  "val_fraction": 0.0,
+                                                                  "test_fraction": 0.0})
+    generated = human_transitions(registry, "synthetic", 10, settings={"num_sequences": 4})
+    assert written.shape == generated.shape  # the same train sequences, written and read back
+    torch.testing.assert_close(written, generated, atol=1e-4, rtol=0)
+
+
 class Kill(Exception):
     pass
 

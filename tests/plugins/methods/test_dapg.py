@@ -155,6 +155,11 @@ def test_the_dataset_spec_is_checked_at_plan_time_and_chooses_the_demonstrations
     with pytest.raises(TrackbenchError, match="drawer_fraction"):
         DAPG.check_spec(DAPG.Spec(dataset_spec={"drawer_fraction": 2.0}), registry)
     DAPG.check_spec(DAPG.Spec(dataset_spec={"drawer_fraction": 1.0}), registry)
+    with pytest.raises(TrackbenchError, match=r"reads data from disk.*method.dataset_spec="):
+        DAPG.check_spec(DAPG.Spec(dataset="trackr"), registry)
+    with pytest.raises(TrackbenchError, match="does not exist"):
+        DAPG.check_spec(DAPG.Spec(dataset="trackr", dataset_spec={"path": str(tmp_path / "no")}),
+                        registry)
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     allegro = registry.resolve_spec("robots", "allegro", {})
     cabinet = registry.get("tasks", "cabinet").cls(registry.resolve_spec("tasks", "cabinet", {}))

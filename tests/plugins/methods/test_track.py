@@ -213,6 +213,8 @@ def test_a_checkpoint_of_another_predictor_is_refused(checkpoint):
     ("method.predictor=transformr", "unknown predictor 'transformr'"),
     ("method.preset=tiny", "field 'preset'"),
     ("method.dataset=dexycbb", "unknown dataset 'dexycbb'"),
+    # the cache would train on the defaults, which name no data folder: say how to train one
+    ("method.dataset=dexycb", "trackbench predictor train --dataset dexycb --dataset-path DIR"),
 ])
 def test_a_predictor_setting_that_cannot_work_fails_before_any_cell(cli, tmp_path, setting,
                                                                    problem):

@@ -56,6 +56,10 @@ class TrackrDataset(Dataset):
     name = "trackr"
     Spec = TrackrSpec
 
+    @classmethod
+    def check_spec(cls, spec: DatasetSpec) -> None:
+        dataset_root(spec.path, cls.name)  # the folder must be there; its files are read later
+
     def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:
         if split is not None and split not in SPLITS:
             raise TrackbenchError(f"unknown split '{split}'. Valid splits: {', '.join(SPLITS)}.")

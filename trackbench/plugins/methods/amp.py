@@ -54,6 +54,9 @@ class AMP(Method):
         disc_weight: float = Field(default=1.0, ge=0, description="disc_reward_w: weight of r_disc")
         disc_reward_scale: float = Field(default=2.0, gt=0, description="r_disc scale (IGE 2)")
         dataset: str = Field(default="synthetic", description="human dataset of the motion prior")
+        dataset_spec: dict[str, Any] = Field(default_factory=dict, description=(
+            "the dataset's spec fields, e.g. {path: DIR} for trackr or dexycb; {} = the "
+            "dataset's defaults"))
         max_sequences: int = Field(default=200, gt=0, le=MAX_SEQUENCES,
                                    description="human training sequences loaded (the first N)")
         disc_units: LayerUnits = Field(default=(1024, 512), min_length=1, max_length=MAX_LAYERS,
@@ -74,7 +77,10 @@ class AMP(Method):
 
     @classmethod
     def check_spec(cls, spec: "AMP.Spec", registry: "Registry") -> None:
-        registry.get("datasets", spec.dataset)
+        from trackbench.api import checked_dataset_spec
+
+        checked_dataset_spec(registry, spec.dataset, spec.dataset_spec,
+                             how_to_set="for this method: --set 'method.dataset_spec={path: DIR}'")
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
         """D compares human fingertip transitions, and r_disc joins the task's ``group`` terms."""
@@ -90,7 +96,7 @@ class AMP(Method):
         spec, context = self.spec, self.run_context()
         self.map = FingertipMap(robot)
         self.human = human_transitions(context.registry, spec.dataset, spec.max_sequences,
-                                       self.name).to(self.device)
+                                       self.name, spec.dataset_spec).to(self.device)
         seed = context.seed + spec.seed
         with torch.random.fork_rng(devices=[]):  # D's initial weights, without touching PPO's RNG
             torch.manual_seed(seed)
@@ -184,10 +190,12 @@ class AMP(Method):
 
 
 def human_transitions(registry: "Registry", dataset: str, max_sequences: int,
-                      method: str = "amp") -> torch.Tensor:
+                      method: str = "amp", settings: dict[str, Any] | None = None
+                      ) -> torch.Tensor:
     """[M, 30] consecutive fingertip pairs (s, s′) of the first ``max_sequences`` training
-    sequences of ``dataset`` (20 Hz, human fingertip order, world frame)."""
-    spec = registry.resolve_spec("datasets", dataset, {})
+    sequences of ``dataset`` with spec ``settings`` (20 Hz, human fingertip order, world frame).
+    Raises TrackbenchError if the dataset cannot be read or has no such pair."""
+    spec = registry.resolve_spec("datasets", dataset, dict(settings or {}))
     source = registry.get("datasets", dataset).cls(spec)
     pairs = []
     for count, sequence in enumerate(source.sequences("train")):

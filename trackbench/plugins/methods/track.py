@@ -115,8 +115,14 @@ class Track(Method):
                 raise TrackbenchError(f"checkpoint {path} holds predictor '{name}', but "
                                       f"method.predictor is '{spec.predictor}'")
             return
+        from trackbench.api import checked_dataset_spec
+
         registry.resolve_spec("predictors", spec.predictor, _predictor_overrides(spec, registry))
-        registry.get("datasets", spec.dataset)
+        # The cache trains on the dataset's defaults: a dataset on disk needs a checkpoint.
+        checked_dataset_spec(registry, spec.dataset, {}, how_to_set=(
+            f"the predictor cache trains on the dataset's default settings, so train one "
+            f"yourself (trackbench predictor train --dataset {spec.dataset} --dataset-path DIR "
+            f"--out FILE) and pass --set method.checkpoint=FILE"))
 
     def _load_predictor(self, context: "RunContext"):
         from trackbench.api import cached_predictor, load_predictor
