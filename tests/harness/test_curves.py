@@ -16,6 +16,9 @@ from trackbench.harness.plot import PALETTE
 from trackbench.harness.png import read_png_size
 from trackbench.harness.results import RunDir
 from trackbench.harness.specs import RunSpec
+from trackbench.harness.plugins import load_registry
+
+REGISTRY = load_registry()  # the runs' specs are read with the installed plugins
 
 
 def finished_run(out, method, seed, rows):
@@ -79,12 +82,12 @@ def test_one_png_per_task_with_a_line_per_method(tmp_path):
     finished_run(tmp_path, "track", 0, [(100, 0.3), (200, 0.9)])
     unfinished = finished_run(tmp_path, "task", 0, [(100, 0.2)])
     unfinished.result_file.unlink()  # incomplete runs are not drawn
-    written = write_curves(tmp_path)
+    written = write_curves(tmp_path, registry=REGISTRY)
     paths = written.tasks
     assert list(paths) == ["grasp_lift"] and written.combined is None  # one task: no figure of all
     path = paths["grasp_lift"]
     assert path.name == "curves_grasp_lift.png" and read_png_size(path) == (880, 520)
-    curves = collect(tmp_path)["grasp_lift"]
+    curves = collect(tmp_path, registry=REGISTRY)["grasp_lift"]
     assert [c.label for c in curves] == ["dense", "track"]
     assert [c.legend() for c in curves] == ["dense (n=1, no band)", "track (n=1, no band)"]
     image = draw("grasp_lift", curves)
@@ -95,13 +98,13 @@ def test_one_png_per_task_with_a_line_per_method(tmp_path):
 
 def test_any_metric_is_drawn_to_its_own_png(tmp_path):
     two_runs_with_many_metrics(tmp_path)
-    lift = write_curves(tmp_path, "lift_rate").tasks["grasp_lift"]
-    energy = write_curves(tmp_path, "term/energy").tasks["grasp_lift"]
+    lift = write_curves(tmp_path, "lift_rate", registry=REGISTRY).tasks["grasp_lift"]
+    energy = write_curves(tmp_path, "term/energy", registry=REGISTRY).tasks["grasp_lift"]
     assert lift.name == "curves_grasp_lift_lift_rate.png"
     assert energy.name == "curves_grasp_lift_term-energy.png"
     assert read_png_size(lift) == read_png_size(energy) == (WIDTH, HEIGHT)
     assert not (tmp_path / "curves_grasp_lift.png").exists()  # the success-rate PNG is untouched
-    (curve,) = collect(tmp_path, "term/energy")["grasp_lift"]
+    (curve,) = collect(tmp_path, "term/energy", registry=REGISTRY)["grasp_lift"]
     assert np.isclose(curve.mean[-1], -9.1)
     assert (curve.low[-1], curve.high[-1]) == pytest.approx((-10.1, -8.1))
 
@@ -126,7 +129,8 @@ def test_rates_keep_the_unit_axis_and_other_metrics_fit_their_range():
 
 def test_a_negative_metric_is_drawn_inside_the_plot(tmp_path):
     two_runs_with_many_metrics(tmp_path)
-    image = draw("grasp_lift", collect(tmp_path, "term/energy")["grasp_lift"], "term/energy")
+    curves = collect(tmp_path, "term/energy", registry=REGISTRY)["grasp_lift"]
+    image = draw("grasp_lift", curves, "term/energy")
     assert image.shape == (HEIGHT, WIDTH, 3)
     line = (image == np.array(PALETTE[0], dtype=np.uint8)).all(axis=-1)
     rows = np.nonzero(line[:, 120:])[0]  # right of the legend swatch
@@ -138,11 +142,13 @@ def test_running_runs_are_drawn_only_on_request_and_say_so(tmp_path):
     finished_run(tmp_path, "dense", 0, [(100, 0.1), (200, 0.5)])
     logged_run(tmp_path, "dense", 1, [{"success_rate": 0.0}], finished=False)
     logged_run(tmp_path, "track", 0, [{"success_rate": 0.2}], finished=False)
-    assert [c.legend() for c in collect(tmp_path)["grasp_lift"]] == ["dense (n=1, no band)"]
-    curves = collect(tmp_path, running=True)["grasp_lift"]
+    finished = collect(tmp_path, registry=REGISTRY)["grasp_lift"]
+    assert [c.legend() for c in finished] == ["dense (n=1, no band)"]
+    curves = collect(tmp_path, running=True, registry=REGISTRY)["grasp_lift"]
     assert [c.legend() for c in curves] == ["dense (n=2, 1 running)",
                                             "track (n=1, no band, running)"]
-    assert write_curves(tmp_path, running=True).tasks["grasp_lift"].name == "curves_grasp_lift.png"
+    written = write_curves(tmp_path, running=True, registry=REGISTRY)
+    assert written.tasks["grasp_lift"].name == "curves_grasp_lift.png"
 
 
 def test_report_cli_metric_running_and_json(cli, tmp_path):
@@ -172,7 +178,8 @@ def test_report_cli_default_draws_finished_success_rate_only(cli, tmp_path):
     assert result.exit_code == 0, result.output
     path = tmp_path / "curves_grasp_lift.png"
     assert json.loads(result.stdout)["curves"] == {"grasp_lift": str(path)}
-    assert [c.legend() for c in collect(tmp_path)["grasp_lift"]] == ["dense (n=1, no band)"]
+    finished = collect(tmp_path, registry=REGISTRY)["grasp_lift"]
+    assert [c.legend() for c in finished] == ["dense (n=1, no band)"]
     assert sorted(p.name for p in tmp_path.glob("curves*.png")) == ["curves_grasp_lift.png"]
 
 

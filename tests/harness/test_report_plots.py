@@ -17,6 +17,9 @@ from trackbench.harness.curves import HEIGHT, WIDTH
 from trackbench.harness.report import build_report
 from trackbench.harness.report_plots import INTERVALS_FILE, PROFILE_FILE, write_intervals
 from trackbench.harness.report_stats import Bootstrap, report_statistics
+from trackbench.harness.plugins import load_registry
+
+REGISTRY = load_registry()  # the runs' specs are read with the installed plugins
 
 REPS = "100"
 FINAL = {"dense": (0.2, 0.4), "track": (0.6, 0.9)}  # final success of seeds 0 and 1
@@ -72,7 +75,7 @@ def test_one_seed_gets_no_interval_plot_and_no_bands(cli, tmp_path):
     assert f"performance profile: {tmp_path / PROFILE_FILE}" in text  # the profile, without band
     from trackbench.harness.curves import collect
 
-    curves = collect(tmp_path)["grasp_lift"]
+    curves = collect(tmp_path, registry=REGISTRY)["grasp_lift"]
     assert [c.legend() for c in curves] == ["dense (n=1, no band)", "track (n=1, no band)"]
     assert all(np.isnan(c.low).all() and np.isnan(c.high).all() for c in curves)
     assert not (tmp_path / "curves.png").exists()  # one task: its own PNG is the figure
@@ -93,7 +96,7 @@ def test_a_failed_write_keeps_the_old_figure_and_leaves_no_temporary_file(tmp_pa
     from matplotlib.figure import Figure
 
     out = results(tmp_path, tasks=("grasp_lift",))
-    report = build_report(out)
+    report = build_report(out, registry=REGISTRY)
     stats = report_statistics(report, Bootstrap(reps=100))
     (out / INTERVALS_FILE).write_bytes(b"the earlier figure")
 

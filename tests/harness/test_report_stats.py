@@ -11,10 +11,12 @@ import pytest
 from rliable import library, metrics
 
 from tests.harness.test_run_and_report import _finished_run
+from trackbench.harness.plugins import load_registry
 from trackbench.harness.report import build_report
 from trackbench.harness.report_stats import (
     Bootstrap, aggregate, compare, improvement_probability, iqm, report_statistics)
 
+REGISTRY = load_registry()  # the runs' specs are read with the installed plugins
 REPS = 100  # MIN_REPS
 FAST = Bootstrap(reps=REPS, seed=3)
 # Final success rates of 6 seeds of one method on one robot × task.
@@ -123,7 +125,7 @@ def test_the_aggregate_bootstraps_the_runs_by_tasks_matrix_stratified_by_robot_a
              ("xhand", "cabinet", "dense"): [0.0, 0.2, 0.1],
              ("xhand", "grasp_lift", "dense"): [0.5, 0.6, 1.0]}
     _write_matrix(tmp_path, cells)
-    result = aggregate(build_report(tmp_path), FAST)
+    result = aggregate(build_report(tmp_path, registry=REGISTRY), FAST)
     assert result.strata["dense"] == ["allegro/cabinet", "allegro/grasp_lift", "xhand/cabinet",
                                       "xhand/grasp_lift"]
     matrix = np.array([cells[(robot, task, "dense")] for robot, task in
@@ -138,7 +140,7 @@ def test_the_aggregate_has_no_interval_without_a_score_matrix(tmp_path):
                              ("allegro", "grasp_lift", "dense"): [0.9, 0.7],
                              ("allegro", "cabinet", "task"): [0.2],
                              ("allegro", "grasp_lift", "task"): [0.4]})
-    result = aggregate(build_report(tmp_path), FAST)
+    result = aggregate(build_report(tmp_path, registry=REGISTRY), FAST)
     dense, task = result.comparison.iqm["dense"], result.comparison.iqm["task"]
     assert dense.low is None and "seeds per robot/task differ (2 to 3)" in dense.undefined
     assert dense.value == pytest.approx(metrics.aggregate_iqm(np.array([0.1, 0.4, 0.3, 0.9, 0.7])))
@@ -197,6 +199,6 @@ def test_json_carries_the_statistics(cli, tmp_path):
 def test_report_statistics_covers_every_robot_and_task(tmp_path):
     _write_matrix(tmp_path, {("allegro", "grasp_lift", "dense"): [0.5, 0.6],
                              ("xhand", "cabinet", "task"): [0.1, 0.2]})
-    stats = report_statistics(build_report(tmp_path), FAST)
+    stats = report_statistics(build_report(tmp_path, registry=REGISTRY), FAST)
     assert {task: sorted(rows) for task, rows in stats.cells.items()} == {
         "grasp_lift": ["allegro"], "cabinet": ["xhand"]}

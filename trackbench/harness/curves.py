@@ -18,6 +18,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from trackbench.harness.png import write_png
 from trackbench.harness.report import find_runs
 from trackbench.harness.report_stats import Bootstrap, mean_interval
 from trackbench.harness.results import DEFAULT_METRIC, RunDir
+
+if TYPE_CHECKING:
+    from trackbench.harness.registry import Registry
 
 GRID_POINTS = 80
 WIDTH, HEIGHT = 880, 520
@@ -96,16 +100,18 @@ def metric_names(rows: list[dict]) -> set[str]:
 
 
 def collect(results_dir: Path, metric: str = DEFAULT_METRIC, running: bool = False,
-            bootstrap: Bootstrap = Bootstrap()) -> dict[str, list[Curve]]:
+            bootstrap: Bootstrap = Bootstrap(), *, registry: "Registry"
+            ) -> dict[str, list[Curve]]:
     """task → one Curve per (robot, method) over the seeds of its finished runs, and of its
-    unfinished ones too if ``running``.
+    unfinished ones too if ``running`` (specs read with ``registry``'s plugins).
 
     Raises TrackbenchError, naming the metrics that exist, if ``metric`` is in no row of any run;
     the default metric never raises (no rows yet simply means no curves).
     """
     groups: dict[tuple[str, str, str], list[Series]] = {}
     known: set[str] = set()
-    for found in find_runs(results_dir).runs:  # the report names what this leaves out
+    # The report names what find_runs leaves out.
+    for found in find_runs(results_dir, registry=registry).runs:
         run, spec = found.run, found.spec
         if metric != DEFAULT_METRIC:
             known |= metric_names(run.read_metrics())
@@ -166,12 +172,13 @@ class CurveFiles:
 
 
 def write_curves(results_dir: Path, metric: str = DEFAULT_METRIC, running: bool = False,
-                 bootstrap: Bootstrap = Bootstrap()) -> CurveFiles:
+                 bootstrap: Bootstrap = Bootstrap(), *, registry: "Registry") -> CurveFiles:
     """Draw one PNG per task and, with two or more tasks, all of them in one figure, each written
     atomically (see ``collect`` for ``metric``, ``running`` and the error). Nothing is written
     when no run has logged the metric."""
     written, panels = CurveFiles({}), []
-    for task, curves in collect(results_dir, metric, running, bootstrap).items():
+    for task, curves in collect(results_dir, metric, running, bootstrap,
+                                registry=registry).items():
         path = curve_path(results_dir, task, metric)
         panels.append(draw(task, curves, metric))
         write_png(path, panels[-1])

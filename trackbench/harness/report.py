@@ -12,10 +12,14 @@ import hashlib
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.results import SPEC_FILE, RunDir, RunResult
 from trackbench.harness.specs import RunSpec
+
+if TYPE_CHECKING:
+    from trackbench.harness.registry import Registry
 
 @dataclass
 class Cell:
@@ -124,8 +128,9 @@ class RunSurvey:
     notes: list[str] = field(default_factory=list)
 
 
-def find_runs(results_dir: Path) -> RunSurvey:
-    """The runs directly under ``results_dir``, each once.
+def find_runs(results_dir: Path, *, registry: "Registry") -> RunSurvey:
+    """The runs directly under ``results_dir``, each once, their specs read with ``registry``'s
+    plugins.
 
     Specs are read as the runs were trained (:func:`~trackbench.harness.resume.read_run_spec`:
     settings added since at the value those runs ran), so runs compare by what they ran.
@@ -134,10 +139,8 @@ def find_runs(results_dir: Path) -> RunSurvey:
     directory holding an identical copy of a run counts once, with a note. Of several directories
     with one run id, the one named after it is kept.
     """
-    from trackbench.harness.plugins import load_registry
     from trackbench.harness.resume import read_run_spec
 
-    registry = load_registry()
     survey = RunSurvey()
     by_run_id: dict[str, list[FoundRun]] = {}
     for run_path in sorted(p for p in results_dir.iterdir() if p.is_dir()):
@@ -197,14 +200,15 @@ def _pooled_settings(first: "FoundRun", other: "FoundRun", root: Path) -> list[s
             f"keep variants in separate results directories"]
 
 
-def build_report(results_dir: Path) -> Report:
-    """The comparison of every run under ``results_dir``; invalid files are in ``problems``.
+def build_report(results_dir: Path, *, registry: "Registry") -> Report:
+    """The comparison of every run under ``results_dir`` (specs read with ``registry``'s plugins);
+    invalid files are in ``problems``.
 
     Raises TrackbenchError if the directory does not exist or holds neither runs nor problems.
     """
     if not results_dir.is_dir():
         raise TrackbenchError(f"results directory not found: {results_dir}")
-    survey = find_runs(results_dir)
+    survey = find_runs(results_dir, registry=registry)
     report = Report(problems=survey.problems, notes=survey.notes)
     first_of_cell: dict[tuple[str, str, str], FoundRun] = {}
     for found in survey.runs:

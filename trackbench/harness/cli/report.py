@@ -24,6 +24,7 @@ from trackbench.harness.results import DEFAULT_METRIC
 
 if TYPE_CHECKING:
     from trackbench.harness.curves import CurveFiles
+    from trackbench.harness.registry import Registry
     from trackbench.harness.report_plots import Figure
 
 FIGURE_NAMES = {"iqm_intervals": "IQM interval plot", "performance_profile": "performance profile"}
@@ -101,12 +102,13 @@ def _render_events(report: Report, task: str, methods: list[str]) -> None:
     console.out.print(table)
 
 
-def show_report(results_dir: Path, bootstrap: Bootstrap = Bootstrap()) -> Report:
+def show_report(results_dir: Path, registry: "Registry", bootstrap: Bootstrap = Bootstrap()
+                ) -> Report:
     """Print the tables, write the figures and say where; problems are printed as warnings."""
-    report = build_report(results_dir)
+    report = build_report(results_dir, registry=registry)
     stats = report_statistics(report, bootstrap)
     render_tables(report, stats)
-    write_figures(results_dir, report, stats, bootstrap).print()
+    write_figures(results_dir, report, stats, bootstrap, registry=registry).print()
     for message in report.notes + report.problems:
         console.warn(message)
     return report
@@ -142,13 +144,14 @@ class Figures:
 
 
 def write_figures(results_dir: Path, report: Report, stats: Statistics, bootstrap: Bootstrap,
-                  metric: str = DEFAULT_METRIC, running: bool = False) -> Figures:
+                  metric: str = DEFAULT_METRIC, running: bool = False, *,
+                  registry: "Registry") -> Figures:
     """The learning curves of ``metric`` and rliable's figures, written into ``results_dir``."""
     # numpy and matplotlib: not for `trackbench --help`
     from trackbench.harness.curves import write_curves
     from trackbench.harness.report_plots import write_report_figures
 
-    return Figures(write_curves(results_dir, metric, running, bootstrap),
+    return Figures(write_curves(results_dir, metric, running, bootstrap, registry=registry),
                    write_report_figures(results_dir, report, stats, bootstrap), metric, running)
 
 
@@ -172,10 +175,14 @@ def report_command(
     method over all robots and tasks (Agarwal et al., NeurIPS 2021); plus learning curves of any
     logged metric (mean and 95% interval over seeds; unfinished runs too with --running), and
     rliable's interval plot and performance profile, as PNGs in the results directory."""
+    from trackbench.harness.plugins import load_registry
+
     bootstrap = Bootstrap(bootstrap_reps, bootstrap_seed)
-    report = build_report(results_dir)
+    registry = load_registry()  # the runs' specs are read with the installed plugins
+    report = build_report(results_dir, registry=registry)
     stats = report_statistics(report, bootstrap)
-    figures = write_figures(results_dir, report, stats, bootstrap, metric, running)
+    figures = write_figures(results_dir, report, stats, bootstrap, metric, running,
+                            registry=registry)
     if as_json:
         console.print_json({**report.to_json(), "statistics": stats.to_json(),
                             **figures.to_json()})

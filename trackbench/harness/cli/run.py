@@ -6,7 +6,7 @@ to W&B (tracking.py)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
@@ -25,6 +25,9 @@ from trackbench.harness.specs import MatrixSpec, RunSpec
 from trackbench.harness.start_stages import stages_note
 from trackbench.harness.tracking import require_wandb, track_cell
 from trackbench.harness.training.ppo import PPOSpec
+
+if TYPE_CHECKING:
+    from trackbench.harness.registry import Registry
 
 # The embedded default: one small cell that trains, evaluates and reports on a 2-core CPU
 # machine in under 10 minutes. Measured (`time trackbench run`, 2026-11-30, Π_h cached) with the
@@ -143,13 +146,14 @@ def run_command(
         for cell in cells:
             run_cell(cell, registry, out, statuses[cell.run_id].kind == "done", force, video,
                      wandb_mode)
-        show_report(out)
+        show_report(out, registry)
     else:
-        _launch(cells, statuses, options, out, force, video, wandb_mode)
+        _launch(cells, statuses, options, out, force, video, wandb_mode, registry)
 
 
 def _launch(cells: list[RunSpec], statuses: dict[str, CellStatus], options: LaunchOptions,
-            out: Path, force: bool, video: bool, wandb_mode: str | None) -> None:
+            out: Path, force: bool, video: bool, wandb_mode: str | None,
+            registry: "Registry") -> None:
     """The cells through a launcher, then the report; raises TrackbenchError naming the cells
     that failed for good, after the report of the others."""
     from trackbench.harness.cli.worker import run_job
@@ -165,7 +169,7 @@ def _launch(cells: list[RunSpec], statuses: dict[str, CellStatus], options: Laun
     failed = launch(cells, done, options, out, worker=run_job, force=force, video=video,
                     wandb_mode=wandb_mode, on_result=on_result)
     try:
-        show_report(out)
+        show_report(out, registry)
     except TrackbenchError:
         if not failed:
             raise  # else nothing is left to report (no cell got as far as its spec.json)
