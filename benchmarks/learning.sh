@@ -97,6 +97,15 @@
 #   STEPS=5000000 OUT=runs/lift_track_kp benchmarks/learning.sh track 1 $COMMON_600 $CLOSE \
 #       --set robot.observe_keypoints=true --set method.form=progress --set method.track_weight=10 \
 #       >> runs/lift_track_kp/track.log 2>&1
+#   Session 16 (docs/results "Session 16"): the paper's three methods on grasp_lift through
+#   close_staged's staged starts, each with the close action and the keypoints observed (track
+#   with the progress form and runs/learning/pi_h.pt copied into its OUT; M = dense, task, track):
+#   .venv/bin/trackbench predictor train --out runs/learning/pi_h.pt
+#   STAGED="--set robot.observe_keypoints=true --set task.grasped_start=0.25 \
+#       --set task.pregrasp_start=0.25 --set task.pregrasp_progress=[0,1]"
+#   STEPS=8000000 OUT=runs/lift_staged_M benchmarks/learning.sh M 1 $COMMON $CLOSE $STAGED \
+#       --set "$(cat benchmarks/staged_close.txt)" >> runs/lift_staged_M/M.log 2>&1 &
+#   (track adds --set method.form=progress --set method.track_weight=10)
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*

@@ -114,11 +114,17 @@ def test_checked_dataset_spec_checks_the_data_folder_before_anything_is_read(tmp
 
     registry = load_registry()
     assert checked_dataset_spec(registry, "synthetic", {"num_sequences": 3}).num_sequences == 3
+    a_file = tmp_path / "a_file.npy"
+    a_file.write_text("")
     for name in ("trackr", "dexycb"):
-        with pytest.raises(TrackbenchError, match=f"dataset '{name}' reads data from disk"):
+        with pytest.raises(TrackbenchError, match=f"dataset '{name}' reads data from disk and no "
+                                                  f"folder is set: set its path"):
             checked_dataset_spec(registry, name, {})
-        with pytest.raises(TrackbenchError, match=r"does not exist; --set here"):
-            checked_dataset_spec(registry, name, {"path": str(tmp_path / "no")},
-                                 how_to_set="--set here")
-        # an empty folder passes: its files are read (and refused, named) when the run starts
+        with pytest.raises(TrackbenchError, match="no folder is set: --set here$"):
+            checked_dataset_spec(registry, name, {}, how_to_set="--set here")
+        with pytest.raises(TrackbenchError, match="no does not exist"):
+            checked_dataset_spec(registry, name, {"path": str(tmp_path / "no")})
+        with pytest.raises(TrackbenchError, match="a_file.npy is a file; its path is the data"):
+            checked_dataset_spec(registry, name, {"path": str(a_file)})
+        # a folder passes: its files are read (and refused, named) when the run starts
         assert checked_dataset_spec(registry, name, {"path": str(tmp_path)}).path == str(tmp_path)

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 POLICY_HZ = 20.0  # sequences are resampled to the policy rate
 NUM_HAND_JOINTS = 21  # MANO / DexYCB order: 0 wrist; thumb 1-4, index 5-8, middle 9-12, ring 13-16, little 17-20
 SPLITS = ("train", "val", "test")
+# Where the data and predictor commands take a dataset's folder (methods name their own way).
+PATH_HINT = "set its path (--dataset-path DIR, or path=DIR in the dataset spec)"
 NOT_YCB_ID = 0  # object id of a thing that is no YCB object (Π_h hides its cloud)
 # Bones of the 21-keypoint hand as (parent, child): wrist → each finger's base, then along it.
 HAND_BONES = tuple((0 if k == 0 else 4 * f + k, 4 * f + k + 1) for f in range(5) for k in range(4))
@@ -139,10 +141,11 @@ class Dataset(ABC):
             cls.sequences = _checked(vars(cls)["sequences"])
 
     @classmethod
-    def check_spec(cls, spec: DatasetSpec) -> None:
+    def check_spec(cls, spec: DatasetSpec, how_to_set: str = PATH_HINT) -> None:
         """Raise TrackbenchError if ``spec`` cannot yield sequences, as far as that shows without
-        reading any (a data folder that is not there). Called at plan time, through
-        :func:`checked_dataset_spec`, by the methods that read a dataset; checks nothing here."""
+        reading any (a data folder that is not there; a message about a missing setting ends
+        with ``how_to_set``). Called at plan time, through :func:`checked_dataset_spec`, by the
+        methods that read a dataset; checks nothing here."""
 
     @abstractmethod
     def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:
@@ -255,31 +258,28 @@ def resample(frames: np.ndarray, source_hz: float, target_hz: float = POLICY_HZ)
 
 
 def checked_dataset_spec(registry: "Registry", name: str, settings: dict[str, Any],
-                         how_to_set: str | None = None) -> DatasetSpec:
+                         how_to_set: str = PATH_HINT) -> DatasetSpec:
     """Dataset ``name``'s spec with ``settings``, checked as far as it can be before anything is
     read (:meth:`Dataset.check_spec`), so that a run fails when it is planned, not when its cell
-    starts. ``how_to_set``, if given, ends the message of a failed check (where the caller takes
-    the dataset's settings, e.g. ``--set 'method.dataset_spec={path: DIR}'``). Raises
-    TrackbenchError: an unknown dataset, a setting that does not validate, a data folder that is
-    not there."""
+    starts. ``how_to_set`` ends the message about a missing setting: where the caller takes the
+    dataset's settings (e.g. ``--set 'method.dataset_spec={path: DIR}'``). Raises
+    TrackbenchError: an unknown dataset, a setting that does not validate, a data folder that
+    is not set, not there or a file."""
     spec = registry.resolve_spec("datasets", name, settings)
-    try:
-        registry.get("datasets", name).cls.check_spec(spec)
-    except TrackbenchError as error:
-        if how_to_set is None:
-            raise
-        raise TrackbenchError(f"{error}; {how_to_set}") from None
+    registry.get("datasets", name).cls.check_spec(spec, how_to_set)
     return spec
 
 
-def dataset_root(path: str | None, dataset: str) -> Path:
-    """The existing data folder of `dataset`, or a TrackbenchError saying how to set it."""
+def dataset_root(path: str | None, dataset: str, how_to_set: str = PATH_HINT) -> Path:
+    """The existing data folder of `dataset`, or a TrackbenchError: no path (ending with
+    ``how_to_set``, where the caller takes it), a path that is not there or is a file."""
     if path is None or not str(path).strip():
-        raise TrackbenchError(
-            f"dataset '{dataset}' reads data from disk: set its path "
-            f"(e.g. --dataset-path DIR, or path=DIR in the dataset spec)"
-        )
+        raise TrackbenchError(f"dataset '{dataset}' reads data from disk and no folder is set: "
+                              f"{how_to_set}")
     root = Path(path).expanduser()
+    if root.is_file():
+        raise TrackbenchError(f"dataset '{dataset}': {root} is a file; its path is the data "
+                              f"folder that holds the files")
     if not root.is_dir():
         raise TrackbenchError(f"dataset '{dataset}': data folder {root} does not exist")
     return root

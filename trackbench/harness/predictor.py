@@ -208,6 +208,8 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     Raises TrackbenchError naming the file when it is missing, unreadable, holds pickled objects,
     or its metadata or weights are malformed (:func:`metadata_problem`)."""
     path = Path(path)
+    if path.is_dir():
+        raise TrackbenchError(f"predictor checkpoint {path} is a folder, not a checkpoint file")
     if not path.is_file():
         raise TrackbenchError(f"predictor checkpoint {path} does not exist")
     payload = load_tensors(path, "the predictor checkpoint")

@@ -204,10 +204,17 @@ def build_report(results_dir: Path, *, registry: "Registry") -> Report:
     """The comparison of every run under ``results_dir`` (specs read with ``registry``'s plugins);
     invalid files are in ``problems``.
 
-    Raises TrackbenchError if the directory does not exist or holds neither runs nor problems.
+    Raises TrackbenchError if the directory does not exist, is a file or one run's folder, or
+    holds neither runs nor problems.
     """
+    if results_dir.is_file():
+        raise TrackbenchError(f"{results_dir} is a file; a results directory is the folder that "
+                              f"`trackbench run --out` wrote")
     if not results_dir.is_dir():
         raise TrackbenchError(f"results directory not found: {results_dir}")
+    if (results_dir / SPEC_FILE).is_file():  # a run's own folder: its parent holds the runs
+        raise TrackbenchError(f"{results_dir} is one run's folder (it holds {SPEC_FILE}); report "
+                              f"its results directory: trackbench report {results_dir.parent}")
     survey = find_runs(results_dir, registry=registry)
     report = Report(problems=survey.problems, notes=survey.notes)
     first_of_cell: dict[tuple[str, str, str], FoundRun] = {}

@@ -29,3 +29,20 @@ def test_a_repeated_task_option_plans_every_task_not_the_last(cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert "allegro__grasp_lift__track__s0" in result.output
     assert "allegro__cabinet__track__s0" in result.output
+
+
+@pytest.mark.parametrize("raw, kind", [("{path: /data", "mapping"), ("[1, 2", "list"),
+                                       ("{path: [1,2}", "mapping")])
+def test_a_mapping_or_list_that_is_not_valid_yaml_is_named_as_such(raw, kind):
+    from trackbench.harness.errors import TrackbenchError
+
+    with pytest.raises(TrackbenchError, match=rf"--set method.x: .* is not a valid YAML {kind} \("):
+        parse_overrides([f"method.x={raw}"])
+
+
+def test_a_bad_mapping_on_the_command_line_is_one_message(cli, tmp_path):
+    from tests.harness.conftest import assert_user_error
+
+    result = cli("run", "--method", "amp", "--set", "method.dataset_spec={path: /data",
+                 "--out", str(tmp_path), "--dry-run")
+    assert_user_error(result, "method.dataset_spec: {path: /data is not a valid YAML mapping")

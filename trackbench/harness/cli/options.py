@@ -59,7 +59,12 @@ def _key_and_value(setting: str, form: str) -> tuple[str, Any]:
         raise TrackbenchError(f"--set expects {form}, got '{setting}'")
     try:
         value = yaml.load(raw, Loader=_ExponentSafeLoader)
-    except yaml.YAMLError:
+    except yaml.YAMLError as error:
+        if raw.strip()[:1] in ("{", "["):  # meant as a mapping or list: say why it is not one
+            problem = getattr(error, "problem", None) or "not valid YAML"
+            raise TrackbenchError(f"--set {key.strip()}: {raw.strip()} is not a valid YAML "
+                                  f"{'mapping' if raw.strip()[0] == '{' else 'list'} "
+                                  f"({problem})") from None
         value = raw  # not YAML: the plain string, which the field's own validation judges
     return key.strip(), value
 

@@ -32,8 +32,8 @@ import numpy as np
 from pydantic import Field
 
 from trackbench.api import (
-    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence,
-    TrackbenchError, atomic_path, dataset_root, load_plain_npy, resample,
+    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, PATH_HINT, POLICY_HZ, SPLITS, Dataset, DatasetSpec,
+    HumanSequence, TrackbenchError, atomic_path, dataset_root, load_plain_npy, resample,
 )
 
 REQUIRED_KEYS = ("hand_joints", "object_pc", "object_ids", "ycb_grasp_id")
@@ -57,8 +57,8 @@ class TrackrDataset(Dataset):
     Spec = TrackrSpec
 
     @classmethod
-    def check_spec(cls, spec: DatasetSpec) -> None:
-        dataset_root(spec.path, cls.name)  # the folder must be there; its files are read later
+    def check_spec(cls, spec: DatasetSpec, how_to_set: str = PATH_HINT) -> None:
+        dataset_root(spec.path, cls.name, how_to_set)  # its files are read when the run starts
 
     def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:
         if split is not None and split not in SPLITS:

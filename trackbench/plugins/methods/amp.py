@@ -80,7 +80,7 @@ class AMP(Method):
         from trackbench.api import checked_dataset_spec
 
         checked_dataset_spec(registry, spec.dataset, spec.dataset_spec,
-                             how_to_set="for this method: --set 'method.dataset_spec={path: DIR}'")
+                             how_to_set="set its path with --set 'method.dataset_spec={path: DIR}'")
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
         """D compares human fingertip transitions, and r_disc joins the task's ``group`` terms."""

@@ -86,7 +86,7 @@ class DAPG(Method):
         from trackbench.api import checked_dataset_spec
 
         checked_dataset_spec(registry, spec.dataset, spec.dataset_spec,
-                             how_to_set="for this method: --set 'method.dataset_spec={path: DIR}'")
+                             how_to_set="set its path with --set 'method.dataset_spec={path: DIR}'")
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
         """The robot must cover the human fingertips (retargeting), the task have ``group``, and

@@ -81,7 +81,9 @@ class Track(Method):
         def _checkpoint_exists(cls, checkpoint: str | None) -> str | None:
             # Checked here too, so that `run` rejects the plan before any cell starts.
             if checkpoint is not None and not Path(checkpoint).expanduser().is_file():
-                raise ValueError(f"predictor checkpoint {checkpoint} does not exist")
+                kind = "is a folder, not a file" if Path(checkpoint).expanduser().is_dir() \
+                    else "does not exist"
+                raise ValueError(f"predictor checkpoint {checkpoint} {kind}")
             return checkpoint
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
@@ -120,7 +122,7 @@ class Track(Method):
         registry.resolve_spec("predictors", spec.predictor, _predictor_overrides(spec, registry))
         # The cache trains on the dataset's defaults: a dataset on disk needs a checkpoint.
         checked_dataset_spec(registry, spec.dataset, {}, how_to_set=(
-            f"the predictor cache trains on the dataset's default settings, so train one "
+            f"track's predictor cache trains on the dataset's default settings, so train one "
             f"yourself (trackbench predictor train --dataset {spec.dataset} --dataset-path DIR "
             f"--out FILE) and pass --set method.checkpoint=FILE"))
 
