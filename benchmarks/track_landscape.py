@@ -15,7 +15,7 @@ weighted "track" term, as the run's return sums it), the fingertip centroid's di
 target at the end (m), and the share of envs whose task flagged its first event (lift, drawer
 moved) — the sparse term a moving robot could find.
 
-    .venv/bin/python benchmarks/track_landscape.py RUN_DIR [ENVS] [STEPS] [norm=NORM] [form=FORM] [wrist=M_PER_S]
+    .venv/bin/python benchmarks/track_landscape.py RUN_DIR [ENVS] [STEPS] [norm=NORM] [form=FORM] [wrist=M_PER_S] [checkpoint=PI_H]
     .venv/bin/python benchmarks/track_landscape.py runs/cabinet_track_drawers/allegro__cabinet__track__s0 16 120
 """
 
@@ -101,12 +101,12 @@ def arguments(argv: list[str]) -> tuple[str, int, int, dict[str, str], float | N
     """(run, envs, steps, method settings, wrist speed) from the command line; SystemExit with
     the usage line for anything else."""
     usage = ("usage: benchmarks/track_landscape.py RUN_DIR [ENVS ≥ 1] [STEPS ≥ 1] [norm=NORM] "
-             "[form=FORM] [wrist=M_PER_S] (a `track` cell's folder with spec.json; NORM, FORM: "
-             "method.norm, method.form values)")
+             "[form=FORM] [wrist=M_PER_S] [checkpoint=PI_H] (a `track` cell's folder with "
+             "spec.json; NORM, FORM, PI_H: method.norm, method.form, method.checkpoint values)")
     options = dict(a.split("=", 1) for a in argv if "=" in a)
     args = [a for a in argv if "=" not in a]
     if not args or not Path(args[0], "spec.json").is_file() or len(args) > 3 \
-            or set(options) - {"norm", "form", "wrist"}:
+            or set(options) - {"norm", "form", "wrist", "checkpoint"}:
         raise SystemExit(usage)
     try:
         envs = int(args[1]) if len(args) > 1 else 16
@@ -116,7 +116,7 @@ def arguments(argv: list[str]) -> tuple[str, int, int, dict[str, str], float | N
         raise SystemExit(usage) from None
     if envs < 1 or steps < 1 or (wrist is not None and wrist <= 0):
         raise SystemExit(usage)
-    method = {key: options[key] for key in ("norm", "form") if key in options}
+    method = {key: options[key] for key in ("norm", "form", "checkpoint") if key in options}
     return args[0], envs, steps, method, wrist
 
 

@@ -206,3 +206,33 @@ def test_the_hand_stays_out_of_the_objects(sequences):
                 assert deepest > -0.002  # fingertips end on the surface
             else:
                 assert deepest > 0.0099  # distractors keep a centimetre from the hand
+
+
+def test_time_scale_plays_the_same_motions_slower(sequences):
+    """time_scale [2, 2] doubles every sequence's duration along the same path; [1, 3] draws a
+    factor per sequence from a stream of its own; the default leaves the set as generated."""
+    def fingertip_speeds(seqs):
+        return np.concatenate([np.linalg.norm(np.diff(s.keypoints[:, [4, 8, 12, 16, 20]], axis=0),
+                                              axis=-1).ravel() for s in seqs])
+
+    slow = list(SyntheticDataset(SyntheticDataset.Spec(num_sequences=8, seed=3,
+                                                       time_scale=(2.0, 2.0))).sequences())
+    for fast, half in zip(sequences[:8], slow):
+        assert half.num_frames == 2 * (fast.num_frames - 1) + 1
+        np.testing.assert_allclose(half.keypoints[::2], fast.keypoints, atol=1e-6)
+        np.testing.assert_allclose(half.object_points[::2], fast.object_points, atol=1e-6)
+        assert (half.name, half.split, half.grasped) == (fast.name, fast.split, fast.grasped)
+    np.testing.assert_allclose(fingertip_speeds(slow).max(),
+                               fingertip_speeds(sequences[:8]).max() / 2, rtol=1e-3)
+    mixed = list(SyntheticDataset(SyntheticDataset.Spec(num_sequences=8, seed=3,
+                                                        time_scale=(1.0, 3.0))).sequences())
+    ratios = [(m.num_frames - 1) / (f.num_frames - 1) for m, f in zip(mixed, sequences[:8])]
+    assert 1.0 <= min(ratios) and max(ratios) <= 3.05 and len(set(np.round(ratios, 2))) > 4
+
+
+@pytest.mark.parametrize("scale", [(0.5, 1.0), (2.0, 1.5), (1.0, 9.0)])
+def test_time_scale_is_slower_only_and_bounded(scale):
+    registry = Registry()
+    registry.add("datasets", SyntheticDataset, "trackbench", "datasets")
+    with pytest.raises(TrackbenchError, match="time_scale must be"):
+        registry.resolve_spec("datasets", "synthetic", {"time_scale": list(scale)})

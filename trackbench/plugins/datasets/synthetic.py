@@ -54,13 +54,16 @@ distractors. Nothing is cached on disk: the grasp library lives in memory for on
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Iterator, Literal
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from trackbench.api import SPLITS, Dataset, DatasetSpec, HumanSequence, TrackbenchError, rotation_z
+from trackbench.api import (
+    POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, TrackbenchError, resample, rotation_z,
+)
 from trackbench.plugins.datasets import drawer
 from trackbench.plugins.datasets.grasps import grasp_library, object_surface
 from trackbench.plugins.datasets.motion import (  # noqa: F401  (WORKSPACE_STARTS: tests, docs)
@@ -73,6 +76,7 @@ PLACEMENT_HALF_WIDTH = 0.10  # m, as the tasks place objects
 MAX_TRIES = 50  # demonstrations drawn per sequence until one keeps the hand out of the goal
 GOAL_TOLERANCE = 0.002  # m a keypoint may enter the goal's hull (fingertips end on it)
 DISTRACTOR_CLEARANCE = 0.01  # m between distractors and the hand or the lifted goal
+MAX_TIME_SCALE = 4.0  # slowest play-back factor (the sequences grow as long)
 _GOLDEN = 0.6180339887498949  # i·φ⁻¹ mod 1 spreads sequences evenly over the split fractions
 
 
@@ -92,6 +96,10 @@ class SyntheticSpec(DatasetSpec):
     starts: Literal["workspace", "person"] = Field(default="workspace", description=(
         "where the hand starts: workspace (every region the robots' resets cover) or person "
         "(a person's side of the table only)"))
+    time_scale: tuple[float, float] = Field(default=(1.0, 1.0), description=(
+        "[low, high]: each sequence is played slower by a factor drawn uniformly from this "
+        "range (resampled in time; 2 = half the speed, 1 = as generated). Robot arms move "
+        "slower than people; a predictor that has seen slow motions continues them"))
     val_fraction: float = Field(default=0.1, ge=0.0, le=0.5,
                                 description="share of sequences in val")
     test_fraction: float = Field(default=0.1, ge=0.0, le=0.5, description="share in test")
@@ -107,6 +115,16 @@ class SyntheticSpec(DatasetSpec):
             except TrackbenchError as error:
                 raise ValueError(str(error)) from None
         return names
+
+    @field_validator("time_scale")
+    @classmethod
+    def _slower_not_faster(cls, scale: tuple[float, float]) -> tuple[float, float]:
+        low, high = scale
+        if not 1.0 <= low <= high <= MAX_TIME_SCALE:
+            raise ValueError(f"time_scale must be [low, high] with 1 ≤ low ≤ high ≤ "
+                             f"{MAX_TIME_SCALE:g} (slower only: faster than the generated "
+                             f"motion is faster than people move), got [{low:g}, {high:g}]")
+        return scale
 
     @model_validator(mode="after")
     def _generated_not_read(self):
@@ -129,7 +147,18 @@ class SyntheticDataset(Dataset):
             raise TrackbenchError(f"unknown split '{split}'. Valid splits: {', '.join(SPLITS)}.")
         for index in range(self.spec.num_sequences):
             if split is None or self.split_of(index) == split:
-                yield self.generate(index)
+                yield self.slowed(self.generate(index), index)
+
+    def slowed(self, sequence: HumanSequence, index: int) -> HumanSequence:
+        """``sequence`` played slower by sequence ``index``'s ``time_scale`` factor (a random
+        stream of its own, so that a set's factors never change its motions' shapes)."""
+        low, high = self.spec.time_scale
+        if high == 1.0:
+            return sequence
+        factor = np.random.default_rng([self.spec.seed, index, 2]).uniform(low, high)
+        return dataclasses.replace(
+            sequence, keypoints=resample(sequence.keypoints, POLICY_HZ, POLICY_HZ * factor),
+            object_points=resample(sequence.object_points, POLICY_HZ, POLICY_HZ * factor))
 
     def split_of(self, index: int) -> str:
         position = (index * _GOLDEN) % 1.0
