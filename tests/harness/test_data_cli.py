@@ -53,6 +53,15 @@ def test_show_reports_dataset_errors_cleanly(cli, tmp_path):
                       "no episode files")
     assert_user_error(cli("data", "show", "--dataset", "dexycbb"), "unknown dataset 'dexycbb'",
                       "Did you mean 'dexycb'?")
+    two = ("--dataset-path", str(tmp_path), "--set", f"path={tmp_path / 'other'}")
+    for command in (("data", "show", "--dataset", "trackr"),
+                    ("predictor", "train", "--dataset", "trackr", "--out", str(tmp_path / "p.pt"),
+                     "--dataset-set", f"path={tmp_path / 'other'}", "--dataset-path",
+                     str(tmp_path))):
+        args = command + (two if command[0] == "data" else ())
+        assert_user_error(cli(*args), f"--dataset-path {tmp_path} and --set path=", "give one")
+    assert_user_error(cli("data", "show", "--dataset", "trackr", "--dataset-path", str(tmp_path),
+                          "--set", f"path={tmp_path}"), "no episode files")  # the same folder
 
 
 class _Touches:

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from trackbench.harness import console
-from trackbench.harness.cli.options import parse_fields
+from trackbench.harness.cli.options import parse_fields, with_dataset_path
 from trackbench.harness.cli.retarget import retarget_command
 from trackbench.harness.atomic import atomic_directory, check_creatable, remove_leftovers
 from trackbench.harness.errors import TrackbenchError
@@ -96,10 +96,7 @@ def show_command(
     cabinet's drawer handle, which the authors' code passes for the drawer)."""
     from trackbench.harness.dataset import NOT_YCB_ID, SPLITS
 
-    overrides = parse_fields(settings)
-    if path:
-        overrides["path"] = path
-    loaded = open_dataset(dataset, overrides)
+    loaded = open_dataset(dataset, with_dataset_path(parse_fields(settings), path))
     stats = {split: {"sequences": 0, "frames": 0, "seconds": 0.0} for split in SPLITS}
     goals: dict[int, int] = {}
     for sequence in loaded.sequences():

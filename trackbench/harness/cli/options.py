@@ -53,6 +53,19 @@ def parse_fields(settings: list[str]) -> dict[str, Any]:
     return dict(_key_and_value(setting, "FIELD=VALUE (e.g. width=128)") for setting in settings)
 
 
+def with_dataset_path(fields: dict[str, Any], path: str | None) -> dict[str, Any]:
+    """A dataset's ``fields`` (from ``--set``) with ``path`` (``--dataset-path``) as its path.
+    Raises TrackbenchError if ``--set path=`` names another folder: which one was meant is the
+    user's to say."""
+    if not path:
+        return fields
+    given = fields.get("path")
+    if given is not None and str(given) != path:
+        raise TrackbenchError(f"--dataset-path {path} and --set path={given} name two folders; "
+                              f"give one of them")
+    return {**fields, "path": path}
+
+
 def _key_and_value(setting: str, form: str) -> tuple[str, Any]:
     key, sep, raw = setting.partition("=")
     if not (sep and key.strip()):

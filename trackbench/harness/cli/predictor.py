@@ -12,7 +12,7 @@ from rich.table import Table
 
 from trackbench.harness import console
 from trackbench.harness.atomic import writable_file_problem
-from trackbench.harness.cli.options import parse_fields
+from trackbench.harness.cli.options import parse_fields, with_dataset_path
 from trackbench.harness.cli.predictor_probe import probe_command
 from trackbench.harness.errors import TrackbenchError
 
@@ -49,9 +49,7 @@ def train_command(
     overrides = parse_fields(settings)
     if preset is not None:
         overrides.setdefault("preset", preset)
-    dataset_overrides = parse_fields(dataset_settings)
-    if dataset_path:
-        dataset_overrides["path"] = dataset_path
+    dataset_overrides = with_dataset_path(parse_fields(dataset_settings), dataset_path)
     started = time.perf_counter()
     model, description, summary = train_on_dataset(
         registry, predictor, overrides, dataset, dataset_overrides, progress=not as_json,
@@ -96,9 +94,7 @@ def eval_command(
     if not name:
         raise TrackbenchError(f"checkpoint {checkpoint} names no dataset; pass --dataset")
     overrides = dict(trained_on.get("spec", {})) if name == trained_on.get("name") else {}
-    overrides.update(parse_fields(dataset_settings))
-    if dataset_path:
-        overrides["path"] = dataset_path
+    overrides.update(with_dataset_path(parse_fields(dataset_settings), dataset_path))
     sequences, _ = load_split(registry, name, overrides, (split,))
     if not sequences:
         raise TrackbenchError(f"dataset '{name}' has no sequences in split '{split}'")

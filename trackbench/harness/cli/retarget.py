@@ -31,7 +31,7 @@ def retarget_command(
     and write the demonstrations (observations, actions, joint targets) and their quality."""
     from trackbench.harness.atomic import atomic_directory, check_creatable, remove_leftovers, write_json_atomic
     from trackbench.harness.build import make_engine, make_robot, make_task
-    from trackbench.harness.cli.options import parse_overrides
+    from trackbench.harness.cli.options import parse_overrides, with_dataset_path
     from trackbench.harness.demonstrations import first_sequences, record
     from trackbench.harness.plugins import load_registry
     from trackbench.harness.retarget import retarget_problems
@@ -58,8 +58,7 @@ def retarget_command(
     # An unknown engine or a bad engine setting fails before any work.
     registry.resolve_spec("engines", engine, overrides.get("engine", {}))
     dataset_spec = registry.resolve_spec("datasets", dataset,
-                                         {**overrides.get("dataset", {}),
-                                          **({"path": path} if path else {})})
+                                         with_dataset_path(overrides.get("dataset", {}), path))
     source = registry.get("datasets", dataset).cls(dataset_spec)
     sequences = first_sequences(source.sequences("train"), num)
     if not sequences:
