@@ -52,7 +52,7 @@ from trackbench.harness.predictor import NUM_FINGERTIPS
 from trackbench.harness.robot import HUMAN_FINGERTIPS
 # Time: human sequences are resampled to the policy rate; files may declare rates in this range.
 from trackbench.harness.dataset import (
-    FRAME_RATE_RANGE_HZ, NOT_YCB_ID, PATH_HINT, POLICY_HZ, SPLITS,
+    FRAME_RATE_RANGE_HZ, METHOD_PATH_HINT, NOT_YCB_ID, PATH_HINT, POLICY_HZ, SPLITS,
 )
 # Collision groups: robot geoms touch the world and objects, never each other.
 from trackbench.harness.scene import (
@@ -125,7 +125,7 @@ __all__ = [
     "GRIP_DISTANCE", "gripped", "thumb_and_finger", "tip_surface_distances",
     # conventions
     "TABLE_TOP_Z", "HAND_BONES", "NUM_HAND_JOINTS", "NUM_FINGERTIPS", "HUMAN_FINGERTIPS",
-    "FRAME_RATE_RANGE_HZ", "NOT_YCB_ID", "PATH_HINT", "POLICY_HZ", "SPLITS",
+    "FRAME_RATE_RANGE_HZ", "METHOD_PATH_HINT", "NOT_YCB_ID", "PATH_HINT", "POLICY_HZ", "SPLITS",
     "ROBOT_CONAFFINITY", "ROBOT_CONTYPE", "WORLD_CONAFFINITY", "WORLD_CONTYPE", "YCB_CLASSES",
     # the kit
     "add_box", "add_capsule", "add_hinge", "add_link", "add_sphere", "rpy_to_quat",

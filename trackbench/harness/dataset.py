@@ -35,6 +35,8 @@ NUM_HAND_JOINTS = 21  # MANO / DexYCB order: 0 wrist; thumb 1-4, index 5-8, midd
 SPLITS = ("train", "val", "test")
 # Where the data and predictor commands take a dataset's folder (methods name their own way).
 PATH_HINT = "set its path (--dataset-path DIR, or path=DIR in the dataset spec)"
+# ... and where the methods that read a dataset (amp, dapg) take it.
+METHOD_PATH_HINT = "set its path with --set 'method.dataset_spec={path: DIR}'"
 NOT_YCB_ID = 0  # object id of a thing that is no YCB object (Π_h hides its cloud)
 # Bones of the 21-keypoint hand as (parent, child): wrist → each finger's base, then along it.
 HAND_BONES = tuple((0 if k == 0 else 4 * f + k, 4 * f + k + 1) for f in range(5) for k in range(4))
@@ -131,6 +133,8 @@ class Dataset(ABC):
     # Bump when the same spec starts to yield other sequences (a generator or loader change):
     # predictors cached for the old data are then retrained, not reused.
     version: ClassVar[int] = 1
+    # True for a dataset read from the folder ``spec.path``: check_spec then requires that folder.
+    reads_from_disk: ClassVar[bool] = False
 
     def __init__(self, spec: DatasetSpec):
         self.spec = spec
@@ -143,9 +147,12 @@ class Dataset(ABC):
     @classmethod
     def check_spec(cls, spec: DatasetSpec, how_to_set: str = PATH_HINT) -> None:
         """Raise TrackbenchError if ``spec`` cannot yield sequences, as far as that shows without
-        reading any (a data folder that is not there; a message about a missing setting ends
-        with ``how_to_set``). Called at plan time, through :func:`checked_dataset_spec`, by the
-        methods that read a dataset; checks nothing here."""
+        reading any (a message about a missing setting ends with ``how_to_set``). Called at plan
+        time, through :func:`checked_dataset_spec`, by the methods that read a dataset. Here: a
+        dataset that ``reads_from_disk`` needs its folder (:func:`dataset_root`); override to
+        check more."""
+        if cls.reads_from_disk:
+            dataset_root(spec.path, cls.name, how_to_set)  # its files are read when a run starts
 
     @abstractmethod
     def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:

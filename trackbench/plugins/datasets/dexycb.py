@@ -48,7 +48,7 @@ import yaml
 from pydantic import Field
 
 from trackbench.api import (
-    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, PATH_HINT, POLICY_HZ, SPLITS, Dataset, DatasetSpec,
+    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec,
     HumanSequence, TrackbenchError, dataset_root, quat_xyzw_to_matrix, resample, rotation_z,
     sample_surface,
 )
@@ -106,14 +106,11 @@ class DexYCBDataset(Dataset):
 
     name = "dexycb"
     Spec = DexYCBSpec
+    reads_from_disk = True
 
     def __init__(self, spec: DexYCBSpec):
         super().__init__(spec)
         self.skipped: list[str] = []  # "name: reason" for sequences left out
-
-    @classmethod
-    def check_spec(cls, spec: DatasetSpec, how_to_set: str = PATH_HINT) -> None:
-        dataset_root(spec.path, cls.name, how_to_set)  # its files are read when the run starts
 
     def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:
         if split is not None and split not in SPLITS:

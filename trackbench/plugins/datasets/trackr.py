@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import Field
 
 from trackbench.api import (
-    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, PATH_HINT, POLICY_HZ, SPLITS, Dataset, DatasetSpec,
+    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec,
     HumanSequence, TrackbenchError, atomic_path, dataset_root, load_plain_npy, resample,
 )
 
@@ -55,10 +55,7 @@ class TrackrDataset(Dataset):
 
     name = "trackr"
     Spec = TrackrSpec
-
-    @classmethod
-    def check_spec(cls, spec: DatasetSpec, how_to_set: str = PATH_HINT) -> None:
-        dataset_root(spec.path, cls.name, how_to_set)  # its files are read when the run starts
+    reads_from_disk = True
 
     def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:
         if split is not None and split not in SPLITS:

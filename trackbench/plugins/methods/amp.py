@@ -77,10 +77,10 @@ class AMP(Method):
 
     @classmethod
     def check_spec(cls, spec: "AMP.Spec", registry: "Registry") -> None:
-        from trackbench.api import checked_dataset_spec
+        from trackbench.api import METHOD_PATH_HINT, checked_dataset_spec
 
         checked_dataset_spec(registry, spec.dataset, spec.dataset_spec,
-                             how_to_set="set its path with --set 'method.dataset_spec={path: DIR}'")
+                             how_to_set=METHOD_PATH_HINT)
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
         """D compares human fingertip transitions, and r_disc joins the task's ``group`` terms."""
