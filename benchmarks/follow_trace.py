@@ -10,9 +10,13 @@ centroid's and the object's heights (m), the shape error (mean distance between 
 reached fingertips once both are centred, cm) and the centroid–object distance (m).
 
 ``clip=axis`` (default, as track_landscape.py) clips the wrist action per axis; ``clip=norm``
-scales the asked move down to the wrist's step and keeps its direction.
+scales the asked move down to the wrist's step and keeps its direction. ``wrist=M_PER_S`` plays
+the robot with another wrist speed (``robot.wrist_linear_speed``, m/s along an axis at action 1).
+``shape=human`` asks Π_h from a history whose fingertips keep the robot's centroids but take the
+human hand's mean shape (the fingertips' mean offsets from their centroid over every frame of
+Π_h's training data): whether Π_h's ask comes from the robot's fingertip layout or from the path.
 
-    .venv/bin/python benchmarks/follow_trace.py RUN_DIR [STEPS] [checkpoint=PI_H] [clip=axis|norm]
+    .venv/bin/python benchmarks/follow_trace.py RUN_DIR [STEPS] [checkpoint=PI_H] [clip=axis|norm] [wrist=M_PER_S] [shape=robot|human]
     .venv/bin/python benchmarks/follow_trace.py runs/lift_staged_track/allegro__grasp_lift__track__s0 140
 """
 
@@ -22,9 +26,13 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from trackbench.harness.plugins import load_registry
+from trackbench.harness.prediction_history import PredictionHistory
+from trackbench.harness.predictors.probe import human_sequences
+from trackbench.harness.robot import HUMAN_FINGERTIPS
 from trackbench.harness.specs import RunSpec
 from trackbench.harness.training.policy import built_on_cpu
 
@@ -41,15 +49,43 @@ def wrist_action(wanted: torch.Tensor, step_length: float, clip: str) -> torch.T
     return scaled / scaled.norm(dim=-1, keepdim=True).clamp(min=1.0)
 
 
-def main(run: str, steps: int, checkpoint: str | None, clip: str) -> None:
+def human_shape(history: PredictionHistory, registry) -> torch.Tensor:
+    """[5, 3] the human fingertips' mean offsets from their centroid (m) over every frame of the
+    dataset Π_h was trained on (its first 200 training sequences)."""
+    _, sequences = human_sequences(registry, history.predictor, limit=200)
+    offsets = [tips - tips.mean(axis=1, keepdims=True)
+               for tips in (s.keypoints[:, list(HUMAN_FINGERTIPS)] for s in sequences)]
+    return torch.as_tensor(np.concatenate(offsets).mean(axis=0), dtype=torch.float32)
+
+
+def asked_move(history: PredictionHistory, shape: torch.Tensor | None) -> torch.Tensor:
+    """[N, 3] the move (m) of the robot fingertips' centroid that Π_h asks for: its prediction's
+    centroid minus its newest input frame's (the fingertips now), both over the robot's real
+    fingertips; with ``shape`` [5, 3], asked from the history's centroids with that shape instead
+    of the robot's."""
+    robot_history = history.fingertips
+    try:
+        if shape is not None:
+            history.fingertips = robot_history.mean(dim=2, keepdim=True) + shape
+        now = history.map.to_robot(history.fingertips[:, -1])
+        return history.predict().mean(dim=1) - now.mean(dim=1)
+    finally:
+        history.fingertips = robot_history
+
+
+def main(run: str, steps: int, checkpoint: str | None, clip: str, wrist: float | None = None,
+         shape: str = "robot") -> None:
     written = json.loads(Path(run, "spec.json").read_text())
     written["num_envs"] = ENVS
     if checkpoint is not None:
         written["method_spec"] = {**written["method_spec"], "checkpoint": checkpoint}
+    if wrist is not None:
+        written["robot_spec"] = {**written["robot_spec"], "wrist_linear_speed": wrist}
     spec = RunSpec(**written)
     if spec.method != "track" or spec.robot_spec.get("arm_action") != "wrist_delta":
         raise SystemExit(f"{run}: a `track` run with robot.arm_action=wrist_delta is needed")
-    with built_on_cpu(spec, load_registry()) as (ppo, env):
+    registry = load_registry()
+    with built_on_cpu(spec, registry) as (ppo, env):
         if steps >= env.task.spec.episode_length:
             raise SystemExit(f"STEPS must be below the episode length "
                              f"({env.task.spec.episode_length})")
@@ -58,14 +94,15 @@ def main(run: str, steps: int, checkpoint: str | None, clip: str) -> None:
             env.reset(full_episodes=True)
         step_length = env.task.robot.wrist_linear_speed / env.engine.spec.control_hz
         method = env.rewards.method
+        template = human_shape(method.history, registry) if shape == "human" else None
         print(f"{spec.robot} / {spec.task}, {ENVS} evaluation resets, clip {clip}, wrist step "
-              f"{100 * step_length:.2f} cm")
+              f"{100 * step_length:.2f} cm, Π_h sees the {shape}'s fingertip shape")
         for step in range(steps):
             before = env._state()
             tips = method.history.map.robot_tips(before.keypoints)
             predicted = method.fingertip_targets()
-            wanted = predicted.mean(dim=1) - tips.mean(dim=1)
-            shape = ((predicted - predicted.mean(1, keepdim=True))
+            wanted = asked_move(method.history, template)
+            shape_error = ((predicted - predicted.mean(1, keepdim=True))
                      - (tips - tips.mean(1, keepdim=True))).norm(dim=-1).mean()
             centroid = before.keypoints.mean(dim=1)
             cosine = torch.nn.functional.cosine_similarity(
@@ -80,28 +117,32 @@ def main(run: str, steps: int, checkpoint: str | None, clip: str) -> None:
                       f"(z {100 * wanted[:, 2].mean():+.2f}), cos to object {cosine:+.2f}, moved "
                       f"{100 * (now - centroid).norm(dim=-1).mean():.2f} cm, height "
                       f"{now[:, 2].mean():.3f} m (object {after.object_pos[:, 0, 2].mean():.3f}),"
-                      f" shape error {100 * shape:.1f} cm, distance "
+                      f" shape error {100 * shape_error:.1f} cm, distance "
                       f"{(after.object_pos[:, 0] - now).norm(dim=-1).mean():.3f} m")
 
 
-def arguments(argv: list[str]) -> tuple[str, int, str | None, str]:
-    """(run, steps, checkpoint, clip) from the command line; SystemExit with the usage line for
-    anything else."""
+def arguments(argv: list[str]) -> tuple[str, int, str | None, str, float | None, str]:
+    """(run, steps, checkpoint, clip, wrist, shape) from the command line; SystemExit with the
+    usage line for anything else."""
     usage = ("usage: benchmarks/follow_trace.py RUN_DIR [STEPS ≥ 1] [checkpoint=PI_H] "
-             "[clip=axis|norm] (a `track` cell's folder with spec.json)")
+             "[clip=axis|norm] [wrist=M_PER_S > 0] [shape=robot|human] (a `track` cell's folder "
+             "with spec.json)")
     options = dict(a.split("=", 1) for a in argv if "=" in a)
     args = [a for a in argv if "=" not in a]
     if not args or len(args) > 2 or not Path(args[0], "spec.json").is_file() \
-            or set(options) - {"checkpoint", "clip"} \
-            or options.get("clip", "axis") not in ("axis", "norm"):
+            or set(options) - {"checkpoint", "clip", "wrist", "shape"} \
+            or options.get("clip", "axis") not in ("axis", "norm") \
+            or options.get("shape", "robot") not in ("robot", "human"):
         raise SystemExit(usage)
     try:
         steps = int(args[1]) if len(args) > 1 else 140
+        wrist = float(options["wrist"]) if "wrist" in options else None
     except ValueError:
         raise SystemExit(usage) from None
-    if steps < 1:
+    if steps < 1 or (wrist is not None and not wrist > 0):
         raise SystemExit(usage)
-    return args[0], steps, options.get("checkpoint"), options.get("clip", "axis")
+    return (args[0], steps, options.get("checkpoint"), options.get("clip", "axis"), wrist,
+            options.get("shape", "robot"))
 
 
 if __name__ == "__main__":
