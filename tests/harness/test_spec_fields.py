@@ -162,3 +162,19 @@ def test_an_added_setting_reads_absent_as_its_earlier_value_and_present_as_writt
     assert as_written(Spec, {"old": 2.0}) == {"old": 2.0, "new": True}
     assert as_written(Spec, {"new": False}) == {"new": False}  # written: kept
     assert Spec.model_json_schema()["properties"]["new"]["before"] is True  # visible in the schema
+
+
+def test_a_cache_key_leaves_out_an_added_setting_while_it_holds_its_earlier_value():
+    """Adding a setting whose default keeps the old behaviour must not orphan a cached predictor
+    (a track run that resumes reloads the cached Π_h and checks its weights)."""
+    from trackbench.api import added_setting
+    from trackbench.harness.specs import cache_key_values
+
+    class Spec(PluginSpec):
+        old: float = Field(default=1.0)
+        new: tuple[float, float] = added_setting((1.0, 1.0), before=[1.0, 1.0],
+                                                 since="2026-12-02", description="d")
+
+    assert cache_key_values(Spec()) == {"old": 1.0}  # the key a spec without `new` had
+    assert cache_key_values(Spec(new=(1.0, 2.0))) == {"old": 1.0, "new": [1.0, 2.0]}
+    assert cache_key_values(Spec(old=2.0)) == {"old": 2.0}  # other fields always count

@@ -42,6 +42,7 @@ import torch
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.replay import ActionInverse, Replay, replay, retime
 from trackbench.harness.retarget import Retargeted, Retargeter, RetargetSettings
+from trackbench.harness.specs import cache_key_values
 
 if TYPE_CHECKING:
     from trackbench.harness.context import RunContext
@@ -298,7 +299,7 @@ def cache_key(robot: "Robot", task: "Task", dataset: str, dataset_spec: Any, ver
     key = json.dumps({
         "robot": robot.name, "robot_spec": robot.spec.model_dump(mode="json"),
         "task": task.name, "task_spec": task.spec.model_dump(mode="json"),
-        "dataset": dataset, "dataset_spec": dataset_spec.model_dump(mode="json"),
+        "dataset": dataset, "dataset_spec": cache_key_values(dataset_spec),
         "dataset_version": version, "max_demos": max_demos, "engine": engine,
         "retarget": settings.model_dump(mode="json"), "format": FORMAT,
         "trackbench": trackbench.__version__,

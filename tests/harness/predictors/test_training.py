@@ -132,3 +132,49 @@ def test_sequences_too_short_for_a_window_are_refused():
     model = Transformer(TransformerSpec(steps=1))
     with pytest.raises(TrackbenchError, match="9 frames"):
         model.fit(short, [], progress=False)
+
+
+def test_fingertip_spread_keeps_each_frames_centroid_and_widens_the_hand_by_one_factor_per_finger():
+    from trackbench.harness.predictors.training import spread_fingertips
+
+    generator = torch.Generator().manual_seed(0)
+    path = torch.randn(16, CL + 1, 1, 3, generator=generator)  # the centroid's path
+    shape = 0.03 * torch.randn(16, 1, 5, 3, generator=generator)  # a hand that keeps its shape
+    windows = path + shape - shape.mean(dim=2, keepdim=True)
+    spread = spread_fingertips(windows, (1.5, 3.0), np.random.default_rng(0))
+    assert torch.allclose(spread.mean(dim=2), windows.mean(dim=2), atol=1e-6)  # path kept
+    offsets = spread - spread.mean(dim=2, keepdim=True)
+    assert torch.allclose(offsets, offsets[:, :1].expand_as(offsets), atol=1e-6)  # per window
+    # s·d re-centred, s drawn per window and finger from [1.5, 3].
+    scales = torch.as_tensor(np.random.default_rng(0).uniform(1.5, 3.0, size=(16, 1, 5, 1)),
+                             dtype=torch.float32)
+    scaled = scales * (windows - windows.mean(dim=2, keepdim=True))
+    assert torch.allclose(offsets, scaled - scaled.mean(dim=2, keepdim=True), atol=1e-6)
+    assert float(scales.min()) >= 1.5 and float(scales.max()) <= 3.0 and scales.std() > 0.1
+    widened = offsets.norm(dim=-1).mean() / (windows - path).norm(dim=-1).mean()
+    assert 1.5 < float(widened) < 3.0
+
+
+def test_fingertip_spread_is_applied_to_inputs_and_targets_alike():
+    pool = one_window_pool()
+    plain = draw(pool, batch_size=64, keypoint_noise=0.0, point_noise=0.0, reset_padding=0.0)
+    spread = draw(pool, batch_size=64, keypoint_noise=0.0, point_noise=0.0, reset_padding=0.0,
+                  fingertip_spread=(1.5, 3.0))
+    assert torch.allclose(spread.targets.mean(dim=2), plain.targets.mean(dim=2), atol=1e-6)
+    assert not torch.allclose(spread.targets, plain.targets, atol=1e-3)
+    # Frame t+1 is window position t's target and position t+1's input: the same factors.
+    assert torch.allclose(spread.targets[:, :-1], spread.fingertips[:, 1:], atol=1e-6)
+
+
+def test_fingertip_spread_of_one_samples_exactly_what_training_sampled_before():
+    pool = one_window_pool()
+    default = draw(pool, batch_size=32)
+    explicit = draw(pool, batch_size=32, fingertip_spread=(1.0, 1.0))
+    assert torch.equal(default.fingertips, explicit.fingertips)
+    assert torch.equal(default.targets, explicit.targets)
+
+
+@pytest.mark.parametrize("spread", [(0.0, 1.0), (2.0, 1.0), (1.0, 6.0)])
+def test_fingertip_spread_out_of_range_is_refused(spread):
+    with pytest.raises(ValueError, match="fingertip_spread must be"):
+        TransformerSpec(fingertip_spread=spread)

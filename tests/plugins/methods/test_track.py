@@ -254,6 +254,11 @@ def test_the_cache_trains_once_and_then_loads(tmp_path, monkeypatch, capsys):
         assert torch.equal(tensor, loaded.state_dict()[name])
     # A different spec is a different cache entry, and so is other data under the same spec.
     assert cache_path(context, "transformer", {**overrides, "steps": 6}, "motion") != path
+    assert cache_path(context, "transformer", {**overrides, "fingertip_spread": [1, 3]},
+                      "motion") != path
+    # A setting added later at the value runs had before it keeps the key those runs cached.
+    assert cache_path(context, "transformer", {**overrides, "fingertip_spread": [1, 1]},
+                      "motion") == path
     monkeypatch.setattr(MotionDataset, "version", 2)
     assert cache_path(context, "transformer", overrides, "motion") != path
 

@@ -87,7 +87,8 @@ class TrainingBatch:
 def sample_batch(pool: WindowPool, spec, rng: np.random.Generator,
                  generator: torch.Generator) -> TrainingBatch:
     """``spec.batch_size`` random windows, reset-padded with probability ``spec.reset_padding``,
-    with Gaussian noise on the input fingertips and on every input cloud's points.
+    fingertips spread per ``spec.fingertip_spread`` (:func:`spread_fingertips`), with Gaussian
+    noise on the input fingertips and on every input cloud's points.
 
     A reset-padded window with ``p`` padded slots begins where ``spec.reset_windows`` says: at
     its sequence's first frame (``sequence_start``: slots p.. hold frames 0.., as an episode's
@@ -119,7 +120,7 @@ def sample_batch(pool: WindowPool, spec, rng: np.random.Generator,
         keys[row, :, :len(objects)] = pool.offsets[sequence_index] + local
         ids[row, :len(objects)] = sequence.object_ids[index]
         goal.append(sequence.goal_label)
-    fingertips = torch.stack(fingertips)
+    fingertips = spread_fingertips(torch.stack(fingertips), spec.fingertip_spread, rng)
     targets = fingertips[:, 1:].clone()
     inputs, keys, mask = pad_like_reset(fingertips[:, :cl], keys, torch.as_tensor(padded))
     unique, cloud_index = torch.unique(keys, return_inverse=True)
@@ -131,6 +132,25 @@ def sample_batch(pool: WindowPool, spec, rng: np.random.Generator,
         goal_label=torch.tensor(goal, dtype=torch.long), attention_mask=mask, targets=targets,
         loss_mask=mask.float(),
     )
+
+
+def spread_fingertips(fingertips: torch.Tensor, spread: tuple[float, float],
+                      rng: np.random.Generator) -> torch.Tensor:
+    """[B, L, 5, 3] windows with each fingertip's offset from the fingertips' centroid in its
+    frame, d, made s·d (s one factor per window and finger drawn uniformly from ``spread`` =
+    [low, high], the same in every frame), then re-centred so every frame keeps its centroid:
+    the hand's path is the recorded one, its shape is wider (s > 1) or narrower. [1, 1] returns
+    the windows as they are and draws nothing, so training without it samples what it sampled
+    before."""
+    low, high = spread
+    if low == high == 1.0:
+        return fingertips
+    scales = torch.as_tensor(rng.uniform(low, high, size=(fingertips.shape[0], 1,
+                                                          fingertips.shape[2], 1)),
+                             dtype=fingertips.dtype)
+    centroid = fingertips.mean(dim=2, keepdim=True)
+    offsets = scales * (fingertips - centroid)
+    return centroid + offsets - offsets.mean(dim=2, keepdim=True)
 
 
 def pad_like_reset(fingertips: torch.Tensor, objects: torch.Tensor, pads: torch.Tensor

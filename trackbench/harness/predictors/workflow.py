@@ -18,6 +18,7 @@ from trackbench.harness.dataset import HumanSequence
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.predictor import Predictor, load_predictor
 from trackbench.harness.registry import Registry
+from trackbench.harness.specs import cache_key_values
 
 # Who refuses to train a missing cache entry (``cache_only``); None: train it.
 _REFUSED_BY: ContextVar[str | None] = ContextVar("trackbench_cache_only", default=None)
@@ -57,8 +58,8 @@ def cache_path(context: RunContext, predictor: str, overrides: dict[str, Any], d
     dataset_spec = registry.resolve_spec("datasets", dataset, {})
     version = registry.get("datasets", dataset).cls.version
     key = json.dumps({
-        "predictor": predictor, "spec": predictor_spec.model_dump(mode="json"),
-        "dataset": dataset, "dataset_spec": dataset_spec.model_dump(mode="json"),
+        "predictor": predictor, "spec": cache_key_values(predictor_spec),
+        "dataset": dataset, "dataset_spec": cache_key_values(dataset_spec),
         # Version 1 is left out so that keys written before versions existed still match.
         **({"dataset_version": version} if version != 1 else {}),
         "trackbench": trackbench.__version__,

@@ -12,16 +12,20 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import torch
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from torch import nn
 from torch.nn import functional as F
 
 from trackbench.api import (
-    MAX_LAYERS, MAX_UNITS, NUM_FINGERTIPS, Predictor, PredictorInput, PredictorSpec, with_preset,
+    MAX_LAYERS, MAX_UNITS, NUM_FINGERTIPS, Predictor, PredictorInput, PredictorSpec, added_setting,
+    with_preset,
 )
 
 NUM_CLASS_IDS = 22  # DexYCB ids 1..21; 0 = padding / not a YCB object
 KEYPOINT_DIM = NUM_FINGERTIPS * 3
+# Largest fingertip_spread factor: the robots' fingertips sit up to about 3× a person's distance
+# from their centroid (allegro's thumb, 18 cm against 6); 5 leaves room for larger hands.
+MAX_FINGERTIP_SPREAD = 5.0
 
 # Named presets: a preset fills every field the user did not set explicitly.
 # `paper`: the authors' trained model (512 wide, 6 layers, 8 heads) and training run. Context 8 is
@@ -70,6 +74,15 @@ class TransformerSpec(PredictorSpec):
         description="where a reset-padded window begins: its sequence's first frame (a human at "
         "rest, as a robot is at reset) or any frame",
     )
+    fingertip_spread: tuple[float, float] = added_setting(
+        (1.0, 1.0), before=[1.0, 1.0], since="2026-12-02", description=(
+            "[low, high]: each training window's fingertips are moved away from (or toward) "
+            "their centroid by a factor per finger drawn uniformly from this range, the same in "
+            "every frame and for inputs and targets, so the centroid's path is kept (1 = as "
+            "recorded). Robot hands hold their fingertips further apart than people do "
+            "(allegro at reset: thumb 18 cm from the fingertips' centroid, a person's 6 on "
+            "average); a predictor that has seen such spreads continues the path instead of "
+            "reshaping the hand"))
     max_extra_objects: int = Field(
         default=2, ge=0, le=20,
         description="besides the grasped object, up to this many random others per window",
@@ -96,6 +109,15 @@ class TransformerSpec(PredictorSpec):
         if isinstance(data, dict) and "steps" in data and "epochs" not in data:
             data = {**data, "epochs": None}  # an explicit step count beats the preset's epochs
         return with_preset(data, PRESETS, "cpu")
+
+    @field_validator("fingertip_spread")
+    @classmethod
+    def _spread_range(cls, spread: tuple[float, float]) -> tuple[float, float]:
+        low, high = spread
+        if not 0.0 < low <= high <= MAX_FINGERTIP_SPREAD:
+            raise ValueError(f"fingertip_spread must be [low, high] with 0 < low ≤ high ≤ "
+                             f"{MAX_FINGERTIP_SPREAD:g}, got [{low:g}, {high:g}]")
+        return spread
 
     @model_validator(mode="after")
     def _heads_divide_width(self) -> "TransformerSpec":
