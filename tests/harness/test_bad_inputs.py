@@ -101,6 +101,12 @@ def copied_run(tmp: Path) -> None:
         (copy / name).write_bytes((original.path / name).read_bytes())
 
 
+def corrupt_metrics_line(tmp: Path) -> None:
+    run = write_run(tmp, 0, {"status": "ok", "success_rate": 0.5})
+    run.metrics_file.write_text('{"agent_steps": 10, "success_rate": 0.1}\n{"agent_st\n[1]\n'
+                                '{"agent_steps": 20, "success_rate": 0.2}\n{"agent_steps": 3')
+
+
 def same_run_id_other_result(tmp: Path) -> None:
     write_run(tmp, 0, {"status": "ok", "success_rate": 0.5})
     write_run(tmp, 0, {"status": "ok", "success_rate": 0.1}, folder="older_s0")
@@ -315,6 +321,9 @@ ROWS = [
         setup=spec_is_a_list),
     Row("a copy of a run counts once", ("report", "{tmp}"),
         ("backup_of_s0 is a copy of", ONE_GOOD_SEED), exit_status=0, setup=copied_run),
+    Row("a metrics.jsonl line that is no JSON row", ("report", "{tmp}"),
+        ("metrics.jsonl: 2 line(s) (2, 3) hold no JSON row; left out of its learning curves",
+         ONE_GOOD_SEED), setup=corrupt_metrics_line),
     Row("two different runs of one run id", ("report", "{tmp}"),
         ("older_s0 holds run allegro__grasp_lift__dense__s0 too", ONE_GOOD_SEED),
         setup=same_run_id_other_result),

@@ -172,7 +172,7 @@ def test_a_cache_key_leaves_out_an_added_setting_while_it_holds_its_earlier_valu
 
     class Spec(PluginSpec):
         old: float = Field(default=1.0)
-        new: tuple[float, float] = added_setting((1.0, 1.0), before=[1.0, 1.0],
+        new: tuple[float, float] = added_setting((1.0, 1.0), before=(1.0, 1.0),
                                                  since="2026-12-02", description="d")
 
     assert cache_key_values(Spec()) == {"old": 1.0}  # the key a spec without `new` had

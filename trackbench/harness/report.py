@@ -135,7 +135,7 @@ def find_runs(results_dir: Path, *, registry: "Registry") -> RunSurvey:
     Specs are read as the runs were trained (:func:`~trackbench.harness.resume.read_run_spec`:
     settings added since at the value those runs ran), so runs compare by what they ran.
     Left out and named as a problem: a spec.json that does not validate, a result.json without a
-    spec.json beside it, and a second directory holding the same run id with other content. A
+    spec.json beside it, metrics.jsonl lines that hold no JSON row, and a second directory holding the same run id with other content. A
     directory holding an identical copy of a run counts once, with a note. Of several directories
     with one run id, the one named after it is kept.
     """
@@ -158,6 +158,12 @@ def find_runs(results_dir: Path, *, registry: "Registry") -> RunSurvey:
         except TrackbenchError as error:
             survey.problems.append(f"{error}; left out")
             continue
+        unreadable = run.unreadable_metric_lines()
+        if unreadable:
+            shown = ", ".join(map(str, unreadable[:5])) + (", …" if len(unreadable) > 5 else "")
+            survey.problems.append(
+                f"{run.metrics_file}: {len(unreadable)} line(s) ({shown}) hold no JSON row; "
+                f"left out of its learning curves")
         by_run_id.setdefault(spec.run_id, []).append(FoundRun(run, spec))
     for run_id, found in sorted(by_run_id.items()):
         found.sort(key=lambda f: f.run.path.name != run_id)  # stable: the rest stay sorted

@@ -178,16 +178,36 @@ class RunDir:
                 offset += len(line)
         self.truncate_metrics(offset)
 
+    def unreadable_metric_lines(self) -> list[int]:
+        """Line numbers (from 1) of metrics.jsonl that hold no JSON object, but a last line
+        without its newline (a row a kill cut off, which resume truncates): rows
+        :meth:`read_metrics` leaves out that trackbench never writes."""
+        if not self.metrics_file.is_file():
+            return []
+        lines = self.metrics_file.read_bytes().split(b"\n")
+        unreadable = []
+        for number, line in enumerate(lines[:-1], start=1):  # the last piece has no newline
+            try:
+                row = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                row = None
+            if not isinstance(row, dict):
+                unreadable.append(number)
+        return unreadable
+
     def read_metrics(self) -> list[dict[str, Any]]:
-        """Every complete row; a line cut off by a kill is skipped."""
+        """Every complete row; a line cut off by a kill is skipped (and so is any other line
+        that is not a JSON object: :meth:`unreadable_metric_lines` names those)."""
         if not self.metrics_file.is_file():
             return []
         rows = []
         for line in self.metrics_file.read_bytes().splitlines():
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except (json.JSONDecodeError, UnicodeDecodeError):
                 continue
+            if isinstance(row, dict):
+                rows.append(row)
         return rows
 
     def write_result(self, result: dict[str, Any]) -> None:

@@ -98,7 +98,7 @@ class SyntheticSpec(DatasetSpec):
         "where the hand starts: workspace (every region the robots' resets cover) or person "
         "(a person's side of the table only)"))
     time_scale: tuple[float, float] = added_setting(
-        (1.0, 1.0), before=[1.0, 1.0], since="2026-12-02", description=(
+        (1.0, 1.0), before=(1.0, 1.0), since="2026-12-02", description=(
         "[low, high]: each sequence is played slower by a factor drawn uniformly from this "
         "range (resampled in time; 2 = half the speed, 1 = as generated). Robot arms move "
         "slower than people; a predictor that has seen slow motions continues them"))

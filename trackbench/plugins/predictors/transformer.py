@@ -75,7 +75,7 @@ class TransformerSpec(PredictorSpec):
         "rest, as a robot is at reset) or any frame",
     )
     fingertip_spread: tuple[float, float] = added_setting(
-        (1.0, 1.0), before=[1.0, 1.0], since="2026-12-02", description=(
+        (1.0, 1.0), before=(1.0, 1.0), since="2026-12-02", description=(
             "[low, high]: each training window's fingertips are moved away from (or toward) "
             "their centroid by a factor per finger drawn uniformly from this range, the same in "
             "every frame and for inputs and targets, so the centroid's path is kept (1 = as "
