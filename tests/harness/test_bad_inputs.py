@@ -103,7 +103,7 @@ def copied_run(tmp: Path) -> None:
 
 def corrupt_metrics_line(tmp: Path) -> None:
     run = write_run(tmp, 0, {"status": "ok", "success_rate": 0.5})
-    run.metrics_file.write_text('{"agent_steps": 10, "success_rate": 0.1}\n{"agent_st\n[1]\n'
+    run.metrics_file.write_text('{"agent_steps": 10, "success_rate": 0.1}\n{"agent_st\n[1]\n\n'
                                 '{"agent_steps": 20, "success_rate": 0.2}\n{"agent_steps": 3')
 
 

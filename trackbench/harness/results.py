@@ -179,14 +179,16 @@ class RunDir:
         self.truncate_metrics(offset)
 
     def unreadable_metric_lines(self) -> list[int]:
-        """Line numbers (from 1) of metrics.jsonl that hold no JSON object, but a last line
-        without its newline (a row a kill cut off, which resume truncates): rows
+        """Line numbers (from 1) of metrics.jsonl that hold no JSON object, but blank lines and a
+        last line without its newline (a row a kill cut off, which resume truncates): rows
         :meth:`read_metrics` leaves out that trackbench never writes."""
         if not self.metrics_file.is_file():
             return []
         lines = self.metrics_file.read_bytes().split(b"\n")
         unreadable = []
         for number, line in enumerate(lines[:-1], start=1):  # the last piece has no newline
+            if not line.strip():
+                continue
             try:
                 row = json.loads(line)
             except (json.JSONDecodeError, UnicodeDecodeError):
