@@ -22,10 +22,6 @@ human hand's mean shape (the fingertips' mean offsets from their centroid over e
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
-
 import numpy as np
 import torch
 
@@ -35,6 +31,8 @@ from trackbench.harness.predictors.probe import human_sequences
 from trackbench.harness.robot import HUMAN_FINGERTIPS
 from trackbench.harness.specs import RunSpec
 from trackbench.harness.training.policy import built_on_cpu
+from script_cli import BadArguments, choice, positive_number, run_script, split_arguments, \
+    whole_number, written_spec
 
 ENVS = 16
 EVERY = 10  # control steps between printed rows
@@ -58,24 +56,27 @@ def human_shape(history: PredictionHistory, registry) -> torch.Tensor:
     return torch.as_tensor(np.concatenate(offsets).mean(axis=0), dtype=torch.float32)
 
 
-def asked_move(history: PredictionHistory, shape: torch.Tensor | None) -> torch.Tensor:
-    """[N, 3] the move (m) of the robot fingertips' centroid that Π_h asks for: its prediction's
-    centroid minus its newest input frame's (the fingertips now), both over the robot's real
-    fingertips; with ``shape`` [5, 3], asked from the history's centroids with that shape instead
-    of the robot's."""
+def asked_move(history: PredictionHistory, shape: torch.Tensor | None
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    """([N, 3] the move (m) of the robot fingertips' centroid that Π_h asks for: its
+    prediction's centroid minus its newest input frame's (the fingertips now), both over the
+    robot's real fingertips; [N, K_tips, 3] that prediction). With ``shape`` [5, 3], asked from
+    the history's centroids with that shape instead of the robot's."""
     robot_history = history.fingertips
     try:
         if shape is not None:
             history.fingertips = robot_history.mean(dim=2, keepdim=True) + shape
         now = history.map.to_robot(history.fingertips[:, -1])
-        return history.predict().mean(dim=1) - now.mean(dim=1)
+        predicted = history.predict()
+        return predicted.mean(dim=1) - now.mean(dim=1), predicted
     finally:
         history.fingertips = robot_history
 
 
 def main(run: str, steps: int, checkpoint: str | None, clip: str, wrist: float | None = None,
          shape: str = "robot") -> None:
-    written = json.loads(Path(run, "spec.json").read_text())
+    registry = load_registry()
+    written = written_spec(run, registry)
     written["num_envs"] = ENVS
     if checkpoint is not None:
         written["method_spec"] = {**written["method_spec"], "checkpoint": checkpoint}
@@ -83,12 +84,13 @@ def main(run: str, steps: int, checkpoint: str | None, clip: str, wrist: float |
         written["robot_spec"] = {**written["robot_spec"], "wrist_linear_speed": wrist}
     spec = RunSpec(**written)
     if spec.method != "track" or spec.robot_spec.get("arm_action") != "wrist_delta":
-        raise SystemExit(f"{run}: a `track` run with robot.arm_action=wrist_delta is needed")
-    registry = load_registry()
+        raise BadArguments(f"{run}: a `track` run with robot.arm_action=wrist_delta is needed "
+                           f"(this one: method '{spec.method}', arm action "
+                           f"'{spec.robot_spec.get('arm_action', 'joint_delta')}')")
     with built_on_cpu(spec, registry) as (ppo, env):
         if steps >= env.task.spec.episode_length:
-            raise SystemExit(f"STEPS must be below the episode length "
-                             f"({env.task.spec.episode_length})")
+            raise BadArguments(f"STEPS must be below the episode length "
+                               f"({env.task.spec.episode_length}), got {steps}")
         env.reseed([ppo.eval_seed + i for i in range(ENVS)])
         with env.evaluation():
             env.reset(full_episodes=True)
@@ -100,8 +102,7 @@ def main(run: str, steps: int, checkpoint: str | None, clip: str, wrist: float |
         for step in range(steps):
             before = env._state()
             tips = method.history.map.robot_tips(before.keypoints)
-            predicted = method.fingertip_targets()
-            wanted = asked_move(method.history, template)
+            wanted, predicted = asked_move(method.history, template)
             shape_error = ((predicted - predicted.mean(1, keepdim=True))
                      - (tips - tips.mean(1, keepdim=True))).norm(dim=-1).mean()
             centroid = before.keypoints.mean(dim=1)
@@ -112,7 +113,7 @@ def main(run: str, steps: int, checkpoint: str | None, clip: str, wrist: float |
             env.step(actions)
             after = env._state()
             now = after.keypoints.mean(dim=1)
-            if step % EVERY == 0:
+            if step % EVERY == 0 or step == steps - 1:
                 print(f"step {step:3d}: asked {100 * wanted.norm(dim=-1).mean():.2f} cm "
                       f"(z {100 * wanted[:, 2].mean():+.2f}), cos to object {cosine:+.2f}, moved "
                       f"{100 * (now - centroid).norm(dim=-1).mean():.2f} cm, height "
@@ -121,34 +122,21 @@ def main(run: str, steps: int, checkpoint: str | None, clip: str, wrist: float |
                       f"{(after.object_pos[:, 0] - now).norm(dim=-1).mean():.3f} m")
 
 
+USAGE = ("usage: benchmarks/follow_trace.py RUN_DIR [STEPS ≥ 1] [checkpoint=PI_H] "
+         "[clip=axis|norm] [wrist=M_PER_S > 0] [shape=robot|human] (RUN_DIR: a `track` cell's "
+         "folder with spec.json)")
+
+
 def arguments(argv: list[str]) -> tuple[str, int, str | None, str, float | None, str]:
-    """(run, steps, checkpoint, clip, wrist, shape) from the command line; SystemExit with the
-    usage line for anything else."""
-    usage = ("usage: benchmarks/follow_trace.py RUN_DIR [STEPS ≥ 1] [checkpoint=PI_H] "
-             "[clip=axis|norm] [wrist=M_PER_S > 0] [shape=robot|human] (a `track` cell's folder "
-             "with spec.json)")
-    options = dict(a.split("=", 1) for a in argv if "=" in a)
-    args = [a for a in argv if "=" not in a]
-    if not args or len(args) > 2 or not Path(args[0], "spec.json").is_file() \
-            or set(options) - {"checkpoint", "clip", "wrist", "shape"} \
-            or options.get("clip", "axis") not in ("axis", "norm") \
-            or options.get("shape", "robot") not in ("robot", "human"):
-        raise SystemExit(usage)
-    try:
-        steps = int(args[1]) if len(args) > 1 else 140
-        wrist = float(options["wrist"]) if "wrist" in options else None
-    except ValueError:
-        raise SystemExit(usage) from None
-    if steps < 1 or (wrist is not None and not wrist > 0):
-        raise SystemExit(usage)
-    return (args[0], steps, options.get("checkpoint"), options.get("clip", "axis"), wrist,
-            options.get("shape", "robot"))
+    """(run, steps, checkpoint, clip, wrist, shape) from the command line; BadArguments, saying
+    what is wrong, for anything else."""
+    positional, options = split_arguments(argv, ("checkpoint", "clip", "wrist", "shape"), 2)
+    steps = whole_number(positional[1] if len(positional) > 1 else None, "STEPS", 140)
+    return (positional[0], steps, options.get("checkpoint"),
+            choice(options.get("clip"), "clip", ("axis", "norm")),
+            positive_number(options.get("wrist"), "wrist"),
+            choice(options.get("shape"), "shape", ("robot", "human")))
 
 
 if __name__ == "__main__":
-    from trackbench.harness.errors import TrackbenchError
-
-    try:
-        main(*arguments(sys.argv[1:]))
-    except (TrackbenchError, ValueError) as error:  # pydantic's ValidationError is a ValueError
-        raise SystemExit(f"error: {error}") from None
+    run_script(main, arguments, USAGE)

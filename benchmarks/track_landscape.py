@@ -21,16 +21,14 @@ moved) — the sparse term a moving robot could find.
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
-
 import torch
 
 from trackbench.harness.env import VecEnv
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.specs import RunSpec
 from trackbench.harness.training.policy import built_on_cpu
+from script_cli import BadArguments, positive_number, run_script, split_arguments, \
+    whole_number, written_spec
 
 SPEEDS = (0.25, 0.5, 1.0)
 
@@ -69,7 +67,8 @@ def play(env: VecEnv, eval_seed: int, speed: float | str | None, steps: int
 
 def main(run: str, envs: int, steps: int, method: dict[str, str],
          wrist: float | None = None) -> None:
-    written = json.loads(Path(run, "spec.json").read_text())
+    registry = load_registry()
+    written = written_spec(run, registry)
     written["num_envs"] = envs
     for key, value in method.items():  # the run's Π_h and settings, r_track computed otherwise
         written["method_spec"] = {**written["method_spec"], key: value}
@@ -77,13 +76,13 @@ def main(run: str, envs: int, steps: int, method: dict[str, str],
         written["robot_spec"] = {**written["robot_spec"], "wrist_linear_speed": wrist}
     spec = RunSpec(**written)
     if spec.method != "track":
-        raise SystemExit(f"{run}: a `track` run is needed (this one is '{spec.method}')")
+        raise BadArguments(f"{run}: a `track` run is needed (this one is '{spec.method}')")
     if spec.robot_spec.get("arm_action") != "wrist_delta":
-        raise SystemExit(f"{run}: needs a wrist-delta robot (robot.arm_action=wrist_delta)")
-    with built_on_cpu(spec, load_registry()) as (ppo, env):
+        raise BadArguments(f"{run}: needs a wrist-delta robot (robot.arm_action=wrist_delta)")
+    with built_on_cpu(spec, registry) as (ppo, env):
         if steps >= env.task.spec.episode_length:
-            raise SystemExit(f"STEPS must be below the episode length "
-                             f"({env.task.spec.episode_length})")
+            raise BadArguments(f"STEPS must be below the episode length "
+                               f"({env.task.spec.episode_length}), got {steps}")
         print(f"{spec.robot} / {spec.task}, {envs} evaluation resets, {steps} control steps, "
               f"norm {spec.method_spec.get('norm', 'l1_mean')}, form "
               f"{spec.method_spec.get('form', 'distance')}, wrist "
@@ -97,33 +96,20 @@ def main(run: str, envs: int, steps: int, method: dict[str, str],
                   f"{row['first_event_rate']:.2f}")
 
 
+USAGE = ("usage: benchmarks/track_landscape.py RUN_DIR [ENVS ≥ 1] [STEPS ≥ 1] [norm=NORM] "
+         "[form=FORM] [wrist=M_PER_S > 0] [checkpoint=PI_H] (RUN_DIR: a `track` cell's folder "
+         "with spec.json; NORM, FORM, PI_H: method.norm, method.form, method.checkpoint values)")
+
+
 def arguments(argv: list[str]) -> tuple[str, int, int, dict[str, str], float | None]:
-    """(run, envs, steps, method settings, wrist speed) from the command line; SystemExit with
-    the usage line for anything else."""
-    usage = ("usage: benchmarks/track_landscape.py RUN_DIR [ENVS ≥ 1] [STEPS ≥ 1] [norm=NORM] "
-             "[form=FORM] [wrist=M_PER_S] [checkpoint=PI_H] (a `track` cell's folder with "
-             "spec.json; NORM, FORM, PI_H: method.norm, method.form, method.checkpoint values)")
-    options = dict(a.split("=", 1) for a in argv if "=" in a)
-    args = [a for a in argv if "=" not in a]
-    if not args or not Path(args[0], "spec.json").is_file() or len(args) > 3 \
-            or set(options) - {"norm", "form", "wrist", "checkpoint"}:
-        raise SystemExit(usage)
-    try:
-        envs = int(args[1]) if len(args) > 1 else 16
-        steps = int(args[2]) if len(args) > 2 else 120
-        wrist = float(options["wrist"]) if "wrist" in options else None
-    except ValueError:
-        raise SystemExit(usage) from None
-    if envs < 1 or steps < 1 or (wrist is not None and wrist <= 0):
-        raise SystemExit(usage)
+    """(run, envs, steps, method settings, wrist speed) from the command line; BadArguments,
+    saying what is wrong, for anything else."""
+    positional, options = split_arguments(argv, ("norm", "form", "wrist", "checkpoint"), 3)
+    envs = whole_number(positional[1] if len(positional) > 1 else None, "ENVS", 16)
+    steps = whole_number(positional[2] if len(positional) > 2 else None, "STEPS", 120)
     method = {key: options[key] for key in ("norm", "form", "checkpoint") if key in options}
-    return args[0], envs, steps, method, wrist
+    return positional[0], envs, steps, method, positive_number(options.get("wrist"), "wrist")
 
 
 if __name__ == "__main__":
-    from trackbench.harness.errors import TrackbenchError
-
-    try:
-        main(*arguments(sys.argv[1:]))
-    except (TrackbenchError, ValueError) as error:  # pydantic's ValidationError is a ValueError
-        raise SystemExit(f"error: {error}") from None
+    run_script(main, arguments, USAGE)

@@ -21,7 +21,9 @@ from trackbench.harness.engine import Engine, EngineSpec
 from trackbench.harness.method import Method, MethodSpec
 from trackbench.harness.predictor import Predictor, PredictorInput, PredictorSpec
 from trackbench.harness.robot import JointSpec, KeypointSpec, Robot, RobotSpec, SyntheticKeypoint
-from trackbench.harness.specs import MAX_LAYERS, MAX_UNITS, FrozenSpec, LayerUnits, PluginSpec
+from trackbench.harness.specs import (
+    MAX_LAYERS, MAX_UNITS, FrozenSpec, LayerUnits, LowHigh, PluginSpec,
+)
 from trackbench.harness.specs import added_setting, with_preset
 from trackbench.harness.start_stages import StartStage, start_mix_problem, stages_problem
 from trackbench.harness.task import ResetPlan, Task, TaskFrame, TaskSpec
@@ -114,7 +116,7 @@ __all__ = [
     "JointSpec", "KeypointSpec", "Robot", "RobotSpec", "SyntheticKeypoint",
     "ResetPlan", "Task", "TaskFrame", "TaskSpec",
     "StartStage", "start_mix_problem", "stages_problem",
-    "FrozenSpec", "PluginSpec", "LayerUnits", "MAX_LAYERS", "MAX_UNITS", "with_preset",
+    "FrozenSpec", "PluginSpec", "LayerUnits", "LowHigh", "MAX_LAYERS", "MAX_UNITS", "with_preset",
     "added_setting",
     # what the host hands plugins
     "NonFiniteError", "TrackbenchError", "unknown_name_error", "Registry", "RunContext", "State",

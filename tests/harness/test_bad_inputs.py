@@ -103,8 +103,15 @@ def copied_run(tmp: Path) -> None:
 
 def corrupt_metrics_line(tmp: Path) -> None:
     run = write_run(tmp, 0, {"status": "ok", "success_rate": 0.5})
-    run.metrics_file.write_text('{"agent_steps": 10, "success_rate": 0.1}\n{"agent_st\n[1]\n\n'
-                                '{"agent_steps": 20, "success_rate": 0.2}\n{"agent_steps": 3')
+    run.metrics_file.write_text(
+        '{"agent_steps": 10, "success_rate": 0.1}\n{"agent_st\n[1]\n\n'
+        '{"agent_steps": "abc", "success_rate": 0.1}\n{"agent_steps": null}\n'
+        '{"agent_steps": 1e999}\n{"agent_steps": 20, "success_rate": 0.2}\r{"agent_steps": 30}\n'
+        '{"agent_steps": 40, "success_rate": 0.2}\n{"agent_steps": 5')
+
+
+def metrics_a_folder(tmp: Path) -> None:
+    write_run(tmp, 0, {"status": "ok", "success_rate": 0.5}).metrics_file.mkdir()
 
 
 def same_run_id_other_result(tmp: Path) -> None:
@@ -322,8 +329,11 @@ ROWS = [
     Row("a copy of a run counts once", ("report", "{tmp}"),
         ("backup_of_s0 is a copy of", ONE_GOOD_SEED), exit_status=0, setup=copied_run),
     Row("a metrics.jsonl line that is no JSON row", ("report", "{tmp}"),
-        ("metrics.jsonl: 2 line(s) (2, 3) hold no JSON row; left out of its learning curves",
-         ONE_GOOD_SEED), setup=corrupt_metrics_line),
+        ("metrics.jsonl: 6 line(s) (2, 3, 5, 6, 7, …) hold no metrics row",
+         "left out of its learning curves", ONE_GOOD_SEED), setup=corrupt_metrics_line),
+    Row("a metrics.jsonl that is a folder", ("report", "{tmp}"),
+        ("metrics.jsonl is not a file; the run's learning curves are left out", ONE_GOOD_SEED),
+        setup=metrics_a_folder),
     Row("two different runs of one run id", ("report", "{tmp}"),
         ("older_s0 holds run allegro__grasp_lift__dense__s0 too", ONE_GOOD_SEED),
         setup=same_run_id_other_result),

@@ -158,12 +158,7 @@ def find_runs(results_dir: Path, *, registry: "Registry") -> RunSurvey:
         except TrackbenchError as error:
             survey.problems.append(f"{error}; left out")
             continue
-        unreadable = run.unreadable_metric_lines()
-        if unreadable:
-            shown = ", ".join(map(str, unreadable[:5])) + (", …" if len(unreadable) > 5 else "")
-            survey.problems.append(
-                f"{run.metrics_file}: {len(unreadable)} line(s) ({shown}) hold no JSON row; "
-                f"left out of its learning curves")
+        survey.problems.extend(_metrics_problems(run))
         by_run_id.setdefault(spec.run_id, []).append(FoundRun(run, spec))
     for run_id, found in sorted(by_run_id.items()):
         found.sort(key=lambda f: f.run.path.name != run_id)  # stable: the rest stay sorted
@@ -178,6 +173,18 @@ def find_runs(results_dir: Path, *, registry: "Registry") -> RunSurvey:
                     f"result.json than "
                     f"{kept.run.path}; left out (move one of them to another results directory)")
     return survey
+
+
+def _metrics_problems(run: RunDir) -> list[str]:
+    """What of ``run``'s metrics.jsonl its learning curves leave out, worded for the report."""
+    if run.metrics_file.exists() and not run.metrics_file.is_file():
+        return [f"{run.metrics_file} is not a file; the run's learning curves are left out"]
+    bad = run.bad_metric_lines()
+    if not bad:
+        return []
+    shown = ", ".join(map(str, bad[:5])) + (", …" if len(bad) > 5 else "")
+    return [f"{run.metrics_file}: {len(bad)} line(s) ({shown}) hold no metrics row (a JSON "
+            f"object with agent_steps a finite number ≥ 0); left out of its learning curves"]
 
 
 def _fingerprint(run: RunDir) -> str:

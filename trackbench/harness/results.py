@@ -178,39 +178,25 @@ class RunDir:
                 offset += len(line)
         self.truncate_metrics(offset)
 
-    def unreadable_metric_lines(self) -> list[int]:
-        """Line numbers (from 1) of metrics.jsonl that hold no JSON object, but blank lines and a
-        last line without its newline (a row a kill cut off, which resume truncates): rows
-        :meth:`read_metrics` leaves out that trackbench never writes."""
+    def bad_metric_lines(self) -> list[int]:
+        """Line numbers (from 1) of metrics.jsonl that :meth:`read_metrics` leaves out although
+        they are neither blank nor a last line without its newline (a row a kill cut off, which
+        resume truncates): lines that hold no JSON object, or whose ``agent_steps`` is not a
+        finite number ≥ 0 — rows trackbench never writes."""
         if not self.metrics_file.is_file():
             return []
         lines = self.metrics_file.read_bytes().split(b"\n")
-        unreadable = []
-        for number, line in enumerate(lines[:-1], start=1):  # the last piece has no newline
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                row = None
-            if not isinstance(row, dict):
-                unreadable.append(number)
-        return unreadable
+        return [number for number, line in enumerate(lines[:-1], start=1)  # last: no newline
+                if line.strip() and _metrics_row(line) is None]
 
     def read_metrics(self) -> list[dict[str, Any]]:
-        """Every complete row; a line cut off by a kill is skipped (and so is any other line
-        that is not a JSON object: :meth:`unreadable_metric_lines` names those)."""
+        """Every complete row: a JSON object per line whose ``agent_steps``, if it has one, is a
+        finite number ≥ 0. Other lines are left out: a line cut off by a kill, and any that
+        :meth:`bad_metric_lines` names."""
         if not self.metrics_file.is_file():
             return []
-        rows = []
-        for line in self.metrics_file.read_bytes().splitlines():
-            try:
-                row = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                continue
-            if isinstance(row, dict):
-                rows.append(row)
-        return rows
+        rows = (_metrics_row(line) for line in self.metrics_file.read_bytes().split(b"\n"))
+        return [row for row in rows if row is not None]
 
     def write_result(self, result: dict[str, Any]) -> None:
         write_json_atomic(self.result_file, result)
@@ -251,3 +237,18 @@ class RunDir:
             return RunResult.model_validate(read_json(self.result_file))
         except ValidationError as error:
             raise TrackbenchError(describe_validation_error(str(self.result_file), error)) from None
+
+
+def _metrics_row(line: bytes) -> dict[str, Any] | None:
+    """The metrics.jsonl row on ``line``, or None if it holds none (see RunDir.read_metrics)."""
+    try:
+        row = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(row, dict):
+        return None
+    steps = row.get("agent_steps", 0)
+    if isinstance(steps, bool) or not isinstance(steps, (int, float)) \
+            or not 0 <= steps < math.inf:
+        return None
+    return row

@@ -13,7 +13,7 @@ import types
 import typing
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 RUN_ID_SEPARATOR = "__"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -29,6 +29,16 @@ MAX_UNITS = 4096  # neurons in one layer (the paper's widest: 1024)
 MAX_LAYERS = 16
 
 LayerUnits = tuple[Annotated[int, Field(ge=1, le=MAX_UNITS)], ...]
+
+
+def _two_numbers(value: Any) -> Any:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f"must be [low, high] (two numbers), got {value!r}")
+    return value
+
+
+# A range setting written [low, high]; anything but two items is refused in those words.
+LowHigh = Annotated[tuple[float, float], BeforeValidator(_two_numbers)]
 
 
 class FrozenSpec(BaseModel):

@@ -62,8 +62,8 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from trackbench.api import (
-    POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, TrackbenchError, added_setting,
-    resample, rotation_z,
+    POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, LowHigh, TrackbenchError,
+    added_setting, resample, rotation_z,
 )
 from trackbench.plugins.datasets import drawer
 from trackbench.plugins.datasets.grasps import grasp_library, object_surface
@@ -97,7 +97,7 @@ class SyntheticSpec(DatasetSpec):
     starts: Literal["workspace", "person"] = Field(default="workspace", description=(
         "where the hand starts: workspace (every region the robots' resets cover) or person "
         "(a person's side of the table only)"))
-    time_scale: tuple[float, float] = added_setting(
+    time_scale: LowHigh = added_setting(
         (1.0, 1.0), before=(1.0, 1.0), since="2026-12-02", description=(
         "[low, high]: each sequence is played slower by a factor drawn uniformly from this "
         "range (resampled in time; 2 = half the speed, 1 = as generated). Robot arms move "

@@ -17,8 +17,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from trackbench.api import (
-    MAX_LAYERS, MAX_UNITS, NUM_FINGERTIPS, Predictor, PredictorInput, PredictorSpec, added_setting,
-    with_preset,
+    MAX_LAYERS, MAX_UNITS, NUM_FINGERTIPS, Predictor, PredictorInput, PredictorSpec, LowHigh,
+    added_setting, with_preset,
 )
 
 NUM_CLASS_IDS = 22  # DexYCB ids 1..21; 0 = padding / not a YCB object
@@ -74,7 +74,7 @@ class TransformerSpec(PredictorSpec):
         description="where a reset-padded window begins: its sequence's first frame (a human at "
         "rest, as a robot is at reset) or any frame",
     )
-    fingertip_spread: tuple[float, float] = added_setting(
+    fingertip_spread: LowHigh = added_setting(
         (1.0, 1.0), before=(1.0, 1.0), since="2026-12-02", description=(
             "[low, high]: each training window's fingertips are moved away from (or toward) "
             "their centroid by a factor per finger drawn uniformly from this range, the same in "
