@@ -289,6 +289,9 @@ ROWS = [
     Row("unknown predictor", predictor_train("--predictor", "transformr"),
         ("unknown predictor 'transformr'",)),
     Row("predictor --set without a value", predictor_train("--set", "width"), ("FIELD=VALUE",)),
+    Row("predictor train onto an existing checkpoint", predictor_train("--set", "steps=1"),
+        ("pi.pt exists; nothing was trained", "--force"), setup=lambda tmp: (
+            (tmp / "pi.pt").write_bytes(b"the run's Pi_h") and None)),
     # ---- case 6: results the report must not trust blindly -------------------------------------
     Row("success_rate a string", ("report", "{tmp}"),
         (f"{RUN_ID.format(seed=1)}/result.json: field 'success_rate'", ONE_GOOD_SEED),

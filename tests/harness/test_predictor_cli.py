@@ -42,6 +42,18 @@ def test_train_rejects_unknown_names_and_bad_fields(cli, tmp_path):
     assert_user_error(cli("predictor", "train", "--out", out, "--preset", "huge"), "preset")
 
 
+def test_train_keeps_an_existing_checkpoint_unless_forced(cli, tmp_path):
+    out = tmp_path / "pi.pt"
+    out.write_bytes(b"a run's Pi_h")
+    train = ("predictor", "train", "--dataset-set", "num_sequences=20", "--set", "steps=1",
+             "--set", "batch_size=8", "--out", str(out), "--json")
+    assert_user_error(cli(*train), "pi.pt exists; nothing was trained", "--force")
+    assert out.read_bytes() == b"a run's Pi_h"
+    result = cli(*train, "--force")
+    assert result.exit_code == 0, result.output
+    assert torch.load(out, weights_only=True)["metadata"]["training"]["steps"] == 1
+
+
 def test_train_then_eval_on_the_synthetic_set(cli, tmp_path):
     out = tmp_path / "pi.pt"
     result = cli("predictor", "train", "--dataset", "synthetic", "--dataset-set", "num_sequences=20",

@@ -35,6 +35,7 @@ def train_command(
     threads: int = typer.Option(
         1, "--threads", min=0, help="torch CPU threads while training (0 = torch's default)"),
     as_json: bool = typer.Option(False, "--json", help="print the training summary as JSON"),
+    force: bool = typer.Option(False, "--force", help="overwrite an existing --out file"),
 ) -> None:
     """Train a predictor on a dataset's train split (val split monitors) and save a checkpoint."""
     # Deferred: the plugins import torch, which `trackbench --help` must not pay for.
@@ -44,6 +45,9 @@ def train_command(
     problem = writable_file_problem(out)
     if problem:  # before minutes of training, not after
         raise TrackbenchError(f"{problem}; nothing was trained")
+    if out.is_file() and not force:  # a checkpoint a track run names would be lost
+        raise TrackbenchError(f"{out} exists; nothing was trained. Pass --force to overwrite it "
+                              f"(a run trained with it then refuses to resume: its Π_h changed)")
     registry = load_registry()
     registry.raise_problems()
     overrides = parse_fields(settings)
