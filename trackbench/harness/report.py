@@ -135,9 +135,10 @@ def find_runs(results_dir: Path, *, registry: "Registry") -> RunSurvey:
     Specs are read as the runs were trained (:func:`~trackbench.harness.resume.read_run_spec`:
     settings added since at the value those runs ran), so runs compare by what they ran.
     Left out and named as a problem: a spec.json that does not validate, a result.json without a
-    spec.json beside it, metrics.jsonl lines that hold no JSON row, and a second directory holding the same run id with other content. A
-    directory holding an identical copy of a run counts once, with a note. Of several directories
-    with one run id, the one named after it is kept.
+    spec.json beside it, metrics.jsonl lines that hold no metrics row (and a metrics.jsonl that
+    is no file), and a second directory holding the same run id with other content. A directory
+    holding an identical copy of a run counts once, with a note. Of several directories with
+    one run id, the one named after it is kept.
     """
     from trackbench.harness.resume import read_run_spec
 
