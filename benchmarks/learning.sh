@@ -106,7 +106,8 @@
 #   STEPS=8000000 OUT=runs/lift_staged_M benchmarks/learning.sh M 1 $COMMON $CLOSE $STAGED \
 #       --set "$(cat benchmarks/staged_close.txt)" >> runs/lift_staged_M/M.log 2>&1 &
 #   (track adds --set method.form=progress --set method.track_weight=10)
-#   Session 17: the same three runs continued with their commands; Π_h's ask, with a human
+#   Session 17: dense and track continued with their commands, track from its 8M budget on with
+#   STEPS=12000000 (a larger STEPS extends a finished cell); Π_h's ask, with a human
 #   hand's shape or a faster wrist, and a Π_h trained on widened hands (docs/results "Session 17"):
 #   .venv/bin/python benchmarks/follow_trace.py runs/lift_staged_track/allegro__grasp_lift__track__s0 \
 #       140 [shape=human] [wrist=0.4] [checkpoint=runs/spread_pi/pi_h_1_3.pt]
