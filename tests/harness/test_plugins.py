@@ -51,6 +51,26 @@ def test_list_one_kind_as_table(cli, toy_plugins):
     assert "tasks" not in result.stdout
 
 
+def test_list_settings_gives_every_field_of_every_plugin_spec(cli):
+    from trackbench.harness.plugins import load_registry
+
+    result = cli("list", "--settings", "--json")
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.stdout)
+    registry = load_registry()
+    for kind in KINDS:
+        for item in listing[kind]:
+            spec_cls = registry.get(kind, item["name"]).cls.Spec
+            assert [s["name"] for s in item["settings"]] == list(spec_cls.model_fields), item
+    transformer = {s["name"]: s for s in listing["predictors"][0]["settings"]}
+    assert transformer["fingertip_spread"]["default"] == [1.0, 1.0]
+    assert transformer["fingertip_spread"]["type"] == "tuple[float, float]"
+    assert transformer["fingertip_spread"]["description"].startswith("[low, high]")
+    table = cli("list", "methods", "--settings")
+    assert table.exit_code == 0 and "track settings (--set method.FIELD=VALUE)" in table.stdout
+    assert "form" in table.stdout and "checkpoint" in table.stdout
+
+
 def test_list_unknown_kind(cli):
     assert_user_error(cli("list", "robts"), "unknown kind 'robts'", "Did you mean 'robots'?")
 
