@@ -341,6 +341,8 @@ ROWS = [
         ("older_s0 holds run allegro__grasp_lift__dense__s0 too", ONE_GOOD_SEED),
         setup=same_run_id_other_result),
     Row("report of a missing folder", ("report", "{tmp}/nope"), ("results directory not found",)),
+    Row("report --metric ''", ("report", "{tmp}", "--metric", ""),
+        ("--metric is empty: name a metrics.jsonl column",)),
     Row("report of a file", ("report", "{tmp}/a_file"), ("a_file is a file; a results directory",),
         setup=a_file("a_file")),
     Row("report of one run's folder", ("report", "{tmp}/allegro__grasp_lift__dense__s0"),

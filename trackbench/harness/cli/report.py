@@ -132,6 +132,8 @@ class Figures:
         if not self.curves.tasks and not self.running:
             console.out.print(f"no curves: no finished run has logged {self.metric} "
                               "(--running draws unfinished runs too)")
+        elif not self.curves.tasks:
+            console.out.print(f"no curves: no run has logged {self.metric} yet")
         for key, figure in self.rliable.items():
             console.out.print(f"{FIGURE_NAMES[key]}: {figure.path}" if figure.path is not None
                               else f"no {FIGURE_NAMES[key]}: {figure.skipped}")
@@ -177,6 +179,9 @@ def report_command(
     rliable's interval plot and performance profile, as PNGs in the results directory."""
     from trackbench.harness.plugins import load_registry
 
+    if not metric.strip():
+        raise TrackbenchError("--metric is empty: name a metrics.jsonl column, e.g. "
+                              f"{DEFAULT_METRIC} or lift_rate")
     bootstrap = Bootstrap(bootstrap_reps, bootstrap_seed)
     registry = load_registry()  # the runs' specs are read with the installed plugins
     report = build_report(results_dir, registry=registry)
