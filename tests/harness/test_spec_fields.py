@@ -178,3 +178,13 @@ def test_a_cache_key_leaves_out_an_added_setting_while_it_holds_its_earlier_valu
     assert cache_key_values(Spec()) == {"old": 1.0}  # the key a spec without `new` had
     assert cache_key_values(Spec(new=(1.0, 2.0))) == {"old": 1.0, "new": [1.0, 2.0]}
     assert cache_key_values(Spec(old=2.0)) == {"old": 2.0}  # other fields always count
+
+
+def test_a_real_task_spec_keys_its_added_setting_only_away_from_its_earlier_value():
+    """The demonstrations cache keys robot and task specs the same way (demonstrations.cache_key)."""
+    from trackbench.harness.plugins import load_registry
+    from trackbench.harness.specs import cache_key_values
+
+    cabinet = load_registry().get("tasks", "cabinet").cls.Spec
+    assert "success_ends_episode" in cache_key_values(cabinet())  # today's default: False
+    assert "success_ends_episode" not in cache_key_values(cabinet(success_ends_episode=True))

@@ -297,8 +297,8 @@ def cache_key(robot: "Robot", task: "Task", dataset: str, dataset_spec: Any, ver
     import trackbench
 
     key = json.dumps({
-        "robot": robot.name, "robot_spec": robot.spec.model_dump(mode="json"),
-        "task": task.name, "task_spec": task.spec.model_dump(mode="json"),
+        "robot": robot.name, "robot_spec": cache_key_values(robot.spec),
+        "task": task.name, "task_spec": cache_key_values(task.spec),
         "dataset": dataset, "dataset_spec": cache_key_values(dataset_spec),
         "dataset_version": version, "max_demos": max_demos, "engine": engine,
         "retarget": settings.model_dump(mode="json"), "format": FORMAT,

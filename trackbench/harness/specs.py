@@ -113,8 +113,9 @@ def added_setting(default: Any, *, before: Any, since: str, **field: Any) -> Any
     as ``before``, not as today's ``default`` (:func:`as_written`), so a new default never
     changes an earlier run silently: a resume that asks the new default is refused and names
     the difference. A setting whose default keeps the old behaviour needs the marker too where
-    the spec keys a cache (a predictor's, a dataset's): :func:`cache_key_values` leaves such a
-    setting out while it holds ``before``, so adding it does not orphan what was cached."""
+    the spec keys a cache (a predictor's, a dataset's, the demonstrations' robot and task):
+    :func:`cache_key_values` leaves such a setting out while it holds ``before``, so adding it
+    does not orphan what was cached."""
     extra = {BEFORE_KEY: before, "added": since}
     return Field(default=default, json_schema_extra=extra, **field)
 
@@ -122,23 +123,15 @@ def added_setting(default: Any, *, before: Any, since: str, **field: Any) -> Any
 def cache_key_values(spec: BaseModel) -> dict[str, Any]:
     """``spec`` as JSON for a cache key: every field but those :func:`added_setting` marks that
     hold the value runs ran before they existed — a key written before a setting was added
-    still matches while the setting keeps the old behaviour."""
+    still matches while the setting keeps the old behaviour. (``before`` is a value the field
+    validates to; tests/harness/test_resume.py checks that of every marked setting.)"""
     values = spec.model_dump(mode="json")
     for name, field in type(spec).model_fields.items():
         extra = field.json_schema_extra
         if isinstance(extra, dict) and BEFORE_KEY in extra \
-                and values.get(name) == _as_json(extra[BEFORE_KEY]):
+                and getattr(spec, name) == extra[BEFORE_KEY]:
             del values[name]
     return values
-
-
-def _as_json(value: Any) -> Any:
-    """``value`` as ``model_dump(mode="json")`` writes it (tuples become lists)."""
-    if isinstance(value, (tuple, list)):
-        return [_as_json(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _as_json(item) for key, item in value.items()}
-    return value
 
 
 def as_written(spec_cls: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
