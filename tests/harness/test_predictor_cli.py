@@ -120,6 +120,17 @@ def test_probe_runs_end_to_end_with_json_and_png(cli, tmp_path):
                 "--seconds", "0.2", "--checkpoint", str(path))
     assert table.exit_code == 0, table.output
     assert "still robot, first step" in table.output and "human (synthetic" in table.output
+    assert "(robot shape)" in table.output
+
+    rest = cli("predictor", "probe", "--robot", "allegro", "--task", "grasp_lift", "--envs", "3",
+               "--seconds", "0.5", "--checkpoint", str(path), "--hand-shape", "human_rest",
+               "--json")
+    assert rest.exit_code == 0, rest.output
+    rested = json.loads(rest.output)
+    assert report["hand_shape"] == "robot" and rested["hand_shape"] == "human_rest"
+    # Same resets, same Π_h: only what it sees of the hand differs.
+    assert rested["closed_loop"]["initial_distance_m"] == loop["initial_distance_m"]
+    assert rested["still"]["first_step_mean_m"] != still["first_step_mean_m"]
 
 
 def test_probe_rejects_bad_names_and_values(cli, tmp_path):
@@ -134,6 +145,8 @@ def test_probe_rejects_bad_names_and_values(cli, tmp_path):
     assert_user_error(probe("--seconds", "-1"), "--seconds must be in")
     assert_user_error(probe("--checkpoint", str(tmp_path / "none.pt")), "none.pt", "does not exist")
     assert_user_error(probe("--preset", "huge"), "preset")
+    assert_user_error(probe("--hand-shape", "human"),
+                      "--hand-shape must be one of robot, human_rest, got 'human'")
 
 
 def test_probe_never_trains_a_missing_cached_predictor(cli, tmp_path, monkeypatch):

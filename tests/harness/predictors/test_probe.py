@@ -52,6 +52,22 @@ def test_a_still_robot_is_predicted_to_move_by_the_offset(robot):
     assert torch.allclose(speeds, torch.full_like(speeds, float(OFFSET.norm())), atol=1e-6)
 
 
+def test_rest_shapes_change_what_pi_h_sees_not_the_robot_frame_it_answers_in():
+    """An offset predictor moves every fingertip by the offset whatever shape it is shown: with
+    rest shapes the still speeds and the closed loop in the robot's frame are unchanged."""
+    rest = torch.tensor([[[0.02, 0.0, 0.0], [0.0, 0.01, 0.0], [0.0, 0.0, 0.0],
+                          [0.0, -0.01, 0.0], [-0.02, 0.0, 0.0]]])
+    batch = make_batch()
+    shown = PredictionHistory(Offset(), Allegro.Spec(), 3, rest_shapes=rest)
+    speeds = probe.still_speeds(shown, batch, steps=2)
+    assert torch.allclose(speeds, torch.full_like(speeds, float(OFFSET.norm())), atol=1e-6)
+    seen = shown.inputs().fingertips[:, -1]
+    assert torch.allclose(seen - seen.mean(dim=1, keepdim=True), rest.expand(3, -1, -1), atol=1e-6)
+    plain = probe.closed_loop(PredictionHistory(Offset(), Allegro.Spec(), 3), batch, steps=4)
+    rested = probe.closed_loop(shown, batch, steps=4)
+    assert torch.allclose(rested.tips, plain.tips, atol=1e-6)
+
+
 def test_the_still_history_repeats_the_reset_frame():
     """The prediction at every still step reads only the reset frame (mask fills up with it)."""
     seen = []

@@ -358,3 +358,49 @@ def test_track_takes_its_predictor_from_the_registry_of_its_run_context(tmp_path
         Track(spec).setup(task, Allegro.Spec(), N, RunContext(REGISTRY))
     with pytest.raises(RuntimeError, match="needs the run's context"):
         Track(spec).setup(task, Allegro.Spec(), N)
+
+
+# ---- hand_shape=human_rest ----------------------------------------------------------------------
+REST_SHAPES = torch.tensor([[[0.04, 0.0, 0.0], [0.01, 0.02, 0.0], [0.0, 0.0, 0.0],
+                             [-0.02, 0.01, 0.0], [-0.03, -0.03, 0.0]]])  # [1, 5, 3], centred
+
+
+def test_human_rest_shows_pi_h_the_rest_shape_and_resumes_with_the_episodes_offsets(
+        checkpoint, monkeypatch):
+    monkeypatch.setattr("trackbench.api.training_rest_shapes", lambda registry, predictor:
+                        REST_SHAPES)
+    method = make_track(checkpoint, hand_shape="human_rest", form="progress")
+    reset, after_one, after_two = hand_made_state(0), hand_made_state(1), hand_made_state(2)
+    method.begin(torch.arange(N), reset)
+    seen = method.history.inputs().fingertips[:, -1]  # [N, 5, 3]: the rest shape, robot centroid
+    assert torch.allclose(seen - seen.mean(dim=1, keepdim=True), REST_SHAPES.expand(N, -1, -1),
+                          atol=1e-6)
+    assert torch.allclose(seen.mean(dim=1), human(reset.keypoints).mean(dim=1), atol=1e-6)
+    first = rewards(method, method.task.update(after_one))["track"]
+    # progress form: the prediction, shifted back, against the robot's own fingertips
+    predicted = method.history.to_robot(method.history.predict_human())
+    assert torch.allclose(method.history.newest_robot_tips(), after_one.keypoints, atol=1e-6)
+    assert first.shape == (N,) and torch.isfinite(first).all()
+    saved = method.state_dict()
+    assert torch.equal(saved["history"]["offsets"], method.history.offsets)
+    resumed = make_track(checkpoint, hand_shape="human_rest", form="progress")
+    resumed.begin(torch.arange(N), hand_made_state(7))  # other offsets until the state comes back
+    resumed.load_state_dict(saved)
+    assert torch.equal(resumed.history.offsets, method.history.offsets)
+    assert torch.allclose(resumed.history.predict(), predicted, atol=1e-6)
+    frame = method.task.update(after_two)
+    assert torch.allclose(rewards(resumed, frame)["track"], rewards(method, frame)["track"])
+
+
+def test_human_rest_needs_a_checkpoint_that_names_its_training_data(checkpoint):
+    spec = Track.Spec(checkpoint=str(checkpoint), hand_shape="human_rest")
+    with pytest.raises(TrackbenchError, match="hand_shape=human_rest .* names no training dataset"):
+        Track.check_spec(spec, REGISTRY)
+    Track.check_spec(Track.Spec(checkpoint=str(checkpoint)), REGISTRY)  # robot: nothing to read
+
+
+def test_a_run_written_before_hand_shape_ran_the_robots_own_shape():
+    from trackbench.harness.specs import cache_key_values
+
+    spec = Track.Spec()
+    assert spec.hand_shape == "robot" and "hand_shape" not in cache_key_values(spec)

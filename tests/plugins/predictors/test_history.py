@@ -154,3 +154,80 @@ def test_transformer_history_prediction_matches_a_direct_call():
 def test_using_the_history_before_a_reset_is_a_programming_error():
     with pytest.raises(RuntimeError, match="before any env was reset"):
         make_history().predict()
+
+
+# ---- hand_shape=human_rest: the robot's hand presented in the closest human rest shape ---------
+def two_rest_shapes() -> torch.Tensor:
+    """[2, 5, 3]: a small hand along x and one along y, each centred."""
+    along = torch.linspace(-0.02, 0.02, 5)
+    flat_x = torch.stack([along, torch.zeros(5), torch.zeros(5)], dim=-1)
+    flat_y = flat_x[:, [1, 0, 2]]
+    return torch.stack([flat_x, flat_y])
+
+
+def test_nearest_rest_offsets_keep_the_centroid_and_give_the_nearest_shape():
+    from trackbench.harness.prediction_history import nearest_rest_offsets
+
+    rest = two_rest_shapes()
+    centre = torch.tensor([0.3, -0.1, 0.2])
+    big_along_y = centre + 3 * rest[1]  # the y hand at three times the size
+    offsets = nearest_rest_offsets(big_along_y[None], rest)
+    shifted = big_along_y[None] + offsets
+    assert torch.allclose(shifted.mean(dim=1), centre[None], atol=1e-6)
+    assert torch.allclose(shifted[0] - centre, rest[1], atol=1e-6)  # y, not x
+
+
+def test_human_rest_shapes_are_the_first_frames_centred():
+    import numpy as np
+
+    from trackbench.harness.prediction_history import human_rest_shapes
+    from trackbench.harness.robot import HUMAN_FINGERTIPS
+
+    class Recorded:  # what human_rest_shapes reads of a HumanSequence
+        def __init__(self, seed):
+            self.keypoints = np.random.default_rng(seed).random((7, 21, 3))
+
+    sequences = [Recorded(0), Recorded(1)]
+    shapes = human_rest_shapes(sequences)
+    first = sequences[1].keypoints[0, list(HUMAN_FINGERTIPS)]
+    assert shapes.shape == (2, 5, 3)
+    assert np.allclose(shapes[1].numpy(), first - first.mean(axis=0), atol=1e-6)
+    with pytest.raises(ValueError, match="no human sequences"):
+        human_rest_shapes([])
+
+
+def rest_history(n: int = 4) -> PredictionHistory:
+    return PredictionHistory(CountingCentroid(PredictorSpec(context_length=CL)), Allegro.Spec(),
+                             n, rest_shapes=two_rest_shapes())
+
+
+def test_with_rest_shapes_each_episode_keeps_its_reset_offsets_and_predictions_come_back():
+    from trackbench.harness.prediction_history import nearest_rest_offsets
+
+    history = rest_history()
+    mapping = FingertipMap(Allegro.Spec())
+    first, second = allegro_keypoints(4, 0), allegro_keypoints(4, 1)
+    reset_all(history, first, torch.rand(4, 2, 100, 3))
+    offsets = nearest_rest_offsets(mapping.to_human(first), two_rest_shapes())
+    seen = history.inputs().fingertips
+    assert torch.allclose(seen[:, -1], mapping.to_human(first) + offsets, atol=1e-6)
+    history.push(second, torch.rand(4, 2, 100, 3))  # same offsets, the new frame's fingers
+    assert torch.allclose(history.inputs().fingertips[:, -1], mapping.to_human(second) + offsets,
+                          atol=1e-6)
+    assert torch.allclose(history.newest_robot_tips(), second, atol=1e-6)
+    # CountingCentroid predicts +1 cm on every coordinate: in the robot's frame too.
+    assert torch.allclose(history.predict(), second + 0.01, atol=1e-6)
+    # A new episode of env 0 takes its own offsets; the others keep theirs.
+    kept = history.offsets[1:].clone()
+    history.reset(torch.tensor([0]), 2 * second[:1], torch.rand(1, 2, 100, 3),
+                  torch.tensor([[5, 9]]), torch.tensor([5]))
+    assert torch.allclose(history.offsets[0], nearest_rest_offsets(
+        mapping.to_human(2 * second[:1]), two_rest_shapes())[0])
+    assert torch.equal(history.offsets[1:], kept)
+
+
+def test_without_rest_shapes_the_history_holds_no_offsets():
+    history = make_history()
+    reset_all(history, allegro_keypoints(4), torch.rand(4, 2, 100, 3))
+    assert history.offsets is None
+    assert torch.equal(history.newest_robot_tips(), allegro_keypoints(4))

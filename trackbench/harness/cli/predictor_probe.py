@@ -12,6 +12,8 @@ from rich.table import Table
 from trackbench.harness import console
 from trackbench.harness.errors import TrackbenchError
 
+HAND_SHAPES = ("robot", "human_rest")  # track's method.hand_shape choices
+
 
 def probe_command(
     robot: str = typer.Option(..., "--robot", help="robot name"),
@@ -26,6 +28,9 @@ def probe_command(
                                               help="predictor file instead of the cache"),
     human_sequences: Optional[int] = typer.Option(
         None, "--human-sequences", help="train sequences for the human speeds (default: all)"),
+    hand_shape: str = typer.Option(
+        "robot", "--hand-shape", help="the hand Π_h sees, as track's method.hand_shape: robot "
+        "(its keypoints as they are) or human_rest (shifted into the closest human rest shape)"),
     out: Optional[Path] = typer.Option(None, "--out", help="folder for probe_<robot>_<task>.png"),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
 ) -> None:
@@ -43,6 +48,9 @@ def probe_command(
             raise TrackbenchError(f"{name} must be at least {low}, got {value}")
     if not (seconds > 0 and seconds <= 60):
         raise TrackbenchError(f"--seconds must be in (0, 60], got {seconds}")
+    if hand_shape not in HAND_SHAPES:
+        raise TrackbenchError(f"--hand-shape must be one of {', '.join(HAND_SHAPES)}, "
+                              f"got '{hand_shape}'")
     torch.set_num_threads(1)
     registry = load_registry()
     registry.raise_problems()
@@ -50,8 +58,10 @@ def probe_command(
     predictor = probe.load_track_predictor(registry, preset, dataset, checkpoint)
     name, sequences = probe.human_sequences(registry, predictor, human_sequences)
     human = {"dataset": name, **probe.human_statistics(sequences)}
-    report, rollout = probe.probe(predictor, batch, seconds, human)
-    report = {"robot": robot, "task": task, "seed": seed,
+    rest_shapes = (probe.training_rest_shapes(registry, predictor)
+                   if hand_shape == "human_rest" else None)
+    report, rollout = probe.probe(predictor, batch, seconds, human, rest_shapes)
+    report = {"robot": robot, "task": task, "seed": seed, "hand_shape": hand_shape,
               "predictor": checkpoint and str(checkpoint) or f"cache: {preset} preset, {dataset}",
               **report}
     if out is not None:
@@ -72,7 +82,7 @@ def _table(report: dict[str, Any]) -> Table:
     still, human, loop = report["still"], report["human"], report["closed_loop"]
     table = Table(title=(
         f"Π_h probe: {report['robot']} × {report['task']}, {report['envs']} envs, "
-        f"{report['fingertips']} fingertips, {report['predictor']} "
+        f"{report['fingertips']} fingertips ({report['hand_shape']} shape), {report['predictor']} "
         f"(cm per step of {1000 / report['control_hz']:.0f} ms)"), title_justify="left")
     table.add_column("")
     table.add_column("value", justify="right")

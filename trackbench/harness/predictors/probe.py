@@ -177,6 +177,17 @@ def human_sequences(registry: "Registry", predictor: "Predictor", limit: int | N
     return name, sequences
 
 
+def training_rest_shapes(registry: "Registry", predictor: "Predictor") -> torch.Tensor:
+    """[S, 5, 3] the human rest shapes (``human_rest_shapes``) of the first
+    ``REST_SHAPE_SEQUENCES`` training sequences of the dataset Π_h was trained on (its
+    checkpoint names it): what ``track``'s ``hand_shape=human_rest`` presents the robot's hand
+    in. Raises TrackbenchError when that dataset cannot be read here."""
+    from trackbench.harness.prediction_history import REST_SHAPE_SEQUENCES, human_rest_shapes
+
+    _, sequences = human_sequences(registry, predictor, REST_SHAPE_SEQUENCES)
+    return human_rest_shapes(sequences)
+
+
 # ---- (b) closed loop -----------------------------------------------------------------------------
 @dataclass
 class Rollout:
@@ -244,16 +255,19 @@ def rollout_summary(rollout: Rollout) -> dict[str, Any]:
 
 
 # ---- everything ----------------------------------------------------------------------------------
-def probe(predictor: "Predictor", batch: ResetBatch, seconds: float, human: dict[str, Any]
-          ) -> tuple[dict[str, Any], Rollout]:
+def probe(predictor: "Predictor", batch: ResetBatch, seconds: float, human: dict[str, Any],
+          rest_shapes: torch.Tensor | None = None) -> tuple[dict[str, Any], Rollout]:
     """(the report's numbers, the closed-loop rollout) for one robot × task; ``human`` is
-    :func:`human_statistics` of the predictor's training data."""
+    :func:`human_statistics` of the predictor's training data; ``rest_shapes`` [S, 5, 3]: Π_h
+    sees the robot's hand in the closest of these human rest shapes (``track``'s
+    ``hand_shape=human_rest``), None: as it is."""
     from trackbench.harness.prediction_history import PredictionHistory
 
     if not seconds > 0:
         raise TrackbenchError(f"--seconds must be positive, got {seconds}")
     steps = max(1, round(seconds * batch.control_hz))
-    history = PredictionHistory(predictor, batch.robot, batch.keypoints.shape[0])
+    history = PredictionHistory(predictor, batch.robot, batch.keypoints.shape[0],
+                                rest_shapes=rest_shapes)
     with torch.inference_mode():
         speeds = still_speeds(history, batch, STILL_STEPS)
         rollout = closed_loop(history, batch, steps)

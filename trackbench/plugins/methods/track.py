@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 import torch
 from pydantic import Field, field_validator
 
-from trackbench.api import Method, RewardTerm, TrackbenchError
+from trackbench.api import Method, RewardTerm, TrackbenchError, added_setting
 from trackbench.plugins.methods.composed import ComposedSpec, group_problems, weighted_group
 
 if TYPE_CHECKING:
@@ -73,6 +73,12 @@ class Track(Method):
             default="distance", description="r_track = −d(prediction, reached) (distance: the "
             "paper's), or d(prediction, before the step) − d(prediction, reached) (progress: how "
             "far the step closed the gap; not the paper's)")
+        hand_shape: Literal["robot", "human_rest"] = added_setting(
+            "robot", before="robot", since="2026-12-02", description=(
+                "the hand Π_h sees: robot (its keypoints as they are: the paper's) or human_rest "
+                "(each episode's fingertips shifted, by per-finger offsets fixed at its reset, "
+                "into the closest human hand at rest of Π_h's training data, centroid kept; "
+                "predictions shifted back; not the paper's)"))
         track_weight: float = Field(default=1.0, description="weight of r_track (distrMatchRewScale)")
         task_weight: float = Field(default=1.0, description="λ: weight of the task's sparse terms")
 
@@ -91,8 +97,14 @@ class Track(Method):
         from trackbench.api import PredictionHistory
 
         super().setup(task, robot, num_envs, context)
-        predictor = self._load_predictor(self.run_context()).to(self.device)
-        self.history: "PredictionHistory" = PredictionHistory(predictor, robot, num_envs, self.device)
+        context = self.run_context()
+        predictor = self._load_predictor(context).to(self.device)
+        from trackbench.api import training_rest_shapes
+
+        rest_shapes = (training_rest_shapes(context.registry, predictor)
+                       if self.spec.hand_shape == "human_rest" else None)
+        self.history: "PredictionHistory" = PredictionHistory(
+            predictor, robot, num_envs, self.device, rest_shapes=rest_shapes)
         self.predictor_sha256 = weights_fingerprint(predictor)  # a resume must find the same Π_h
         self._distance = torch.zeros(num_envs, device=self.device)  # this step's, from observe
 
@@ -116,6 +128,8 @@ class Track(Method):
             if name != spec.predictor:
                 raise TrackbenchError(f"checkpoint {path} holds predictor '{name}', but "
                                       f"method.predictor is '{spec.predictor}'")
+            if spec.hand_shape == "human_rest":
+                _check_rest_shape_source(path, registry)
             return
         from trackbench.api import checked_dataset_spec
 
@@ -163,7 +177,7 @@ class Track(Method):
         # Clone out of inference mode so the harness may accumulate it in place.
         self._distance = tracking_distance(predicted, reached, self.spec.norm).clone()
         if self.spec.form == "progress":  # the history's newest frame: the tips before the step
-            before = self.history.map.to_robot(self.history.fingertips[:, -1])
+            before = self.history.newest_robot_tips()
             self._distance -= tracking_distance(predicted, before, self.spec.norm)
         points, _ = self.task.predictor_objects(state)
         self.history.push(state.keypoints, points)
@@ -210,8 +224,26 @@ def weights_fingerprint(model: torch.nn.Module) -> str:
     return digest.hexdigest()
 
 
-# Π_h's per-env history (the prediction's whole input); the predictor's weights are not state.
-HISTORY_STATE = ("fingertips", "features", "object_ids", "goal_label", "mask")
+# Π_h's per-env history (the prediction's whole input; offsets only with hand_shape=human_rest:
+# capture skips None, and a run written before them has none); the weights are not state.
+HISTORY_STATE = ("fingertips", "features", "object_ids", "goal_label", "mask", "offsets")
+
+
+def _check_rest_shape_source(path: Path, registry: "Registry") -> None:
+    """hand_shape=human_rest reads the rest shapes from the data Π_h was trained on: the
+    checkpoint must name that dataset, and it must be readable here (TrackbenchError if not)."""
+    from trackbench.api import checked_dataset_spec, read_checkpoint
+
+    trained_on = read_checkpoint(path)["metadata"].get("dataset") or {}
+    name = trained_on.get("name")
+    if not name:
+        raise TrackbenchError(
+            f"method.hand_shape=human_rest takes the human rest shapes from the data Π_h was "
+            f"trained on, but checkpoint {path} names no training dataset; use hand_shape=robot "
+            f"or a checkpoint written by `trackbench predictor train`")
+    checked_dataset_spec(registry, name, dict(trained_on.get("spec", {})), how_to_set=(
+        f"method.hand_shape=human_rest reads the data checkpoint {path} was trained on, from "
+        f"the folder named in the checkpoint"))
 
 
 def _predictor_overrides(spec: Track.Spec, registry: "Registry") -> dict[str, str]:
