@@ -17,8 +17,6 @@ where it goes whatever the object's place).
 Lifting tasks only (the target object is object 0).
 """
 
-import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -28,20 +26,27 @@ from trackbench.harness.plugins import load_registry
 from trackbench.harness.results import RunDir
 from trackbench.harness.specs import RunSpec
 from trackbench.harness.training.policy import played_on_cpu
+from script_cli import BadArguments, run_script, split_arguments, trained_run_folder, \
+    whole_number, written_spec
 
 LIFTED = 0.05  # m: an object raised this far counts as lifted in the summary line
 COLUMNS = ("distance", "speed", "aim", "lowest_tip", "rise", "running", "pushed", "hand_x",
            "hand_y")
 
 
-def rollout(run: str, envs: int) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-    """({column: [T, N]} per step, [N, 2] the objects' start xy) of one evaluation episode."""
-    written = json.load(open(f"{run}/spec.json"))
+def rollout(run: str, envs: int, at: int = 0) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """({column: [T, N]} per step, [N, 2] the objects' start xy) of one evaluation episode.
+    BadArguments for a robot without wrist-delta arm actions or an ``at`` past the episode
+    length (before playing); TrackbenchError for a spec or checkpoint that does not load."""
+    registry = load_registry()
+    written = written_spec(run, registry)
     written["num_envs"] = envs
     spec = RunSpec(**written)
     if spec.robot_spec.get("arm_action") != "wrist_delta":
-        raise SystemExit(f"{run}: needs a wrist-delta robot (robot.arm_action=wrist_delta)")
-    with played_on_cpu(RunDir(Path(run)), spec, load_registry()) as (ppo, env, model):
+        raise BadArguments(f"{run}: needs a wrist-delta robot (robot.arm_action=wrist_delta)")
+    with played_on_cpu(RunDir(Path(run)), spec, registry) as (ppo, env, model):
+        if at >= env.task.spec.episode_length:
+            raise BadArguments(f"at={at}: the episodes last {env.task.spec.episode_length} steps")
         return _play(env, model, ppo.eval_seed, envs)
 
 
@@ -76,10 +81,10 @@ def _play(env, model, eval_seed: int, envs: int) -> tuple[dict[str, torch.Tensor
 
 
 def main(run: str, envs: int, at: int) -> None:
-    steps, start = rollout(run, envs)
+    steps, start = rollout(run, envs, at)
     length = steps["distance"].shape[0]
-    if not 0 <= at < length:
-        raise SystemExit(f"at={at}: the episodes last {length} steps")
+    if not 0 <= at < length:  # every episode ended early (e.g. on success)
+        raise BadArguments(f"at={at}: the longest episode lasted {length} steps")
     tenth = max(length // 10, 1)
     for first in range(0, length, tenth):
         live = steps["running"][first:first + tenth] > 0
@@ -103,16 +108,19 @@ def main(run: str, envs: int, at: int) -> None:
               f"(object spread {place.std():.3f} m, hand spread {hand.std():.3f} m)")
 
 
+USAGE = ("usage: benchmarks/approach.py RUN_DIR [ENVS ≥ 2] [at=T ≥ 0] (RUN_DIR: a wrist-delta "
+         "cell's folder with spec.json and checkpoints/last.pth; defaults ENVS 32, at=60)")
+
+
+def arguments(argv: list[str]) -> tuple[str, int, int]:
+    """(run, envs, at) from the command line; BadArguments, saying what is wrong, for anything
+    else."""
+    positional, options = split_arguments(argv, ("at",), 2)
+    run = trained_run_folder(positional[0])
+    # Two envs at least: the summary correlates the hand's place with the object's across envs.
+    envs = whole_number(positional[1] if len(positional) > 1 else None, "ENVS", 32, least=2)
+    return run, envs, whole_number(options.get("at"), "at", 60, least=0)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or not Path(sys.argv[1], "spec.json").is_file():
-        raise SystemExit("usage: benchmarks/approach.py RUN_DIR [ENVS] [at=T] (a cell's folder "
-                         "with spec.json and checkpoints/last.pth)")
-    counts = [a for a in sys.argv[2:] if not a.startswith("at=")]
-    times = [a.split("=", 1)[1] for a in sys.argv[2:] if a.startswith("at=")]
-    try:
-        count, at = int(counts[0]) if counts else 32, int(times[0]) if times else 60
-    except ValueError:
-        raise SystemExit("ENVS and at=T must be integers") from None
-    if count < 2:
-        raise SystemExit("ENVS must be at least 2 (correlations across envs)")
-    main(sys.argv[1], count, at)
+    run_script(main, arguments, USAGE)

@@ -18,8 +18,6 @@ Lifting tasks only (the target object is object 0).
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import torch
@@ -30,16 +28,18 @@ from trackbench.harness.results import RunDir
 from trackbench.harness.specs import RunSpec
 from trackbench.harness.training.policy import load_policy
 from trackbench.harness.training.ppo import PPOSpec
+from script_cli import count_or_flag, run_script, split_arguments, split_flags, \
+    trained_run_folder, written_spec
 
 
 def main(run: str, envs: int = 32, steps: int = 700, noise: bool = False) -> None:
     torch.set_num_threads(1)
-    written = json.load(open(f"{run}/spec.json"))
+    registry = load_registry()
+    written = written_spec(run, registry)
     written["num_envs"] = envs
     spec = RunSpec(**written)
     ppo = PPOSpec(**spec.ppo_spec)
-    env = VecEnv.build(spec, load_registry(), obs_clip=ppo.obs_clip,
-                       policy_points=ppo.policy_points)
+    env = VecEnv.build(spec, registry, obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
     model = load_policy(RunDir(Path(run)), ppo, env)
     n_arm = env.task.robot.num_arm_actions
     obs = env.reset(full_episodes=True)[1]
@@ -79,5 +79,20 @@ def main(run: str, envs: int = 32, steps: int = 700, noise: bool = False) -> Non
           + (f", close action {sigma[-1]:.2f}" if env.task.robot.hand_close_action else ""))
 
 
+USAGE = ("usage: benchmarks/episode_failures.py RUN_DIR [ENVS ≥ 1] [STEPS ≥ 1] [noise] (RUN_DIR: "
+         "a lifting cell's folder with spec.json and checkpoints/last.pth; defaults 32 700)")
+FLAGS = ("noise",)
+
+
+def arguments(argv: list[str]) -> tuple[str, int, int, bool]:
+    """(run, envs, steps, noise) from the command line; BadArguments, saying what is wrong, for
+    anything else."""
+    rest, flags = split_flags(argv, FLAGS)
+    positional, _ = split_arguments(rest, (), 3)
+    given = positional + [None] * (3 - len(positional))
+    return (trained_run_folder(given[0]), count_or_flag(given[1], "ENVS", 32, FLAGS),
+            count_or_flag(given[2], "STEPS", 700, FLAGS), "noise" in flags)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], *(int(a) for a in sys.argv[2:4]), noise="noise" in sys.argv[4:])
+    run_script(main, arguments, USAGE)

@@ -15,8 +15,10 @@ the robot with another wrist speed (``robot.wrist_linear_speed``, m/s along an a
 ``shape=human`` asks Π_h from a history whose fingertips keep the robot's centroids but take the
 human hand's mean shape (the fingertips' mean offsets from their centroid over every frame of
 Π_h's training data): whether Π_h's ask comes from the robot's fingertip layout or from the path.
+``shape=human_rest`` plays the run with ``track``'s ``method.hand_shape=human_rest`` (each
+episode's fingertips shifted into the closest human rest shape at reset, finger moves kept).
 
-    .venv/bin/python benchmarks/follow_trace.py RUN_DIR [STEPS] [checkpoint=PI_H] [clip=axis|norm] [wrist=M_PER_S] [shape=robot|human]
+    .venv/bin/python benchmarks/follow_trace.py RUN_DIR [STEPS] [checkpoint=PI_H] [clip=axis|norm] [wrist=M_PER_S] [shape=robot|human|human_rest]
     .venv/bin/python benchmarks/follow_trace.py runs/lift_staged_track/allegro__grasp_lift__track__s0 140
 """
 
@@ -66,7 +68,7 @@ def asked_move(history: PredictionHistory, shape: torch.Tensor | None
     try:
         if shape is not None:
             history.fingertips = robot_history.mean(dim=2, keepdim=True) + shape
-        now = history.map.to_robot(history.fingertips[:, -1])
+        now = history.to_robot(history.fingertips[:, -1])
         predicted = history.predict()
         return predicted.mean(dim=1) - now.mean(dim=1), predicted
     finally:
@@ -80,6 +82,8 @@ def main(run: str, steps: int, checkpoint: str | None, clip: str, wrist: float |
     written["num_envs"] = ENVS
     if checkpoint is not None:
         written["method_spec"] = {**written["method_spec"], "checkpoint": checkpoint}
+    if shape == "human_rest":  # track's own option: per-episode offsets into a human rest shape
+        written["method_spec"] = {**written["method_spec"], "hand_shape": "human_rest"}
     if wrist is not None:
         written["robot_spec"] = {**written["robot_spec"], "wrist_linear_speed": wrist}
     spec = RunSpec(**written)
@@ -123,8 +127,8 @@ def main(run: str, steps: int, checkpoint: str | None, clip: str, wrist: float |
 
 
 USAGE = ("usage: benchmarks/follow_trace.py RUN_DIR [STEPS ≥ 1] [checkpoint=PI_H] "
-         "[clip=axis|norm] [wrist=M_PER_S > 0] [shape=robot|human] (RUN_DIR: a `track` cell's "
-         "folder with spec.json)")
+         "[clip=axis|norm] [wrist=M_PER_S > 0] [shape=robot|human|human_rest] (RUN_DIR: a "
+         "`track` cell's folder with spec.json)")
 
 
 def arguments(argv: list[str]) -> tuple[str, int, str | None, str, float | None, str]:
@@ -135,7 +139,7 @@ def arguments(argv: list[str]) -> tuple[str, int, str | None, str, float | None,
     return (positional[0], steps, options.get("checkpoint"),
             choice(options.get("clip"), "clip", ("axis", "norm")),
             positive_number(options.get("wrist"), "wrist"),
-            choice(options.get("shape"), "shape", ("robot", "human")))
+            choice(options.get("shape"), "shape", ("robot", "human", "human_rest")))
 
 
 if __name__ == "__main__":

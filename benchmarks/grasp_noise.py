@@ -23,7 +23,6 @@ noise, a policy that explores with that noise learns that lifting does not pay.
 from __future__ import annotations
 
 import argparse
-import json
 
 import torch
 
@@ -34,6 +33,8 @@ from trackbench.harness.replay import ActionInverse
 from trackbench.harness.specs import RunSpec
 from trackbench.harness.training.ppo import PPOSpec
 from trackbench.plugins.tasks.lifting import LIFT_FLAG_RISE
+from script_cli import BadArguments, choice, non_negative_number, run_folder, run_script, \
+    whole_number, written_spec
 
 CLOSE_STEPS, RAISE_STEPS = 5, 20  # control steps (20 Hz)
 TIGHTEN = 0.25  # of the way from the settled finger joints to their upper limits
@@ -77,41 +78,91 @@ def scripted_returns(env: VecEnv, lift: bool, std: float, part: str, steps: int,
     return float(total.mean()), int((highest >= LIFT_FLAG_RISE).sum())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("run", help="a run directory (its spec.json gives the settings)")
-    parser.add_argument("envs", type=int, nargs="?", default=24)
-    parser.add_argument("steps", type=int, nargs="?", default=100)
-    parser.add_argument("stds", type=float, nargs="*", default=[0.0, 0.37])
-    parser.add_argument("--part", choices=("all", "hand", "arm"), default="all")
-    parser.add_argument("--hand-std", type=float, default=None, help=(
-        "the hand's noise std when it differs from the arm's (a per-group initial log σ)"))
-    parser.add_argument("--robot", action="append", default=[], metavar="FIELD=VALUE",
-                        help="override a robot spec field (e.g. hand_effort=0.7)")
-    args = parser.parse_args()
+def main(run: str, envs: int, steps: int, stds: list[float], part: str,
+         hand_std: float | None, robot: dict[str, str]) -> None:
     torch.set_num_threads(1)
-    written = json.load(open(f"{args.run}/spec.json"))
-    written["num_envs"] = args.envs
+    registry = load_registry()
+    written = written_spec(run, registry)
+    written["num_envs"] = envs
     written["task_spec"] = {**written["task_spec"], "pregrasp_start": 0.0, "grasped_start": 1.0}
-    written["robot_spec"] = {**written["robot_spec"], **dict(a.split("=", 1) for a in args.robot)}
+    written["robot_spec"] = {**written["robot_spec"], **robot}
     spec = RunSpec(**written)
     if spec.robot_spec.get("arm_action") != "wrist_delta":
-        raise SystemExit("grasp_noise needs a wrist-delta run (robot.arm_action=wrist_delta)")
+        raise BadArguments(f"{run}: grasp_noise needs a wrist-delta run "
+                           f"(robot.arm_action=wrist_delta)")
     ppo = PPOSpec(**spec.ppo_spec)
-    env = VecEnv.build(spec, load_registry(), obs_clip=ppo.obs_clip,
-                       policy_points=ppo.policy_points)
-    print(f"{args.run}: {spec.robot} / {spec.task} / {spec.method}, hands "
-          f"{spec.robot_spec.get('hand_action', 'absolute')}, {args.envs} grasped starts "
-          f"({env.curriculum_metrics()}), {args.steps} steps, noise on {args.part}"
-          + (f", hand std {args.hand_std}" if args.hand_std is not None else ""))
-    for std in args.stds:
+    env = VecEnv.build(spec, registry, obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
+    print(f"{run}: {spec.robot} / {spec.task} / {spec.method}, hands "
+          f"{spec.robot_spec.get('hand_action', 'absolute')}, {envs} grasped starts "
+          f"({env.curriculum_metrics()}), {steps} steps, noise on {part}"
+          + (f", hand std {hand_std}" if hand_std is not None else ""))
+    for std in stds:
         for lift in (False, True):
             generator = torch.Generator().manual_seed(0)
-            mean, lifted = scripted_returns(env, lift, std, args.part, args.steps, generator,
-                                            args.hand_std)
+            mean, lifted = scripted_returns(env, lift, std, part, steps, generator, hand_std)
             print(f"  std {std:<5} {'lift' if lift else 'hold'}: return {mean:7.1f}, "
-                  f"object ≥ 5 cm in {lifted}/{args.envs}")
+                  f"object ≥ 5 cm in {lifted}/{envs}")
+
+
+USAGE = ("usage: benchmarks/grasp_noise.py RUN_DIR [ENVS ≥ 1] [STEPS ≥ 1] [STD ≥ 0 ...] "
+         "[--part all|hand|arm] [--hand-std STD ≥ 0] [--robot FIELD=VALUE ...] (RUN_DIR: a "
+         "wrist-delta run's folder with spec.json; defaults ENVS 24, STEPS 100, STD 0 0.37)")
+PARTS = ("all", "hand", "arm")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose complaints become BadArguments (one message, exit 2, no traceback)."""
+
+    def error(self, message: str):
+        raise BadArguments(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The script's arguments as text: each is checked by :func:`arguments` with its own words
+    (argparse's ``type=`` would say only "invalid int value"). -h is run_script's."""
+    parser = _Parser(add_help=False)
+    parser.add_argument("run", nargs="?")
+    parser.add_argument("envs", nargs="?")
+    parser.add_argument("steps", nargs="?")
+    parser.add_argument("stds", nargs="*")
+    parser.add_argument("--part")
+    parser.add_argument("--hand-std")  # the hand's std where it differs (a per-group log σ)
+    parser.add_argument("--robot", action="append", default=[])  # FIELD=VALUE robot settings
+    return parser
+
+
+def robot_settings(pairs: list[str]) -> dict[str, str]:
+    """``--robot FIELD=VALUE`` overrides as {field: value} (validated with the robot's spec
+    when the env is built); BadArguments for one without '=', a field or a value, or a field
+    given twice."""
+    settings: dict[str, str] = {}
+    for pair in pairs:
+        field, _, value = pair.partition("=")
+        if not field or not value:
+            raise BadArguments(f"--robot expects FIELD=VALUE (e.g. hand_effort=0.7), got '{pair}'")
+        if field in settings:
+            raise BadArguments(f"--robot {field} given twice")
+        settings[field] = value
+    return settings
+
+
+def arguments(argv: list[str]) -> tuple[str, int, int, list[float], str, float | None,
+                                         dict[str, str]]:
+    """(run, envs, steps, stds, part, hand std, robot settings) from the command line;
+    BadArguments, saying what is wrong, for anything else."""
+    given, unknown = _parser().parse_known_args(argv)
+    if unknown:
+        raise BadArguments(f"unknown option or extra argument '{unknown[0]}' (options: --part, "
+                           f"--hand-std, --robot)")
+    if given.run is None:
+        raise BadArguments("RUN_DIR is missing")
+    stds = [non_negative_number(text, "STD") for text in given.stds] or [0.0, 0.37]
+    hand_std = None if given.hand_std is None else non_negative_number(given.hand_std,
+                                                                        "--hand-std")
+    return (run_folder(given.run), whole_number(given.envs, "ENVS", 24),
+            whole_number(given.steps, "STEPS", 100), stds,
+            choice(given.part, "--part", PARTS), hand_std, robot_settings(given.robot))
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main, arguments, USAGE)

@@ -8,12 +8,11 @@ at each robot's grasp_lift resets.
     .venv/bin/python benchmarks/hand_span.py [SEQUENCES] [RESETS]     # 60 8
 """
 
-import sys
-
 import numpy as np
 
 from trackbench.harness.build import make_engine, make_robot, make_task, start_episodes
 from trackbench.harness.plugins import load_registry
+from script_cli import run_script, split_arguments, whole_number
 
 THUMB, INDEX = 4, 8  # MANO fingertips
 
@@ -39,5 +38,16 @@ def main(sequences: int = 60, resets: int = 8) -> None:
         print(f"{name}, {resets} resets: {float(span.min()):.3f}–{float(span.max()):.3f} m")
 
 
+USAGE = "usage: benchmarks/hand_span.py [SEQUENCES ≥ 1] [RESETS ≥ 1] (defaults 60 8)"
+
+
+def arguments(argv: list[str]) -> tuple[int, int]:
+    """(sequences, resets) from the command line; BadArguments, saying what is wrong, for
+    anything else."""
+    positional, _ = split_arguments(argv, (), 2, required=None)
+    given = positional + [None] * (2 - len(positional))
+    return whole_number(given[0], "SEQUENCES", 60), whole_number(given[1], "RESETS", 8)
+
+
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]))
+    run_script(main, arguments, USAGE)

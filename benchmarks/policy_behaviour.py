@@ -10,7 +10,7 @@ fraction of steps with the fingertips near the object (mean distance ≤ 0.12 m,
 flag) and the mean hand action while near and while far (−1 = fully open targets, +1 = fully
 closed).
 
-    .venv/bin/python benchmarks/policy_behaviour.py runs/learning/allegro__grasp_lift__dense__s0 [ENVS] [pregrasp|grasped] [raise]
+    .venv/bin/python benchmarks/policy_behaviour.py runs/learning/allegro__grasp_lift__dense__s0 [ENVS] [pregrasp|grasped] [raise] [progress=LOW,HIGH] [open=D]
 
 With ``pregrasp`` every episode starts in a pre-grasp instead (the ``task.pregrasp_start``
 curriculum's starts, which evaluation never uses): does the policy close and lift from there?
@@ -34,9 +34,6 @@ starts when it arrives with an open hand?
 Lifting tasks only (the target object is object 0; its start height is the task's).
 """
 
-import json
-import sys
-
 from pathlib import Path
 
 import torch
@@ -49,6 +46,8 @@ from trackbench.harness.specs import RunSpec
 from trackbench.harness.training.policy import load_policy
 from trackbench.harness.training.ppo import PPOSpec
 from trackbench.harness.grip import GRIP_DISTANCE, thumb_and_finger, tip_surface_distances
+from script_cli import BadArguments, count_or_flag, positive_number, run_script, split_arguments, \
+    split_flags, trained_run_folder, written_spec
 
 NEAR = 0.12  # m, the lifting tasks' "near" flag
 HOLD_STEPS, RAISE_STEPS = 10, 20  # control steps (20 Hz): a held grip, then 1 s of +z wrist
@@ -59,7 +58,8 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
          grasped: bool = False, progress: list[float] | None = None,
          open_until: float | None = None) -> None:
     torch.set_num_threads(1)
-    written = json.load(open(f"{run}/spec.json"))
+    registry = load_registry()
+    written = written_spec(run, registry)
     written["num_envs"] = envs
     if pregrasp or grasped:
         written["task_spec"] = {**written["task_spec"], "pregrasp_start": float(pregrasp),
@@ -69,8 +69,10 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
             written["task_spec"]["pregrasp_progress"] = progress
     spec = RunSpec(**written)
     ppo = PPOSpec(**spec.ppo_spec)
-    env = VecEnv.build(spec, load_registry(), obs_clip=ppo.obs_clip,
-                       policy_points=ppo.policy_points)
+    env = VecEnv.build(spec, registry, obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
+    if take_over and env.task.robot.arm_action != "wrist_delta":  # before loading and playing
+        raise BadArguments(f"{run}: raise needs a wrist-delta robot "
+                           f"(robot.arm_action=wrist_delta)")
     model = load_policy(RunDir(Path(run)), ppo, env)
     sigma = model.a2c_network.sigma.detach().exp()  # [n_dof] the exploration std (rl-games' log σ)
     n_arm, joints = env.task.robot.num_arm_actions, env.task.robot.hand_joint_actions
@@ -88,8 +90,6 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
         with env.evaluation():  # the task's standard resets, as `trackbench run` evaluates
             obs = env.reset(full_episodes=True)[1]
     start_height = env._state().object_pos[:, 0, 2].clone()
-    if take_over and env.task.robot.arm_action != "wrist_delta":
-        raise SystemExit("raise needs a wrist-delta robot (robot.arm_action=wrist_delta)")
     grip_distance = spec.method_spec.get("grip_distance", GRIP_DISTANCE)
     held_for = torch.zeros(envs, dtype=torch.long)
     raised_for = torch.zeros(envs, dtype=torch.long)
@@ -154,10 +154,43 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
                zip(raised, rise.nan_to_num(-9).max(0).values + start_height, raise_start)])
 
 
+USAGE = ("usage: benchmarks/policy_behaviour.py RUN_DIR [ENVS ≥ 1] [pregrasp|grasped] [raise] "
+         "[progress=LOW,HIGH] [open=D > 0] (RUN_DIR: a lifting cell's folder with spec.json and "
+         "checkpoints/last.pth; ENVS 16 by default; progress: 0 ≤ LOW ≤ HIGH ≤ 1, with pregrasp)")
+FLAGS = ("pregrasp", "grasped", "raise")
+
+
+def progress_range(text: str | None) -> list[float] | None:
+    """``progress=LOW,HIGH`` as [low, high] with 0 ≤ low ≤ high ≤ 1 (None if not given);
+    BadArguments otherwise."""
+    if text is None:
+        return None
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise BadArguments(f"progress must be LOW,HIGH (two numbers, e.g. 0.75,1), "
+                           f"got '{text}'") from None
+    if not 0 <= low <= high <= 1:
+        raise BadArguments(f"progress must be LOW,HIGH with 0 ≤ LOW ≤ HIGH ≤ 1, got '{text}'")
+    return [low, high]
+
+
+def arguments(argv: list[str]) -> tuple[str, int, bool, bool, bool, list[float] | None,
+                                         float | None]:
+    """(run, envs, pregrasp, raise, grasped, progress, open distance), main's order, from the
+    command line; BadArguments, saying what is wrong, for anything else."""
+    rest, flags = split_flags(argv, FLAGS)
+    positional, options = split_arguments(rest, ("progress", "open"), 2)
+    run = trained_run_folder(positional[0])
+    envs = count_or_flag(positional[1] if len(positional) > 1 else None, "ENVS", 16, FLAGS)
+    if {"pregrasp", "grasped"} <= flags:
+        raise BadArguments("pregrasp and grasped are two kinds of start: give one of them")
+    if "progress" in options and "pregrasp" not in flags:
+        # Only pre-grasp starts are placed part of the way in; without them it would do nothing.
+        raise BadArguments("progress=LOW,HIGH places pre-grasp starts: give pregrasp too")
+    return (run, envs, "pregrasp" in flags, "raise" in flags, "grasped" in flags,
+            progress_range(options.get("progress")), positive_number(options.get("open"), "open"))
+
+
 if __name__ == "__main__":
-    given = [a.split("=", 1)[1] for a in sys.argv[3:] if a.startswith("progress=")]
-    opened = [float(a.split("=", 1)[1]) for a in sys.argv[3:] if a.startswith("open=")]
-    main(sys.argv[1], *(int(a) for a in sys.argv[2:3]), pregrasp="pregrasp" in sys.argv[3:],
-         take_over="raise" in sys.argv[3:], grasped="grasped" in sys.argv[3:],
-         progress=[float(x) for x in given[0].split(",")] if given else None,
-         open_until=opened[0] if opened else None)
+    run_script(main, arguments, USAGE)

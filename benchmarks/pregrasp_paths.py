@@ -11,14 +11,13 @@ reset keeps its standard start) and the count of misses.
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import torch
 
 from trackbench.harness.build import make_robot, make_task
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.pregrasp import PregraspSearch
+from script_cli import run_script, split_arguments, whole_number
 
 
 def main(robot_name: str = "allegro", task_name: str = "grasp_lift", resets: int = 12) -> None:
@@ -43,6 +42,18 @@ def main(robot_name: str = "allegro", task_name: str = "grasp_lift", resets: int
           f"{progresses[-1]:.1f} in steps of 0.1)")
 
 
+USAGE = ("usage: benchmarks/pregrasp_paths.py [ROBOT] [TASK] [RESETS ≥ 1] (defaults allegro "
+         "grasp_lift 12; a lift task)")
+
+
+def arguments(argv: list[str]) -> tuple[str, str, int]:
+    """(robot, task, resets) from the command line; BadArguments, saying what is wrong, for
+    anything else (an unknown robot or task: TrackbenchError when it is built)."""
+    positional, _ = split_arguments(argv, (), 3, required=None)
+    given = positional + [None] * (3 - len(positional))
+    return ("allegro" if given[0] is None else given[0],
+            "grasp_lift" if given[1] is None else given[1], whole_number(given[2], "RESETS", 12))
+
+
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    main(*args[:2], *(int(a) for a in args[2:3]))
+    run_script(main, arguments, USAGE)

@@ -25,8 +25,6 @@ Each of the 8 approach directions (thumb side, 45° apart) is tried for every en
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import torch
 
@@ -35,6 +33,7 @@ from trackbench.harness.plugins import load_registry
 from trackbench.harness.pregrasp import PregraspSearch
 from trackbench.harness.grip import thumb_and_finger, tip_surface_distances
 from trackbench.plugins.tasks.lifting import LIFT_FLAG_RISE
+from script_cli import BadArguments, run_script, split_arguments, whole_number
 
 SQUEEZE = 0.015  # m inside the object's extent: the servos press rather than touch
 RAISE = 0.15  # m the wrist is raised
@@ -164,10 +163,37 @@ def main(robot_name: str = "allegro", task_name: str = "grasp_lift", num_envs: i
                   f"{[round(float(v) * 100, 1) for v in values.quantile(torch.tensor([0.05, 0.5, 0.95, 1.0]))]}")
 
 
+USAGE = ("usage: benchmarks/scripted_grasp.py [ROBOT] [TASK] [ENVS ≥ 1] [FIELD=VALUE ...] "
+         "(defaults allegro grasp_lift 12; FIELD: an engine setting, engine.FIELD too, or "
+         "robot.FIELD for the robot's)")
+
+
+def overrides(options: dict[str, str]) -> tuple[dict[str, str] | None, dict[str, str] | None]:
+    """(engine settings, robot settings) from FIELD=VALUE options, None where none is given;
+    BadArguments for a prefix without a field. The fields are checked by the plugins' specs
+    when built (TrackbenchError)."""
+    engine, robot = {}, {}
+    for key, value in options.items():
+        kind, field = (robot, key.removeprefix("robot.")) if key.startswith("robot.") else \
+            (engine, key.removeprefix("engine."))
+        if not field:
+            raise BadArguments(f"option '{key}' names no field (e.g. robot.hand_effort=0.7)")
+        if field in kind:  # engine.X and X are one setting
+            raise BadArguments(f"option '{key}' given twice")
+        kind[field] = value
+    return engine or None, robot or None
+
+
+def arguments(argv: list[str]) -> tuple[str, str, int, dict[str, str] | None,
+                                         dict[str, str] | None]:
+    """(robot, task, envs, engine settings, robot settings) from the command line;
+    BadArguments, saying what is wrong, for anything else."""
+    positional, options = split_arguments(argv, None, 3, required=None)
+    given = positional + [None] * (3 - len(positional))
+    return ("allegro" if given[0] is None else given[0],
+            "grasp_lift" if given[1] is None else given[1],
+            whole_number(given[2], "ENVS", 12), *overrides(options))
+
+
 if __name__ == "__main__":
-    positional = [a for a in sys.argv[1:] if "=" not in a]
-    pairs = [a.split("=", 1) for a in sys.argv[1:] if "=" in a]
-    robot_fields = {k.removeprefix("robot."): v for k, v in pairs if k.startswith("robot.")}
-    engine_fields = {k.removeprefix("engine."): v for k, v in pairs if not k.startswith("robot.")}
-    main(*positional[:2], *(int(a) for a in positional[2:3]),
-         engine_overrides=engine_fields or None, robot_overrides=robot_fields or None)
+    run_script(main, arguments, USAGE)

@@ -20,8 +20,6 @@ allegro / xhand / svh on grasp_lift, 20 Hz control. Wrist-delta robots only.
 
 from __future__ import annotations
 
-import sys
-
 import torch
 
 from trackbench.harness.env import VecEnv
@@ -30,6 +28,7 @@ from trackbench.harness.plugins import load_registry
 from trackbench.harness.specs import MatrixSpec
 from trackbench.harness.training.ppo import PPOSpec
 from trackbench.plugins.tasks.lifting import LIFT_FLAG_RISE
+from script_cli import BadArguments, choice, run_script, split_arguments, whole_number
 
 WRIST_UP = 2  # the wrist-delta action along world +z
 ABDUCTION = {"allegro": (0, 4, 8)}  # hand-joint indices that spread the fingers
@@ -71,30 +70,31 @@ def rises(robot: str, envs: int, close: int, which: str) -> torch.Tensor:
     return highest
 
 
-def arguments(args: list[str]) -> tuple[str, int, int, str]:
-    """(robot, envs, close steps, which) from the command line; SystemExit with the usage line
-    for anything else."""
-    usage = "usage: uniform_close.py [ROBOT] [ENVS ≥ 1] [CLOSE ≥ 1] [all|flex|none] (flex: allegro)"
-    try:
-        robot, envs = (args[0] if args else "allegro"), int(args[1]) if len(args) > 1 else 24
-        close, which = int(args[2]) if len(args) > 2 else 10, args[3] if len(args) > 3 else "all"
-    except ValueError:
-        raise SystemExit(usage) from None
-    if len(args) > 4 or envs < 1 or close < 1 or which not in ("all", "flex", "none") or \
-            (which == "flex" and robot not in ABDUCTION):
-        raise SystemExit(usage)
-    return robot, envs, close, which
-
-
-if __name__ == "__main__":
-    from trackbench.harness.errors import TrackbenchError
-
-    robot, envs, close, which = arguments(sys.argv[1:])
-    try:
-        highest = rises(robot, envs, close, which)
-    except TrackbenchError as error:
-        raise SystemExit(f"error: {error}") from None
+def main(robot: str, envs: int, close: int, which: str) -> None:
+    highest = rises(robot, envs, close, which)
     lifted = float((highest >= LIFT_FLAG_RISE).float().mean())
     print(f"{robot} grasp_lift, {envs} pre-grasps, hand {which} +1 for {close} steps then wrist up: "
           f"lift ≥ {LIFT_FLAG_RISE * 100:.0f} cm in {lifted:.2f}; highest rise per env (cm): "
           f"{[round(float(h) * 100, 1) for h in highest]}")
+
+
+USAGE = ("usage: benchmarks/uniform_close.py [ROBOT] [ENVS ≥ 1] [CLOSE ≥ 1] [all|flex|none] "
+         "(defaults allegro 24 10 all; flex: allegro only)")
+
+
+def arguments(argv: list[str]) -> tuple[str, int, int, str]:
+    """(robot, envs, close steps, which) from the command line; BadArguments, saying what is
+    wrong, for anything else (an unknown robot: TrackbenchError when the env is planned)."""
+    positional, _ = split_arguments(argv, (), 4, required=None)
+    given = positional + [None] * (4 - len(positional))
+    robot = "allegro" if given[0] is None else given[0]
+    envs, close = whole_number(given[1], "ENVS", 24), whole_number(given[2], "CLOSE", 10)
+    which = choice(given[3], "the hand's actions", ("all", "flex", "none"))
+    if which == "flex" and robot not in ABDUCTION:
+        raise BadArguments(f"flex holds the abduction joints of {', '.join(ABDUCTION)} only, "
+                           f"not of '{robot}'")
+    return robot, envs, close, which
+
+
+if __name__ == "__main__":
+    run_script(main, arguments, USAGE)

@@ -37,6 +37,20 @@ def read_only_folders_stop_us() -> bool:
         return False
 
 
+def unreadable_files_stop_us() -> bool:
+    """False for root (CAP_DAC_OVERRIDE reads files of mode 000): those rows then cannot be
+    checked. `setpriv --bounding-set -dac_override` lets root check them."""
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder, "probe")
+        probe.write_text("x")
+        probe.chmod(0o000)
+        try:
+            probe.read_bytes()
+        except PermissionError:
+            return True
+        return False
+
+
 @dataclass(frozen=True)
 class Row:
     name: str
@@ -46,6 +60,7 @@ class Row:
     setup: Callable[[Path], None] | None = None
     absent: tuple[str, ...] = ()  # paths under {tmp} that must not exist afterwards
     needs_read_only: bool = False  # a row about read-only folders
+    needs_unreadable: bool = False  # a row about files this process cannot read
 
 
 def dry_run(*args: str) -> tuple[str, ...]:
@@ -112,6 +127,15 @@ def corrupt_metrics_line(tmp: Path) -> None:
 
 def metrics_a_folder(tmp: Path) -> None:
     write_run(tmp, 0, {"status": "ok", "success_rate": 0.5}).metrics_file.mkdir()
+
+
+def metrics_unreadable(tmp: Path) -> None:
+    """Two finished runs with learning curves; seed 1's metrics.jsonl cannot be read."""
+    for seed in (0, 1):
+        run = write_run(tmp, seed, {"status": "ok", "success_rate": 0.5})
+        run.metrics_file.write_text('{"agent_steps": 10, "success_rate": 0.1}\n'
+                                    '{"agent_steps": 20, "success_rate": 0.5}\n')
+    run.metrics_file.chmod(0o000)
 
 
 def same_run_id_other_result(tmp: Path) -> None:
@@ -337,6 +361,10 @@ ROWS = [
     Row("a metrics.jsonl that is a folder", ("report", "{tmp}"),
         ("metrics.jsonl is not a file; the run's learning curves are left out", ONE_GOOD_SEED),
         setup=metrics_a_folder),
+    Row("a metrics.jsonl that cannot be read", ("report", "{tmp}"),
+        (f"{RUN_ID.format(seed=1)}/metrics.jsonl cannot be read (Permission denied); the run's "
+         "learning curves are left out", "learning curves of grasp_lift: ", "n=2"),
+        setup=metrics_unreadable, needs_unreadable=True),
     Row("two different runs of one run id", ("report", "{tmp}"),
         ("older_s0 holds run allegro__grasp_lift__dense__s0 too", ONE_GOOD_SEED),
         setup=same_run_id_other_result),
@@ -444,9 +472,12 @@ def test_the_table_is_large_and_its_names_are_distinct():
 def play(cli, tmp_path, row):
     """Set up and run one bad-input row (any object with argv, setup, needs_read_only) in
     `tmp_path`: (the CLI result, the sorted paths under `tmp_path` after the set-up). Skips a
-    read-only row where this process writes anywhere (root)."""
+    read-only row where this process writes anywhere (root), and an unreadable-file row where it
+    reads anything."""
     if row.needs_read_only and not read_only_folders_stop_us():
         pytest.skip("this process may write in read-only folders (root)")
+    if getattr(row, "needs_unreadable", False) and not unreadable_files_stop_us():
+        pytest.skip("this process may read files of mode 000 (root)")
     if row.setup:
         row.setup(tmp_path)
     before = sorted(str(p) for p in tmp_path.rglob("*"))

@@ -136,9 +136,9 @@ def find_runs(results_dir: Path, *, registry: "Registry") -> RunSurvey:
     settings added since at the value those runs ran), so runs compare by what they ran.
     Left out and named as a problem: a spec.json that does not validate, a result.json without a
     spec.json beside it, metrics.jsonl lines that hold no metrics row (and a metrics.jsonl that
-    is no file), and a second directory holding the same run id with other content. A directory
-    holding an identical copy of a run counts once, with a note. Of several directories with
-    one run id, the one named after it is kept.
+    is no file or cannot be read), and a second directory holding the same run id with other
+    content. A directory holding an identical copy of a run counts once, with a note. Of several
+    directories with one run id, the one named after it is kept.
     """
     from trackbench.harness.resume import read_run_spec
 
@@ -180,7 +180,11 @@ def _metrics_problems(run: RunDir) -> list[str]:
     """What of ``run``'s metrics.jsonl its learning curves leave out, worded for the report."""
     if run.metrics_file.exists() and not run.metrics_file.is_file():
         return [f"{run.metrics_file} is not a file; the run's learning curves are left out"]
-    bad = run.bad_metric_lines()
+    try:
+        bad = run.bad_metric_lines()
+    except OSError as error:  # e.g. no read permission: one run's curves, not the whole report
+        return [f"{run.metrics_file} cannot be read ({error.strerror or error}); the run's "
+                f"learning curves are left out"]
     if not bad:
         return []
     shown = ", ".join(map(str, bad[:5])) + (", …" if len(bad) > 5 else "")

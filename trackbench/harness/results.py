@@ -182,7 +182,10 @@ class RunDir:
         """Line numbers (from 1) of metrics.jsonl that :meth:`read_metrics` leaves out although
         they are neither blank nor a last line without its newline (a row a kill cut off, which
         resume truncates): lines that hold no JSON object, or whose ``agent_steps`` is not a
-        finite number ≥ 0 — rows trackbench never writes."""
+        finite number ≥ 0 — rows trackbench never writes.
+
+        Raises OSError (PermissionError, ...) if metrics.jsonl is a file that cannot be read:
+        the report names it, while :meth:`read_metrics` gives no rows for it."""
         if not self.metrics_file.is_file():
             return []
         lines = self.metrics_file.read_bytes().split(b"\n")
@@ -192,10 +195,15 @@ class RunDir:
     def read_metrics(self) -> list[dict[str, Any]]:
         """Every complete row: a JSON object per line whose ``agent_steps``, if it has one, is a
         finite number ≥ 0. Other lines are left out: a line cut off by a kill, and any that
-        :meth:`bad_metric_lines` names."""
+        :meth:`bad_metric_lines` names. A metrics.jsonl that is no file, or that cannot be read
+        (no permission: :meth:`bad_metric_lines` raises its OSError), gives no rows."""
         if not self.metrics_file.is_file():
             return []
-        rows = (_metrics_row(line) for line in self.metrics_file.read_bytes().split(b"\n"))
+        try:
+            content = self.metrics_file.read_bytes()
+        except OSError:  # the report names the file (bad_metric_lines); its curves are left out
+            return []
+        rows = (_metrics_row(line) for line in content.split(b"\n"))
         return [row for row in rows if row is not None]
 
     def write_result(self, result: dict[str, Any]) -> None:
