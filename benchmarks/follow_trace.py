@@ -37,6 +37,8 @@ from script_cli import BadArguments, choice, positive_number, run_script, split_
     whole_number, written_spec
 
 ENVS = 16
+SEEN = {"robot": "the robot's fingertip shape", "human": "the human hand's mean shape",
+        "human_rest": "the closest human rest shape (hand_shape=human_rest)"}
 EVERY = 10  # control steps between printed rows
 
 
@@ -82,8 +84,10 @@ def main(run: str, steps: int, checkpoint: str | None, clip: str, wrist: float |
     written["num_envs"] = ENVS
     if checkpoint is not None:
         written["method_spec"] = {**written["method_spec"], "checkpoint": checkpoint}
-    if shape == "human_rest":  # track's own option: per-episode offsets into a human rest shape
-        written["method_spec"] = {**written["method_spec"], "hand_shape": "human_rest"}
+    # track's own option (per-episode offsets into a human rest shape) only for shape=human_rest,
+    # whatever the run was trained with: robot and human start from the robot's own keypoints
+    written["method_spec"] = {**written["method_spec"],
+                              "hand_shape": "human_rest" if shape == "human_rest" else "robot"}
     if wrist is not None:
         written["robot_spec"] = {**written["robot_spec"], "wrist_linear_speed": wrist}
     spec = RunSpec(**written)
@@ -102,7 +106,7 @@ def main(run: str, steps: int, checkpoint: str | None, clip: str, wrist: float |
         method = env.rewards.method
         template = human_shape(method.history, registry) if shape == "human" else None
         print(f"{spec.robot} / {spec.task}, {ENVS} evaluation resets, clip {clip}, wrist step "
-              f"{100 * step_length:.2f} cm, Π_h sees the {shape}'s fingertip shape")
+              f"{100 * step_length:.2f} cm, Π_h sees {SEEN[shape]}")
         for step in range(steps):
             before = env._state()
             tips = method.history.map.robot_tips(before.keypoints)

@@ -187,3 +187,14 @@ def test_eval_and_run_of_a_malformed_predictor_file_are_one_message(cli, tmp_pat
     renamed = write_malformed(tmp_path, path, _metadata(predictor="transformer"))
     assert cli("run", "--method", "track", "--set", f"method.checkpoint={renamed}",
                "--dry-run").exit_code == 0
+
+
+def test_train_records_its_data_folder_as_an_absolute_path(cli, tmp_path, monkeypatch):
+    """track's hand_shape=human_rest reads the checkpoint's data again, from wherever it runs."""
+    monkeypatch.chdir(tmp_path)
+    assert cli("data", "synth", "--out", "data", "--num", "20").exit_code == 0
+    result = cli("predictor", "train", "--dataset", "trackr", "--dataset-path", "data", "--set",
+                 "steps=1", "--set", "batch_size=8", "--out", "pi.pt", "--json")
+    assert result.exit_code == 0, result.output
+    spec = torch.load(tmp_path / "pi.pt", weights_only=True)["metadata"]["dataset"]["spec"]
+    assert spec["path"] == str(tmp_path / "data")

@@ -11,7 +11,8 @@ offset fixed at its reset: the one that turns the robot's fingertip layout at re
 closest human hand at rest (:func:`nearest_rest_offsets`). Π_h then sees a human-shaped hand
 with the robot's centroid and every later move of the robot's fingers; predictions are shifted
 back before they are compared with the robot's keypoints. Why: a robot hand's fingertips sit
-2–3× further apart than a human's (the Allegro thumb 18 cm from the centroid, a human's 6–11),
+2–3× further apart than a human's (the Allegro thumb 18 cm from their centroid; a human's
+at rest 6.5–13 cm, median 11, in the synthetic set),
 and Π_h's first prediction "corrects" that shape by 5–10 cm, more than a human fingertip moves in
 a step (docs/results "Π_h probe").
 

@@ -404,3 +404,32 @@ def test_a_run_written_before_hand_shape_ran_the_robots_own_shape():
 
     spec = Track.Spec()
     assert spec.hand_shape == "robot" and "hand_shape" not in cache_key_values(spec)
+
+
+def test_a_resume_refuses_rest_shapes_that_changed(checkpoint, monkeypatch):
+    monkeypatch.setattr("trackbench.api.training_rest_shapes", lambda registry, predictor:
+                        REST_SHAPES)
+    method = make_track(checkpoint, hand_shape="human_rest")
+    method.begin(torch.arange(N), hand_made_state(0))
+    saved = method.state_dict()
+    monkeypatch.setattr("trackbench.api.training_rest_shapes", lambda registry, predictor:
+                        REST_SHAPES + 0.001)  # the data Π_h was trained on changed
+    changed = make_track(checkpoint, hand_shape="human_rest")
+    changed.begin(torch.arange(N), hand_made_state(0))
+    with pytest.raises(TrackbenchError, match="rest shapes .* not the ones this run was trained"):
+        changed.load_state_dict(saved)
+    plain = make_track(checkpoint)  # a robot-shape run's state (and one written before the
+    plain.begin(torch.arange(N), hand_made_state(0))  # setting existed) has no rest shapes
+    state = plain.state_dict()
+    del state["rest_shapes_sha256"]
+    make_track(checkpoint).load_state_dict(state)
+
+
+def test_human_rest_names_why_it_reads_a_data_folder_that_is_gone(tmp_path):
+    torch.manual_seed(0)
+    path = Transformer(TransformerSpec(width=16, heads=2, depth=1, pointnet_width=8)).save(
+        tmp_path / "pi.pt", dataset={"name": "trackr", "spec": {"path": str(tmp_path / "gone")}})
+    spec = Track.Spec(checkpoint=str(path), hand_shape="human_rest")
+    with pytest.raises(TrackbenchError, match=r"hand_shape=human_rest .* as checkpoint .*pi\.pt "
+                       r"names it, and cannot read it here: .*gone does not exist.*hand_shape=robot"):
+        Track.check_spec(spec, REGISTRY)

@@ -54,6 +54,10 @@ def train_command(
     if preset is not None:
         overrides.setdefault("preset", preset)
     dataset_overrides = with_dataset_path(parse_fields(dataset_settings), dataset_path)
+    if isinstance(dataset_overrides.get("path"), str) and dataset_overrides["path"].strip():
+        # The checkpoint names its data (track's hand_shape=human_rest reads it again): as an
+        # absolute path, so that it means the same folder wherever the checkpoint is used.
+        dataset_overrides["path"] = str(Path(dataset_overrides["path"]).expanduser().absolute())
     started = time.perf_counter()
     model, description, summary = train_on_dataset(
         registry, predictor, overrides, dataset, dataset_overrides, progress=not as_json,

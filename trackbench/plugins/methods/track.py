@@ -77,8 +77,10 @@ class Track(Method):
             "robot", before="robot", since="2026-12-02", description=(
                 "the hand Π_h sees: robot (its keypoints as they are: the paper's) or human_rest "
                 "(each episode's fingertips shifted, by per-finger offsets fixed at its reset, "
-                "into the closest human hand at rest of Π_h's training data, centroid kept; "
-                "predictions shifted back; not the paper's)"))
+                "into the closest human hand at rest among the first frames of the first 200 "
+                "training sequences of Π_h's data, centroid kept; predictions shifted back; "
+                "needs a checkpoint that names its training data, readable here; not the "
+                "paper's)"))
         track_weight: float = Field(default=1.0, description="weight of r_track (distrMatchRewScale)")
         task_weight: float = Field(default=1.0, description="λ: weight of the task's sparse terms")
 
@@ -106,6 +108,8 @@ class Track(Method):
         self.history: "PredictionHistory" = PredictionHistory(
             predictor, robot, num_envs, self.device, rest_shapes=rest_shapes)
         self.predictor_sha256 = weights_fingerprint(predictor)  # a resume must find the same Π_h
+        # ... and the same rest shapes (read again from Π_h's training data at every start)
+        self.rest_shapes_sha256 = None if rest_shapes is None else tensor_fingerprint(rest_shapes)
         self._distance = torch.zeros(num_envs, device=self.device)  # this step's, from observe
 
     def check_compatible(self, task: "Task", robot: "RobotSpec") -> list[str]:
@@ -197,7 +201,8 @@ class Track(Method):
         from trackbench.api import capture
 
         return {"history": capture(self.history, HISTORY_STATE),
-                "predictor_sha256": self.predictor_sha256}
+                "predictor_sha256": self.predictor_sha256,
+                "rest_shapes_sha256": self.rest_shapes_sha256}
 
     def load_state_dict(self, state: dict) -> None:
         from trackbench.api import restore
@@ -209,6 +214,12 @@ class Track(Method):
                 f"method 'track': the predictor ({where}) is not the one this run was trained "
                 f"with (its weights changed since the checkpoint), so the run cannot continue as "
                 f"it began; put the original predictor back, or rerun with --force")
+        if state.get("rest_shapes_sha256") != self.rest_shapes_sha256:
+            raise TrackbenchError(
+                "method 'track': the human rest shapes (hand_shape=human_rest) read from the data "
+                "Π_h was trained on are not the ones this run was trained with (the dataset "
+                "changed since the checkpoint), so the run cannot continue as it began; put the "
+                "original data back, or rerun with --force")
         restore(self.history, state["history"], "method 'track' (Π_h's history)")
 
 
@@ -222,6 +233,14 @@ def weights_fingerprint(model: torch.nn.Module) -> str:
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()
+
+
+def tensor_fingerprint(tensor: torch.Tensor) -> str:
+    """SHA-256 of a tensor's shape and float32 values."""
+    import hashlib
+
+    values = tensor.detach().to("cpu", torch.float32).contiguous()
+    return hashlib.sha256(str(tuple(values.shape)).encode() + values.numpy().tobytes()).hexdigest()
 
 
 # Π_h's per-env history (the prediction's whole input; offsets only with hand_shape=human_rest:
@@ -241,9 +260,14 @@ def _check_rest_shape_source(path: Path, registry: "Registry") -> None:
             f"method.hand_shape=human_rest takes the human rest shapes from the data Π_h was "
             f"trained on, but checkpoint {path} names no training dataset; use hand_shape=robot "
             f"or a checkpoint written by `trackbench predictor train`")
-    checked_dataset_spec(registry, name, dict(trained_on.get("spec", {})), how_to_set=(
-        f"method.hand_shape=human_rest reads the data checkpoint {path} was trained on, from "
-        f"the folder named in the checkpoint"))
+    try:
+        checked_dataset_spec(registry, name, dict(trained_on.get("spec") or {}), how_to_set=(
+            "the checkpoint names no data folder"))
+    except TrackbenchError as error:
+        raise TrackbenchError(
+            f"method.hand_shape=human_rest takes the human rest shapes from the data Π_h was "
+            f"trained on, as checkpoint {path} names it, and cannot read it here: {error}. Put "
+            f"that data back, or use hand_shape=robot") from None
 
 
 def _predictor_overrides(spec: Track.Spec, registry: "Registry") -> dict[str, str]:
