@@ -31,7 +31,7 @@ from trackbench.harness.grasped import hand_close_actions
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.replay import ActionInverse
 from trackbench.harness.specs import RunSpec
-from trackbench.harness.training.ppo import PPOSpec
+from trackbench.harness.training.policy import built_on_cpu
 from trackbench.plugins.tasks.lifting import LIFT_FLAG_RISE
 from script_cli import BadArguments, choice, non_negative_number, run_folder, run_script, \
     whole_number, written_spec
@@ -90,18 +90,18 @@ def main(run: str, envs: int, steps: int, stds: list[float], part: str,
     if spec.robot_spec.get("arm_action") != "wrist_delta":
         raise BadArguments(f"{run}: grasp_noise needs a wrist-delta run "
                            f"(robot.arm_action=wrist_delta)")
-    ppo = PPOSpec(**spec.ppo_spec)
-    env = VecEnv.build(spec, registry, obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
-    print(f"{run}: {spec.robot} / {spec.task} / {spec.method}, hands "
-          f"{spec.robot_spec.get('hand_action', 'absolute')}, {envs} grasped starts "
-          f"({env.curriculum_metrics()}), {steps} steps, noise on {part}"
-          + (f", hand std {hand_std}" if hand_std is not None else ""))
-    for std in stds:
-        for lift in (False, True):
-            generator = torch.Generator().manual_seed(0)
-            mean, lifted = scripted_returns(env, lift, std, part, steps, generator, hand_std)
-            print(f"  std {std:<5} {'lift' if lift else 'hold'}: return {mean:7.1f}, "
-                  f"object ≥ 5 cm in {lifted}/{envs}")
+    # on the CPU whatever the run trained on, as the other scripts that replay a run
+    with built_on_cpu(spec, registry) as (_, env):
+        print(f"{run}: {spec.robot} / {spec.task} / {spec.method}, hands "
+              f"{spec.robot_spec.get('hand_action', 'absolute')}, {envs} grasped starts "
+              f"({env.curriculum_metrics()}), {steps} steps, noise on {part}"
+              + (f", hand std {hand_std}" if hand_std is not None else ""))
+        for std in stds:
+            for lift in (False, True):
+                generator = torch.Generator().manual_seed(0)
+                mean, lifted = scripted_returns(env, lift, std, part, steps, generator, hand_std)
+                print(f"  std {std:<5} {'lift' if lift else 'hold'}: return {mean:7.1f}, "
+                      f"object ≥ 5 cm in {lifted}/{envs}")
 
 
 USAGE = ("usage: benchmarks/grasp_noise.py RUN_DIR [ENVS ≥ 1] [STEPS ≥ 1] [STD ≥ 0 ...] "

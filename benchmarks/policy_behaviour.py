@@ -39,12 +39,10 @@ from pathlib import Path
 import torch
 
 from trackbench.harness.control import fold_close_action
-from trackbench.harness.env import VecEnv
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.results import RunDir
 from trackbench.harness.specs import RunSpec
-from trackbench.harness.training.policy import load_policy
-from trackbench.harness.training.ppo import PPOSpec
+from trackbench.harness.training.policy import built_on_cpu, load_policy
 from trackbench.harness.grip import GRIP_DISTANCE, thumb_and_finger, tip_surface_distances
 from script_cli import BadArguments, count_or_flag, positive_number, run_script, split_arguments, \
     split_flags, trained_run_folder, written_spec
@@ -68,90 +66,90 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
         if progress is not None:
             written["task_spec"]["pregrasp_progress"] = progress
     spec = RunSpec(**written)
-    ppo = PPOSpec(**spec.ppo_spec)
-    env = VecEnv.build(spec, registry, obs_clip=ppo.obs_clip, policy_points=ppo.policy_points)
-    if take_over and env.task.robot.arm_action != "wrist_delta":  # before loading and playing
-        raise BadArguments(f"{run}: raise needs a wrist-delta robot "
-                           f"(robot.arm_action=wrist_delta)")
-    model = load_policy(RunDir(Path(run)), ppo, env)
-    sigma = model.a2c_network.sigma.detach().exp()  # [n_dof] the exploration std (rl-games' log σ)
-    n_arm, joints = env.task.robot.num_arm_actions, env.task.robot.hand_joint_actions
-    closing = env.task.robot.hand_close_action
-    print(f"exploration std: arm {float(sigma[:n_arm].mean()):.3f} "
-          f"({float(sigma[:n_arm].min()):.3f}–{float(sigma[:n_arm].max()):.3f}), hand "
-          f"{float(sigma[joints].mean()):.3f} ({float(sigma[joints].min()):.3f}–"
-          f"{float(sigma[joints].max()):.3f})"
-          + (f", close action {float(sigma[-1]):.3f}" if closing else ""))
-    env.reseed([ppo.eval_seed + i for i in range(envs)])
-    if pregrasp or grasped:  # training resets: every one in a pre-grasp (or a grasp)
-        obs = env.reset(full_episodes=True)[1]
-        print(f"curriculum starts: {env.curriculum_metrics()}")
-    else:
-        with env.evaluation():  # the task's standard resets, as `trackbench run` evaluates
+    # on the CPU whatever the run trained on, as the other scripts that replay a run
+    with built_on_cpu(spec, registry) as (ppo, env):
+        if take_over and env.task.robot.arm_action != "wrist_delta":  # before loading and playing
+            raise BadArguments(f"{run}: raise needs a wrist-delta robot "
+                               f"(robot.arm_action=wrist_delta)")
+        model = load_policy(RunDir(Path(run)), ppo, env)
+        sigma = model.a2c_network.sigma.detach().exp()  # [n_dof] the exploration std (rl-games' log σ)
+        n_arm, joints = env.task.robot.num_arm_actions, env.task.robot.hand_joint_actions
+        closing = env.task.robot.hand_close_action
+        print(f"exploration std: arm {float(sigma[:n_arm].mean()):.3f} "
+              f"({float(sigma[:n_arm].min()):.3f}–{float(sigma[:n_arm].max()):.3f}), hand "
+              f"{float(sigma[joints].mean()):.3f} ({float(sigma[joints].min()):.3f}–"
+              f"{float(sigma[joints].max()):.3f})"
+              + (f", close action {float(sigma[-1]):.3f}" if closing else ""))
+        env.reseed([ppo.eval_seed + i for i in range(envs)])
+        if pregrasp or grasped:  # training resets: every one in a pre-grasp (or a grasp)
             obs = env.reset(full_episodes=True)[1]
-    start_height = env._state().object_pos[:, 0, 2].clone()
-    grip_distance = spec.method_spec.get("grip_distance", GRIP_DISTANCE)
-    held_for = torch.zeros(envs, dtype=torch.long)
-    raised_for = torch.zeros(envs, dtype=torch.long)
-    raise_start = torch.full((envs,), torch.nan)
-    running = torch.ones(envs, dtype=torch.bool)
-    arrived = torch.zeros(envs, dtype=torch.bool)
-    tips, rises, hand, centres = [], [], [], []
-    while running.any():
-        with torch.no_grad():
-            action = model({"is_train": False, "obs": obs, "prev_actions": None,
-                            "rnn_states": None})["mus"].clamp(-1, 1)
-        if open_until is not None:  # hold the hand open until the fingertips first come near
-            state = env._state()
-            distance = (state.keypoints - state.object_pos[:, 0, None]).norm(dim=-1).mean(1)
-            arrived |= distance <= open_until
-            action[~arrived, n_arm:] = 0.0
+            print(f"curriculum starts: {env.curriculum_metrics()}")
+        else:
+            with env.evaluation():  # the task's standard resets, as `trackbench run` evaluates
+                obs = env.reset(full_episodes=True)[1]
+        start_height = env._state().object_pos[:, 0, 2].clone()
+        grip_distance = spec.method_spec.get("grip_distance", GRIP_DISTANCE)
+        held_for = torch.zeros(envs, dtype=torch.long)
+        raised_for = torch.zeros(envs, dtype=torch.long)
+        raise_start = torch.full((envs,), torch.nan)
+        running = torch.ones(envs, dtype=torch.bool)
+        arrived = torch.zeros(envs, dtype=torch.bool)
+        tips, rises, hand, centres = [], [], [], []
+        while running.any():
+            with torch.no_grad():
+                action = model({"is_train": False, "obs": obs, "prev_actions": None,
+                                "rnn_states": None})["mus"].clamp(-1, 1)
+            if open_until is not None:  # hold the hand open until the fingertips first come near
+                state = env._state()
+                distance = (state.keypoints - state.object_pos[:, 0, None]).norm(dim=-1).mean(1)
+                arrived |= distance <= open_until
+                action[~arrived, n_arm:] = 0.0
+            if take_over:
+                thumb, finger = thumb_and_finger(tip_surface_distances(env._state()))
+                gripped = (thumb < grip_distance) & (finger < grip_distance)
+                held_for = torch.where(gripped, held_for + 1, torch.zeros_like(held_for))
+                taking = (raised_for > 0) | (held_for >= HOLD_STEPS)
+                taking &= (raised_for < RAISE_STEPS) & running
+                raise_start = torch.where(taking & (raised_for == 0),
+                                          env._state().object_pos[:, 0, 2], raise_start)
+                action[taking, :n_arm] = 0.0
+                action[taking, WRIST_UP] = 1.0
+                raised_for += taking.long()
+            step = env.step(action)
+            state = env._state()  # an env that just ended shows its next reset: masked below
+            target = state.object_pos[:, 0]
+            # Where the hand aims: the fingertips' centroid against the object's centre, per env.
+            centres.append(torch.where(running, (state.keypoints.mean(1) - target).norm(dim=-1),
+                                       torch.nan))
+            tips.append(torch.where(running, (state.keypoints - target[:, None]).norm(dim=-1).mean(1),
+                                    torch.nan))
+            rises.append(torch.where(running, target[:, 2] - start_height, torch.nan))
+            # The hand's mean action as the control law applies it (a close action folded in).
+            applied = fold_close_action(action, joints) if closing else action
+            hand.append(torch.where(running, applied[:, joints].clip(-1, 1).mean(1), torch.nan))
+            if step.episodes is not None:
+                running[step.episodes.env_ids] = False
+            obs = step.critic_obs
+        tip, rise, close = torch.stack(tips), torch.stack(rises), torch.stack(hand)
+        centre = torch.stack(centres)
+        steps = tip.shape[0]
+        print(f"{run}: {envs} episodes, longest {steps} steps")
+        for t in (0, steps // 4, steps // 2, 3 * steps // 4, steps - 1):
+            print(f"  step {t:4d}: mean fingertip distance {tip[t].nanmean():.3f} m, fingertip "
+                  f"centroid to object centre {centre[t].nanmean():.3f} m")
+        print("  closest approach per env (m):", [round(float(x), 3) for x in tip.nan_to_num(9).min(0).values])
+        print("  highest rise per env (cm):", [round(float(x) * 100, 1) for x in rise.nan_to_num(-9).max(0).values])
+        print("  lowest rise per env (cm):", [round(float(x) * 100, 1) for x in rise.nan_to_num(9).min(0).values])
+        near = tip <= NEAR
+        far = (tip > NEAR)
+        print(f"  steps near: {float(near.sum() / (~tip.isnan()).sum()):.2f}; mean hand action near "
+              f"{float(close[near].mean()) if near.any() else float('nan'):.2f}, far {float(close[far].mean()):.2f}")
         if take_over:
-            thumb, finger = thumb_and_finger(tip_surface_distances(env._state()))
-            gripped = (thumb < grip_distance) & (finger < grip_distance)
-            held_for = torch.where(gripped, held_for + 1, torch.zeros_like(held_for))
-            taking = (raised_for > 0) | (held_for >= HOLD_STEPS)
-            taking &= (raised_for < RAISE_STEPS) & running
-            raise_start = torch.where(taking & (raised_for == 0),
-                                      env._state().object_pos[:, 0, 2], raise_start)
-            action[taking, :n_arm] = 0.0
-            action[taking, WRIST_UP] = 1.0
-            raised_for += taking.long()
-        step = env.step(action)
-        state = env._state()  # an env that just ended shows its next reset: masked below
-        target = state.object_pos[:, 0]
-        # Where the hand aims: the fingertips' centroid against the object's centre, per env.
-        centres.append(torch.where(running, (state.keypoints.mean(1) - target).norm(dim=-1),
-                                   torch.nan))
-        tips.append(torch.where(running, (state.keypoints - target[:, None]).norm(dim=-1).mean(1),
-                                torch.nan))
-        rises.append(torch.where(running, target[:, 2] - start_height, torch.nan))
-        # The hand's mean action as the control law applies it (a close action folded in).
-        applied = fold_close_action(action, joints) if closing else action
-        hand.append(torch.where(running, applied[:, joints].clip(-1, 1).mean(1), torch.nan))
-        if step.episodes is not None:
-            running[step.episodes.env_ids] = False
-        obs = step.critic_obs
-    tip, rise, close = torch.stack(tips), torch.stack(rises), torch.stack(hand)
-    centre = torch.stack(centres)
-    steps = tip.shape[0]
-    print(f"{run}: {envs} episodes, longest {steps} steps")
-    for t in (0, steps // 4, steps // 2, 3 * steps // 4, steps - 1):
-        print(f"  step {t:4d}: mean fingertip distance {tip[t].nanmean():.3f} m, fingertip "
-              f"centroid to object centre {centre[t].nanmean():.3f} m")
-    print("  closest approach per env (m):", [round(float(x), 3) for x in tip.nan_to_num(9).min(0).values])
-    print("  highest rise per env (cm):", [round(float(x) * 100, 1) for x in rise.nan_to_num(-9).max(0).values])
-    print("  lowest rise per env (cm):", [round(float(x) * 100, 1) for x in rise.nan_to_num(9).min(0).values])
-    near = tip <= NEAR
-    far = (tip > NEAR)
-    print(f"  steps near: {float(near.sum() / (~tip.isnan()).sum()):.2f}; mean hand action near "
-          f"{float(close[near].mean()) if near.any() else float('nan'):.2f}, far {float(close[far].mean()):.2f}")
-    if take_over:
-        raised = raised_for > 0
-        print(f"  raised by the script after a {HOLD_STEPS}-step grip: {int(raised.sum())} of {envs} "
-              f"envs; highest rise (cm) above the height where the raise began:",
-              [round(float(r - s) * 100, 1) if ok else None for ok, r, s in
-               zip(raised, rise.nan_to_num(-9).max(0).values + start_height, raise_start)])
+            raised = raised_for > 0
+            print(f"  raised by the script after a {HOLD_STEPS}-step grip: {int(raised.sum())} of {envs} "
+                  f"envs; highest rise (cm) above the height where the raise began:",
+                  [round(float(r - s) * 100, 1) if ok else None for ok, r, s in
+                   zip(raised, rise.nan_to_num(-9).max(0).values + start_height, raise_start)])
 
 
 USAGE = ("usage: benchmarks/policy_behaviour.py RUN_DIR [ENVS ≥ 1] [pregrasp|grasped] [raise] "

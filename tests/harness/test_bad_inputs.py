@@ -138,6 +138,30 @@ def metrics_unreadable(tmp: Path) -> None:
     run.metrics_file.chmod(0o000)
 
 
+def spec_unreadable(tmp: Path) -> None:
+    """One valid run (seed 0) and one (seed 1) whose spec.json cannot be read."""
+    write_run(tmp, 0, {"status": "ok", "success_rate": 0.5})
+    write_run(tmp, 1, {"status": "ok", "success_rate": 0.9}).spec_file.chmod(0o000)
+
+
+def result_unreadable(tmp: Path) -> None:
+    """One valid run (seed 0) and one (seed 1) whose result.json cannot be read."""
+    write_run(tmp, 0, {"status": "ok", "success_rate": 0.5})
+    write_run(tmp, 1, {"status": "ok", "success_rate": 0.9}).result_file.chmod(0o000)
+
+
+def run_folder_unreadable(tmp: Path) -> None:
+    """One valid run (seed 0) and one (seed 1) whose folder cannot be looked into."""
+    write_run(tmp, 0, {"status": "ok", "success_rate": 0.5})
+    write_run(tmp, 1, {"status": "ok", "success_rate": 0.9}).path.chmod(0o000)
+
+
+def copied_run_unreadable(tmp: Path) -> None:
+    """A run and a copy of it whose result.json cannot be read, so the two cannot be compared."""
+    copied_run(tmp)
+    (tmp / "backup_of_s0" / "result.json").chmod(0o000)
+
+
 def same_run_id_other_result(tmp: Path) -> None:
     write_run(tmp, 0, {"status": "ok", "success_rate": 0.5})
     write_run(tmp, 0, {"status": "ok", "success_rate": 0.1}, folder="older_s0")
@@ -365,6 +389,19 @@ ROWS = [
         (f"{RUN_ID.format(seed=1)}/metrics.jsonl cannot be read (Permission denied); the run's "
          "learning curves are left out", "learning curves of grasp_lift: ", "n=2"),
         setup=metrics_unreadable, needs_unreadable=True),
+    Row("a spec.json that cannot be read", ("report", "{tmp}"),
+        (f"{RUN_ID.format(seed=1)}/spec.json cannot be read (Permission denied); left out",
+         ONE_GOOD_SEED), setup=spec_unreadable, needs_unreadable=True),
+    Row("a result.json that cannot be read", ("report", "{tmp}"),
+        (f"{RUN_ID.format(seed=1)}/result.json cannot be read (Permission denied); left out of "
+         "the averages", ONE_GOOD_SEED), setup=result_unreadable, needs_unreadable=True),
+    Row("a run folder that cannot be read", ("report", "{tmp}"),
+        (f"{RUN_ID.format(seed=1)} cannot be read (Permission denied); left out", ONE_GOOD_SEED),
+        setup=run_folder_unreadable, needs_unreadable=True),
+    Row("a copy of a run whose result.json cannot be read", ("report", "{tmp}"),
+        ("backup_of_s0 holds run allegro__grasp_lift__dense__s0 too, and ",
+         "backup_of_s0/result.json cannot be read (Permission denied) to compare it with",
+         ONE_GOOD_SEED), setup=copied_run_unreadable, needs_unreadable=True),
     Row("two different runs of one run id", ("report", "{tmp}"),
         ("older_s0 holds run allegro__grasp_lift__dense__s0 too", ONE_GOOD_SEED),
         setup=same_run_id_other_result),
@@ -434,6 +471,16 @@ ROWS = [
     Row("dapg on a robot without a ring fingertip", plan("--method", "dapg", *NO_RING_FINGERTIP),
         ("allegro × grasp_lift × dapg: method 'dapg': its keypoints cannot cover the human "
          "fingertips [16]",)),
+    Row("amp on a trackr folder without episodes (plan time)",
+        plan("--method", "amp", "--set", "method.dataset=trackr",
+             "--set", "method.dataset_spec={path: {tmp}/empty}"),
+        ("dataset 'trackr': no episode files under {tmp}/empty",), setup=a_folder("empty"),
+        absent=("runs",)),
+    Row("dapg on a synthetic set without training sequences (plan time)",
+        plan("--method", "dapg", "--set",
+             "method.dataset_spec={val_fraction: 0.5, test_fraction: 0.5}"),
+        ("val_fraction 0.5 and test_fraction 0.5 put all 1000 sequences in val or test",),
+        absent=("runs",)),
     Row("data retarget onto an unknown robot",
         ("data", "retarget", "--robot", "alegro", "--dataset", "synthetic", "--out", "{tmp}/d"),
         ("unknown robot 'alegro'", "Did you mean 'allegro'?"), absent=("d",)),

@@ -271,7 +271,8 @@ def checked_dataset_spec(registry: "Registry", name: str, settings: dict[str, An
     starts. ``how_to_set`` ends the message about a missing setting: where the caller takes the
     dataset's settings (e.g. ``--set 'method.dataset_spec={path: DIR}'``). Raises
     TrackbenchError: an unknown dataset, a setting that does not validate, a data folder that
-    is not set, not there or a file."""
+    is not set, not there or a file, and whatever the plugin's ``check_spec`` refuses besides
+    (trackr, dexycb: a folder without their files; synthetic: an empty 'train' split)."""
     spec = registry.resolve_spec("datasets", name, settings)
     registry.get("datasets", name).cls.check_spec(spec, how_to_set)
     return spec

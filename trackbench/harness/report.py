@@ -134,39 +134,39 @@ def find_runs(results_dir: Path, *, registry: "Registry") -> RunSurvey:
 
     Specs are read as the runs were trained (:func:`~trackbench.harness.resume.read_run_spec`:
     settings added since at the value those runs ran), so runs compare by what they ran.
-    Left out and named as a problem: a spec.json that does not validate, a result.json without a
-    spec.json beside it, metrics.jsonl lines that hold no metrics row (and a metrics.jsonl that
-    is no file or cannot be read), and a second directory holding the same run id with other
-    content. A directory holding an identical copy of a run counts once, with a note. Of several
+    Left out and named as a problem: a spec.json that does not validate or cannot be read (no
+    permission), a result.json without a spec.json beside it, metrics.jsonl lines that hold no
+    metrics row (and a metrics.jsonl that is no file or cannot be read), and a second directory
+    holding the same run id with other content, or whose files cannot be read to compare them;
+    a run folder that cannot be looked into (no permission) is left out and named too. A
+    directory holding an identical copy of a run counts once, with a note. Of several
     directories with one run id, the one named after it is kept.
     """
-    from trackbench.harness.resume import read_run_spec
-
     survey = RunSurvey()
     by_run_id: dict[str, list[FoundRun]] = {}
     for run_path in sorted(p for p in results_dir.iterdir() if p.is_dir()):
-        run = RunDir(run_path)
-        if not run.spec_file.is_file():
-            if run.result_file.is_file():
-                survey.problems.append(f"{run.result_file}: no {SPEC_FILE} beside it, so its "
-                                       f"settings are unknown; left out")
-            elif run.failed_file.is_file():  # a cell that failed before it wrote its spec
-                survey.notes.append(f"{run_path.name} failed before it started: "
-                                    f"{run.read_failure()} ({run.failed_file})")
-            continue  # otherwise not a run directory
         try:
-            spec = read_run_spec(run, registry)
-        except TrackbenchError as error:
-            survey.problems.append(f"{error}; left out")
+            found = _found_run(RunDir(run_path), survey, registry)
+        except OSError as error:  # a folder without permission: one run, not the whole report
+            survey.problems.append(f"{run_path} cannot be read ({error.strerror or error}); "
+                                   f"left out")
             continue
-        survey.problems.extend(_metrics_problems(run))
-        by_run_id.setdefault(spec.run_id, []).append(FoundRun(run, spec))
+        if found is not None:
+            by_run_id.setdefault(found.spec.run_id, []).append(found)
     for run_id, found in sorted(by_run_id.items()):
         found.sort(key=lambda f: f.run.path.name != run_id)  # stable: the rest stay sorted
         kept = found[0]
         survey.runs.append(kept)
         for other in found[1:]:
-            if _fingerprint(other.run) == _fingerprint(kept.run):
+            try:
+                same = _fingerprint(other.run) == _fingerprint(kept.run)
+            except OSError as error:  # e.g. no read permission: one run, not the whole report
+                survey.problems.append(
+                    f"{other.run.path} holds run {run_id} too, and {error.filename} cannot be "
+                    f"read ({error.strerror or error}) to compare it with {kept.run.path}; "
+                    f"left out")
+                continue
+            if same:
                 survey.notes.append(f"{other.run.path} is a copy of {kept.run.path}; counted once")
             else:
                 survey.problems.append(
@@ -174,6 +174,29 @@ def find_runs(results_dir: Path, *, registry: "Registry") -> RunSurvey:
                     f"result.json than "
                     f"{kept.run.path}; left out (move one of them to another results directory)")
     return survey
+
+
+def _found_run(run: RunDir, survey: RunSurvey, registry: "Registry") -> FoundRun | None:
+    """``run`` with its spec read, or None if it is no run directory or is left out; what is
+    left out or noted is added to ``survey``. Raises OSError if the folder itself cannot be
+    looked into (no permission); an unreadable spec.json is a problem in ``survey``."""
+    from trackbench.harness.resume import read_run_spec
+
+    if not run.spec_file.is_file():
+        if run.result_file.is_file():
+            survey.problems.append(f"{run.result_file}: no {SPEC_FILE} beside it, so its "
+                                   f"settings are unknown; left out")
+        elif run.failed_file.is_file():  # a cell that failed before it wrote its spec
+            survey.notes.append(f"{run.path.name} failed before it started: "
+                                f"{run.read_failure()} ({run.failed_file})")
+        return None  # otherwise not a run directory
+    try:
+        spec = read_run_spec(run, registry)
+    except TrackbenchError as error:
+        survey.problems.append(f"{error}; left out")
+        return None
+    survey.problems.extend(_metrics_problems(run))
+    return FoundRun(run, spec)
 
 
 def _metrics_problems(run: RunDir) -> list[str]:
@@ -193,7 +216,8 @@ def _metrics_problems(run: RunDir) -> list[str]:
 
 
 def _fingerprint(run: RunDir) -> str:
-    """What makes two directories of one run id the same run: their spec and result bytes."""
+    """What makes two directories of one run id the same run: their spec and result bytes.
+    Raises OSError if one of them cannot be read."""
     digest = hashlib.sha256(run.spec_file.read_bytes())
     digest.update(run.result_file.read_bytes() if run.is_complete() else b"(incomplete)")
     return digest.hexdigest()

@@ -31,10 +31,14 @@ CHECKPOINT_DIR = "checkpoints"
 
 
 def read_json(path: Path) -> Any:
+    """``path``'s JSON. Raises TrackbenchError naming the file if it is missing, cannot be read
+    (no permission, a folder: OSError) or holds no JSON."""
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
         raise TrackbenchError(f"missing file: {path}") from None
+    except OSError as error:  # the report leaves out that one run, as for a corrupt file
+        raise TrackbenchError(f"{path} cannot be read ({error.strerror or error})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise TrackbenchError(f"corrupt JSON in {path}: {error}") from None
 

@@ -174,6 +174,37 @@ def test_missing_root_and_layout_errors(tmp_path):
         list(_dataset(tmp_path).sequences())
 
 
+def _refusals(root) -> tuple[str, str]:
+    """(check_spec's message, the loader's) for the data folder ``root``."""
+    with pytest.raises(TrackbenchError) as planned:
+        DexYCBDataset.check_spec(DexYCBDataset.Spec(path=str(root)))
+    with pytest.raises(TrackbenchError) as loaded:
+        list(_dataset(root).sequences())
+    return str(planned.value), str(loaded.value)
+
+
+def test_check_spec_refuses_a_folder_without_sequences_as_the_loader_does(tmp_path):
+    (tmp_path / "calibration").mkdir()
+    planned, loaded = _refusals(tmp_path)
+    assert planned == loaded and "no subject folders (like 20200709-subject-01)" in planned
+    subject = tmp_path / "20200709-subject-01"
+    subject.mkdir()
+    (subject / "notes.txt").write_text("not a sequence")
+    planned, loaded = _refusals(tmp_path)
+    assert planned == loaded == (
+        f"dataset 'dexycb': no sequence folders in the subject folders under {tmp_path} "
+        "(expected <root>/<subject>/<YYYYMMDD_HHMMSS>/meta.yml)")
+    (tmp_path / "20990101-subject-11").mkdir()
+    planned, loaded = _refusals(tmp_path)
+    assert planned == loaded and "subject folders DexYCB does not have" in planned
+    (tmp_path / "20990101-subject-11").rmdir()
+    # One sequence folder is enough, and it is not read: its meta.yml is missed when a run starts.
+    (subject / "20200709_141750").mkdir()
+    DexYCBDataset.check_spec(DexYCBDataset.Spec(path=str(tmp_path)))
+    with pytest.raises(TrackbenchError, match="meta.yml: cannot read"):
+        list(_dataset(tmp_path).sequences())
+
+
 @pytest.mark.parametrize("target", ["meta.yml", "extrinsics.yml"])
 def test_a_yaml_file_with_a_python_tag_is_refused_and_never_runs(root, tmp_path, target):
     """The toolkit's loader reads meta.yml and extrinsics.yml; a python/object tag in either

@@ -177,6 +177,18 @@ def test_splits_follow_the_fractions():
     assert names and all(small.split_of(int(n[-5:])) == "val" for n in names)
 
 
+def test_check_spec_refuses_settings_that_leave_the_train_split_empty():
+    SyntheticDataset.check_spec(SyntheticDataset.Spec(num_sequences=1))  # sequence 0 trains
+    SyntheticDataset.check_spec(SyntheticDataset.Spec(num_sequences=1, val_fraction=0.5,
+                                                      test_fraction=0.49))
+    spec = SyntheticDataset.Spec(num_sequences=5, val_fraction=0.5, test_fraction=0.5)
+    with pytest.raises(TrackbenchError, match=r"^dataset 'synthetic': val_fraction 0.5 and "
+                       r"test_fraction 0.5 put all 5 sequences in val or test, so its 'train' "
+                       r"split is empty; keep val_fraction \+ test_fraction below 1$"):
+        SyntheticDataset.check_spec(spec)
+    assert list(SyntheticDataset(spec).sequences("train")) == []  # the generator agrees
+
+
 def test_bad_specs_fail_with_clear_errors():
     registry = Registry()
     registry.add("datasets", SyntheticDataset, "trackbench", "datasets")

@@ -133,6 +133,25 @@ def test_missing_root_unset_path_and_empty_root(tmp_path):
         list(_dataset(tmp_path).sequences())
 
 
+def test_check_spec_refuses_a_folder_without_episodes_as_the_loader_does(tmp_path):
+    spec = TrackrDataset.Spec(path=str(tmp_path))
+    (tmp_path / "s" / "q").mkdir(parents=True)
+    (tmp_path / "s" / "q" / "notes.txt").write_text("not an episode")
+    (tmp_path / "s" / "top.npy").write_bytes(b"")  # not at <root>/<subject>/<sequence>/
+    with pytest.raises(TrackbenchError) as planned:
+        TrackrDataset.check_spec(spec, "--here")
+    with pytest.raises(TrackbenchError) as loaded:
+        list(_dataset(tmp_path).sequences())
+    assert str(planned.value) == str(loaded.value) == (
+        f"dataset 'trackr': no episode files under {tmp_path} "
+        "(expected <root>/<subject>/<sequence>/*.npy)")
+    # One episode file is enough, and it is not read: it is refused when a run starts.
+    (tmp_path / "s" / "q" / "e.npy").write_bytes(b"not numpy")
+    TrackrDataset.check_spec(spec)
+    with pytest.raises(TrackbenchError, match="e.npy"):
+        list(_dataset(tmp_path).sequences())
+
+
 class _Touches:
     """Unpickling this creates ``marker`` (through os.system, as a real attack would run code)."""
 

@@ -48,7 +48,7 @@ import yaml
 from pydantic import Field
 
 from trackbench.api import (
-    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec,
+    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, PATH_HINT, POLICY_HZ, SPLITS, Dataset, DatasetSpec,
     HumanSequence, TrackbenchError, dataset_root, quat_xyzw_to_matrix, resample, rotation_z,
     sample_surface,
 )
@@ -112,14 +112,22 @@ class DexYCBDataset(Dataset):
         super().__init__(spec)
         self.skipped: list[str] = []  # "name: reason" for sequences left out
 
+    @classmethod
+    def check_spec(cls, spec: DexYCBSpec, how_to_set: str = PATH_HINT) -> None:
+        """Raise TrackbenchError, as :meth:`sequences` would, if the data folder is not set, not
+        there, a file, holds no subject folder, one DexYCB does not have, or no sequence folder
+        in any; the files themselves are read when a run starts. Stops at the first sequence
+        folder: a large release is not listed."""
+        _subject_dirs_with_sequences(dataset_root(spec.path, cls.name, how_to_set))
+
     def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:
         if split is not None and split not in SPLITS:
             raise TrackbenchError(f"unknown split '{split}'. Valid splits: {', '.join(SPLITS)}.")
         root = dataset_root(self.spec.path, self.name)
         self.skipped = []
-        for subject_dir in _subject_dirs(root):
+        for subject_dir in _subject_dirs_with_sequences(root):
             subject = SUBJECTS.index(subject_dir.name)
-            folders = sorted(d for d in subject_dir.iterdir() if d.is_dir())
+            folders = sorted(_sequence_folders(subject_dir))  # the official splits count in order
             for index, folder in enumerate(folders):
                 sequence_split = official_split(self.spec.setup, subject, index)
                 if sequence_split is None or (split is not None and sequence_split != split):
@@ -201,6 +209,23 @@ def _subject_dirs(root: Path) -> list[Path]:
         raise TrackbenchError(f"dataset 'dexycb': no subject folders (like {SUBJECTS[0]}) "
                               f"under {root}")
     return found
+
+
+def _sequence_folders(subject_dir: Path) -> Iterator[Path]:
+    """A subject's sequence folders, unsorted, found one at a time."""
+    return (folder for folder in subject_dir.iterdir() if folder.is_dir())
+
+
+def _subject_dirs_with_sequences(root: Path) -> list[Path]:
+    """:func:`_subject_dirs`, refusing as well (TrackbenchError) a root whose subject folders hold
+    no sequence folder; it stops looking at the first. check_spec and the loader both call it,
+    so that the two agree on what counts."""
+    subjects = _subject_dirs(root)
+    if not any(True for subject_dir in subjects for _ in _sequence_folders(subject_dir)):
+        raise TrackbenchError(f"dataset 'dexycb': no sequence folders in the subject folders "
+                              f"under {root} (expected <root>/<subject>/<YYYYMMDD_HHMMSS>/"
+                              f"meta.yml)")
+    return subjects
 
 
 def _read_yaml(path: Path) -> dict:

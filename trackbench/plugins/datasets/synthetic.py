@@ -62,7 +62,7 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from trackbench.api import (
-    POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, LowHigh, TrackbenchError,
+    PATH_HINT, POLICY_HZ, SPLITS, Dataset, DatasetSpec, HumanSequence, LowHigh, TrackbenchError,
     added_setting, resample, rotation_z,
 )
 from trackbench.plugins.datasets import drawer
@@ -143,6 +143,20 @@ class SyntheticDataset(Dataset):
     name = "synthetic"
     Spec = SyntheticSpec
     version = 2  # 2: rests up to 1.2 s, relaxed hands from open to curled
+
+    @classmethod
+    def check_spec(cls, spec: SyntheticSpec, how_to_set: str = PATH_HINT) -> None:
+        """Raise TrackbenchError if the settings leave the 'train' split empty (the methods and
+        the predictor train on it). Computed from :meth:`split_of`, the generator's own split,
+        stopping at the first training sequence: nothing is generated. Sequence 0 is always in
+        train unless val_fraction + test_fraction reach 1, so num_sequences alone never empties
+        it."""
+        dataset = cls(spec)
+        if not any(dataset.split_of(index) == "train" for index in range(spec.num_sequences)):
+            raise TrackbenchError(
+                f"dataset 'synthetic': val_fraction {spec.val_fraction:g} and test_fraction "
+                f"{spec.test_fraction:g} put all {spec.num_sequences} sequences in val or test, "
+                f"so its 'train' split is empty; keep val_fraction + test_fraction below 1")
 
     def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:
         if split is not None and split not in SPLITS:

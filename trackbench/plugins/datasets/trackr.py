@@ -32,11 +32,12 @@ import numpy as np
 from pydantic import Field
 
 from trackbench.api import (
-    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, POLICY_HZ, SPLITS, Dataset, DatasetSpec,
+    FRAME_RATE_RANGE_HZ, NUM_HAND_JOINTS, PATH_HINT, POLICY_HZ, SPLITS, Dataset, DatasetSpec,
     HumanSequence, TrackbenchError, atomic_path, dataset_root, load_plain_npy, resample,
 )
 
 REQUIRED_KEYS = ("hand_joints", "object_pc", "object_ids", "ycb_grasp_id")
+EPISODE_PATTERN = "*/*/*.npy"  # <root>/<subject>/<sequence>/*.npy
 
 
 class TrackrSpec(DatasetSpec):
@@ -57,16 +58,22 @@ class TrackrDataset(Dataset):
     Spec = TrackrSpec
     reads_from_disk = True
 
+    @classmethod
+    def check_spec(cls, spec: TrackrSpec, how_to_set: str = PATH_HINT) -> None:
+        """Raise TrackbenchError, as :meth:`sequences` would, if the data folder is not set, not
+        there, a file, or holds no episode file; the files themselves are read when a run
+        starts. Stops at the first episode file: a large folder is not listed."""
+        root = dataset_root(spec.path, cls.name, how_to_set)
+        if next(episode_files(root), None) is None:
+            raise no_episode_files(root)
+
     def sequences(self, split: str | None = None) -> Iterator[HumanSequence]:
         if split is not None and split not in SPLITS:
             raise TrackbenchError(f"unknown split '{split}'. Valid splits: {', '.join(SPLITS)}.")
         root = dataset_root(self.spec.path, self.name)
-        files = sorted(p for p in root.glob("*/*/*.npy") if p.is_file())
+        files = sorted(episode_files(root))
         if not files:
-            raise TrackbenchError(
-                f"dataset 'trackr': no episode files under {root} "
-                "(expected <root>/<subject>/<sequence>/*.npy)"
-            )
+            raise no_episode_files(root)
         per_folder: dict[Path, int] = {}
         for path in files:
             per_folder[path.parent] = per_folder.get(path.parent, 0) + 1
@@ -88,6 +95,18 @@ class TrackrDataset(Dataset):
         if position < 1.0 - self.spec.val_fraction - self.spec.test_fraction:
             return "train"
         return "val" if position < 1.0 - self.spec.test_fraction else "test"
+
+
+def episode_files(root: Path) -> Iterator[Path]:
+    """The episode files under ``root``, unsorted, found one at a time (check_spec and the loader
+    both find them here, so that the two agree on what counts)."""
+    return (path for path in root.glob(EPISODE_PATTERN) if path.is_file())
+
+
+def no_episode_files(root: Path) -> TrackbenchError:
+    """The error for a data folder without episode files, raised at plan time and on load."""
+    return TrackbenchError(f"dataset 'trackr': no episode files under {root} "
+                           "(expected <root>/<subject>/<sequence>/*.npy)")
 
 
 def read_episode(path: Path, name: str, fps: float, default_split: str) -> HumanSequence:
