@@ -112,6 +112,13 @@
 #   .venv/bin/python benchmarks/follow_trace.py runs/lift_staged_track/allegro__grasp_lift__track__s0 \
 #       140 [shape=human] [wrist=0.4] [checkpoint=runs/spread_pi/pi_h_1_3.pt]
 #   .venv/bin/trackbench predictor train --set "fingertip_spread=[1,3]" --out runs/spread_pi/pi_h_1_3.pt
+#   Session 18: dense extended from its 8M budget with STEPS=12000000, track continued; the robot's
+#   hand shown to Π_h in a human rest shape (track's method.hand_shape=human_rest; docs/results
+#   "Π_h at the robots' resets"), probed and followed:
+#   .venv/bin/trackbench predictor probe --robot R --task T --checkpoint runs/learning/pi_h.pt \
+#       --envs 32 --human-sequences 200 --hand-shape human_rest|robot --json
+#   .venv/bin/python benchmarks/follow_trace.py runs/lift_staged_track/allegro__grasp_lift__track__s0 \
+#       140 shape=human_rest
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
