@@ -119,6 +119,11 @@
 #       --envs 32 --human-sequences 200 --hand-shape human_rest|robot --json
 #   .venv/bin/python benchmarks/follow_trace.py runs/lift_staged_track/allegro__grasp_lift__track__s0 \
 #       140 shape=human_rest
+#   and the A/B from the task's resets (S = robot, human_rest; runs/learning/pi_h.pt copied into
+#   each OUT; 600k agent steps, then extended to 1.5M):
+#   STEPS=1500000 OUT=runs/ab_hand_S benchmarks/learning.sh track 1 $COMMON $CLOSE \
+#       --set robot.observe_keypoints=true --set method.form=progress --set method.track_weight=10 \
+#       --set method.hand_shape=S >> runs/ab_hand_S/track.log 2>&1 &
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
