@@ -433,3 +433,29 @@ def test_human_rest_names_why_it_reads_a_data_folder_that_is_gone(tmp_path):
     with pytest.raises(TrackbenchError, match=r"hand_shape=human_rest .* as checkpoint .*pi\.pt "
                        r"names it, and cannot read it here: .*gone does not exist.*hand_shape=robot"):
         Track.check_spec(spec, REGISTRY)
+
+
+def test_human_rest_runs_in_the_vec_env_with_the_rest_shapes_of_its_training_data(tmp_path):
+    """End to end: the rest shapes come from the data the checkpoint names (a tiny synthetic
+    set), every env's Π_h input has one of them as its shape, and r_track is finite."""
+    from trackbench.harness.env import VecEnv
+    from trackbench.harness.prediction_history import human_rest_shapes
+    from trackbench.harness.predictors.probe import human_sequences
+    from trackbench.harness.specs import RunSpec
+
+    torch.manual_seed(0)
+    data = {"name": "synthetic", "spec": {"num_sequences": 4, "objects": ["036_wood_block"],
+                                          "max_objects": 1}}
+    path = Transformer(TransformerSpec(width=16, heads=2, depth=1, pointnet_width=8)).save(
+        tmp_path / "pi.pt", dataset=data)
+    spec = RunSpec(engine="mujoco", robot="allegro", task="grasp_lift", method="track", seed=0,
+                   agent_steps=64, num_envs=2,
+                   method_spec={"checkpoint": str(path), "hand_shape": "human_rest"})
+    env = VecEnv.build(spec, REGISTRY)
+    result = env.step(torch.rand(2, env.num_actions) * 2 - 1)
+    assert torch.isfinite(result.reward).all()
+    history = env.method.history
+    rest = human_rest_shapes(human_sequences(REGISTRY, history.predictor, 200)[1])
+    reset_frame = history.inputs().fingertips[:, 0]  # the padded slots still hold the reset frame
+    shapes = reset_frame - reset_frame.mean(dim=1, keepdim=True)
+    assert all((shape - rest).norm(dim=-1).mean(dim=-1).min() < 1e-5 for shape in shapes)
