@@ -70,7 +70,7 @@ def asked_move(history: PredictionHistory, shape: torch.Tensor | None
     try:
         if shape is not None:
             history.fingertips = robot_history.mean(dim=2, keepdim=True) + shape
-        now = history.to_robot(history.fingertips[:, -1])
+        now = history.newest_robot_tips()
         predicted = history.predict()
         return predicted.mean(dim=1) - now.mean(dim=1), predicted
     finally:

@@ -91,7 +91,8 @@ from trackbench.harness.safe_load import load_plain_npy
 
 # ---- services for methods and predictors: Π_h, its history, its checkpoints ---------------------
 from trackbench.harness.prediction_history import (
-    FingertipMap, PredictionHistory, fingertip_map_problems, human_rest_shapes,
+    REST_SHAPE_SEQUENCES, FingertipMap, HandShape, PredictionHistory, fingertip_map_problems,
+    human_rest_shapes,
 )
 from trackbench.harness.predictors.probe import training_rest_shapes
 from trackbench.harness.predictor import load_predictor, read_checkpoint
@@ -143,7 +144,7 @@ __all__ = [
     "atomic_path", "checked_dataset_spec", "dataset_root", "resample", "load_plain_npy",
     # services for methods and predictors
     "FingertipMap", "PredictionHistory", "fingertip_map_problems", "load_predictor",
-    "human_rest_shapes", "training_rest_shapes",
+    "HandShape", "REST_SHAPE_SEQUENCES", "human_rest_shapes", "training_rest_shapes",
     "read_checkpoint", "train_predictor", "cached_predictor",
     # services for methods that learn from demonstrations
     "Demonstrations", "cached_demonstrations", "Retargeter", "RetargetSettings",

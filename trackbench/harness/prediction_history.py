@@ -23,7 +23,7 @@ one per history slot.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import torch
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from trackbench.harness.dataset import HumanSequence
 
 REST_SHAPE_SEQUENCES = 200  # the training sequences whose first frames give the human rest shapes
+HandShape = Literal["robot", "human_rest"]  # the hand Π_h sees (track's method.hand_shape)
 
 
 def fingertip_map_problems(robot: RobotSpec) -> list[str]:

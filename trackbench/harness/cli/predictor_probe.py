@@ -4,7 +4,7 @@ states (still-robot speed vs the human data's, and a closed loop on its own pred
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, get_args
 
 import typer
 from rich.table import Table
@@ -12,7 +12,6 @@ from rich.table import Table
 from trackbench.harness import console
 from trackbench.harness.errors import TrackbenchError
 
-HAND_SHAPES = ("robot", "human_rest")  # track's method.hand_shape choices
 
 
 def probe_command(
@@ -40,6 +39,9 @@ def probe_command(
     import torch
 
     from trackbench.harness.plugins import load_registry
+    from trackbench.harness.prediction_history import (
+        REST_SHAPE_SEQUENCES, HandShape, human_rest_shapes,
+    )
     from trackbench.harness.predictors import probe, probe_plot
 
     for name, value, low in (("--envs", envs, 1), ("--seed", seed, 0),
@@ -48,8 +50,8 @@ def probe_command(
             raise TrackbenchError(f"{name} must be at least {low}, got {value}")
     if not (seconds > 0 and seconds <= 60):
         raise TrackbenchError(f"--seconds must be in (0, 60], got {seconds}")
-    if hand_shape not in HAND_SHAPES:
-        raise TrackbenchError(f"--hand-shape must be one of {', '.join(HAND_SHAPES)}, "
+    if hand_shape not in get_args(HandShape):
+        raise TrackbenchError(f"--hand-shape must be one of {', '.join(get_args(HandShape))}, "
                               f"got '{hand_shape}'")
     torch.set_num_threads(1)
     registry = load_registry()
@@ -58,8 +60,11 @@ def probe_command(
     predictor = probe.load_track_predictor(registry, preset, dataset, checkpoint)
     name, sequences = probe.human_sequences(registry, predictor, human_sequences)
     human = {"dataset": name, **probe.human_statistics(sequences)}
-    rest_shapes = (probe.training_rest_shapes(registry, predictor)
-                   if hand_shape == "human_rest" else None)
+    rest_shapes = None
+    if hand_shape == "human_rest":  # the first training sequences: already read, if enough
+        rest_shapes = (human_rest_shapes(sequences[:REST_SHAPE_SEQUENCES])
+                       if len(sequences) >= REST_SHAPE_SEQUENCES
+                       else probe.training_rest_shapes(registry, predictor))
     report, rollout = probe.probe(predictor, batch, seconds, human, rest_shapes)
     report = {"robot": robot, "task": task, "seed": seed, "hand_shape": hand_shape,
               "predictor": checkpoint and str(checkpoint) or f"cache: {preset} preset, {dataset}",

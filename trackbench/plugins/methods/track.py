@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 import torch
 from pydantic import Field, field_validator
 
-from trackbench.api import Method, RewardTerm, TrackbenchError, added_setting
+from trackbench.api import HandShape, Method, RewardTerm, TrackbenchError, added_setting
 from trackbench.plugins.methods.composed import ComposedSpec, group_problems, weighted_group
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class Track(Method):
             default="distance", description="r_track = −d(prediction, reached) (distance: the "
             "paper's), or d(prediction, before the step) − d(prediction, reached) (progress: how "
             "far the step closed the gap; not the paper's)")
-        hand_shape: Literal["robot", "human_rest"] = added_setting(
+        hand_shape: HandShape = added_setting(
             "robot", before="robot", since="2026-12-02", description=(
                 "the hand Π_h sees: robot (its keypoints as they are: the paper's) or human_rest "
                 "(each episode's fingertips shifted, by per-finger offsets fixed at its reset, "
@@ -96,13 +96,11 @@ class Track(Method):
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               context: "RunContext | None" = None) -> None:
-        from trackbench.api import PredictionHistory
+        from trackbench.api import PredictionHistory, training_rest_shapes
 
         super().setup(task, robot, num_envs, context)
         context = self.run_context()
         predictor = self._load_predictor(context).to(self.device)
-        from trackbench.api import training_rest_shapes
-
         rest_shapes = (training_rest_shapes(context.registry, predictor)
                        if self.spec.hand_shape == "human_rest" else None)
         self.history: "PredictionHistory" = PredictionHistory(
