@@ -62,7 +62,8 @@ def test_a_script_answers_bad_input_with_one_message_and_exit_status_2(script, t
 
 # ---- every script of benchmarks/ that takes arguments: bad input, one message, exit status 2 ----
 SCRIPTS = ("approach.py", "episode_failures.py", "grasp_noise.py", "hand_span.py",
-           "policy_behaviour.py", "pregrasp_paths.py", "scripted_grasp.py", "uniform_close.py")
+           "policy_behaviour.py", "pregrasp_paths.py", "scripted_grasp.py", "task_timing.py",
+           "uniform_close.py")
 
 
 def test_flags_counts_and_settings_of_the_other_scripts():
@@ -184,6 +185,13 @@ BAD_INPUT = {
         (["impratio="], "option 'impratio' has no value"),
         (["=1"], "option '=1' has no name"),
     ],
+    "task_timing.py": RUN_FOLDER_ROWS + [
+        (["{untrained}", "0"], "ENVS must be a whole number ≥ 1, got 0"),
+        (["{untrained}", "16", "speed=0"], "speed must be a finite number > 0, got 0"),
+        (["{untrained}", "speed=fast"], "speed must be a number > 0, got 'fast'"),
+        (["{untrained}", "wrist=0.2"], "unknown option 'wrist' (known: speed)"),
+        (["{untrained}", "16", "8"], "at most 2 arguments"),
+    ],
     "uniform_close.py": [
         (["allegro", "x"], "ENVS must be a whole number ≥ 1, got 'x'"),
         (["allegro", "24", "0"], "CLOSE must be a whole number ≥ 1, got 0"),
@@ -252,6 +260,9 @@ def test_good_arguments_keep_their_meaning(folders):
         run, 16, True, False, False, [0.75, 1.0], 0.2)
     assert parsed("policy_behaviour.py", "{run}", "8", "grasped") == (
         run, 8, False, False, True, None, None)
+    assert parsed("task_timing.py", "{untrained}") == (folders["untrained"], 16, None)
+    assert parsed("task_timing.py", "{untrained}", "8", "speed=0.2") == (
+        folders["untrained"], 8, 0.2)
     assert parsed("pregrasp_paths.py") == ("allegro", "grasp_lift", 12)
     assert parsed("pregrasp_paths.py", "svh", "cabinet", "3") == ("svh", "cabinet", 3)
     assert parsed("scripted_grasp.py", "allegro", "grasp_lift", "12", "friction_cone=pyramidal",
