@@ -33,11 +33,11 @@ def split_arguments(argv: Sequence[str], known: Sequence[str] | None, most_posit
             positional.append(argument)
             continue
         key, value = argument.split("=", 1)
+        if not key:
+            raise BadArguments(f"option '{argument}' has no name (KEY=VALUE)")
         if known is not None and key not in known:
             offered = f"known: {', '.join(known)}" if known else "this script takes none"
             raise BadArguments(f"unknown option '{key}' ({offered})")
-        if not key:
-            raise BadArguments(f"option '{argument}' has no name (KEY=VALUE)")
         if not value:
             raise BadArguments(f"option '{key}' has no value")
         if key in options:

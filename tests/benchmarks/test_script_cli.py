@@ -190,6 +190,8 @@ BAD_INPUT = {
         (["{untrained}", "16", "speed=0"], "speed must be a finite number > 0, got 0"),
         (["{untrained}", "speed=fast"], "speed must be a number > 0, got 'fast'"),
         (["{untrained}", "wrist=0.2"], "unknown option 'wrist' (known: speed)"),
+        (["{untrained}", "speed=5"], "speed must be at most 2.0 m/s (robot.wrist_linear_speed)"),
+        (["{untrained}", "=1"], "option '=1' has no name"),
         (["{untrained}", "16", "8"], "at most 2 arguments"),
     ],
     "uniform_close.py": [
