@@ -124,6 +124,17 @@
 #   STEPS=1500000 OUT=runs/ab_hand_S benchmarks/learning.sh track 1 $COMMON $CLOSE \
 #       --set robot.observe_keypoints=true --set method.form=progress --set method.track_weight=10 \
 #       --set method.hand_shape=S >> runs/ab_hand_S/track.log 2>&1 &
+#   Session 19: dense finished at 12M, track at 16M; does a success fit in the episode at the
+#   wrist's speed? (docs/results "Session 19"):
+#   .venv/bin/python benchmarks/task_timing.py runs/lift_staged_dense/allegro__grasp_lift__dense__s0 \
+#       32 speed=0.1|0.2
+#   and four continuations of dense's 12M policy on the final mix for 3M agent steps (V = the
+#   folder; cp runs/lift_staged_dense/allegro__grasp_lift__dense__s0/checkpoints/last.pth
+#   runs/V/init.pth first): final_mix (nothing changed), fast_wrist (--set
+#   robot.wrist_linear_speed=0.2), long_episodes ($COMMON_600 --set task.episode_length=300
+#   instead of $COMMON), offset0 (--set task.lifting_reward_offset=0):
+#   STEPS=3000000 OUT=runs/V benchmarks/learning.sh dense 1 $COMMON $CLOSE $STAGED [CHANGE] \
+#       --set ppo.init_from=runs/V/init.pth >> runs/V/dense.log 2>&1 &
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*

@@ -54,6 +54,21 @@ def test_evaluate_takes_an_episode_count_and_writes_nothing(cli, dense_run):
     assert {path: path.stat().st_mtime_ns for path in dense_run.rglob("*")} == before
 
 
+def test_evaluate_on_longer_episodes_than_the_run_trained_on(cli, dense_run):
+    """--episode-length: the same policy and seeds, a longer horizon; the run is not changed."""
+    spec_before = (dense_run / "spec.json").read_text()
+    result = cli("evaluate", str(dense_run), "--episodes", "2", "--episode-length", "30",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["max_episode_length"] == 30
+    # Episodes that neither succeed nor fail now run the 30 steps (the run's own end at 20).
+    assert 20 < summary["episode_length"] <= 30 or summary["success_rate"] > 0
+    assert (dense_run / "spec.json").read_text() == spec_before
+    assert_user_error(cli("evaluate", str(dense_run), "--episode-length", "0"),
+                      "--episode-length")
+
+
 def test_evaluate_refuses_what_is_no_trained_run(cli, dense_run, tmp_path):
     assert_user_error(cli("evaluate", str(tmp_path / "nowhere")), "not found")
     assert_user_error(cli("evaluate", str(tmp_path)), "no spec.json")

@@ -1,10 +1,14 @@
-"""`trackbench evaluate RUN_DIR [--episodes K] [--json]`: score a run's last checkpoint.
+"""`trackbench evaluate RUN_DIR [--episodes K] [--episode-length T] [--json]`: score a run's
+last checkpoint.
 
     trackbench evaluate runs/close_staged/allegro__grasp_lift__grasp__s0 --episodes 64
+    trackbench evaluate runs/lift_staged_dense/allegro__grasp_lift__dense__s0 --episode-length 600
 
 The evaluation `trackbench run` gives a finished cell (the task's standard resets, deterministic
 actions, the run's evaluation seeds), for any checkpoint: a run still training or one stopped
-early, as rl-games' ``--play`` and Isaac Lab's ``play.py`` do. It writes nothing.
+early, as rl-games' ``--play`` and Isaac Lab's ``play.py`` do. It writes nothing. A run trained
+on episodes shorter than the task's default (``task.episode_length``) can be scored on longer
+ones (``--episode-length``: the policy does not observe time, so only the horizon changes).
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ def evaluate_command(
     episodes: Optional[int] = typer.Option(None, "--episodes", min=1, max=100_000,
                                            help="evaluation episodes (default: the run's "
                                            "ppo.eval_episodes)"),
+    episode_length: Optional[int] = typer.Option(
+        None, "--episode-length", min=1, help="control steps per episode (default: the run's "
+        "task.episode_length; e.g. the task's default for a run trained on shorter episodes)"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
     """Evaluate a run's last checkpoint on the task's standard resets, as `run` does at the end."""
@@ -33,7 +40,7 @@ def evaluate_command(
     run = trained_run(run_dir)
     registry = load_registry()
     registry.raise_problems()
-    summary = evaluate_run(run, registry, episodes)
+    summary = evaluate_run(run, registry, episodes, episode_length)
     if as_json:
         console.print_json(summary)
         return

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from trackbench.harness.env import VecEnv
     from trackbench.harness.registry import Registry
     from trackbench.harness.results import RunDir
+    from trackbench.harness.specs import RunSpec
 
 
 def evaluate_policy(model: Any, env: "VecEnv", episodes: int, eval_seed: int) -> dict[str, Any]:
@@ -65,13 +66,14 @@ def event_rates(summary: dict[str, Any], events: tuple[str, ...]) -> dict[str, f
     return {event: summary[f"{event}_rate"] for event in events}
 
 
-def evaluate_run(run_dir: "RunDir", registry: "Registry",
-                 episodes: int | None = None) -> dict[str, Any]:
+def evaluate_run(run_dir: "RunDir", registry: "Registry", episodes: int | None = None,
+                 episode_length: int | None = None) -> dict[str, Any]:
     """Evaluate a run's last checkpoint as `trackbench run` evaluates a finished cell: the run's
-    env count, the task's standard resets and spec (episode length included), deterministic
-    actions, ``episodes`` episodes (None: the run's ``ppo.eval_episodes``) from ``ppo.eval_seed``,
-    on the CPU. Works while the run trains (checkpoints are replaced atomically) and writes
-    nothing.
+    env count, the task's standard resets and spec (episode length included, unless
+    ``episode_length`` control steps are given: a run trained on shorter episodes than the
+    task's default scored at the default), deterministic actions, ``episodes`` episodes (None:
+    the run's ``ppo.eval_episodes``) from ``ppo.eval_seed``, on the CPU. Works while the run
+    trains (checkpoints are replaced atomically) and writes nothing.
 
     Returns :func:`evaluate_policy`'s summary plus ``run_id``, ``events`` (the task's events →
     the share of episodes with each, as result.json), ``checkpoint`` ({"epoch", "agent_steps"}
@@ -84,9 +86,19 @@ def evaluate_run(run_dir: "RunDir", registry: "Registry",
     from trackbench.harness.training.policy import played_on_cpu
 
     spec = read_run_spec(run_dir, registry)
+    if episode_length is not None:
+        spec = with_episode_length(spec, episode_length, registry)
     checkpoint = read_summary(run_dir)
     with played_on_cpu(run_dir, spec, registry) as (ppo, env, model):
         summary = evaluate_policy(model, env, episodes or ppo.eval_episodes, ppo.eval_seed)
     return {"run_id": spec.run_id, "checkpoint": checkpoint,
-            "max_episode_length": spec.task_spec.get("episode_length"),
+            "max_episode_length": env.task.spec.episode_length,
             "events": event_rates(summary, env.events), **summary}
+
+
+def with_episode_length(spec: "RunSpec", episode_length: int, registry: "Registry") -> "RunSpec":
+    """``spec`` with its task's episodes ``episode_length`` control steps long; TrackbenchError
+    (from the task's spec) if the task refuses that length."""
+    task_spec = {**spec.task_spec, "episode_length": episode_length}
+    registry.resolve_spec("tasks", spec.task, task_spec)  # the task's own bounds, named
+    return spec.model_copy(update={"task_spec": task_spec})
