@@ -4,13 +4,14 @@ Tells "aims at the object but is slow" from "goes somewhere regardless of where 
 from "pushes the object away". Reads RUN_DIR/spec.json and RUN_DIR/checkpoints/last.pth, resets
 from the evaluation seeds with the task's standard resets (as `trackbench run` evaluates) and
 plays the deterministic policy. Prints, per tenth of the episode (means over the envs still
-running): the fingertips' centroid's distance to the object's centre (m), the wrist's linear
-action's norm |a_xyz| (1 = `robot.wrist_linear_speed` along one axis), the cosine between that
-action and the direction from the centroid to the object, the lowest fingertip's height (m) and
-the object's rise (cm). Then, at step ``at=T`` (default 60), per env: that distance, how far
-the object was pushed in xy (cm) and its highest rise over the episode (cm); and across envs
-the correlation of the centroid's x and y with the object's start x and y (≈ 0: the hand goes
-where it goes whatever the object's place).
+running): the fingertips' centroid's distance to the object's centre (m; in the horizontal plane
+too, "across"), the wrist's linear action's norm |a_xyz| (1 = `robot.wrist_linear_speed` along
+one axis), the cosine between that action and the direction from the centroid to the object, the
+lowest fingertip's height (m), the object's rise (cm) and the close action (with
+``robot.hand_close_action``; nan without). Then, at step ``at=T`` (default 60), per env: that
+distance, how far the object was pushed in xy (cm) and its highest rise over the episode (cm);
+and across envs the correlation of the centroid's x and y with the object's start x and y (≈ 0:
+the hand goes where it goes whatever the object's place).
 
     .venv/bin/python benchmarks/approach.py RUN_DIR [ENVS] [at=T]
 
@@ -31,7 +32,7 @@ from script_cli import BadArguments, run_script, split_arguments, trained_run_fo
 
 LIFTED = 0.05  # m: an object raised this far counts as lifted in the summary line
 COLUMNS = ("distance", "speed", "aim", "lowest_tip", "rise", "running", "pushed", "hand_x",
-           "hand_y")
+           "hand_y", "across", "close")
 
 
 def rollout(run: str, envs: int, at: int = 0) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
@@ -56,6 +57,7 @@ def _play(env, model, eval_seed: int, envs: int) -> tuple[dict[str, torch.Tensor
     with env.evaluation():
         obs = env.reset(full_episodes=True)[1]
     start = env._state().object_pos[:, 0].clone()
+    closes = env.engine.robot.spec.hand_close_action  # the last action closes the whole hand
     running = torch.ones(envs, dtype=torch.bool)
     rows = []
     while running.any():
@@ -66,12 +68,13 @@ def _play(env, model, eval_seed: int, envs: int) -> tuple[dict[str, torch.Tensor
         centroid = state.keypoints.mean(dim=1)
         to_object = state.object_pos[:, 0] - centroid
         distance, linear = to_object.norm(dim=-1), action[:, :3]
+        close = action[:, -1] if closes else torch.full_like(distance, float("nan"))
         aim = (linear * to_object).sum(-1) / (linear.norm(dim=-1) * distance + 1e-9)
         rows.append(torch.stack([
             distance, linear.norm(dim=-1), aim, state.keypoints[:, :, 2].min(dim=1).values,
             state.object_pos[:, 0, 2] - start[:, 2], running.float(),
             (state.object_pos[:, 0, :2] - start[:, :2]).norm(dim=-1), centroid[:, 0],
-            centroid[:, 1]]))
+            centroid[:, 1], to_object[:, :2].norm(dim=-1), close]))
         step = env.step(action)
         if step.episodes is not None:
             running[step.episodes.env_ids] = False
@@ -92,9 +95,10 @@ def main(run: str, envs: int, at: int) -> None:
         def mean(name: str) -> float:
             return float(steps[name][first:first + tenth][live].mean())
 
-        print(f"steps {first:3d}+: centroid–object {mean('distance'):.3f} m, |a_xyz| "
-              f"{mean('speed'):.2f}, cos(a_xyz, to object) {mean('aim'):+.2f}, lowest tip "
-              f"{mean('lowest_tip'):.3f} m, rise {100 * mean('rise'):+.1f} cm")
+        print(f"steps {first:3d}+: centroid–object {mean('distance'):.3f} m ({mean('across'):.3f} "
+              f"across), |a_xyz| {mean('speed'):.2f}, cos(a_xyz, to object) "
+              f"{mean('aim'):+.2f}, lowest tip {mean('lowest_tip'):.3f} m, rise "
+              f"{100 * mean('rise'):+.1f} cm, close action {mean('close'):+.2f}")
     highest = (steps["rise"] * steps["running"]).max(dim=0).values
     print(f"objects raised ≥ {100 * LIFTED:.0f} cm: {int((highest >= LIFTED).sum())} of {envs}")
     print(f"at step {at}, per env: centroid–object (m), object pushed in xy (cm), highest rise (cm)")
