@@ -35,8 +35,13 @@ if TYPE_CHECKING:
     from trackbench.harness.state import State
 
 
+MAX_EPISODE_LENGTH = 100_000  # control steps: 83 min at 20 Hz
+
+
 class TaskSpec(PluginSpec):
-    episode_length: int = Field(default=600, gt=0, description="control steps per episode (30 s)")
+    # The bound keeps a typo from an evaluation that never ends (episodes end on the clock).
+    episode_length: int = Field(default=600, gt=0, le=MAX_EPISODE_LENGTH,
+                                description="control steps per episode (30 s)")
     arm_reset_noise: float = Field(
         default=0.1, ge=0, le=1, description="arm joints reset to default + coeff·U(default→limit)"
     )

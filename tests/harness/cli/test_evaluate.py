@@ -67,6 +67,9 @@ def test_evaluate_on_longer_episodes_than_the_run_trained_on(cli, dense_run):
     assert (dense_run / "spec.json").read_text() == spec_before
     assert_user_error(cli("evaluate", str(dense_run), "--episode-length", "0"),
                       "--episode-length")
+    # The task's own bound (TaskSpec), named before any env is built.
+    assert_user_error(cli("evaluate", str(dense_run), "--episode-length", str(10**12)),
+                      "episode_length")
 
 
 def test_evaluate_refuses_what_is_no_trained_run(cli, dense_run, tmp_path):

@@ -27,8 +27,9 @@ def evaluate_command(
                                            help="evaluation episodes (default: the run's "
                                            "ppo.eval_episodes)"),
     episode_length: Optional[int] = typer.Option(
-        None, "--episode-length", min=1, help="control steps per episode (default: the run's "
-        "task.episode_length; e.g. the task's default for a run trained on shorter episodes)"),
+        None, "--episode-length", min=1, help="control steps per "
+        "episode (default: the run's task.episode_length; e.g. 600, the lifting tasks' default, "
+        "for a run trained on shorter episodes)"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
     """Evaluate a run's last checkpoint on the task's standard resets, as `run` does at the end."""
