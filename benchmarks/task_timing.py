@@ -36,10 +36,9 @@ import copy
 
 import torch
 
-from trackbench.harness.env import VecEnv
 from trackbench.harness.plugins import load_registry
 from trackbench.harness.specs import RunSpec
-from trackbench.harness.training.ppo import PPOSpec
+from trackbench.harness.training.policy import built_on_cpu
 from script_cli import BadArguments, positive_number, run_script, split_arguments, \
     run_folder, whole_number, written_spec
 
@@ -75,12 +74,16 @@ def play(written: dict, envs: int, speed: float | None, limit: int = LIMIT) -> d
     written["task_spec"]["episode_length"] = limit + 1  # the script's own time, not the run's
     if speed is not None:
         robot["wrist_linear_speed"] = speed
-    written["num_envs"], written["device"] = envs, "cpu"
-    spec = RunSpec(**written)
-    env = VecEnv.build(spec, registry)
+    written["num_envs"] = envs
+    with built_on_cpu(RunSpec(**written), registry) as (ppo, env):
+        return _script(env, ppo.eval_seed, task_spec, limit)
+
+
+def _script(env, eval_seed: int, task_spec, limit: int) -> dict:
+    """:func:`play`'s result, from ``env`` (built as the run's, ``limit`` + 1 steps long)."""
+    envs = env.num_envs
     per_step = env.engine.robot.spec.wrist_linear_speed / env.engine.spec.control_hz
     goal = torch.tensor(task_spec.goal)
-    eval_seed = PPOSpec(**spec.ppo_spec).eval_seed
     env.reseed([eval_seed + i for i in range(envs)])
     ends = {name: torch.full((envs,), -1) for name in ("reach", "close", "success", "failure")}
     running = torch.ones(envs, dtype=torch.bool)  # still in the episode the reset began

@@ -13,7 +13,6 @@ from trackbench.harness import console
 from trackbench.harness.errors import TrackbenchError
 
 
-
 def probe_command(
     robot: str = typer.Option(..., "--robot", help="robot name"),
     task: str = typer.Option(..., "--task", help="task name"),
