@@ -73,3 +73,23 @@ def test_a_missing_group_or_a_clashing_name_is_a_user_error():
     method.setup(TwoGroups({"task": (RewardTerm("energy", constant),)}), robot, 2)
     with pytest.raises(TrackbenchError, match="method 'task': reward terms share the name 'energy'"):
         RewardManager(method)
+
+
+def test_dense_reach_weight_adds_the_reach_term_before_energy():
+    matrix = MatrixSpec(robots=["allegro"], tasks=["grasp_lift"], methods=["dense"], agent_steps=10,
+                        num_envs=2, overrides={"method": {"reach_weight": 3.0, "reach_scale": 0.1}})
+    env = VecEnv.build(plan(matrix, REGISTRY)[0], REGISTRY)
+    group = [t.name for t in env.task.reward_terms()["dense"]]
+    assert env.term_names == group + ["reach", "energy"]
+    env.step(torch.rand(2, env.num_actions) * 2 - 1)
+    frame = env.task.update(env.engine.state)
+    values = RewardManager(env.method).step(frame)[0]
+    state = env.engine.state
+    distance = (state.keypoints - state.object_pos[:, :1]).norm(dim=-1).mean(dim=1)
+    assert torch.allclose(values["reach"], 3.0 * (1 - torch.tanh(distance / 0.1)), atol=1e-6)
+
+
+def test_dense_reach_is_off_by_default_and_refuses_a_negative_weight():
+    assert [t.name for t in Dense(Dense.Spec()).terms(TwoGroups({"dense": ()}))] == ["energy"]
+    with pytest.raises(ValueError):
+        Dense.Spec(reach_weight=-1.0)

@@ -21,6 +21,8 @@ from pydantic import Field
 from trackbench.api import Method, MethodSpec, RewardTerm, energy_terms
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from trackbench.api import Task, TaskFrame
 
 
@@ -28,6 +30,14 @@ def mean_tip_distance(frame: "TaskFrame") -> torch.Tensor:
     """mean_k ‖tip_k − target centre‖ (m)"""
     state = frame.state
     return (state.keypoints - state.object_pos[:, :1]).norm(dim=-1).mean(dim=1)
+
+
+def tip_closeness(scale: float) -> "Callable[[TaskFrame], torch.Tensor]":
+    """The tanh reach term: ``frame`` → [N] 1 − tanh(d̄ / ``scale``) ∈ (0, 1], d̄ in metres."""
+    def reach(frame: "TaskFrame") -> torch.Tensor:
+        """1 − tanh(mean_k ‖tip_k − target centre‖ / scale)"""
+        return 1.0 - torch.tanh(mean_tip_distance(frame) / scale)
+    return reach
 
 
 class Reach(Method):
@@ -51,9 +61,7 @@ class Reach(Method):
         spec = self.spec
         scale = spec.scale
         if spec.form == "tanh":
-            def reach(frame: "TaskFrame") -> torch.Tensor:
-                """1 − tanh(mean_k ‖tip_k − target centre‖ / scale)"""
-                return 1.0 - torch.tanh(mean_tip_distance(frame) / scale)
+            reach = tip_closeness(scale)
         else:
             def reach(frame: "TaskFrame") -> torch.Tensor:
                 """−mean_k ‖tip_k − target centre‖"""
