@@ -163,7 +163,7 @@ def run_script(main: Callable[..., None], arguments: Callable[[list[str]], tuple
     from trackbench.harness.errors import TrackbenchError
 
     argv = sys.argv[1:]
-    if argv in (["-h"], ["--help"]):
+    if "-h" in argv or "--help" in argv:  # anywhere, as typer's commands: `RUN_DIR -h` too
         print(usage)
         return
     try:

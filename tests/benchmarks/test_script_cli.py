@@ -225,8 +225,8 @@ def test_a_bad_argument_gets_its_own_message_the_usage_and_exit_status_2(
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_help_prints_the_usage_with_exit_status_0(script, monkeypatch, capsys):
-    for flag in ("-h", "--help"):
-        status, out, err = run_in_process(script, [flag], monkeypatch, capsys)
+    for argv in (["-h"], ["--help"], ["runs/some_run", "-h"], ["runs/some_run", "8", "--help"]):
+        status, out, err = run_in_process(script, argv, monkeypatch, capsys)
         assert status == 0 and out.startswith(f"usage: benchmarks/{script} ") and not err
 
 
