@@ -31,6 +31,8 @@ where the reset put them) while the env's mean fingertip–object distance is ab
 the hand back to the policy from the first step it comes within D: does the policy lift from far
 starts when it arrives with an open hand?
 
+A summary line: how many envs lifted the object (≥ 5 cm, the "lift" flag) and came near.
+
 Lifting tasks only (the target object is object 0; its start height is the task's).
 """
 
@@ -45,9 +47,10 @@ from trackbench.harness.specs import RunSpec
 from trackbench.harness.training.policy import built_on_cpu, load_policy
 from trackbench.harness.grip import GRIP_DISTANCE, thumb_and_finger, tip_surface_distances
 from script_cli import BadArguments, count_or_flag, positive_number, run_script, split_arguments, \
-    split_flags, trained_run_folder, written_spec
+    split_flags, still_running, trained_run_folder, written_spec
 
 NEAR = 0.12  # m, the lifting tasks' "near" flag
+LIFTED = 0.05  # m, the lifting tasks' "lift" flag: the object's centre rose this far
 HOLD_STEPS, RAISE_STEPS = 10, 20  # control steps (20 Hz): a held grip, then 1 s of +z wrist
 WRIST_UP = 2  # the wrist-delta action that moves the wrist along world +z
 
@@ -116,7 +119,8 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
                 action[taking, WRIST_UP] = 1.0
                 raised_for += taking.long()
             step = env.step(action)
-            state = env._state()  # an env that just ended shows its next reset: masked below
+            running = still_running(running, step)  # an ended env already shows its next reset
+            state = env._state()
             target = state.object_pos[:, 0]
             # Where the hand aims: the fingertips' centroid against the object's centre, per env.
             centres.append(torch.where(running, (state.keypoints.mean(1) - target).norm(dim=-1),
@@ -127,8 +131,6 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
             # The hand's mean action as the control law applies it (a close action folded in).
             applied = fold_close_action(action, joints) if closing else action
             hand.append(torch.where(running, applied[:, joints].clip(-1, 1).mean(1), torch.nan))
-            if step.episodes is not None:
-                running[step.episodes.env_ids] = False
             obs = step.critic_obs
         tip, rise, close = torch.stack(tips), torch.stack(rises), torch.stack(hand)
         centre = torch.stack(centres)
@@ -140,6 +142,10 @@ def main(run: str, envs: int = 16, pregrasp: bool = False, take_over: bool = Fal
         print("  closest approach per env (m):", [round(float(x), 3) for x in tip.nan_to_num(9).min(0).values])
         print("  highest rise per env (cm):", [round(float(x) * 100, 1) for x in rise.nan_to_num(-9).max(0).values])
         print("  lowest rise per env (cm):", [round(float(x) * 100, 1) for x in rise.nan_to_num(9).min(0).values])
+        closest, highest = tip.nan_to_num(9).min(0).values, rise.nan_to_num(-9).max(0).values
+        print(f"  summary: lifted (≥ {LIFTED * 100:.0f} cm) {int((highest >= LIFTED).sum())} of "
+              f"{envs}, came near (≤ {NEAR} m) {int((closest <= NEAR).sum())} of {envs}, closest "
+              f"approach median {float(closest.median()):.3f} m")
         near = tip <= NEAR
         far = (tip > NEAR)
         print(f"  steps near: {float(near.sum() / (~tip.isnan()).sum()):.2f}; mean hand action near "

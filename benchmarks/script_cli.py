@@ -155,6 +155,18 @@ def written_spec(run: str, registry: Any) -> dict[str, Any]:
     return read_run_spec(RunDir(Path(run_folder(run))), registry).model_dump(mode="json")
 
 
+def still_running(running: Any, step: Any) -> Any:
+    """[N] bool: the envs of ``running`` whose episode did not end in ``step`` (a
+    ``trackbench.harness.env.Step``). Read a state after ``env.step`` only where this holds: an
+    env whose episode just ended has already been reset, so its state is the next episode's
+    start (and the state it ended in cannot be read)."""
+    if step.episodes is None:
+        return running
+    kept = running.clone()
+    kept[step.episodes.env_ids] = False
+    return kept
+
+
 def run_script(main: Callable[..., None], arguments: Callable[[list[str]], tuple],
                usage: str) -> None:
     """``main(*arguments(sys.argv[1:]))``; bad input (BadArguments, a TrackbenchError, a

@@ -28,7 +28,8 @@ from trackbench.harness.plugins import load_registry
 from trackbench.harness.specs import MatrixSpec
 from trackbench.harness.training.ppo import PPOSpec
 from trackbench.plugins.tasks.lifting import LIFT_FLAG_RISE
-from script_cli import BadArguments, choice, run_script, split_arguments, whole_number
+from script_cli import BadArguments, choice, run_script, split_arguments, still_running, \
+    whole_number
 
 WRIST_UP = 2  # the wrist-delta action along world +z
 ABDUCTION = {"allegro": (0, 4, 8)}  # hand-joint indices that spread the fingers
@@ -62,11 +63,9 @@ def rises(robot: str, envs: int, close: int, which: str) -> torch.Tensor:
             actions[:, robot_spec.hand_joint_actions] = hand
         else:
             actions[:, WRIST_UP] = 1.0
-        step = env.step(actions)
+        running = still_running(running, env.step(actions))  # an ended env shows its next reset
         rise = env._state().object_pos[:, 0, 2] - start
         highest = torch.where(running, torch.maximum(highest, rise), highest)
-        if step.episodes is not None:  # an ended env shows its next reset: stop reading it
-            running[step.episodes.env_ids] = False
     return highest
 
 

@@ -15,7 +15,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 from script_cli import (  # noqa: E402  (the scripts' folder is not a package)
     BadArguments, choice, count_or_flag, non_negative_number, positive_number, run_script,
-    split_arguments, split_flags, whole_number,
+    split_arguments, split_flags, still_running, whole_number,
 )
 
 
@@ -81,6 +81,30 @@ def test_flags_counts_and_settings_of_the_other_scripts():
     assert whole_number("0", "at", 60, least=0) == 0 and non_negative_number("0", "STD") == 0.0
     with pytest.raises(BadArguments, match="STD must be a finite number ≥ 0, got -1"):
         non_negative_number("-1", "STD")
+
+
+def test_an_env_whose_episode_ended_in_the_step_is_no_longer_read():
+    """Its state after env.step is the next episode's reset (policy_behaviour.py read it as the
+    episode's last: a pre-grasp reset counted as the hand coming near)."""
+    import torch
+
+    from trackbench.harness.env import VecEnv
+    from trackbench.harness.matrix import plan
+    from trackbench.harness.plugins import load_registry
+    from trackbench.harness.specs import MatrixSpec
+
+    registry = load_registry()
+    matrix = MatrixSpec(robots=["allegro"], tasks=["grasp_lift"], methods=["dense"],
+                        agent_steps=10, num_envs=3, overrides={"task": {"episode_length": 2}})
+    env = VecEnv.build(plan(matrix, registry)[0], registry)
+    env.reset(full_episodes=True)
+    running = torch.tensor([True, False, True])
+    first = env.step(torch.zeros(3, env.num_actions))
+    assert first.episodes is None and still_running(running, first) is running
+    second = env.step(torch.zeros(3, env.num_actions))  # every episode ends at its 2nd step
+    assert sorted(second.episodes.env_ids.tolist()) == [0, 1, 2]
+    assert still_running(running, second).tolist() == [False, False, False]
+    assert running.tolist() == [True, False, True]  # the caller's mask is left as it was
 
 
 def run_in_process(script: str, argv: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
