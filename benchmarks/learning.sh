@@ -146,6 +146,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 METHOD=${1:?usage: benchmarks/learning.sh dense|track|task [SEEDS [--set KEY=VALUE ...]]}
 SEED_COUNT=${2:-1}
+FIRST_SEED=${FIRST_SEED:-0}  # FIRST_SEED=1 with SEEDS 1 runs seed 1 alone
 shift $(( $# < 2 ? $# : 2 ))  # what is left goes to trackbench run (a named variant's --set)
 OUT=${OUT:-runs/learning}
 TASK=${TASK:-grasp_lift}
@@ -162,5 +163,5 @@ if [ "$METHOD" = track ]; then
   extra+=(--set "method.checkpoint=$OUT/pi_h.pt")
 fi
 exec "$BIN/trackbench" run --robot allegro --task "$TASK" --method "$METHOD" --seeds "$SEED_COUNT" \
-  --envs "$ENVS" --steps "$STEPS" --out "$OUT" \
+  --first-seed "$FIRST_SEED" --envs "$ENVS" --steps "$STEPS" --out "$OUT" \
   --set "ppo.torch_threads=$THREADS" --set "engine.num_threads=$THREADS" "${extra[@]}" "$@"

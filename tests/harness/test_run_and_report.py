@@ -231,3 +231,24 @@ def test_report_compares_runs_as_they_ran_and_leaves_out_a_setting_that_does_not
     result = cli("report", str(tmp_path))
     assert_user_error(result, "allegro__cabinet__dense__s3", "spec.json", "success_ends_episode")
     assert "n=3" in " ".join(result.stdout.split())  # the others are still reported
+
+
+def test_first_seed_plans_seeds_from_k(toy_plugins):
+    matrix = MatrixSpec(robots=["a"], tasks=["t"], methods=["m"], seeds=2, first_seed=3,
+                        engine="toy_engine", agent_steps=1000, num_envs=4)
+    assert [cell.seed for cell in plan(matrix, load_registry())] == [3, 4]
+
+
+def test_first_seed_runs_seed_k_alone(cli, toy_plugins, tmp_path):
+    result = cli("run", "--robot", "a", "--task", "t", "--method", "m", "--first-seed", "1",
+                 "--engine", "toy_engine", "--steps", "1000", "--envs", "4", "--out", str(tmp_path),
+                 "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "s1" in result.stdout and "s0" not in result.stdout
+
+
+def test_a_negative_first_seed_is_refused(cli, toy_plugins, tmp_path):
+    result = cli("run", "--robot", "a", "--task", "t", "--method", "m", "--first-seed", "-1",
+                 "--engine", "toy_engine", "--out", str(tmp_path), "--dry-run")
+    assert result.exit_code == 2
+    assert "first_seed" in result.output and "Traceback" not in result.output

@@ -113,7 +113,7 @@ def _cells(matrix: MatrixSpec, engine_spec: dict, robot_specs: dict, task_specs:
            method_specs: dict, ppo_spec: dict) -> list[RunSpec]:
     cells = []
     for robot, task, method in itertools.product(matrix.robots, matrix.tasks, matrix.methods):
-        for seed in range(matrix.seeds):
+        for seed in range(matrix.first_seed, matrix.first_seed + matrix.seeds):
             cells.append(
                 RunSpec(
                     engine=matrix.engine, robot=robot, task=task, method=method, seed=seed,

@@ -179,7 +179,10 @@ class MatrixSpec(FrozenSpec):
     robots: list[str] = Field(min_length=1)
     tasks: list[str] = Field(min_length=1)
     methods: list[str] = Field(min_length=1)
-    seeds: int = Field(default=1, ge=1, le=MAX_SEEDS, description="seeds 0..seeds-1 per cell")
+    seeds: int = Field(default=1, ge=1, le=MAX_SEEDS, description=(
+        "seeds per cell: first_seed .. first_seed + seeds - 1"))
+    first_seed: int = Field(default=0, ge=0, le=MAX_SEEDS, description=(
+        "the first seed, so that seed k of a cell can be run (or continued) on its own"))
     engine: str = "mujoco"
     agent_steps: int = Field(default=200_000, gt=0, le=MAX_AGENT_STEPS)
     num_envs: int = Field(default=64, gt=0, le=MAX_ENVS)

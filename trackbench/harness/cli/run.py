@@ -62,7 +62,9 @@ def run_command(
                                    help="task name(s), comma-separated or repeated"),
     method: list[str] = typer.Option([DEFAULT_METHOD], "--method",
                                      help="method name(s), comma-separated or repeated"),
-    seeds: int = typer.Option(1, "--seeds", help="number of seeds per cell (0..N-1)"),
+    seeds: int = typer.Option(1, "--seeds", help="number of seeds per cell (K..K+N-1)"),
+    first_seed: int = typer.Option(0, "--first-seed", help="K, the first seed of each cell: "
+                                   "--first-seed 1 --seeds 1 runs seed 1 alone"),
     engine: str = typer.Option("mujoco", "--engine", help="simulator engine"),
     steps: int = typer.Option(DEFAULT_STEPS, "--steps", help="agent steps per cell"),
     num_envs: int = typer.Option(DEFAULT_ENVS, "--envs", help="parallel environments per cell"),
@@ -118,6 +120,7 @@ def run_command(
     try:
         matrix = MatrixSpec(
             robots=names(robot), tasks=names(task), methods=names(method), seeds=seeds,
+            first_seed=first_seed,
             engine=engine, agent_steps=steps, num_envs=num_envs, device=device,
             overrides=parse_overrides(settings),
         )
