@@ -257,6 +257,12 @@ class VecEnv:
             self._training = True
 
     # ---- seeding --------------------------------------------------------------------------------
+    @property
+    def start_kinds(self) -> torch.Tensor:
+        """[num_envs] long: what each env's current episode started from, an index into
+        ``training/episodes.py`` START_KINDS (standard, pregrasp, grasped). A copy."""
+        return self._start.clone()
+
     def reseed(self, seeds: Sequence[int]) -> None:
         """Seed each env's reset generator (``len(seeds) == num_envs``)."""
         if len(seeds) != self.num_envs:

@@ -14,6 +14,8 @@ meters, so it does not continue the interrupted run. :class:`ResumableAgent` add
   bounded queue blocks training forever once the thread dies (a full disk kills it). This one
   writes in the training loop with tensorboardX's own record writer, so an I/O error reaches
   the trainer as an exception.
+- ``ppo.advantage_groups=start_kind``: each start kind's advantages standardised on their own
+  (training/advantages.py), from the start kind each rollout step's episode began from.
 - checks that the PPO losses are finite (:class:`NonFiniteError` names the first that is not).
 - the method's hooks into the update (``Method.update_begins`` / ``policy_loss`` /
   ``pretrain_policy``): a method that shapes the loss (``dapg``'s behaviour cloning) adds its
@@ -38,6 +40,7 @@ from rl_games.common import a2c_common, schedulers
 from trackbench.harness.errors import NonFiniteError
 from trackbench.harness.safe_load import load_tensors
 from trackbench.harness.stages import NO_TIMES
+from trackbench.harness.training.advantages import normalised_per_group
 from trackbench.harness.training.likelihood import PolicyLikelihood
 from trackbench.harness.threads import torch_threads
 
@@ -83,11 +86,19 @@ class ResumableAgent(A2CAgent):
         self.times = NO_TIMES  # `trackbench bench --train` sets a StageTimes
         env = self.vec_env.env  # the VecEnv behind rl-games' adapter (vecenv.RlGamesVecEnv)
         self.method, self.policy = env.method, PolicyLikelihood(self, env)
+        self._group_by_start = self.config.get("advantage_groups", "batch") == "start_kind"
+        self._step_start_kinds: list[torch.Tensor] = []  # [num_envs] per rollout step
 
     def play_steps(self):
         """rl-games' rollout, with ``rollout_torch_threads`` torch threads (see PPOSpec)."""
+        self._step_start_kinds = []
         with torch_threads(int(self.config.get("rollout_torch_threads", 0))):
             return super().play_steps()
+
+    def env_step(self, actions):
+        if self._group_by_start:  # the episode each sample belongs to, read before its step
+            self._step_start_kinds.append(self.vec_env.env.start_kinds)
+        return super().env_step(actions)
 
     def get_action_values(self, obs):
         with self.times.stage("policy"):
@@ -100,6 +111,12 @@ class ResumableAgent(A2CAgent):
     # ---- the method's hooks into the update -------------------------------------------------------
     def prepare_dataset(self, batch_dict):
         super().prepare_dataset(batch_dict)
+        if self._group_by_start:
+            values = self.dataset.values_dict
+            # [horizon, num_envs] → rl-games' batch order (swap_and_flatten01: env-major)
+            kinds = torch.stack(self._step_start_kinds).transpose(0, 1).reshape(-1)
+            values["advantages"] = normalised_per_group(values["advantages"],
+                                                        kinds.to(values["advantages"].device))
         self.method.update_begins(self.dataset.values_dict["advantages"])
 
     def calc_losses(self, actor_loss_func, old_action_log_probs_batch, action_log_probs,

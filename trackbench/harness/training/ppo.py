@@ -82,6 +82,13 @@ class PPOSpec(FrozenSpec):
     normalize_input: bool = Field(default=True, description="running mean/std over the whole obs")
     normalize_value: bool = Field(default=True, description="running mean/std of value targets")
     normalize_advantage: bool = Field(default=True, description="advantages normalised per batch")
+    # Why per start kind: grasped starts' returns (goal and lift bonuses) dwarf those of starts far
+    # from the object and set the batch's spread (docs/results "Session 21"; training/advantages.py).
+    advantage_groups: Literal["batch", "start_kind"] = added_setting(
+        "batch", before="batch", since="2026-12-02", description=(
+            "with normalize_advantage: batch standardises the batch's advantages as one "
+            "population (rl-games, paper); start_kind standardises the samples of each start "
+            "kind (standard, pregrasp, grasped; task.pregrasp_start / grasped_start) on their own"))
     value_bootstrap: bool = Field(default=True, description="bootstrap V at time-outs (truncation)")
     reward_scale: float = Field(default=0.1, gt=0, le=MAX_REWARD_SCALE,
                                 description="PPO sees reward × this (paper 0.1)")
@@ -148,6 +155,13 @@ class PPOSpec(FrozenSpec):
     @classmethod
     def _apply_preset(cls, data: Any) -> Any:
         return with_preset(data, PRESETS, "cpu")
+
+    @model_validator(mode="after")
+    def _groups_need_normalising(self) -> "PPOSpec":
+        if self.advantage_groups != "batch" and not self.normalize_advantage:
+            raise ValueError(f"advantage_groups={self.advantage_groups} normalises advantages: it "
+                             f"needs normalize_advantage=true")
+        return self
 
     def init_checkpoint(self) -> Path | None:
         """The checkpoint file ``init_from`` names (a run directory's checkpoints/last.pth, or the
@@ -244,7 +258,9 @@ def rl_games_config(ppo: PPOSpec, *, num_envs: int, agent_steps: int, seed: int,
             "truncate_grads": True,
             "normalize_input": ppo.normalize_input,
             "normalize_value": ppo.normalize_value,
-            "normalize_advantage": ppo.normalize_advantage,
+            # start_kind: ResumableAgent standardises each start kind's advantages itself.
+            "normalize_advantage": ppo.normalize_advantage and ppo.advantage_groups == "batch",
+            "advantage_groups": ppo.advantage_groups,  # read by ResumableAgent
             "value_bootstrap": ppo.value_bootstrap,
             "reward_shaper": {"scale_value": ppo.reward_scale},
             "max_frames": agent_steps,
