@@ -135,6 +135,26 @@
 #   instead of $COMMON), offset0 (--set task.lifting_reward_offset=0):
 #   STEPS=3000000 OUT=runs/V benchmarks/learning.sh dense 1 $COMMON $CLOSE $STAGED [CHANGE] \
 #       --set ppo.init_from=runs/V/init.pth >> runs/V/dense.log 2>&1 &
+#   Session 20: continuations of dense's 12M policy as above (2M agent steps): reach_w2 ($STAGED
+#   --set method.reach_weight=2), far_way (--set robot.observe_keypoints=true --set
+#   task.grasped_start=0.25 --set task.pregrasp_start=0.5 --set "task.pregrasp_progress=[0,0.5]"),
+#   no_grasped (the same with task.grasped_start=0 and "task.pregrasp_progress=[0,1]"); the
+#   progress sweep: .venv/bin/python benchmarks/policy_behaviour.py RUN 32 pregrasp progress=P,P
+#   for P in 0, 0.25, 0.5, 0.75, 1.
+#   Session 21: seed 1 alone (FIRST_SEED=1) from scratch, three single changes to the staged
+#   recipe (docs/results "Session 21"): bands (each stage's on-the-way starts in a band of its
+#   own, benchmarks/staged_bands.txt), no_grasped (no grasped starts in any stage or after,
+#   benchmarks/staged_no_grasped.txt, task.grasped_start=0), adv_kind (the recipe as it is, with
+#   ppo.advantage_groups=start_kind):
+#   FIRST_SEED=1 STEPS=12000000 OUT=runs/bands nohup benchmarks/learning.sh dense 1 $COMMON \
+#       $CLOSE $STAGED --set "$(cat benchmarks/staged_bands.txt)" >> runs/bands/dense.log 2>&1 &
+#   FIRST_SEED=1 STEPS=12000000 OUT=runs/no_grasped nohup benchmarks/learning.sh dense 1 $COMMON \
+#       $CLOSE --set robot.observe_keypoints=true --set task.grasped_start=0 \
+#       --set task.pregrasp_start=0.25 --set "task.pregrasp_progress=[0,1]" \
+#       --set "$(cat benchmarks/staged_no_grasped.txt)" >> runs/no_grasped/dense.log 2>&1 &
+#   FIRST_SEED=1 STEPS=12000000 OUT=runs/adv_kind nohup benchmarks/learning.sh dense 1 $COMMON \
+#       $CLOSE $STAGED --set "$(cat benchmarks/staged_close.txt)" \
+#       --set ppo.advantage_groups=start_kind >> runs/adv_kind/dense.log 2>&1 &
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
