@@ -1,5 +1,6 @@
 """Option parsing shared by the commands: cell lists, the one `--set` parser (run, bench
---train, predictor train, data), and the trained-run argument (video, evaluate)."""
+--train, predictor train, data), run's `--config` settings file, and the trained-run argument
+(video, evaluate)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,50 @@ def parse_overrides(settings: list[str]) -> dict[str, dict[str, Any]]:
                                   f"'{setting}'")
         overrides.setdefault(kind, {})[field] = value
     return overrides
+
+
+def read_settings_file(path: Path) -> dict[str, dict[str, Any]]:
+    """A YAML file of spec settings, ``{KIND: {FIELD: VALUE}}`` with KIND one of engine, robot,
+    task, method, ppo: what ``--set KIND.FIELD=VALUE`` gives one at a time, kept in a file so a
+    recipe is named and versioned (as rl-games and IsaacGymEnvs keep theirs in YAML). Values are
+    read as ``--set`` reads them (``2e6`` is a number). An empty file holds no settings. Raises
+    TrackbenchError for a missing or unreadable file, YAML that does not parse (with its line), or
+    a file that is not that two-level mapping; unknown kinds and fields are judged later, as
+    ``--set``'s are."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TrackbenchError(f"--config {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:  # a folder, no permission, not text
+        raise TrackbenchError(f"--config {path}: cannot be read ({error})") from None
+    try:
+        data = yaml.load(text, Loader=_ExponentSafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise TrackbenchError(f"--config {path}: not valid YAML{where} ({problem})") from None
+    if data is None:
+        return {}
+    form = "a mapping of KIND: {FIELD: VALUE} (e.g. robot: {hand_kp: 40})"
+    if not isinstance(data, dict):
+        raise TrackbenchError(f"--config {path}: expected {form}, got a {type(data).__name__}")
+    settings: dict[str, dict[str, Any]] = {}
+    for kind, fields in data.items():
+        if not isinstance(fields, dict) or not all(isinstance(key, str) for key in fields):
+            raise TrackbenchError(f"--config {path}: '{kind}' holds {fields!r}; expected {form}")
+        settings[str(kind)] = dict(fields)
+    return settings
+
+
+def merged_settings(base: dict[str, dict[str, Any]], overrides: dict[str, dict[str, Any]]
+                    ) -> dict[str, dict[str, Any]]:
+    """``base`` (a settings file's) with each field ``overrides`` (``--set``'s) names replaced:
+    the command line wins over the file, field by field."""
+    merged = {kind: dict(fields) for kind, fields in base.items()}
+    for kind, fields in overrides.items():
+        merged.setdefault(kind, {}).update(fields)
+    return merged
 
 
 def parse_fields(settings: list[str]) -> dict[str, Any]:

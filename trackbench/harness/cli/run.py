@@ -15,7 +15,8 @@ from rich.table import Table
 from trackbench.harness import console
 from trackbench.harness.atomic import writable_folder_problem
 from trackbench.harness.cli.cell import print_result, run_cell
-from trackbench.harness.cli.options import names, parse_overrides
+from trackbench.harness.cli.options import (merged_settings, names, parse_overrides,
+                                            read_settings_file)
 from trackbench.harness.cli.report import show_report
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.launchers.options import DEFAULT_RETRIES, LaunchOptions, launch_options
@@ -72,7 +73,10 @@ def run_command(
     out: Path = typer.Option(Path("runs"), "--out", help="results directory"),
     settings: list[str] = typer.Option(
         [], "--set", help="spec override KIND.FIELD=VALUE, KIND one of engine, robot, task, "
-        "method, ppo (repeatable)"),
+        "method, ppo (repeatable); wins over --config"),
+    config: Path = typer.Option(
+        None, "--config", help="a YAML file of spec settings, {KIND: {FIELD: VALUE}} (a recipe, "
+        "e.g. benchmarks/recipes/grasp_lift_no_grasped.yaml); --set overrides its fields"),
     dry_run: bool = typer.Option(False, "--dry-run", help="validate and print the plan only"),
     force: bool = typer.Option(False, "--force", help="rerun cells from scratch, finished or not"),
     video: bool = typer.Option(
@@ -122,7 +126,8 @@ def run_command(
             robots=names(robot), tasks=names(task), methods=names(method), seeds=seeds,
             first_seed=first_seed,
             engine=engine, agent_steps=steps, num_envs=num_envs, device=device,
-            overrides=parse_overrides(settings),
+            overrides=merged_settings(read_settings_file(config) if config else {},
+                                      parse_overrides(settings)),
         )
     except ValidationError as error:
         raise TrackbenchError(describe_validation_error("run options", error)) from None
