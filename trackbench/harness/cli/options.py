@@ -1,6 +1,6 @@
 """Option parsing shared by the commands: cell lists, the one `--set` parser (run, bench
---train, predictor train, data), run's `--config` settings file, and the trained-run argument
-(video, evaluate)."""
+--train, predictor train, data) and its YAML loader (run's `--config` files too:
+settings_file.py), and the trained-run argument (video, evaluate)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,29 @@ if TYPE_CHECKING:
     from trackbench.harness.results import RunDir
 
 
-class _ExponentSafeLoader(yaml.SafeLoader):
-    """YAML 1.1 reads ``2e6`` and ``1.5e3`` (no dot, or no sign in the exponent) as strings;
-    people write step counts so. This loader also reads them as floats (YAML 1.2's rule)."""
+class SettingsLoader(yaml.SafeLoader):
+    """The safe loader with two changes for settings. YAML 1.1 reads ``2e6`` and ``1.5e3`` (no
+    dot, or no sign in the exponent) as strings; people write step counts so: they are read as
+    floats (YAML 1.2's rule). A key repeated in one mapping is an error (ConstructorError), not
+    the last one silently winning: in a recipe a second ``task:`` would drop the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: list[Any] = []
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` merges on purpose
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark,
+                    f"found the key {key!r} a second time", key_node.start_mark)
+            seen.append(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 _EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
-_ExponentSafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT,
-                                          list("-+0123456789."))
+SettingsLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT,
+                                     list("-+0123456789."))
 
 
 def names(values: str | list[str]) -> list[str]:
@@ -45,50 +60,6 @@ def parse_overrides(settings: list[str]) -> dict[str, dict[str, Any]]:
                                   f"'{setting}'")
         overrides.setdefault(kind, {})[field] = value
     return overrides
-
-
-def read_settings_file(path: Path) -> dict[str, dict[str, Any]]:
-    """A YAML file of spec settings, ``{KIND: {FIELD: VALUE}}`` with KIND one of engine, robot,
-    task, method, ppo: what ``--set KIND.FIELD=VALUE`` gives one at a time, kept in a file so a
-    recipe is named and versioned (as rl-games and IsaacGymEnvs keep theirs in YAML). Values are
-    read as ``--set`` reads them (``2e6`` is a number). An empty file holds no settings. Raises
-    TrackbenchError for a missing or unreadable file, YAML that does not parse (with its line), or
-    a file that is not that two-level mapping; unknown kinds and fields are judged later, as
-    ``--set``'s are."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TrackbenchError(f"--config {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:  # a folder, no permission, not text
-        raise TrackbenchError(f"--config {path}: cannot be read ({error})") from None
-    try:
-        data = yaml.load(text, Loader=_ExponentSafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "not valid YAML"
-        raise TrackbenchError(f"--config {path}: not valid YAML{where} ({problem})") from None
-    if data is None:
-        return {}
-    form = "a mapping of KIND: {FIELD: VALUE} (e.g. robot: {hand_kp: 40})"
-    if not isinstance(data, dict):
-        raise TrackbenchError(f"--config {path}: expected {form}, got a {type(data).__name__}")
-    settings: dict[str, dict[str, Any]] = {}
-    for kind, fields in data.items():
-        if not isinstance(fields, dict) or not all(isinstance(key, str) for key in fields):
-            raise TrackbenchError(f"--config {path}: '{kind}' holds {fields!r}; expected {form}")
-        settings[str(kind)] = dict(fields)
-    return settings
-
-
-def merged_settings(base: dict[str, dict[str, Any]], overrides: dict[str, dict[str, Any]]
-                    ) -> dict[str, dict[str, Any]]:
-    """``base`` (a settings file's) with each field ``overrides`` (``--set``'s) names replaced:
-    the command line wins over the file, field by field."""
-    merged = {kind: dict(fields) for kind, fields in base.items()}
-    for kind, fields in overrides.items():
-        merged.setdefault(kind, {}).update(fields)
-    return merged
 
 
 def parse_fields(settings: list[str]) -> dict[str, Any]:
@@ -116,7 +87,9 @@ def _key_and_value(setting: str, form: str) -> tuple[str, Any]:
     if not (sep and key.strip()):
         raise TrackbenchError(f"--set expects {form}, got '{setting}'")
     try:
-        value = yaml.load(raw, Loader=_ExponentSafeLoader)
+        value = yaml.load(raw, Loader=SettingsLoader)
+    except RecursionError:
+        raise TrackbenchError(f"--set {key.strip()}: the value is nested too deeply") from None
     except yaml.YAMLError as error:
         if raw.strip()[:1] in ("{", "["):  # meant as a mapping or list: say why it is not one
             problem = getattr(error, "problem", None) or "not valid YAML"

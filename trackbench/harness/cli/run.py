@@ -15,8 +15,8 @@ from rich.table import Table
 from trackbench.harness import console
 from trackbench.harness.atomic import writable_folder_problem
 from trackbench.harness.cli.cell import print_result, run_cell
-from trackbench.harness.cli.options import (merged_settings, names, parse_overrides,
-                                            read_settings_file)
+from trackbench.harness.cli.options import names, parse_overrides
+from trackbench.harness.cli.settings_file import settings_from, with_sources
 from trackbench.harness.cli.report import show_report
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.launchers.options import DEFAULT_RETRIES, LaunchOptions, launch_options
@@ -74,9 +74,9 @@ def run_command(
     settings: list[str] = typer.Option(
         [], "--set", help="spec override KIND.FIELD=VALUE, KIND one of engine, robot, task, "
         "method, ppo (repeatable); wins over --config"),
-    config: Path = typer.Option(
-        None, "--config", help="a YAML file of spec settings, {KIND: {FIELD: VALUE}} (a recipe, "
-        "e.g. benchmarks/recipes/grasp_lift_no_grasped.yaml); --set overrides its fields"),
+    config: list[Path] = typer.Option(
+        [], "--config", help="a YAML file of spec settings, {KIND: {FIELD: VALUE}} (a recipe: "
+        "benchmarks/recipes/); repeated, later files win; --set wins over them"),
     dry_run: bool = typer.Option(False, "--dry-run", help="validate and print the plan only"),
     force: bool = typer.Option(False, "--force", help="rerun cells from scratch, finished or not"),
     video: bool = typer.Option(
@@ -126,11 +126,11 @@ def run_command(
             robots=names(robot), tasks=names(task), methods=names(method), seeds=seeds,
             first_seed=first_seed,
             engine=engine, agent_steps=steps, num_envs=num_envs, device=device,
-            overrides=merged_settings(read_settings_file(config) if config else {},
-                                      parse_overrides(settings)),
+            overrides=settings_from(config, parse_overrides(settings)),
         )
     except ValidationError as error:
-        raise TrackbenchError(describe_validation_error("run options", error)) from None
+        raise TrackbenchError(with_sources(describe_validation_error("run options", error),
+                                           config)) from None
     options = launch_options(device, launcher=launcher, parallel=parallel, address=address,
                              cpus_per_cell=cpus_per_cell, gpus_per_cell=gpus_per_cell,
                              max_retries=max_retries)
@@ -140,7 +140,10 @@ def run_command(
         require_ray()
     wandb_mode = require_wandb() if use_wandb else None
     registry = load_registry()
-    cells = plan(matrix, registry)
+    try:
+        cells = plan(matrix, registry)
+    except TrackbenchError as error:
+        raise TrackbenchError(with_sources(str(error), config)) from None
     statuses = check_plan(cells, out, registry, force=force)
     _refuse_unwritable(out, cells, statuses)
     _print_plan(cells, out, statuses)
