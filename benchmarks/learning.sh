@@ -155,6 +155,10 @@
 #   FIRST_SEED=1 STEPS=12000000 OUT=runs/adv_kind nohup benchmarks/learning.sh dense 1 $COMMON \
 #       $CLOSE $STAGED --set "$(cat benchmarks/staged_close.txt)" \
 #       --set ppo.advantage_groups=start_kind >> runs/adv_kind/dense.log 2>&1 &
+#   Session 22: no_grasped's seeds 0 and 1 side by side for 2 h (runs/ng_s0, runs/ng_s1; started
+#   with the --set form above, which the recipe file reproduces exactly):
+#   FIRST_SEED=0 STEPS=12000000 OUT=runs/ng_s0 nohup benchmarks/learning.sh dense 1 \
+#       --config benchmarks/recipes/grasp_lift_no_grasped.yaml >> runs/ng_s0/dense.log 2>&1 &
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
