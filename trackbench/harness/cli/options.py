@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from trackbench.harness.results import RunDir
 
 
-class SettingsLoader(yaml.SafeLoader):
+class SettingsSafeLoader(yaml.SafeLoader):
     """The safe loader with two changes for settings. YAML 1.1 reads ``2e6`` and ``1.5e3`` (no
     dot, or no sign in the exponent) as strings; people write step counts so: they are read as
     floats (YAML 1.2's rule). A key repeated in one mapping is an error (ConstructorError), not
@@ -37,8 +37,8 @@ class SettingsLoader(yaml.SafeLoader):
 
 
 _EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
-SettingsLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT,
-                                     list("-+0123456789."))
+SettingsSafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT,
+                                         list("-+0123456789."))
 
 
 def names(values: str | list[str]) -> list[str]:
@@ -87,7 +87,7 @@ def _key_and_value(setting: str, form: str) -> tuple[str, Any]:
     if not (sep and key.strip()):
         raise TrackbenchError(f"--set expects {form}, got '{setting}'")
     try:
-        value = yaml.load(raw, Loader=SettingsLoader)
+        value = yaml.load(raw, Loader=SettingsSafeLoader)
     except RecursionError:
         raise TrackbenchError(f"--set {key.strip()}: the value is nested too deeply") from None
     except yaml.YAMLError as error:

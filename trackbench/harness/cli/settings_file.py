@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from trackbench.harness.cli.options import SettingsLoader
+from trackbench.harness.cli.options import SettingsSafeLoader
 from trackbench.harness.errors import TrackbenchError
 
 Settings = dict[str, dict[str, Any]]  # {kind: {field: value}}
@@ -33,7 +33,7 @@ def read_settings_file(path: Path) -> Settings:
     except (OSError, UnicodeDecodeError) as error:  # a folder, no permission, not text
         raise TrackbenchError(f"--config {path}: cannot be read ({error})") from None
     try:
-        data = yaml.load(text, Loader=SettingsLoader)
+        data = yaml.load(text, Loader=SettingsSafeLoader)
     except RecursionError:
         raise TrackbenchError(f"--config {path}: nested too deeply to read") from None
     except yaml.YAMLError as error:
