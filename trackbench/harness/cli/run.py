@@ -16,8 +16,8 @@ from trackbench.harness import console
 from trackbench.harness.atomic import writable_folder_problem
 from trackbench.harness.cli.cell import print_result, run_cell
 from trackbench.harness.cli.options import names, parse_overrides
-from trackbench.harness.cli.settings_file import settings_from, with_sources
 from trackbench.harness.cli.report import show_report
+from trackbench.harness.cli.settings_file import settings_from, with_sources
 from trackbench.harness.errors import TrackbenchError, describe_validation_error
 from trackbench.harness.launchers.options import DEFAULT_RETRIES, LaunchOptions, launch_options
 from trackbench.harness.results import RunDir

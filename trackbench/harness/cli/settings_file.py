@@ -84,7 +84,8 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     mark, context = getattr(error, "problem_mark", None), getattr(error, "context_mark", None)
     text = problem + (f" at line {mark.line + 1}" if mark is not None else "")
     if context is not None and getattr(error, "context", None):
-        text += f", {error.context.replace('while parsing ', 'in ')} begun at line {context.line + 1}"
+        within = error.context.replace("while parsing ", "in ")
+        text += f", {within} begun at line {context.line + 1}"
     return text
 
 
