@@ -159,6 +159,17 @@
 #   with the --set form above, which the recipe file reproduces exactly):
 #   FIRST_SEED=0 STEPS=12000000 OUT=runs/ng_s0 nohup benchmarks/learning.sh dense 1 \
 #       --config benchmarks/recipes/grasp_lift_no_grasped.yaml >> runs/ng_s0/dense.log 2>&1 &
+#   Sessions 23–24 (docs/results "Session 24"): the same recipe with the close action explored
+#   more (σ 0.61 instead of 0.37; session 23's runs were lost with its machine), and track
+#   through the recipe (Π_h trained as in session 16 and copied into its OUT):
+#   FIRST_SEED=0 STEPS=12000000 OUT=runs/cs_s0 nohup benchmarks/learning.sh dense 1 \
+#       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set ppo.close_init_log_std=-0.5 \
+#       >> runs/cs_s0/dense.log 2>&1 &
+#   .venv/bin/trackbench predictor train --out runs/learning/pi_h.pt
+#   cp runs/learning/pi_h.pt runs/track_ng/
+#   FIRST_SEED=0 STEPS=12000000 OUT=runs/track_ng nohup benchmarks/learning.sh track 1 \
+#       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set method.form=progress \
+#       --set method.track_weight=10 >> runs/track_ng/track.log 2>&1 &
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
