@@ -170,6 +170,9 @@
 #   FIRST_SEED=0 STEPS=12000000 OUT=runs/track_ng nohup benchmarks/learning.sh track 1 \
 #       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set method.form=progress \
 #       --set method.track_weight=10 >> runs/track_ng/track.log 2>&1 &
+#   A run to be continued by a later session on another machine is carried in git:
+#   benchmarks/carry.sh pack runs/track_ng (stopped first), then benchmarks/carry.sh unpack
+#   track_ng and its command again.
 #
 # Runs written before 2026-11-30 20:30 trained with MuJoCo's default friction (pyramidal cones,
 # impratio 1), under which grasped objects slip (docs/results); they live under runs/pyramidal_*
