@@ -161,8 +161,7 @@
 #       --config benchmarks/recipes/grasp_lift_no_grasped.yaml >> runs/ng_s0/dense.log 2>&1 &
 #   Sessions 23–25 (docs/results "Session 24", "Session 25"): the same recipe with the close
 #   action explored more (σ 0.61 instead of 0.37; sessions 23–24's runs were lost with their
-#   machines; session 25 ran seeds 0 and 1, FIRST_SEED=S, OUT=runs/cs_sS; the same settings as
-#   the recipe benchmarks/recipes/grasp_lift_close_explored.yaml), and track
+#   machines; session 25 ran seeds 0 and 1, FIRST_SEED=S, OUT=runs/cs_sS), and track
 #   through the recipe (Π_h trained as in session 16 and copied into its OUT):
 #   FIRST_SEED=0 STEPS=12000000 OUT=runs/cs_s0 nohup benchmarks/learning.sh dense 1 \
 #       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set ppo.close_init_log_std=-0.5 \
