@@ -171,6 +171,15 @@
 #   FIRST_SEED=0 STEPS=12000000 OUT=runs/track_ng nohup benchmarks/learning.sh track 1 \
 #       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set method.form=progress \
 #       --set method.track_weight=10 >> runs/track_ng/track.log 2>&1 &
+#   Session 26 (docs/results "Session 26"): track and task through the recipe with the close
+#   action explored more (runs/track_s0, runs/task_s0; both carried, they resume with these):
+#   cp runs/learning/pi_h.pt runs/track_s0/
+#   FIRST_SEED=0 STEPS=12000000 OUT=runs/track_s0 nohup benchmarks/learning.sh track 1 \
+#       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set ppo.close_init_log_std=-0.5 \
+#       --set method.form=progress --set method.track_weight=10 >> runs/track_s0/track.log 2>&1 &
+#   FIRST_SEED=0 STEPS=12000000 OUT=runs/task_s0 nohup benchmarks/learning.sh task 1 \
+#       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set ppo.close_init_log_std=-0.5 \
+#       >> runs/task_s0/task.log 2>&1 &
 #   A run to be continued by a later session on another machine is carried in git:
 #   benchmarks/carry.sh pack runs/track_ng (stopped first), then benchmarks/carry.sh unpack
 #   track_ng and its command again.
