@@ -180,6 +180,17 @@
 #   FIRST_SEED=0 STEPS=12000000 OUT=runs/task_s0 nohup benchmarks/learning.sh task 1 \
 #       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set ppo.close_init_log_std=-0.5 \
 #       >> runs/task_s0/task.log 2>&1 &
+#   Session 27 (docs/results "Session 27"): a third dense seed (runs/cs_s2), track's seed 1
+#   (runs/track_s1, carried; Π_h copied as above) and r_track with its sign flipped, a control:
+#   FIRST_SEED=2 STEPS=12000000 OUT=runs/cs_s2 nohup benchmarks/learning.sh dense 1 \
+#       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set ppo.close_init_log_std=-0.5 \
+#       >> runs/cs_s2/dense.log 2>&1 &
+#   FIRST_SEED=1 STEPS=12000000 OUT=runs/track_s1 nohup benchmarks/learning.sh track 1 \
+#       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set ppo.close_init_log_std=-0.5 \
+#       --set method.form=progress --set method.track_weight=10 >> runs/track_s1/track.log 2>&1 &
+#   FIRST_SEED=0 STEPS=1600000 OUT=runs/antitrack_s0 nohup benchmarks/learning.sh track 1 \
+#       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set ppo.close_init_log_std=-0.5 \
+#       --set method.form=progress --set method.track_weight=-10 >> runs/antitrack_s0/track.log 2>&1 &
 #   A run to be continued by a later session on another machine is carried in git:
 #   benchmarks/carry.sh pack runs/track_ng (stopped first), then benchmarks/carry.sh unpack
 #   track_ng and its command again.
