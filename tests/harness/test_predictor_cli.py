@@ -133,6 +133,26 @@ def test_probe_runs_end_to_end_with_json_and_png(cli, tmp_path):
     assert rested["still"]["first_step_mean_m"] != still["first_step_mean_m"]
 
 
+def test_probe_set_resets_the_env_as_training_would(cli, tmp_path):
+    # Training's pre-grasp starts at the pre-grasp itself: the hand starts at the object, far
+    # closer than from the task's reset; the settings are reported with the numbers.
+    path = tiny_checkpoint(tmp_path)
+
+    def initial_distance(*settings):
+        result = cli("predictor", "probe", "--robot", "allegro", "--task", "grasp_lift", "--envs",
+                     "1", "--seconds", "0.1", "--checkpoint", str(path), "--json", *settings)
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output)
+        return report["settings"], report["closed_loop"]["initial_distance_m"]
+
+    plain, reset = initial_distance()
+    settings, pregrasp = initial_distance("--set", "task.pregrasp_start=1",
+                                          "--set", "task.pregrasp_progress=[1,1]")
+    assert plain == {}
+    assert settings == {"task": {"pregrasp_start": 1, "pregrasp_progress": [1, 1]}}
+    assert reset > 0.2 and pregrasp < 0.1, (reset, pregrasp)
+
+
 def test_probe_rejects_bad_names_and_values(cli, tmp_path):
     def probe(*args):
         return cli("predictor", "probe", "--robot", "allegro", "--task", "grasp_lift", *args)
@@ -147,6 +167,10 @@ def test_probe_rejects_bad_names_and_values(cli, tmp_path):
     assert_user_error(probe("--preset", "huge"), "preset")
     assert_user_error(probe("--hand-shape", "human"),
                       "--hand-shape must be one of robot, human_rest, got 'human'")
+    assert_user_error(probe("--set", "ppo.horizon_length=8"),
+                      "the probe takes settings of engine, robot, task only")
+    assert_user_error(probe("--set", "task.episode_lenght=8"), "episode_lenght")
+    assert_user_error(probe("--set", "pregrasp_start"), "--set expects KIND.FIELD=VALUE")
 
 
 def test_probe_never_trains_a_missing_cached_predictor(cli, tmp_path, monkeypatch):

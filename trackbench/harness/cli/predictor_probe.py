@@ -10,7 +10,12 @@ import typer
 from rich.table import Table
 
 from trackbench.harness import console
+from trackbench.harness.cli.options import parse_overrides
 from trackbench.harness.errors import TrackbenchError
+
+# The spec kinds that shape the states the probe resets; Π_h itself comes from --preset,
+# --dataset, --checkpoint and --hand-shape, and no policy is trained.
+ENV_KINDS = ("engine", "robot", "task")
 
 
 def probe_command(
@@ -29,6 +34,10 @@ def probe_command(
     hand_shape: str = typer.Option(
         "robot", "--hand-shape", help="the hand Π_h sees, as track's method.hand_shape: robot "
         "(its keypoints as they are) or human_rest (shifted into the closest human rest shape)"),
+    settings: list[str] = typer.Option(
+        [], "--set", help="setting of the env the probe resets, KIND.FIELD=VALUE with KIND one of "
+        f"{', '.join(ENV_KINDS)} (repeatable; e.g. task.pregrasp_start=1 for training's "
+        "pre-grasp starts)"),
     out: Optional[Path] = typer.Option(None, "--out", help="folder for probe_<robot>_<task>.png"),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
 ) -> None:
@@ -52,10 +61,17 @@ def probe_command(
     if hand_shape not in get_args(HandShape):
         raise TrackbenchError(f"--hand-shape must be one of {', '.join(get_args(HandShape))}, "
                               f"got '{hand_shape}'")
+    overrides = parse_overrides(settings)
+    for kind in overrides:
+        if kind not in ENV_KINDS:
+            raise TrackbenchError(f"--set {kind}.…: the probe takes settings of "
+                                  f"{', '.join(ENV_KINDS)} only (Π_h is chosen by --preset, "
+                                  "--dataset, --checkpoint and --hand-shape)")
     torch.set_num_threads(1)
     registry = load_registry()
     registry.raise_problems()
-    batch = probe.reset_batch(registry, robot, task, envs, seed)  # names checked here first
+    # Names and settings are checked here first.
+    batch = probe.reset_batch(registry, robot, task, envs, seed, overrides)
     predictor = probe.load_track_predictor(registry, preset, dataset, checkpoint)
     name, sequences = probe.human_sequences(registry, predictor, human_sequences)
     human = {"dataset": name, **probe.human_statistics(sequences)}
@@ -66,6 +82,7 @@ def probe_command(
                        else probe.training_rest_shapes(registry, predictor))
     report, rollout = probe.probe(predictor, batch, seconds, human, rest_shapes)
     report = {"robot": robot, "task": task, "seed": seed, "hand_shape": hand_shape,
+              "settings": overrides,
               "predictor": checkpoint and str(checkpoint) or f"cache: {preset} preset, {dataset}",
               **report}
     if out is not None:
@@ -87,7 +104,9 @@ def _table(report: dict[str, Any]) -> Table:
     table = Table(title=(
         f"Π_h probe: {report['robot']} × {report['task']}, {report['envs']} envs, "
         f"{report['fingertips']} fingertips ({report['hand_shape']} shape), {report['predictor']} "
-        f"(cm per step of {1000 / report['control_hz']:.0f} ms)"), title_justify="left")
+        f"(cm per step of {1000 / report['control_hz']:.0f} ms)"
+        + "".join(f", {kind}.{field}={value}" for kind, fields in report["settings"].items()
+                  for field, value in fields.items())), title_justify="left")
     table.add_column("")
     table.add_column("value", justify="right")
     cm = lambda metres: f"{100 * metres:.2f}"  # noqa: E731

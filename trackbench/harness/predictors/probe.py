@@ -80,9 +80,12 @@ def load_track_predictor(registry: "Registry", preset: str | None, dataset: str,
 
 
 def reset_batch(registry: "Registry", robot: str, task: str, num_envs: int,
-                seed: int = 0) -> ResetBatch:
+                seed: int = 0, overrides: dict[str, dict[str, Any]] | None = None) -> ResetBatch:
     """``num_envs`` envs of robot × task built and reset as training builds them (``plan`` and
-    ``VecEnv.build``, env i drawing from generator seed·SEED_STRIDE + i)."""
+    ``VecEnv.build``, env i drawing from generator seed·SEED_STRIDE + i). ``overrides``: spec
+    settings per kind as ``MatrixSpec.overrides`` (engine, robot, task), so training's start
+    curricula (``task.pregrasp_start``, ``harness/starts.py``) can be probed too. Raises
+    TrackbenchError for unknown names or invalid settings (``plan``)."""
     from trackbench.harness.env import VecEnv
     from trackbench.harness.matrix import plan
     from trackbench.harness.specs import MatrixSpec
@@ -91,7 +94,7 @@ def reset_batch(registry: "Registry", robot: str, task: str, num_envs: int,
         raise TrackbenchError(f"--envs must be at least 1, got {num_envs}")
     # The sparse method: it loads nothing, so building the env costs only the physics.
     spec = plan(MatrixSpec(robots=[robot], tasks=[task], methods=["task"], num_envs=num_envs,
-                           seeds=seed + 1), registry)[seed]
+                           seeds=seed + 1, overrides=overrides or {}), registry)[seed]
     env = VecEnv.build(spec, registry)
     state = env.engine.state
     return batch_from_state(env.task, state, float(env.engine.spec.control_hz))
