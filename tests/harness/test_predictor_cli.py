@@ -143,13 +143,14 @@ def test_probe_set_resets_the_env_as_training_would(cli, tmp_path):
                      "1", "--seconds", "0.1", "--checkpoint", str(path), "--json", *settings)
         assert result.exit_code == 0, result.output
         report = json.loads(result.output)
-        return report["settings"], report["closed_loop"]["initial_distance_m"]
+        return report["settings"], report["starts"], report["closed_loop"]["initial_distance_m"]
 
-    plain, reset = initial_distance()
-    settings, pregrasp = initial_distance("--set", "task.pregrasp_start=1",
-                                          "--set", "task.pregrasp_progress=[1,1]")
-    assert plain == {}
+    plain, no_starts, reset = initial_distance()
+    settings, starts, pregrasp = initial_distance("--set", "task.pregrasp_start=1",
+                                                  "--set", "task.pregrasp_progress=[1,1]")
+    assert plain == {} and no_starts == {}
     assert settings == {"task": {"pregrasp_start": 1, "pregrasp_progress": [1, 1]}}
+    assert starts == {"pregrasp_starts_total": 1, "pregrasp_misses_total": 0}
     assert reset > 0.2 and pregrasp < 0.1, (reset, pregrasp)
 
 

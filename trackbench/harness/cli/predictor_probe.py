@@ -129,6 +129,9 @@ def _table(report: dict[str, Any]) -> Table:
          f"{cm(loop['initial_spread_m'])} → {cm(loop['final_spread_m'])}"),
         ("closed loop: max rise (cm)", cm(loop["max_rise_m"])),
     ]
+    if report["starts"]:  # training's start curricula (--set task.pregrasp_start=…)
+        rows.insert(0, ("training starts at these resets", ", ".join(
+            f"{name.removesuffix('_total')} {count}" for name, count in report["starts"].items())))
     for label, value in rows:
         table.add_row(label, value)
     return table

@@ -17,7 +17,7 @@ fingertip keypoints (``FingertipMap.robot_tips``), the ones ``track`` rewards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,9 @@ class ResetBatch:
     goal_label: torch.Tensor  # [N] long
     robot: "RobotSpec"  # the keypoint layout (FingertipMap)
     control_hz: float = POLICY_HZ
+    # Training's start curricula at these resets (``StartCurriculum.metrics``: e.g.
+    # pregrasp_starts_total, pregrasp_misses_total; a miss leaves the task's reset); empty: none.
+    starts: dict[str, int] = field(default_factory=dict)
 
     @property
     def target_points(self) -> torch.Tensor:
@@ -97,7 +100,8 @@ def reset_batch(registry: "Registry", robot: str, task: str, num_envs: int,
                            seeds=seed + 1, overrides=overrides or {}), registry)[seed]
     env = VecEnv.build(spec, registry)
     state = env.engine.state
-    return batch_from_state(env.task, state, float(env.engine.spec.control_hz))
+    return replace(batch_from_state(env.task, state, float(env.engine.spec.control_hz)),
+                   starts=env.starts.metrics())
 
 
 def batch_from_state(task, state: "State", control_hz: float = POLICY_HZ) -> ResetBatch:
@@ -283,7 +287,8 @@ def probe(predictor: "Predictor", batch: ResetBatch, seconds: float, human: dict
         "ratio_to_human_mean": float(first.mean()) / human["speed_mean_m"],
     }
     return {"envs": int(batch.keypoints.shape[0]), "control_hz": batch.control_hz,
-            "fingertips": int(first.shape[1]), "still": still, "human": human,
+            "starts": dict(batch.starts), "fingertips": int(first.shape[1]), "still": still,
+            "human": human,
             "closed_loop": rollout_summary(rollout)}, rollout
 
 
