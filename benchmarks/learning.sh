@@ -191,6 +191,15 @@
 #   FIRST_SEED=0 STEPS=1600000 OUT=runs/antitrack_s0 nohup benchmarks/learning.sh track 1 \
 #       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set ppo.close_init_log_std=-0.5 \
 #       --set method.form=progress --set method.track_weight=-10 >> runs/antitrack_s0/track.log 2>&1 &
+#   Session 28 (docs/results "Session 28"): a fourth dense seed (runs/cs_s3) beside track seed 1
+#   (its session-27 command again, to its 3 h):
+#   FIRST_SEED=3 STEPS=12000000 OUT=runs/cs_s3 nohup benchmarks/learning.sh dense 1 \
+#       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set ppo.close_init_log_std=-0.5 \
+#       >> runs/cs_s3/dense.log 2>&1 &
+#   Π_h from training's on-the-way starts (P = 0.25, 0.5, 0.75, 1):
+#   .venv/bin/trackbench predictor probe --robot allegro --task grasp_lift --envs 16 \
+#       --checkpoint runs/learning/pi_h.pt --set task.pregrasp_start=1 \
+#       --set "task.pregrasp_progress=[P,P]" --json --out DIR
 #   A run to be continued by a later session on another machine is carried in git:
 #   benchmarks/carry.sh pack runs/track_ng (stopped first), then benchmarks/carry.sh unpack
 #   track_ng and its command again.
