@@ -196,6 +196,8 @@
 #   FIRST_SEED=3 STEPS=12000000 OUT=runs/cs_s3 nohup benchmarks/learning.sh dense 1 \
 #       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set ppo.close_init_log_std=-0.5 \
 #       >> runs/cs_s3/dense.log 2>&1 &
+#   The sign-flipped control's second seed: session 27's antitrack command with FIRST_SEED=1
+#   and OUT=runs/antitrack_s1 (Π_h copied there first).
 #   Π_h from training's on-the-way starts (P = 0.25, 0.5, 0.75, 1):
 #   .venv/bin/trackbench predictor probe --robot allegro --task grasp_lift --envs 16 \
 #       --checkpoint runs/learning/pi_h.pt --set task.pregrasp_start=1 \
