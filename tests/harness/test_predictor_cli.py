@@ -169,7 +169,8 @@ def test_probe_rejects_bad_names_and_values(cli, tmp_path):
     assert_user_error(probe("--hand-shape", "human"),
                       "--hand-shape must be one of robot, human_rest, got 'human'")
     assert_user_error(probe("--set", "ppo.horizon_length=8"),
-                      "the probe takes settings of engine, robot, task only")
+                      "predictor probe takes settings of the engine, robot or task",
+                      "Π_h is chosen by --preset")
     assert_user_error(probe("--set", "task.episode_lenght=8"), "episode_lenght")
     assert_user_error(probe("--set", "pregrasp_start"), "--set expects KIND.FIELD=VALUE")
 

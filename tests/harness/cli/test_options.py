@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from trackbench.harness.cli.options import names, parse_overrides
+from trackbench.harness.cli.options import names, only_kinds, parse_overrides
+from trackbench.harness.errors import TrackbenchError
 
 
 @pytest.mark.parametrize("raw, value", [
@@ -46,3 +47,12 @@ def test_a_bad_mapping_on_the_command_line_is_one_message(cli, tmp_path):
     result = cli("run", "--method", "amp", "--set", "method.dataset_spec={path: /data",
                  "--out", str(tmp_path), "--dry-run")
     assert_user_error(result, "method.dataset_spec: {path: /data is not a valid YAML mapping")
+
+
+def test_only_kinds_passes_the_taken_kinds_and_names_the_first_other():
+    overrides = parse_overrides(["task.episode_length=8", "robot.hand_kp=40"])
+    assert only_kinds(overrides, ("engine", "robot", "task"), "probe") == overrides
+    with pytest.raises(TrackbenchError) as error:
+        only_kinds(parse_overrides(["ppo.horizon_length=8", "method.form=progress"]),
+                   ("robot", "task"), "probe", "why")
+    assert str(error.value) == "--set method.…: probe takes settings of the robot or task (why)"

@@ -62,6 +62,19 @@ def parse_overrides(settings: list[str]) -> dict[str, dict[str, Any]]:
     return overrides
 
 
+def only_kinds(overrides: dict[str, dict[str, Any]], kinds: tuple[str, ...], command: str,
+               hint: str = "") -> dict[str, dict[str, Any]]:
+    """``overrides`` (from :func:`parse_overrides`) unchanged when every kind is one of
+    ``kinds``, the ones ``command`` uses; otherwise a TrackbenchError naming the first other kind
+    (alphabetically), the kinds taken and ``hint`` (why, if the user may wonder)."""
+    unknown = sorted(set(overrides) - set(kinds))
+    if unknown:
+        taken = f"{', '.join(kinds[:-1])} or {kinds[-1]}" if len(kinds) > 1 else kinds[0]
+        raise TrackbenchError(f"--set {unknown[0]}.…: {command} takes settings of the {taken}"
+                              + (f" ({hint})" if hint else ""))
+    return overrides
+
+
 def parse_fields(settings: list[str]) -> dict[str, Any]:
     """`width=128` → {"width": 128} (the predictor and dataset options, whose kind the command
     names); values are parsed as YAML scalars. Raises TrackbenchError for a setting that is not

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from trackbench.harness import console
-from trackbench.harness.cli.options import parse_overrides
+from trackbench.harness.cli.options import only_kinds, parse_overrides
 from trackbench.harness.errors import TrackbenchError
 
 # The spec kinds that shape the states the probe resets; Π_h itself comes from --preset,
@@ -61,12 +61,8 @@ def probe_command(
     if hand_shape not in get_args(HandShape):
         raise TrackbenchError(f"--hand-shape must be one of {', '.join(get_args(HandShape))}, "
                               f"got '{hand_shape}'")
-    overrides = parse_overrides(settings)
-    for kind in overrides:
-        if kind not in ENV_KINDS:
-            raise TrackbenchError(f"--set {kind}.…: the probe takes settings of "
-                                  f"{', '.join(ENV_KINDS)} only (Π_h is chosen by --preset, "
-                                  "--dataset, --checkpoint and --hand-shape)")
+    overrides = only_kinds(parse_overrides(settings), ENV_KINDS, "predictor probe",
+                           "Π_h is chosen by --preset, --dataset, --checkpoint and --hand-shape")
     torch.set_num_threads(1)
     registry = load_registry()
     registry.raise_problems()

@@ -31,7 +31,7 @@ def retarget_command(
     and write the demonstrations (observations, actions, joint targets) and their quality."""
     from trackbench.harness.atomic import atomic_directory, check_creatable, remove_leftovers, write_json_atomic
     from trackbench.harness.build import make_engine, make_robot, make_task
-    from trackbench.harness.cli.options import parse_overrides, with_dataset_path
+    from trackbench.harness.cli.options import only_kinds, parse_overrides, with_dataset_path
     from trackbench.harness.demonstrations import first_sequences, record
     from trackbench.harness.plugins import load_registry
     from trackbench.harness.retarget import retarget_problems
@@ -40,11 +40,8 @@ def retarget_command(
     remove_leftovers(out.absolute().parent, target=out.name)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise TrackbenchError(f"{out} exists and is not an empty folder; choose a new --out")
-    overrides = parse_overrides(settings)
-    unknown = sorted(set(overrides) - {"robot", "task", "dataset", "engine"})
-    if unknown:
-        raise TrackbenchError(f"--set {unknown[0]}.…: data retarget takes settings of the robot, "
-                              f"task, dataset or engine")
+    overrides = only_kinds(parse_overrides(settings), ("robot", "task", "dataset", "engine"),
+                           "data retarget")
     registry = load_registry()
     registry.raise_problems()
     robot_plugin = make_robot(registry, robot, overrides.get("robot"))
