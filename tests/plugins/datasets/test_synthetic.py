@@ -248,3 +248,33 @@ def test_time_scale_is_slower_only_and_bounded(scale):
     registry.add("datasets", SyntheticDataset, "trackbench", "datasets")
     with pytest.raises(TrackbenchError, match="time_scale must be"):
         registry.resolve_spec("datasets", "synthetic", {"time_scale": list(scale)})
+
+
+def _final_approach(sequence) -> tuple[np.ndarray, np.ndarray]:
+    """(unit xy direction the wrist moves in over its last 0.3 s of motion before the lift,
+    xy from the wrist's start to the goal)."""
+    wrist = sequence.keypoints[:, 0].astype(np.float64)
+    goal = sequence.object_points[:, sequence.grasped].mean(axis=1)
+    lift = int(np.argmax(np.linalg.norm(goal - goal[0], axis=1) > 1e-6))
+    end = np.nonzero(np.linalg.norm(np.diff(wrist[:lift], axis=0), axis=1) > 0.002)[0][-1]
+    direction = wrist[end, :2] - wrist[end - 6, :2]
+    return direction / np.linalg.norm(direction), goal[0, :2] - wrist[0, :2]
+
+
+def test_approach_start_comes_in_from_the_side_the_hand_starts_on(sequences):
+    """approach=start: the final approach points along start → goal (±45° and the pre-grasp's
+    offsets); the default (person) comes in from +y, some hands swinging round to it."""
+    def cosines(seqs):
+        pairs = [_final_approach(s) for s in seqs]
+        return np.array([d @ s / np.linalg.norm(s) for d, s in pairs]), \
+            np.array([d[1] for d, _ in pairs])
+
+    start = list(SyntheticDataset(SyntheticDataset.Spec(num_sequences=NUM, seed=3,
+                                                        approach="start")).sequences())
+    along, _ = cosines(start)
+    assert along.min() > 0.6 and np.median(along) > 0.95
+    person_along, person_y = cosines(sequences)
+    assert np.percentile(person_y, 90) < -0.2 and person_along.min() < 0.0
+    for sequence in start[:10]:  # the same grasps: valid, fingertips end on the goal
+        assert sequence.validate() == []
+    assert SyntheticDataset.Spec().approach == "person"

@@ -60,11 +60,15 @@ def wrist_start(rng: np.random.Generator, starts: str, goal: np.ndarray) -> np.n
 
 def demonstration(rng: np.random.Generator, goal: HandGoal,
                   draw_move: Callable[[np.random.Generator], np.ndarray],
-                  starts: str = "workspace") -> tuple[np.ndarray, np.ndarray]:
+                  starts: str = "workspace", start: np.ndarray | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Keypoints [T, 21, 3] of one rest-reach-grasp-move, and the grasped thing's displacement
     [T, 3] (m, zero until the move). ``draw_move(rng)`` draws the move's full displacement [3]
-    (a lift, a pull); the hand carries it rigidly along a minimum-jerk profile, then holds."""
-    start = wrist_start(rng, starts, goal.target)
+    (a lift, a pull); the hand carries it rigidly along a minimum-jerk profile, then holds. The
+    wrist starts at ``start`` [3] (m) where given (an approach drawn from it), else at one drawn
+    from the ``starts`` box."""
+    if start is None:
+        start = wrist_start(rng, starts, goal.target)
     # Relaxed start: palm down, fingers toward −y (hand columns: fingers, thumb side, back),
     # turned about z to point roughly at the goal, pitched down about x and rolled about the
     # fingers. From the person's side (+y) the turn toward the goal is small.

@@ -37,9 +37,13 @@ instead (``drawer``: the same rest, reach and timeline; the fingers hook behind 
 the hand pulls it 0.33–0.39 m out; the handle is object id 0, which Π_h hides, as the authors'
 code passes the cabinet). Default 0: grasp-and-lift only, as DexYCB.
 
-Speeds, start poses, placements, object yaws, approach directions (from +y, ±45°), grasps and
-pauses are drawn per sequence; sequence ``i`` depends only on (seed, i), so the first 20 of a
-1,000-sequence set equal a 20-sequence set with the same seed. Splits are by sequence.
+Speeds, start poses, placements, object yaws, approach directions, grasps and pauses are drawn
+per sequence. The approach is the spec's ``approach``: ``person`` (default), from +y ±45°, a
+person across the table as in DexYCB, wherever the hand starts (a hand that starts at −x swings
+round to the object's +y side); or ``start``, from the side the hand starts on ±45° (the
+horizontal direction start → object), as a robot beside the table reaches. Sequence ``i``
+depends only on (seed, i), so the first 20 of a 1,000-sequence set equal a 20-sequence set with
+the same seed. Splits are by sequence.
 
 **What it does not capture**: real finger kinematics (one synergy per finger, no independent
 joints, no per-person hand shape), real contacts (fingertips are points; no pad deformation,
@@ -68,12 +72,13 @@ from trackbench.api import (
 from trackbench.plugins.datasets import drawer
 from trackbench.plugins.datasets.grasps import grasp_library, object_surface
 from trackbench.plugins.datasets.motion import (  # noqa: F401  (WORKSPACE_STARTS: tests, docs)
-    WORKSPACE_STARTS, HandGoal, demonstration,
+    WORKSPACE_STARTS, HandGoal, demonstration, wrist_start,
 )
 
 PAPER_OBJECTS = ("002_master_chef_can", "036_wood_block", "010_potted_meat_can", "025_mug",
                  "024_bowl", "005_tomato_soup_can")
 PLACEMENT_HALF_WIDTH = 0.10  # m, as the tasks place objects
+APPROACH_SPREAD = np.pi / 4  # rad either side of the approach direction
 MAX_TRIES = 50  # demonstrations drawn per sequence until one keeps the hand out of the goal
 GOAL_TOLERANCE = 0.002  # m a keypoint may enter the goal's hull (fingertips end on it)
 DISTRACTOR_CLEARANCE = 0.01  # m between distractors and the hand or the lifted goal
@@ -97,6 +102,11 @@ class SyntheticSpec(DatasetSpec):
     starts: Literal["workspace", "person"] = Field(default="workspace", description=(
         "where the hand starts: workspace (every region the robots' resets cover) or person "
         "(a person's side of the table only)"))
+    approach: Literal["person", "start"] = added_setting(
+        "person", before="person", since="2026-12-04", description=(
+        "the direction the hand comes in to grasp: person (from +y, ±45°: a person across the "
+        "table, as DexYCB's recordings) or start (from wherever the hand starts, ±45°: a hand "
+        "that starts beside the object, as a robot's does, reaches it from that side)"))
     time_scale: LowHigh = added_setting(
         (1.0, 1.0), before=(1.0, 1.0), since="2026-12-02", description=(
         "[low, high]: each sequence is played slower by a factor drawn uniformly from this "
@@ -194,8 +204,12 @@ class SyntheticDataset(Dataset):
         distractors = [others[k] for k in rng.permutation(len(others))[:wanted]]
 
         for _ in range(MAX_TRIES):  # a demonstration whose hand enters the goal is redrawn
-            placement = _goal_placement(rng, goal)
-            keypoints, lift = _demonstration(rng, *placement, starts=self.spec.starts)
+            if self.spec.approach == "person":
+                placement, start = _goal_placement(rng, goal), None
+            else:
+                placement, start = _placement_from_start(rng, goal, self.spec.starts)
+            keypoints, lift = _demonstration(rng, *placement, starts=self.spec.starts,
+                                             start=start)
             if _hand_clear_of_goal(keypoints, lift, goal, *placement[1:]):
                 break
         else:
@@ -256,14 +270,34 @@ def _pick_goal(rng: np.random.Generator, object_ids: list[int]) -> int:
 def _goal_placement(rng: np.random.Generator, goal: int):
     """(grasp, yaw rotation, rest position) of the goal: a grasp from the library, an approach
     direction from +y (±45°), and the object yaw that makes the two meet."""
+    grasp = _draw_grasp(rng, goal)
+    approach = -np.pi / 2 + rng.uniform(-APPROACH_SPREAD, APPROACH_SPREAD)
+    position = _draw_position(rng, goal)
+    return grasp, rotation_z(approach - grasp.azimuth), position
+
+
+def _placement_from_start(rng: np.random.Generator, goal: int, starts: str):
+    """((grasp, yaw rotation, rest position), wrist start [3]): the goal's placement and a hand
+    start drawn first, the approach direction from the start's side (the horizontal direction
+    start → object, ±45°), and the object yaw that makes grasp and approach meet."""
+    grasp = _draw_grasp(rng, goal)
+    position = _draw_position(rng, goal)
+    start = wrist_start(rng, starts, position)
+    toward = position[:2] - start[:2]
+    approach = np.arctan2(toward[1], toward[0]) + rng.uniform(-APPROACH_SPREAD, APPROACH_SPREAD)
+    return (grasp, rotation_z(approach - grasp.azimuth), position), start
+
+
+def _draw_grasp(rng: np.random.Generator, goal: int):
+    library = grasp_library(goal)
+    return library[rng.integers(len(library))]
+
+
+def _draw_position(rng: np.random.Generator, goal: int) -> np.ndarray:
     from trackbench.api import ycb
 
-    library = grasp_library(goal)
-    grasp = library[rng.integers(len(library))]
-    approach = -np.pi / 2 + rng.uniform(-np.pi / 4, np.pi / 4)
-    position = np.array([*rng.uniform(-PLACEMENT_HALF_WIDTH, PLACEMENT_HALF_WIDTH, 2),
-                         ycb.half_height(goal)])
-    return grasp, rotation_z(approach - grasp.azimuth), position
+    return np.array([*rng.uniform(-PLACEMENT_HALF_WIDTH, PLACEMENT_HALF_WIDTH, 2),
+                     ycb.half_height(goal)])
 
 
 def _posed_cloud(class_id: int, rotation: np.ndarray, position: np.ndarray) -> np.ndarray:
@@ -329,8 +363,9 @@ def _footprint_radius(class_id: int) -> float:
 
 
 def _demonstration(rng: np.random.Generator, grasp, object_rotation, object_position,
-                   starts: str = "workspace"):
-    """Keypoints [T, 21, 3] of one reach-grasp-lift of the goal, and its displacement [T, 3]."""
+                   starts: str = "workspace", start: np.ndarray | None = None):
+    """Keypoints [T, 21, 3] of one reach-grasp-lift of the goal, and its displacement [T, 3];
+    the hand starts at ``start`` (wrist, m) if given, else one drawn from ``starts``."""
     wrist_grasp = object_rotation @ grasp.wrist + object_position
     approach = object_rotation @ grasp.approach
     up = np.array([0.0, 0.0, 1.0])
@@ -341,7 +376,7 @@ def _demonstration(rng: np.random.Generator, grasp, object_rotation, object_posi
     goal = HandGoal(rotation=object_rotation @ grasp.rotation, wrist=wrist_grasp,
                     pre_grasp=pre_grasp, closure=grasp.closure, synergy=grasp.synergy,
                     target=object_position)
-    return demonstration(rng, goal, _draw_lift, starts)
+    return demonstration(rng, goal, _draw_lift, starts, start=start)
 
 
 def _draw_lift(rng: np.random.Generator) -> np.ndarray:
