@@ -202,6 +202,15 @@
 #   .venv/bin/trackbench predictor probe --robot allegro --task grasp_lift --envs 16 \
 #       --checkpoint runs/learning/pi_h.pt --set task.pregrasp_start=1 \
 #       --set "task.pregrasp_progress=[P,P]" --json --out DIR
+#   Session 29 (docs/results "Session 29"): track's third seed (Π_h copied as above) beside
+#   seed 1 continued past its budget (its session-27 command again):
+#   FIRST_SEED=2 STEPS=12000000 OUT=runs/track_s2 nohup benchmarks/learning.sh track 1 \
+#       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set ppo.close_init_log_std=-0.5 \
+#       --set method.form=progress --set method.track_weight=10 >> runs/track_s2/track.log 2>&1 &
+#   Every cell evaluated at the task's own episode length as well:
+#   .venv/bin/trackbench evaluate RUN --episodes 128 --episode-length 600 --json
+#   Π_h from approaches on the side the hand starts (S = 0, 1), probed as above:
+#   .venv/bin/trackbench predictor train --dataset-set approach=start --set seed=S --out FILE
 #   A run to be continued by a later session on another machine is carried in git:
 #   benchmarks/carry.sh pack runs/track_ng (stopped first), then benchmarks/carry.sh unpack
 #   track_ng and its command again.
