@@ -39,7 +39,7 @@ code passes the cabinet). Default 0: grasp-and-lift only, as DexYCB.
 
 Speeds, start poses, placements, object yaws, approach directions, grasps and pauses are drawn
 per sequence. The approach is the spec's ``approach``: ``person`` (default), from +y ±45°, a
-person across the table as in DexYCB, wherever the hand starts (a hand that starts at −x swings
+person across the table, wherever the hand starts (a hand that starts at −x swings
 round to the object's +y side); or ``start``, from the side the hand starts on ±45° (the
 horizontal direction start → object), as a robot beside the table reaches. Sequence ``i``
 depends only on (seed, i), so the first 20 of a 1,000-sequence set equal a 20-sequence set with
@@ -105,8 +105,8 @@ class SyntheticSpec(DatasetSpec):
     approach: Literal["person", "start"] = added_setting(
         "person", before="person", since="2026-12-04", description=(
         "the direction the hand comes in to grasp: person (from +y, ±45°: a person across the "
-        "table, as DexYCB's recordings) or start (from wherever the hand starts, ±45°: a hand "
-        "that starts beside the object, as a robot's does, reaches it from that side)"))
+        "table) or start (from the side the hand starts on, ±45°: a hand that starts beside "
+        "the object, as a robot's does, reaches it from there)"))
     time_scale: LowHigh = added_setting(
         (1.0, 1.0), before=(1.0, 1.0), since="2026-12-02", description=(
         "[low, high]: each sequence is played slower by a factor drawn uniformly from this "
