@@ -27,10 +27,11 @@ if TYPE_CHECKING:
 # thread counts: they say how the same computation is spread over a machine's cores (a run may
 # continue on another machine, or alone after sharing the cores), not what is computed. torch's
 # reductions may round differently with another count, so such a continuation is exact up to
-# float rounding, not bit for bit.
+# float rounding, not bit for bit. Which checkpoints are kept (keep_every) changes nothing
+# computed either.
 BUDGET = "agent_steps"
 EXECUTION_SETTINGS = frozenset({"ppo_spec.torch_threads", "ppo_spec.rollout_torch_threads",
-                                "engine_spec.num_threads"})
+                                "engine_spec.num_threads", "ppo_spec.keep_every"})
 
 
 @dataclass(frozen=True)

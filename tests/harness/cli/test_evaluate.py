@@ -80,3 +80,48 @@ def test_evaluate_refuses_what_is_no_trained_run(cli, dense_run, tmp_path):
     shutil.copy(dense_run / "spec.json", untrained / "spec.json")
     assert_user_error(cli("evaluate", str(untrained)), "holds no checkpoint")
     assert_user_error(cli("evaluate", str(dense_run), "--episodes", "0"), "--episodes")
+
+
+def test_a_run_keeps_the_epochs_asked_and_evaluate_plays_any_of_them(cli, tmp_path):
+    """ppo.keep_every=2 with a checkpoint every epoch: epochs 2 and 4 kept beside last.pth;
+    --checkpoint plays a kept one (the last kept one is last.pth's weights, so its numbers are
+    last's); an unknown one is a user error naming the ones there; resuming with another
+    keep_every is allowed (what is kept changes nothing computed)."""
+    keep = ["--set", "ppo.checkpoint_every=1", "--set", "ppo.keep_every=2"]
+    result = cli("run", *TINY_RUN[:TINY_RUN.index("--steps")], "--steps", "128",
+                 *TINY_RUN[TINY_RUN.index("--steps") + 2:], *keep, "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    run = tmp_path / RUN_ID
+    folder = run / "checkpoints"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "epoch_000002.json", "epoch_000002.pth", "epoch_000004.json", "epoch_000004.pth",
+        "last.json", "last.pth"]
+    assert json.loads((folder / "epoch_000002.json").read_text())["agent_steps"] == 64
+    assert (folder / "epoch_000002.pth").read_bytes() != (folder / "last.pth").read_bytes()
+
+    def evaluated(*args):
+        outcome = cli("evaluate", str(run), "--episodes", "2", "--json", *args)
+        assert outcome.exit_code == 0, outcome.output
+        return json.loads(outcome.stdout)
+
+    last, fourth, second = evaluated(), evaluated("--checkpoint", "epoch_000004"), \
+        evaluated("--checkpoint", "2")
+    assert (last["checkpoint_name"], fourth["checkpoint_name"], second["checkpoint_name"]) == \
+        ("last", "epoch_000004", "epoch_000002")
+    assert second["checkpoint"] == {"epoch": 2, "agent_steps": 64}
+    assert fourth["checkpoint"] == last["checkpoint"] == {"epoch": 4, "agent_steps": 128}
+    assert fourth["episode_return"] == last["episode_return"]
+    assert_user_error(cli("evaluate", str(run), "--checkpoint", "3"),
+                      "no checkpoint '3'", "last, epoch_000002, epoch_000004", "ppo.keep_every")
+
+    extended = cli("run", *TINY_RUN[:TINY_RUN.index("--steps")], "--steps", "160",
+                   *TINY_RUN[TINY_RUN.index("--steps") + 2:], "--set", "ppo.checkpoint_every=1",
+                   "--set", "ppo.keep_every=5", "--out", str(tmp_path))
+    assert extended.exit_code == 0, extended.output
+    assert (folder / "epoch_000005.pth").is_file() and not (folder / "epoch_000006.pth").exists()
+
+
+def test_keep_every_must_be_a_multiple_of_checkpoint_every(cli, tmp_path):
+    assert_user_error(cli("run", *TINY_RUN, "--set", "ppo.checkpoint_every=2", "--set",
+                          "ppo.keep_every=3", "--dry-run", "--out", str(tmp_path)),
+                      "keep_every=3", "multiple of checkpoint_every=2")

@@ -1,14 +1,18 @@
-"""`trackbench evaluate RUN_DIR [--episodes K] [--episode-length T] [--json]`: score a run's
-last checkpoint.
+"""`trackbench evaluate RUN_DIR [--episodes K] [--episode-length T] [--checkpoint NAME] [--json]`:
+score a run's last checkpoint, or one it kept.
 
     trackbench evaluate runs/close_staged/allegro__grasp_lift__grasp__s0 --episodes 64
     trackbench evaluate runs/lift_staged_dense/allegro__grasp_lift__dense__s0 --episode-length 600
+    trackbench evaluate runs/track_s2/allegro__grasp_lift__track__s2 --checkpoint 1700
 
 The evaluation `trackbench run` gives a finished cell (the task's standard resets, deterministic
 actions, the run's evaluation seeds), for any checkpoint: a run still training or one stopped
 early, as rl-games' ``--play`` and Isaac Lab's ``play.py`` do. It writes nothing. A run trained
 on episodes shorter than the task's default (``task.episode_length``) can be scored on longer
 ones (``--episode-length``: the policy does not observe time, so only the horizon changes).
+A run trained with ``--set ppo.keep_every=N`` keeps the checkpoint of every Nth epoch;
+``--checkpoint`` plays one of those (by epoch, ``1700``, or name, ``epoch_001700``), for example
+where a wall-time budget ended after the run went on.
 """
 
 from __future__ import annotations
@@ -30,9 +34,13 @@ def evaluate_command(
         None, "--episode-length", min=1, help="control steps per "
         "episode (default: the run's task.episode_length; e.g. 600, the lifting tasks' default, "
         "for a run trained on shorter episodes)"),
+    checkpoint: str = typer.Option(
+        "last", "--checkpoint", help="which checkpoint: last, or an epoch the run kept "
+        "(ppo.keep_every), as 1700 or epoch_001700"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
-    """Evaluate a run's last checkpoint on the task's standard resets, as `run` does at the end."""
+    """Evaluate a run's last checkpoint (or one it kept) on the task's standard resets, as `run`
+    does at the end."""
     # Deferred: they import torch and MuJoCo, which `trackbench --help` must not pay for.
     from trackbench.harness.cli.options import trained_run
     from trackbench.harness.plugins import load_registry
@@ -41,7 +49,7 @@ def evaluate_command(
     run = trained_run(run_dir)
     registry = load_registry()
     registry.raise_problems()
-    summary = evaluate_run(run, registry, episodes, episode_length)
+    summary = evaluate_run(run, registry, episodes, episode_length, checkpoint)
     if as_json:
         console.print_json(summary)
         return

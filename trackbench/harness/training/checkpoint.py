@@ -19,6 +19,11 @@ Contents (format 2), all tensors, numbers and containers, so it loads with
 
 ``checkpoints/last.json`` repeats (format, epoch, agent_steps) so that ``run`` can plan without
 loading the checkpoint. Both are written atomically (``trackbench.harness.atomic``).
+
+With ``ppo.keep_every`` set, every checkpoint of an epoch it divides is also kept under its
+epoch's name, ``checkpoints/epoch_000120.pth`` and ``.json`` (as IsaacGymEnvs' periodic
+checkpoints), so that a policy can be evaluated where a budget ended after the run went on
+(``trackbench evaluate RUN --checkpoint epoch_000120``). Resume reads ``last`` only.
 """
 
 from __future__ import annotations
@@ -40,24 +45,57 @@ if TYPE_CHECKING:
     from trackbench.harness.results import RunDir
 
 FORMAT = 2
-CHECKPOINT_NAME = "last.pth"
-SUMMARY_NAME = "last.json"
+LAST = "last"
+CHECKPOINT_NAME = f"{LAST}.pth"
+SUMMARY_NAME = f"{LAST}.json"
 
 
-def checkpoint_path(run_dir: "RunDir") -> Path:
-    return run_dir.checkpoint_dir / CHECKPOINT_NAME
+def checkpoint_path(run_dir: "RunDir", name: str = LAST) -> Path:
+    return run_dir.checkpoint_dir / f"{name}.pth"
 
 
-def summary_path(run_dir: "RunDir") -> Path:
-    return run_dir.checkpoint_dir / SUMMARY_NAME
+def summary_path(run_dir: "RunDir", name: str = LAST) -> Path:
+    return run_dir.checkpoint_dir / f"{name}.json"
 
 
-def save(run_dir: "RunDir", state: dict[str, Any]) -> None:
-    """Write ``state`` (rl-games' full state plus a ``trackbench`` entry) and its summary."""
-    write_bytes_atomic(checkpoint_path(run_dir), serialize(state))
+def kept_name(epoch: int) -> str:
+    """The name a checkpoint kept at ``epoch`` has ('epoch_000120')."""
+    return f"epoch_{epoch:06d}"
+
+
+def save(run_dir: "RunDir", state: dict[str, Any], keep: bool = False) -> None:
+    """Write ``state`` (rl-games' full state plus a ``trackbench`` entry) and its summary as
+    ``last``, and with ``keep`` under its epoch's name as well (:func:`kept_name`)."""
+    data = serialize(state)
     ours = state["trackbench"]
-    write_json_atomic(summary_path(run_dir), {"format": FORMAT, "epoch": ours["epoch"],
-                                              "agent_steps": ours["agent_steps"]})
+    summary = {"format": FORMAT, "epoch": ours["epoch"], "agent_steps": ours["agent_steps"]}
+    names = [LAST] + ([kept_name(ours["epoch"])] if keep else [])
+    for name in reversed(names):  # last.pth last: a kill in between leaves no gap in the kept
+        write_bytes_atomic(checkpoint_path(run_dir, name), data)
+        write_json_atomic(summary_path(run_dir, name), summary)
+
+
+def playable(run_dir: "RunDir") -> list[str]:
+    """Names of the run's checkpoints that can be played: 'last' (if present), then those kept
+    by ``ppo.keep_every``, oldest first."""
+    folder = run_dir.checkpoint_dir
+    if not folder.is_dir():
+        return []
+    names = sorted(path.stem for path in folder.glob("epoch_*.pth"))
+    return ([LAST] if checkpoint_path(run_dir).is_file() else []) + names
+
+
+def named(run_dir: "RunDir", name: str) -> str:
+    """``name`` if the run has that checkpoint ('last', 'epoch_000120', or the epoch number
+    alone, '120'), as a checkpoint name; TrackbenchError listing the ones it has otherwise."""
+    wanted = kept_name(int(name)) if name.isdigit() else name
+    available = playable(run_dir)
+    if wanted not in available:
+        listed = ", ".join(available) or "none"
+        raise TrackbenchError(
+            f"{run_dir.path} has no checkpoint '{name}' (it has: {listed}); runs keep a "
+            f"checkpoint per epoch only with --set ppo.keep_every=N")
+    return wanted
 
 
 def serialize(state: dict[str, Any]) -> bytes:
@@ -152,10 +190,11 @@ def saved_agent_steps(run_dir: "RunDir") -> int | None:
     return None if state is None else state["frame"]
 
 
-def read_summary(run_dir: "RunDir") -> dict[str, int] | None:
-    """checkpoints/last.json as {"epoch", "agent_steps"}, or None if missing or damaged."""
+def read_summary(run_dir: "RunDir", name: str = LAST) -> dict[str, int] | None:
+    """checkpoints/NAME.json (default last.json) as {"epoch", "agent_steps"}, or None if missing
+    or damaged."""
     try:
-        summary = read_json(summary_path(run_dir))
+        summary = read_json(summary_path(run_dir, name))
     except TrackbenchError:
         return None
     if not isinstance(summary, dict):

@@ -67,8 +67,9 @@ def event_rates(summary: dict[str, Any], events: tuple[str, ...]) -> dict[str, f
 
 
 def evaluate_run(run_dir: "RunDir", registry: "Registry", episodes: int | None = None,
-                 episode_length: int | None = None) -> dict[str, Any]:
-    """Evaluate a run's last checkpoint as `trackbench run` evaluates a finished cell: the run's
+                 episode_length: int | None = None, checkpoint: str = "last") -> dict[str, Any]:
+    """Evaluate a run's checkpoint (``checkpoint``: 'last', or one kept by ``ppo.keep_every``,
+    'epoch_000120' or '120') as `trackbench run` evaluates a finished cell: the run's
     env count, the task's standard resets and spec (episode length included, unless
     ``episode_length`` control steps are given: a run trained on shorter episodes than the
     task's default scored at the default), deterministic actions, ``episodes`` episodes (None:
@@ -77,21 +78,22 @@ def evaluate_run(run_dir: "RunDir", registry: "Registry", episodes: int | None =
 
     Returns :func:`evaluate_policy`'s summary plus ``run_id``, ``events`` (the task's events →
     the share of episodes with each, as result.json), ``checkpoint`` ({"epoch", "agent_steps"}
-    from checkpoints/last.json, or None) and ``max_episode_length`` (the task spec's, control
+    from the checkpoint's .json, or None), ``checkpoint_name`` and ``max_episode_length`` (the task spec's, control
     steps; ``episode_length`` is the episodes' mean). Raises TrackbenchError for a
     spec or checkpoint that is missing, damaged or does not fit.
     """
     from trackbench.harness.resume import read_run_spec
-    from trackbench.harness.training.checkpoint import read_summary
+    from trackbench.harness.training.checkpoint import named, read_summary
     from trackbench.harness.training.policy import played_on_cpu
 
+    name = named(run_dir, checkpoint)
     spec = read_run_spec(run_dir, registry)
     if episode_length is not None:
         spec = with_episode_length(spec, episode_length, registry)
-    checkpoint = read_summary(run_dir)
-    with played_on_cpu(run_dir, spec, registry) as (ppo, env, model):
+    with played_on_cpu(run_dir, spec, registry, name) as (ppo, env, model):
         summary = evaluate_policy(model, env, episodes or ppo.eval_episodes, ppo.eval_seed)
-    return {"run_id": spec.run_id, "checkpoint": checkpoint,
+    return {"run_id": spec.run_id, "checkpoint": read_summary(run_dir, name),
+            "checkpoint_name": name,
             "max_episode_length": env.task.spec.episode_length,
             "events": event_rates(summary, env.events), **summary}
 

@@ -17,7 +17,7 @@ import torch
 
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.safe_load import load_tensors
-from trackbench.harness.training.checkpoint import checkpoint_path
+from trackbench.harness.training.checkpoint import LAST, checkpoint_path
 from trackbench.harness.training.ppo import PPOSpec, rl_games_config
 
 if TYPE_CHECKING:
@@ -65,8 +65,9 @@ def load_weights(model: torch.nn.Module, weights: dict[str, torch.Tensor], misfi
         raise TrackbenchError(f"{misfit} ({detail})") from None
 
 
-def load_policy(run_dir: "RunDir", ppo: PPOSpec, env: "VecEnv") -> Any:
-    """The run's last policy as an rl-games model in eval mode on the CPU: called with
+def load_policy(run_dir: "RunDir", ppo: PPOSpec, env: "VecEnv", checkpoint: str = LAST) -> Any:
+    """The run's policy at ``checkpoint`` (a name from ``checkpoint.playable``; default its last)
+    as an rl-games model in eval mode on the CPU: called with
     ``{"is_train": False, "obs": critic_obs [N, D], ...}`` it returns ``"mus"`` [N, n_dof], the
     deterministic actions (clamp them to [-1, 1] as evaluation does).
 
@@ -77,7 +78,7 @@ def load_policy(run_dir: "RunDir", ppo: PPOSpec, env: "VecEnv") -> Any:
 
     from trackbench.harness.training import network
 
-    path = checkpoint_path(run_dir)
+    path = checkpoint_path(run_dir, checkpoint)
     if not path.is_file():
         raise TrackbenchError(f"{run_dir.path} holds no checkpoint ({path} is missing): train "
                               f"the run first with `trackbench run`")
@@ -111,10 +112,10 @@ def built_on_cpu(spec: "RunSpec", registry: "Registry") -> "Iterator[tuple[PPOSp
 
 
 @contextlib.contextmanager
-def played_on_cpu(run_dir: "RunDir", spec: "RunSpec", registry: "Registry"
-                  ) -> "Iterator[tuple[PPOSpec, VecEnv, Any]]":
+def played_on_cpu(run_dir: "RunDir", spec: "RunSpec", registry: "Registry",
+                  checkpoint: str = LAST) -> "Iterator[tuple[PPOSpec, VecEnv, Any]]":
     """(PPO settings, env, policy) to play the run ``spec`` (its spec.json, as
     ``resume.read_run_spec`` reads it) outside training: :func:`built_on_cpu`'s env and
-    :func:`load_policy`'s model. Raises as ``load_policy``."""
+    :func:`load_policy`'s model at ``checkpoint``. Raises as ``load_policy``."""
     with built_on_cpu(spec, registry) as (ppo, env):
-        yield ppo, env, load_policy(run_dir, ppo, env)
+        yield ppo, env, load_policy(run_dir, ppo, env, checkpoint)

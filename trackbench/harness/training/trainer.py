@@ -183,7 +183,7 @@ class TrainingObserver:
             self.algo.writer.flush()  # an fsync: with each checkpoint, else every 10 s at most
             self._flushed = now
         if due:
-            self.save_checkpoint(steps, int(epoch_num))
+            self.save_checkpoint(steps, int(epoch_num), keep=self.ppo.keeps(int(epoch_num)))
         self._advance(steps, row)
         if self.on_epoch is not None:
             self.on_epoch(int(epoch_num), steps)
@@ -210,7 +210,7 @@ class TrainingObserver:
             )
         return unstable, fraction
 
-    def save_checkpoint(self, steps: int, epoch: int) -> None:
+    def save_checkpoint(self, steps: int, epoch: int, keep: bool = False) -> None:
         state = self.algo.get_full_state_weights()  # model, optimiser, epoch, frame, env_state
         self.run_dir.sync_metrics()  # the rows the checkpoint counts are on disk before it is
         state["trackbench"] = {
@@ -219,7 +219,7 @@ class TrainingObserver:
             "agent": self.algo.rollout_state(), "episodes": self.window.state_dict(),
             "rng": checkpoint.rng_state(),
         }
-        checkpoint.save(self.run_dir, state)
+        checkpoint.save(self.run_dir, state, keep=keep)
 
     def resume(self, saved: dict[str, Any]) -> None:
         """Continue from a checkpoint's ``trackbench`` entry (format 2)."""
