@@ -233,6 +233,9 @@ STEPS=${STEPS:-10000000}
 ENVS=${ENVS:-128}
 BIN=${BIN:-.venv/bin}
 THREADS=${THREADS:-1}
+# Keep every 20th epoch's checkpoint (about 3 MB each): a budget's end (2 h, 3 h) is then
+# evaluated with `trackbench evaluate RUN --checkpoint EPOCH` after the run went on.
+KEEP_EVERY=${KEEP_EVERY:-20}
 extra=()
 if [ "$METHOD" = track ]; then
   if [ ! -f "$OUT/pi_h.pt" ]; then
@@ -243,4 +246,5 @@ if [ "$METHOD" = track ]; then
 fi
 exec "$BIN/trackbench" run --robot allegro --task "$TASK" --method "$METHOD" --seeds "$SEED_COUNT" \
   --first-seed "$FIRST_SEED" --envs "$ENVS" --steps "$STEPS" --out "$OUT" \
-  --set "ppo.torch_threads=$THREADS" --set "engine.num_threads=$THREADS" "${extra[@]}" "$@"
+  --set "ppo.torch_threads=$THREADS" --set "engine.num_threads=$THREADS" \
+  --set "ppo.keep_every=$KEEP_EVERY" "${extra[@]}" "$@"
