@@ -195,6 +195,9 @@ ROWS = [
         setup=with_checkpoint),
     Row("an env the run does not have", ("video", RUN, "--env", "4", "--out", "{tmp}/f.mp4"),
         ("--env 4: the run has 4 env(s), 0 to 3",), setup=with_checkpoint),
+    Row("a checkpoint the run did not keep", ("video", RUN, "--checkpoint", "40", "--out",
+                                              "{tmp}/f.mp4"),
+        ("no checkpoint '40'", "it has: last", "ppo.keep_every"), setup=with_checkpoint),
 ]
 
 

@@ -69,10 +69,12 @@ class FilmedEpisode:
 
 def film_run(run_dir: RunDir, out: Path, registry: "Registry", *, episodes: int, env_id: int,
              view: View, fps: float | None = None,
-             on_step: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Write ``episodes`` evaluation episodes of env ``env_id`` of the run to ``out`` (MP4) at
-    ``fps`` frames per second (None: the engine's control rate, i.e. real time). ``on_step`` is
-    called with (episode, step) after each filmed control step.
+             on_step: Callable[[int, int], None] | None = None,
+             checkpoint: str = "last") -> dict[str, Any]:
+    """Write ``episodes`` evaluation episodes of env ``env_id`` of the run's ``checkpoint``
+    ('last', or one kept by ``ppo.keep_every``, as ``checkpoint.named`` reads it) to ``out``
+    (MP4) at ``fps`` frames per second (None: the engine's control rate, i.e. real time).
+    ``on_step`` is called with (episode, step) after each filmed control step.
 
     Returns a summary: out, run_id, width, height, fps, frames, seconds, env and per episode
     :class:`FilmedEpisode`'s fields. Raises TrackbenchError for an env the run does not have, a
@@ -80,14 +82,16 @@ def film_run(run_dir: RunDir, out: Path, registry: "Registry", *, episodes: int,
     ffmpeg failure; ``out`` is then left as it was.
     """
     from trackbench.harness.resume import read_run_spec
+    from trackbench.harness.training.checkpoint import named
     from trackbench.harness.training.policy import played_on_cpu
 
+    name = named(run_dir, checkpoint)
     spec = read_run_spec(run_dir, registry)
     if env_id >= spec.num_envs:
         raise TrackbenchError(f"--env {env_id}: the run has {spec.num_envs} env(s), "
                               f"0 to {spec.num_envs - 1}")
     # Filmed on the CPU, whatever the run trained on: rendering is the CPU's anyway.
-    with played_on_cpu(run_dir, spec, registry) as (ppo, env, policy):
+    with played_on_cpu(run_dir, spec, registry, name) as (ppo, env, policy):
         rate = float(fps or env.engine.spec.control_hz)
         source = FrameSource(env, env_id, view)
         filmed = []

@@ -23,6 +23,7 @@ from typing import Optional
 import typer
 
 from trackbench.harness import console
+from trackbench.harness.cli.options import checkpoint_option
 
 
 def evaluate_command(
@@ -34,9 +35,7 @@ def evaluate_command(
         None, "--episode-length", min=1, help="control steps per "
         "episode (default: the run's task.episode_length; e.g. 600, the lifting tasks' default, "
         "for a run trained on shorter episodes)"),
-    checkpoint: str = typer.Option(
-        "last", "--checkpoint", help="which checkpoint: last, or an epoch the run kept "
-        "(ppo.keep_every), as 1700 or epoch_001700"),
+    checkpoint: str = checkpoint_option(),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
     """Evaluate a run's last checkpoint (or one it kept) on the task's standard resets, as `run`

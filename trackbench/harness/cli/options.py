@@ -1,6 +1,6 @@
 """Option parsing shared by the commands: cell lists, the one `--set` parser (run, bench
 --train, predictor train, data) and its YAML loader (run's `--config` files too:
-settings_file.py), and the trained-run argument (video, evaluate)."""
+settings_file.py), and the trained-run argument and its --checkpoint (video, evaluate)."""
 
 from __future__ import annotations
 
@@ -129,3 +129,12 @@ def trained_run(run_dir: Path) -> "RunDir":
         raise TrackbenchError(f"{run_dir} holds no checkpoint (checkpoints/last.pth): train the "
                               f"run first with `trackbench run`")
     return run
+
+
+def checkpoint_option() -> Any:
+    """``--checkpoint NAME`` of the commands that play a trained run (evaluate, video): 'last',
+    or a checkpoint the run kept (``ppo.keep_every``) by epoch or name."""
+    import typer
+
+    return typer.Option("last", "--checkpoint", help="which checkpoint: last, or an epoch the run "
+                        "kept (ppo.keep_every), as 1700 or epoch_001700")

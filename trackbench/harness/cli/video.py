@@ -1,10 +1,12 @@
-"""`trackbench video RUN_DIR [--episodes K] [--out FILE.mp4]`: film a trained policy.
+"""`trackbench video RUN_DIR [--episodes K] [--out FILE.mp4] [--checkpoint NAME]`: film a trained
+policy.
 
     trackbench video runs/allegro__grasp_lift__track__s0 --episodes 2 --out lift.mp4
 
-Plays evaluation episodes of the run's last checkpoint (env --env, deterministic actions) and
-writes every control step as a frame, with the keypoints, track's Π_h targets and a status band
-drawn in (``trackbench.harness.video``).
+Plays evaluation episodes of the run's last checkpoint, or one it kept (``--checkpoint``, as
+``evaluate``), in env --env with deterministic actions, and writes every control step as a
+frame, with the keypoints, track's Π_h targets and a status band drawn in
+(``trackbench.harness.video``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Callable, Iterator, Optional
 import typer
 
 from trackbench.harness import console
+from trackbench.harness.cli.options import checkpoint_option
 from trackbench.harness.errors import TrackbenchError
 
 KEYPOINT_LEGEND = ("keypoints: thumb red, index green, middle blue, ring yellow, little magenta, "
@@ -39,6 +42,7 @@ def video_command(
                                         "real time)"),
     shadows: bool = typer.Option(False, "--shadows/--no-shadows",
                                  help="render shadows (about 10x slower on a software renderer)"),
+    checkpoint: str = checkpoint_option(),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Film evaluation episodes of a trained run as an MP4, every control step a frame."""
@@ -54,7 +58,8 @@ def video_command(
     if width % 2 or height % 2:
         raise TrackbenchError(f"--width {width} --height {height}: H.264 video needs even sizes")
     run = trained_run(run_dir)
-    _film(run, out, episodes, env, width, height, camera or None, fps, shadows, as_json)
+    _film(run, out, episodes, env, width, height, camera or None, fps, shadows, checkpoint,
+          as_json)
 
 
 @contextlib.contextmanager
@@ -78,7 +83,8 @@ def filming_progress(name: str, episodes: int,
 
 
 def _film(run, out: Path, episodes: int, env: int, width: int, height: int,
-          camera: str | None, fps: float | None, shadows: bool, as_json: bool) -> None:
+          camera: str | None, fps: float | None, shadows: bool, checkpoint: str,
+          as_json: bool) -> None:
     # Deferred: they import torch and MuJoCo, which `trackbench --help` must not pay for.
     from trackbench.harness.plugins import load_registry
     from trackbench.harness.video import View, film_run
@@ -87,7 +93,8 @@ def _film(run, out: Path, episodes: int, env: int, width: int, height: int,
     registry.raise_problems()
     with filming_progress(run.path.name, episodes, disable=as_json) as on_step:
         summary = film_run(run, out, registry, episodes=episodes, env_id=env,
-                           view=View(width, height, camera, shadows), fps=fps, on_step=on_step)
+                           view=View(width, height, camera, shadows), fps=fps, on_step=on_step,
+                           checkpoint=checkpoint)
     if as_json:
         console.print_json(summary)
         return
