@@ -213,11 +213,17 @@ def test_damaged_files_in_a_run_directory_get_one_message_or_a_safe_fallback(toy
 
 
 def test_a_finished_result_that_covers_a_larger_budget_is_not_redone(toy_plugins, tmp_path):
+    from trackbench.harness.errors import TrackbenchError
     from trackbench.harness.resume import status_of
 
     cell, run_dir = _toy_cell(tmp_path, steps=300)
     run_dir.write_result({"status": "ok", "success_rate": 0.5, "agent_steps": 320})  # whole epochs
     assert status_of(cell.model_copy(update={"agent_steps": 310}), run_dir).kind == "done"
+    # Extending continues from the final checkpoint: without one it is refused, not restarted.
+    with pytest.raises(TrackbenchError, match="cannot be extended"):
+        status_of(cell.model_copy(update={"agent_steps": 330}), run_dir)
+    run_dir.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir.checkpoint_dir / "last.pth").write_bytes(b"")  # read only when training resumes
     assert status_of(cell.model_copy(update={"agent_steps": 330}), run_dir).kind == "extend"
 
 

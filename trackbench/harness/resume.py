@@ -53,6 +53,9 @@ def status_of(spec: RunSpec, run_dir: RunDir, registry: "Registry | None" = None
 
     if force:
         return CellStatus("restart")
+    overwritten = checkpoint.kept_past(run_dir)
+    if overwritten:
+        raise TrackbenchError(overwritten)
     has_checkpoint = checkpoint.checkpoint_path(run_dir).is_file()
     if not run_dir.spec_file.is_file():
         if has_checkpoint or run_dir.is_complete():
@@ -84,6 +87,11 @@ def status_of(spec: RunSpec, run_dir: RunDir, registry: "Registry | None" = None
             raise TrackbenchError(
                 f"{run_dir.path} holds a finished run of {earlier_budget:,} agent steps, more than "
                 f"the {asked:,} asked; use --steps {earlier_budget}, --force or another --out")
+        if not has_checkpoint:  # extending continues from it; without it training would restart
+            raise TrackbenchError(
+                f"{run_dir.path} holds a finished run whose checkpoint "
+                f"({checkpoint.checkpoint_path(run_dir)}) is missing, so it cannot be extended to "
+                f"{asked:,} agent steps; rerun with --force to train it over, or use another --out")
         return CellStatus("extend", trained)
     saved = checkpoint.saved_agent_steps(run_dir) or 0
     # Epochs are whole batches, so the last checkpoint of a budget that is not a multiple of the

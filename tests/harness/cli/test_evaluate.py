@@ -114,9 +114,39 @@ def test_a_run_keeps_the_epochs_asked_and_evaluate_plays_any_of_them(cli, tmp_pa
     assert_user_error(cli("evaluate", str(run), "--checkpoint", "3"),
                       "no checkpoint '3'", "last, epoch_000002, epoch_000004", "ppo.keep_every")
 
-    extended = cli("run", *TINY_RUN[:TINY_RUN.index("--steps")], "--steps", "160",
+    # Names as people write them; what is not a kept checkpoint is not listed or played.
+    assert evaluated("--checkpoint", "epoch_2")["checkpoint_name"] == "epoch_000002"
+    (folder / "epoch_abc.pth").write_bytes(b"mine")
+    (folder / "epoch_000008.pth").mkdir()
+    assert_user_error(cli("evaluate", str(run), "--checkpoint", "8"),
+                      "(it has: last, epoch_000002, epoch_000004)")
+    assert_user_error(cli("evaluate", str(run), "--checkpoint", "epoch_abc"), "no checkpoint")
+
+    def extend(out: Path, steps: int = 160):
+        return cli("run", *TINY_RUN[:TINY_RUN.index("--steps")], "--steps", str(steps),
                    *TINY_RUN[TINY_RUN.index("--steps") + 2:], "--set", "ppo.checkpoint_every=1",
-                   "--set", "ppo.keep_every=5", "--out", str(tmp_path))
+                   "--set", "ppo.keep_every=5", "--out", str(out))
+
+    # Kept checkpoints past the epoch training would continue from are never written over.
+    rolled_back = tmp_path / "rolled_back"
+    shutil.copytree(tmp_path / RUN_ID, rolled_back / RUN_ID)
+    for suffix in (".pth", ".json"):
+        shutil.copy(folder / f"epoch_000002{suffix}", rolled_back / RUN_ID / "checkpoints" /
+                    f"last{suffix}")
+    before = (rolled_back / RUN_ID / "checkpoints" / "epoch_000004.pth").read_bytes()
+    assert_user_error(extend(rolled_back), "no longer continues", "epoch_000004, past epoch 2",
+                      "--force")
+    assert (rolled_back / RUN_ID / "checkpoints" / "epoch_000004.pth").read_bytes() == before
+    for suffix in (".pth", ".json"):
+        (rolled_back / RUN_ID / "checkpoints" / f"last{suffix}").unlink()
+    assert_user_error(extend(rolled_back), "epoch_000002, epoch_000004, past scratch")
+    for epoch in (2, 4):
+        for suffix in (".pth", ".json"):
+            (rolled_back / RUN_ID / "checkpoints" / f"epoch_00000{epoch}{suffix}").unlink()
+    assert_user_error(extend(rolled_back), "whose checkpoint", "is missing",
+                      "cannot be extended", "--force")
+
+    extended = extend(tmp_path)
     assert extended.exit_code == 0, extended.output
     assert (folder / "epoch_000005.pth").is_file() and not (folder / "epoch_000006.pth").exists()
 

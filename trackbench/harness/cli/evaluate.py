@@ -54,7 +54,8 @@ def evaluate_command(
         return
     at = summary["checkpoint"]
     where = (f"epoch {at['epoch']} ({at['agent_steps']:,} agent steps)" if at else
-             "an unnamed checkpoint (checkpoints/last.json is missing)")
+             f"an unnamed checkpoint (checkpoints/{summary['checkpoint_name']}.json is missing or "
+             f"unreadable)")
     events = ", ".join(f"{name} {rate:.2f}" for name, rate in summary["events"].items())
     console.out.print(
         f"{summary['run_id']} at {where}: {summary['episodes']} episodes from the task's standard "

@@ -78,7 +78,8 @@ def run_command(
         [], "--config", help="a YAML file of spec settings, {KIND: {FIELD: VALUE}} (a recipe: "
         "benchmarks/recipes/); repeated, later files win; --set wins over them"),
     dry_run: bool = typer.Option(False, "--dry-run", help="validate and print the plan only"),
-    force: bool = typer.Option(False, "--force", help="rerun cells from scratch, finished or not"),
+    force: bool = typer.Option(False, "--force", help="rerun cells from scratch, finished or not "
+                               "(what they trained, kept checkpoints included, is deleted)"),
     video: bool = typer.Option(
         False, "--video", help="film one evaluation episode of each cell at its end into "
         "<cell>/video.mp4 (as `trackbench video` does by default: 640×480, front camera); a "

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,14 +64,50 @@ def kept_name(epoch: int) -> str:
     return f"epoch_{epoch:06d}"
 
 
+_KEPT = re.compile(r"epoch_([0-9]{6,})")
+_ASKED = re.compile(r"(?:epoch_)?([0-9]+)")
+
+
+def kept_epochs(run_dir: "RunDir") -> list[int]:
+    """Epochs of the checkpoints kept by ``ppo.keep_every`` (files named as :func:`kept_name`
+    makes them; anything else in the folder is not one), in order."""
+    folder = run_dir.checkpoint_dir
+    if not folder.is_dir():
+        return []
+    return sorted(int(match.group(1)) for path in folder.glob("epoch_*.pth")
+                  if path.is_file() and (match := _KEPT.fullmatch(path.stem)))
+
+
+def kept_past(run_dir: "RunDir") -> str | None:
+    """Why training in ``run_dir`` would overwrite checkpoints it kept, or None: kept epochs past
+    the one it would continue from (its last.json's; 0 without a last.pth) belong to a training
+    it no longer continues (last.pth deleted or put back older), and the new training would
+    write over them when it reaches those epochs."""
+    from_epoch = 0
+    if checkpoint_path(run_dir).is_file():
+        summary = read_summary(run_dir)
+        if summary is None:
+            return None  # the resume reads the epoch from the checkpoint itself; kept ones pass
+        from_epoch = summary["epoch"]
+    past = [kept_name(epoch) for epoch in kept_epochs(run_dir) if epoch > from_epoch]
+    if not past:
+        return None
+    start = f"epoch {from_epoch}" if from_epoch else "scratch (it has no last.pth)"
+    return (f"{run_dir.path} keeps checkpoints of a training it no longer continues "
+            f"({', '.join(past)}, past {start}); training on would overwrite them. Move them out "
+            f"of {run_dir.checkpoint_dir}, rerun with --force to start over (deleting them), or "
+            f"use another --out")
+
+
 def save(run_dir: "RunDir", state: dict[str, Any], keep: bool = False) -> None:
     """Write ``state`` (rl-games' full state plus a ``trackbench`` entry) and its summary as
     ``last``, and with ``keep`` under its epoch's name as well (:func:`kept_name`)."""
     data = serialize(state)
     ours = state["trackbench"]
     summary = {"format": FORMAT, "epoch": ours["epoch"], "agent_steps": ours["agent_steps"]}
-    names = [LAST] + ([kept_name(ours["epoch"])] if keep else [])
-    for name in reversed(names):  # last.pth last: a kill in between leaves no gap in the kept
+    # last first: a kept epoch is never past last's (resume refuses that state, kept_past), and
+    # a kill in between costs that one kept checkpoint, not the resume.
+    for name in [LAST] + ([kept_name(ours["epoch"])] if keep else []):
         write_bytes_atomic(checkpoint_path(run_dir, name), data)
         write_json_atomic(summary_path(run_dir, name), summary)
 
@@ -78,17 +115,16 @@ def save(run_dir: "RunDir", state: dict[str, Any], keep: bool = False) -> None:
 def playable(run_dir: "RunDir") -> list[str]:
     """Names of the run's checkpoints that can be played: 'last' (if present), then those kept
     by ``ppo.keep_every``, oldest first."""
-    folder = run_dir.checkpoint_dir
-    if not folder.is_dir():
-        return []
-    names = sorted(path.stem for path in folder.glob("epoch_*.pth"))
-    return ([LAST] if checkpoint_path(run_dir).is_file() else []) + names
+    last = [LAST] if checkpoint_path(run_dir).is_file() else []
+    return last + [kept_name(epoch) for epoch in kept_epochs(run_dir)]
 
 
 def named(run_dir: "RunDir", name: str) -> str:
-    """``name`` if the run has that checkpoint ('last', 'epoch_000120', or the epoch number
-    alone, '120'), as a checkpoint name; TrackbenchError listing the ones it has otherwise."""
-    wanted = kept_name(int(name)) if name.isdigit() else name
+    """The name of the run's checkpoint ``name`` asks for ('last', or a kept epoch as '120',
+    'epoch_120' or 'epoch_000120'); TrackbenchError listing the ones it has if it has not that
+    one."""
+    match = _ASKED.fullmatch(name)
+    wanted = kept_name(int(match.group(1))) if match else name
     available = playable(run_dir)
     if wanted not in available:
         listed = ", ".join(available) or "none"
