@@ -78,9 +78,10 @@ def evaluate_run(run_dir: "RunDir", registry: "Registry", episodes: int | None =
 
     Returns :func:`evaluate_policy`'s summary plus ``run_id``, ``events`` (the task's events →
     the share of episodes with each, as result.json), ``checkpoint`` ({"epoch", "agent_steps"}
-    from the checkpoint's .json, or None), ``checkpoint_name`` and ``max_episode_length`` (the task spec's, control
-    steps; ``episode_length`` is the episodes' mean). Raises TrackbenchError for a
-    spec or checkpoint that is missing, damaged or does not fit.
+    from the checkpoint's .json, or None), ``checkpoint_name`` and ``max_episode_length`` (the
+    task spec's, control steps; ``episode_length`` is the episodes' mean). Raises
+    TrackbenchError for a spec or checkpoint that is missing, damaged or does not fit, or a
+    ``checkpoint`` the run did not keep.
     """
     from trackbench.harness.resume import read_run_spec
     from trackbench.harness.training.checkpoint import named, read_summary
