@@ -1,18 +1,21 @@
 """The GPU check of the mjwarp engine: one short run on a machine with an NVIDIA GPU.
 
-    bash scripts/gpu_check.sh            (or: python scripts/gpu_check.py [--device cuda:N])
+    bash scripts/gpu_check.sh [--pi-h FILE] [--curve-seconds S]   (or: python scripts/gpu_check.py)
 
 Prints, phase by phase (each as soon as it is measured, so a run cut short still reports):
   0. warp's kernels compiled or loaded from the kernel cache (allegro/grasp_lift, 64 worlds);
   1. physics env-steps/s of allegro/grasp_lift at 1024, 4096 and 8192 worlds (random actions,
      the engine's own step: control law, graph replay, State; no policy);
   2. the training loop's agent steps/s for the dense method at 4096 envs (whole PPO loop);
-  3. a 2-minute dense training at 4096 envs: its curve (agent steps, success rate, return);
-  4. the same throughput for the track method (trains and caches its predictor Π_h first if
-     there is none: minutes);
-and the GPU memory in use after each phase. Exits 2 at once, with a message, where there is no
-CUDA device or mujoco-warp is missing. Targets (issue 16): physics ≥ 300k env-steps/s at 8192
-worlds, training ≥ 100k agent steps/s for dense at 4096 envs.
+  3. the same for the track method (Π_h from --pi-h, else the cache, which trains it first:
+     minutes);
+  4. a dense training of --curve-seconds (default 120) at 4096 envs: its curve (agent steps,
+     success rate, return);
+and the GPU memory in use after each phase. Training uses the `paper` PPO preset (the authors'
+4096-env settings: horizon 10, minibatch 4096, 5 mini-epochs). A phase that fails prints its
+traceback and the check goes on to the next; the exit status is then 1. Exits 2 at once, with a
+message, where there is no CUDA device or mujoco-warp is missing. Targets (issue 16): physics ≥
+300k env-steps/s at 8192 worlds, training ≥ 100k agent steps/s for dense at 4096 envs.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ import json
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 ROBOT, TASK = "allegro", "grasp_lift"
 WORLDS = (1024, 4096, 8192)
 TRAIN_ENVS = 4096
-CURVE_SECONDS = 120.0
+HORIZON = 10  # the paper preset's horizon: agent steps per env and PPO epoch
 
 
 def cuda_problem(device: str) -> str | None:
@@ -77,15 +81,20 @@ def physics(registry, device: str, worlds: int, steps: int = 50) -> float:
     return worlds * steps / seconds
 
 
-def train(registry, device: str, method: str, agent_steps: int, out: Path) -> list[dict]:
-    """Train one cell of ``agent_steps`` on the GPU; returns its metrics rows."""
+def train(registry, device: str, method: str, agent_steps: int, out: Path,
+          method_settings: dict | None = None) -> list[dict]:
+    """Train one cell of ``agent_steps`` on the GPU (paper preset); returns its metrics rows."""
     from trackbench.harness.matrix import plan
     from trackbench.harness.results import RunDir
     from trackbench.harness.specs import MatrixSpec
     from trackbench.harness.training.trainer import train_cell
 
+    overrides = {"ppo": {"preset": "paper"}}
+    if method_settings:
+        overrides["method"] = method_settings
     matrix = MatrixSpec(robots=[ROBOT], tasks=[TASK], methods=[method], engine="mjwarp",
-                        agent_steps=agent_steps, num_envs=TRAIN_ENVS, device=device)
+                        agent_steps=agent_steps, num_envs=TRAIN_ENVS, device=device,
+                        overrides=overrides)
     spec = plan(matrix, registry)[0]
     run_dir = RunDir(out / spec.run_id)
     run_dir.prepare(spec)
@@ -102,48 +111,89 @@ def steady_fps(rows: list[dict]) -> float:
     return statistics.median(fps)
 
 
+def phase(failures: list[str], name: str, work) -> None:
+    """Run one phase; a failure prints its traceback and is counted, and the check goes on."""
+    try:
+        work()
+    except Exception:  # noqa: BLE001 - a GPU check reports every phase it can
+        failures.append(name)
+        say(f"   phase '{name}' failed:")
+        say(traceback.format_exc())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda", help="cuda or cuda:N")
-    device = parser.parse_args().device
+    parser.add_argument("--pi-h", type=Path, default=None,
+                        help="Π_h checkpoint for the track phase (default: the cache)")
+    parser.add_argument("--curve-seconds", type=float, default=120.0,
+                        help="wall time of phase 4's dense training")
+    args = parser.parse_args()
+    device = args.device
     problem = cuda_problem(device)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    if args.pi_h is not None and not args.pi_h.is_file():
+        print(f"error: --pi-h {args.pi_h}: no such file", file=sys.stderr)
+        return 2
     import torch
 
     from trackbench.harness.plugins import load_registry
+    from trackbench.plugins.engines.warp_worlds import import_warp
 
     registry = load_registry()
     registry.raise_problems()
-    say(f"device: {torch.cuda.get_device_name(torch.device(device))}; trackbench mjwarp on "
-        f"{ROBOT}/{TASK}")
+    wp, _ = import_warp()
+    say(f"device: {torch.cuda.get_device_name(torch.device(device))}; torch {torch.__version__}, "
+        f"warp {wp.__version__}; trackbench mjwarp on {ROBOT}/{TASK}")
     start = time.perf_counter()
-    physics(registry, device, 64, steps=2)
-    say(f"0. kernels compiled or loaded from warp's cache: {time.perf_counter() - start:.0f} s")
-    say("1. physics (engine.step, random actions):")
-    for worlds in WORLDS:
-        say(f"   {worlds:5d} worlds: {physics(registry, device, worlds):12,.0f} env-steps/s")
-    say(f"   {memory(device)}")
+    failures: list[str] = []
+    per_epoch = TRAIN_ENVS * HORIZON
+    fps: dict[str, float] = {}
+
+    def compile_kernels():
+        physics(registry, device, 64, steps=2)
+        say(f"0. kernels compiled or loaded from warp's cache: {time.perf_counter() - start:.0f} s")
+
+    def physics_rates():
+        say("1. physics (engine.step, random actions):")
+        for worlds in WORLDS:
+            say(f"   {worlds:5d} worlds: {physics(registry, device, worlds):12,.0f} env-steps/s")
+        say(f"   {memory(device)}")
+
+    def loop_rate(method: str, number: int, settings: dict | None, out: Path):
+        def work():
+            rows = train(registry, device, method, 4 * per_epoch, out, settings)
+            fps[method] = steady_fps(rows)
+            say(f"{number}. training loop, {method}, {TRAIN_ENVS} envs: {fps[method]:,.0f} "
+                "agent steps/s")
+            say(f"   {memory(device)}")
+        return work
+
+    def curve(out: Path):
+        def work():
+            rate = fps.get("dense", 10_000.0)
+            budget = int(rate * args.curve_seconds) // per_epoch * per_epoch or per_epoch
+            say(f"4. a {args.curve_seconds:.0f}-second dense training ({budget:,} agent steps):")
+            say("   agent_steps  success_rate  episode_return  agent_steps/s")
+            for row in train(registry, device, "dense", budget, out):
+                success, ret = row.get("success_rate"), row.get("episode_return")
+                say(f"   {row['agent_steps']:11,d}  {'-' if success is None else f'{success:.3f}':>12}"
+                    f"  {'-' if ret is None else f'{ret:.2f}':>14}  {row['fps']:13,.0f}")
+        return work
+
+    track_settings = None if args.pi_h is None else {"checkpoint": str(args.pi_h.resolve())}
     with tempfile.TemporaryDirectory(prefix="trackbench-gpu-check-") as scratch:
         out = Path(scratch)
-        per_epoch = TRAIN_ENVS * 32  # PPO's default horizon: 32 steps per env and epoch
-        rows = train(registry, device, "dense", 4 * per_epoch, out / "dense_speed")
-        dense_fps = steady_fps(rows)
-        say(f"2. training loop, dense, {TRAIN_ENVS} envs: {dense_fps:,.0f} agent steps/s")
-        say(f"   {memory(device)}")
-        budget = int(dense_fps * CURVE_SECONDS) // per_epoch * per_epoch or per_epoch
-        say(f"3. a {CURVE_SECONDS:.0f}-second dense training ({budget:,} agent steps):")
-        say("   agent_steps  success_rate  episode_return  agent_steps/s")
-        for row in train(registry, device, "dense", budget, out / "dense_curve"):
-            success, ret = row.get("success_rate"), row.get("episode_return")
-            say(f"   {row['agent_steps']:11,d}  {'-' if success is None else f'{success:.3f}':>12}"
-                f"  {'-' if ret is None else f'{ret:.2f}':>14}  {row['fps']:13,.0f}")
-        rows = train(registry, device, "track", 4 * per_epoch, out / "track_speed")
-        say(f"4. training loop, track, {TRAIN_ENVS} envs: {steady_fps(rows):,.0f} agent steps/s")
-        say(f"   {memory(device)}")
-    say(f"done in {time.perf_counter() - start:.0f} s")
-    return 0
+        phase(failures, "kernels", compile_kernels)
+        phase(failures, "physics", physics_rates)
+        phase(failures, "dense loop", loop_rate("dense", 2, None, out / "dense_speed"))
+        phase(failures, "track loop", loop_rate("track", 3, track_settings, out / "track_speed"))
+        phase(failures, "dense curve", curve(out / "dense_curve"))
+    say(f"done in {time.perf_counter() - start:.0f} s"
+        + (f"; failed: {', '.join(failures)}" if failures else ""))
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
