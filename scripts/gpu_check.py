@@ -4,12 +4,15 @@
 
 Prints, phase by phase (each as soon as it is measured, so a run cut short still reports):
   0. warp's kernels compiled or loaded from the kernel cache (allegro/grasp_lift, 64 worlds);
-  1. physics env-steps/s of allegro/grasp_lift at 1024, 4096 and 8192 worlds (random actions,
-     the engine's own step: control law, graph replay, State; no policy);
+  1. physics env-steps/s of allegro/grasp_lift at 1024, 4096, 8192 and 16384 worlds (random
+     actions, the engine's own step: control law, graph replay, State; no policy), and at 8192
+     with the scene variants stepped one after another (engine.variant_streams=false);
   2. the training loop's agent steps/s for the dense method at 4096 envs (whole PPO loop);
   3. the same for the track method (Π_h from --pi-h, else the cache, which trains it first:
      minutes);
-  4. a dense training of --curve-seconds (default 120) at 4096 envs: its curve (agent steps,
+  4. where dense's loop time goes at 4096 envs: per stage, the GPU synchronised at each stage's
+     edges (as `trackbench bench --train --device cuda`; printed before 2 and 3);
+  5. a dense training of --curve-seconds (default 120) at 4096 envs: its curve (agent steps,
      success rate, return);
 and the GPU memory in use after each phase. Training uses the `paper` PPO preset (the authors'
 4096-env settings: horizon 10, minibatch 4096, 5 mini-epochs). A phase that fails prints its
@@ -29,8 +32,9 @@ import traceback
 from pathlib import Path
 
 ROBOT, TASK = "allegro", "grasp_lift"
-WORLDS = (1024, 4096, 8192)
+WORLDS = (1024, 4096, 8192, 16384)
 TRAIN_ENVS = 4096
+STREAMS = [True]  # engine.variant_streams of the training phases (off if phase 1 saw them fail)
 HORIZON = 10  # the paper preset's horizon: agent steps per env and PPO epoch
 
 
@@ -57,15 +61,21 @@ def memory(device: str) -> str:
     return f"GPU memory in use: {(total - free) / 2**30:.1f} of {total / 2**30:.0f} GiB"
 
 
-def physics(registry, device: str, worlds: int, steps: int = 50) -> float:
-    """env-steps/s of the mjwarp engine stepping ``worlds`` envs with random actions."""
-    import torch
-
+def make(registry, device: str, worlds: int, streams: bool):
+    """An mjwarp engine of ``worlds`` allegro/grasp_lift envs (``streams``: variant_streams)."""
     from trackbench.harness.build import make_engine, make_robot, make_task
 
     task = make_task(registry, TASK)
-    engine = make_engine(registry, "mjwarp", make_robot(registry, ROBOT), task.scenes(), worlds,
-                         0, {"device": device})
+    return make_engine(registry, "mjwarp", make_robot(registry, ROBOT), task.scenes(), worlds,
+                       0, {"device": device, "variant_streams": streams})
+
+
+def physics(registry, device: str, worlds: int, steps: int = 50, streams: bool = True) -> float:
+    """env-steps/s of the mjwarp engine stepping ``worlds`` envs with random actions
+    (``streams``: the engine's variant_streams)."""
+    import torch
+
+    engine = make(registry, device, worlds, streams)
     actions = torch.rand(steps + 5, worlds, engine.num_actions, device=device) * 2 - 1
     for k in range(5):  # warm-up: graphs launched once, allocator settled
         engine.step(actions[k])
@@ -81,15 +91,30 @@ def physics(registry, device: str, worlds: int, steps: int = 50) -> float:
     return worlds * steps / seconds
 
 
+def streams_agree(registry, device: str, worlds: int = 1024, steps: int = 20) -> tuple[float, float]:
+    """Largest |difference| of joint positions (rad) and object positions (m) between the
+    variants stepped side by side and one after another, from the same reset and actions."""
+    import torch
+
+    engines = [make(registry, device, worlds, streams) for streams in (True, False)]
+    generator = torch.Generator(device=device).manual_seed(0)
+    for _ in range(steps):
+        actions = torch.rand(worlds, engines[0].num_actions, device=device,
+                             generator=generator) * 2 - 1
+        states = [engine.step(actions) for engine in engines]
+    return (float((states[0].joint_pos - states[1].joint_pos).abs().max()),
+            float((states[0].object_pos - states[1].object_pos).abs().max()))
+
+
 def train(registry, device: str, method: str, agent_steps: int, out: Path,
-          method_settings: dict | None = None) -> list[dict]:
+          method_settings: dict | None = None, times=None) -> list[dict]:
     """Train one cell of ``agent_steps`` on the GPU (paper preset); returns its metrics rows."""
     from trackbench.harness.matrix import plan
     from trackbench.harness.results import RunDir
     from trackbench.harness.specs import MatrixSpec
     from trackbench.harness.training.trainer import train_cell
 
-    overrides = {"ppo": {"preset": "paper"}}
+    overrides = {"ppo": {"preset": "paper"}, "engine": {"variant_streams": STREAMS[0]}}
     if method_settings:
         overrides["method"] = method_settings
     matrix = MatrixSpec(robots=[ROBOT], tasks=[TASK], methods=[method], engine="mjwarp",
@@ -98,7 +123,7 @@ def train(registry, device: str, method: str, agent_steps: int, out: Path,
     spec = plan(matrix, registry)[0]
     run_dir = RunDir(out / spec.run_id)
     run_dir.prepare(spec)
-    train_cell(spec, registry, run_dir)
+    train_cell(spec, registry, run_dir, times=times)
     rows = [json.loads(line) for line in (run_dir.path / "metrics.jsonl").read_text().splitlines()]
     return [row for row in rows if "fps" in row]
 
@@ -127,7 +152,7 @@ def main() -> int:
     parser.add_argument("--pi-h", type=Path, default=None,
                         help="Π_h checkpoint for the track phase (default: the cache)")
     parser.add_argument("--curve-seconds", type=float, default=120.0,
-                        help="wall time of phase 4's dense training")
+                        help="wall time of phase 5's dense training (0: no phase 5)")
     args = parser.parse_args()
     device = args.device
     problem = cuda_problem(device)
@@ -151,13 +176,20 @@ def main() -> int:
     failures: list[str] = []
     per_epoch = TRAIN_ENVS * HORIZON
     fps: dict[str, float] = {}
+    streams_ok = [False]  # the side-by-side variants ran: training uses them too
 
     def compile_kernels():
-        physics(registry, device, 64, steps=2)
+        physics(registry, device, 64, steps=2, streams=False)
         say(f"0. kernels compiled or loaded from warp's cache: {time.perf_counter() - start:.0f} s")
 
     def physics_rates():
         say("1. physics (engine.step, random actions):")
+        rate = physics(registry, device, 8192, streams=False)
+        say(f"    8192 worlds, variants one after another: {rate:12,.0f} env-steps/s")
+        joints, objects = streams_agree(registry, device)
+        say(f"   side by side vs one after another, 1024 worlds, 20 steps: joints within "
+            f"{joints:.2e} rad, objects within {objects:.2e} m")
+        streams_ok[0] = True
         for worlds in WORLDS:
             say(f"   {worlds:5d} worlds: {physics(registry, device, worlds):12,.0f} env-steps/s")
         say(f"   {memory(device)}")
@@ -171,11 +203,26 @@ def main() -> int:
             say(f"   {memory(device)}")
         return work
 
+    def stages(out: Path):
+        def work():
+            from trackbench.harness.stages import STAGES, StageTimes
+
+            times = StageTimes(sync=torch.cuda.synchronize)
+            begin = time.perf_counter()
+            rows = train(registry, device, "dense", 4 * per_epoch, out, times=times)
+            seconds = time.perf_counter() - begin
+            steps = rows[-1]["agent_steps"]
+            say(f"4. where dense's loop time goes ({steps:,} agent steps, {seconds:.1f} s with set-up;"
+                " µs per agent step, GPU synchronised per stage):")
+            for name in STAGES:
+                say(f"   {name:12s} {1e6 * times.seconds[name] / steps:9.2f}")
+        return work
+
     def curve(out: Path):
         def work():
             rate = fps.get("dense", 10_000.0)
             budget = int(rate * args.curve_seconds) // per_epoch * per_epoch or per_epoch
-            say(f"4. a {args.curve_seconds:.0f}-second dense training ({budget:,} agent steps):")
+            say(f"5. a {args.curve_seconds:.0f}-second dense training ({budget:,} agent steps):")
             say("   agent_steps  success_rate  episode_return  agent_steps/s")
             for row in train(registry, device, "dense", budget, out):
                 success, ret = row.get("success_rate"), row.get("episode_return")
@@ -188,9 +235,13 @@ def main() -> int:
         out = Path(scratch)
         phase(failures, "kernels", compile_kernels)
         phase(failures, "physics", physics_rates)
+        STREAMS[0] = streams_ok[0]
+        say(f"   training phases: engine.variant_streams={STREAMS[0]}")
+        phase(failures, "dense stages", stages(out / "dense_stages"))
         phase(failures, "dense loop", loop_rate("dense", 2, None, out / "dense_speed"))
         phase(failures, "track loop", loop_rate("track", 3, track_settings, out / "track_speed"))
-        phase(failures, "dense curve", curve(out / "dense_curve"))
+        if args.curve_seconds > 0:
+            phase(failures, "dense curve", curve(out / "dense_curve"))
     say(f"done in {time.perf_counter() - start:.0f} s"
         + (f"; failed: {', '.join(failures)}" if failures else ""))
     return 1 if failures else 0

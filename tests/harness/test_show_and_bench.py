@@ -79,7 +79,34 @@ def test_bench_train_times_every_stage_of_the_loop_against_raw_physics(cli):
 
 
 def test_bench_set_without_train_is_refused(cli):
-    assert_user_error(cli("bench", "--set", "ppo.mini_epochs=1"), "--set applies to --train only")
+    assert_user_error(cli("bench", "--set", "ppo.mini_epochs=1"),
+                      "--set and --device apply to --train only")
+    assert_user_error(cli("bench", "--device", "cuda"), "--set and --device apply to --train only")
+
+
+@pytest.mark.parametrize("device, message", [
+    ("cuda", "torch sees no CUDA device"),  # this machine: CPU only (skipped where one is)
+    ("tpu", "field 'device'"),
+])
+def test_bench_train_device_is_checked_before_training(cli, device, message):
+    import torch
+
+    if device == "cuda" and torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    result = cli("bench", "--train", "--robot", "allegro", "--envs", "2", "--steps", "2",
+                 "--device", device)
+    assert_user_error(result, message)
+
+
+def test_stage_times_synchronise_at_both_edges_of_a_stage():
+    from trackbench.harness.stages import StageTimes
+
+    calls = []
+    times = StageTimes(sync=lambda: calls.append("sync"))
+    with times.stage("physics"):
+        calls.append("work")
+    assert calls == ["sync", "work", "sync"]
+    assert times.seconds["physics"] > 0
 
 
 def test_bench_engine_with_fewer_actions_than_joints():

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 # computed either.
 BUDGET = "agent_steps"
 EXECUTION_SETTINGS = frozenset({"ppo_spec.torch_threads", "ppo_spec.rollout_torch_threads",
-                                "engine_spec.num_threads", "ppo_spec.keep_every"})
+                                "engine_spec.num_threads", "engine_spec.variant_streams",
+                                "ppo_spec.keep_every"})
 
 
 @dataclass(frozen=True)

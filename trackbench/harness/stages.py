@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import ContextManager
+from typing import Callable, ContextManager
 
 # In loop order. physics: the engine's control step; task: judging it (update); method: its
 # reward terms (track: Π_h's prediction and history); reset: reset plans, engine resets and the
@@ -19,17 +19,27 @@ STAGES = ("physics", "task", "method", "reset", "observation", "policy", "ppo_up
 
 
 class StageTimes:
-    """Seconds spent per stage, summed over every call."""
+    """Seconds spent per stage, summed over every call.
 
-    def __init__(self) -> None:
+    sync: called before a stage starts and before it ends, for work that runs asynchronously
+    (``torch.cuda.synchronize`` on a GPU, whose kernels a stage only queues); the waits slow the
+    loop a little but put each stage's GPU time into that stage.
+    """
+
+    def __init__(self, sync: Callable[[], None] | None = None) -> None:
         self.seconds = dict.fromkeys(STAGES, 0.0)
+        self._sync = sync
 
     @contextlib.contextmanager
     def stage(self, name: str):
+        if self._sync is not None:
+            self._sync()
         start = time.perf_counter()
         try:
             yield
         finally:
+            if self._sync is not None:
+                self._sync()
             self.seconds[name] += time.perf_counter() - start
 
     def add(self, name: str, seconds: float) -> None:

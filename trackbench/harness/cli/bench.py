@@ -2,6 +2,7 @@
 
     trackbench bench --robot R [--task T] [--envs N] [--steps K] [--json]
     trackbench bench --train --robot R --task T --method M [--envs N] [--steps K] [--set ...] [--json]
+                     [--engine mjwarp --device cuda]
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def bench_command(
     train: bool = typer.Option(False, "--train", help="time a short training of one cell, "
                                "stage by stage, against raw physics"),
     method: str = typer.Option("dense", "--method", help="with --train: the reward method"),
+    device: str = typer.Option("cpu", "--device", help="with --train: torch device, cpu or "
+                               "cuda[:N] (the mjwarp engine's too; stages then time GPU work)"),
     settings: list[str] = typer.Option([], "--set", help="with --train: KIND.FIELD=VALUE as in run"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -43,10 +46,10 @@ def bench_command(
     registry.raise_problems()
     if train:
         _bench_training(registry, robot, task or "grasp_lift", method, engine, num_envs, steps,
-                        threads, settings, as_json)
+                        threads, device, settings, as_json)
         return
-    if settings:
-        raise TrackbenchError("--set applies to --train only")
+    if settings or device != "cpu":
+        raise TrackbenchError("--set and --device apply to --train only")
     sim = make_engine(registry, engine, make_robot(registry, robot), scenes_for(registry, task),
                       num_envs, seed=0, overrides={"num_threads": threads})
     result = bench_engine(sim, steps, scene_name=task or "table+box")
@@ -66,7 +69,8 @@ def bench_command(
 
 
 def _bench_training(registry, robot: str, task: str, method: str, engine: str, num_envs: int,
-                    steps: int, threads: int, settings: list[str], as_json: bool) -> None:
+                    steps: int, threads: int, device: str, settings: list[str],
+                    as_json: bool) -> None:
     from trackbench.harness.matrix import plan
     from trackbench.harness.specs import MatrixSpec
     from trackbench.harness.training.throughput import STAGE_ORDER, bench_training
@@ -76,7 +80,8 @@ def _bench_training(registry, robot: str, task: str, method: str, engine: str, n
         overrides.setdefault("engine", {})["num_threads"] = threads
     try:
         matrix = MatrixSpec(robots=[robot], tasks=[task], methods=[method], engine=engine,
-                            agent_steps=num_envs * steps, num_envs=num_envs, overrides=overrides)
+                            agent_steps=num_envs * steps, num_envs=num_envs, device=device,
+                            overrides=overrides)
     except ValidationError as error:
         raise TrackbenchError(describe_validation_error("bench options", error)) from None
     result = bench_training(plan(matrix, registry)[0], registry)

@@ -28,11 +28,15 @@ def bench_training(spec: "RunSpec", registry: "Registry", *, raw_control_steps: 
 
     Returns agent_steps, seconds (wall time of the training loop, set-up and evaluation
     excluded), agent_steps_per_s, raw_env_steps_per_s, ratio, and per stage (plus "other", the
-    loop's time in no stage) microseconds per agent step and the fraction of the loop.
+    loop's time in no stage) microseconds per agent step and the fraction of the loop. With
+    ``spec.device`` cuda the stages synchronise the GPU at their edges (StageTimes' ``sync``),
+    which costs the loop some speed.
     """
     from trackbench.harness.training.trainer import train_cell
 
-    times = StageTimes()
+    # On a GPU the stages only queue kernels: synchronise at their edges to time their work.
+    on_gpu = spec.device.startswith("cuda")
+    times = StageTimes(sync=torch.cuda.synchronize if on_gpu else None)
     with tempfile.TemporaryDirectory(prefix="trackbench-bench-") as scratch:
         run_dir = RunDir(Path(scratch) / spec.run_id)  # private: no lock, nothing kept
         run_dir.prepare(spec)

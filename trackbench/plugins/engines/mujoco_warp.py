@@ -30,7 +30,7 @@ import numpy as np
 from pydantic import Field
 
 from trackbench.api import ControlLaw, Engine, EngineSpec, TrackbenchError, capture, restore
-from trackbench.api import unstable_envs
+from trackbench.api import added_setting, unstable_envs
 from trackbench.plugins.engines.scene_model import SceneModels, make_state, scene_points
 
 INSTALL = "pip install 'mujoco-warp==4.0.0' (or pip install -e '.[gpu]' in a trackbench checkout)"
@@ -74,6 +74,11 @@ class MjwarpEngine(Engine):
             "constraint rows allocated per world (contacts, limits)"))
         graph: bool = Field(default=True, description=(
             "replay each control step's physics as a captured graph (CUDA graph on a GPU)"))
+        # Results are the same either way (each variant's worlds are their own Model and Data):
+        # an execution setting, like the thread counts, that a resume may change.
+        variant_streams: bool = added_setting(True, before=False, since="2026-12-04", description=(
+            "on a GPU, step each scene variant's worlds on a CUDA stream of its own, side by "
+            "side; false: one after another on warp's stream"))
 
     @classmethod
     def check_spec(cls, spec) -> None:
@@ -109,7 +114,8 @@ class MjwarpEngine(Engine):
                 break
             self._worlds.append(WarpWorlds(model, self.models.nstate, ids.size,
                                            device, spec.nconmax, spec.njmax,
-                                           spec.physics_steps_per_control, spec.graph))
+                                           spec.physics_steps_per_control, spec.graph,
+                                           own_stream=spec.variant_streams))
             self._env_ids.append(torch.as_tensor(ids, device=self.device))
         self._n_var = n_var
         self._default_physics = torch.as_tensor(self.models.default_physics, device=self.device)
@@ -161,9 +167,15 @@ class MjwarpEngine(Engine):
     def step(self, actions):
         self.check_actions(actions)
         self._targets.copy_(self._control_law(self._targets, actions))
+        # Every variant's inputs first, then every launch, then every join: no torch work between
+        # two launches, so that with variant_streams the variants' physics overlap on a GPU.
         for worlds, env_ids in zip(self._worlds, self._env_ids):
             worlds.ctrl.copy_(self._targets[env_ids])
-            worlds.step()
+            worlds.overflow.zero_()
+        for worlds in self._worlds:
+            worlds.launch_step()
+        for worlds in self._worlds:
+            worlds.join()
         self._steps += 1
         finite, qvel, dropped = self._physics_facts()
         restarted = self._torch.zeros_like(dropped)  # mjwarp never restarts a world by itself
