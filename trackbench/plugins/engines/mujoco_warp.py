@@ -30,7 +30,7 @@ import numpy as np
 from pydantic import Field
 
 from trackbench.api import ControlLaw, Engine, EngineSpec, TrackbenchError, capture, restore
-from trackbench.api import added_setting, unstable_envs
+from trackbench.api import unstable_envs
 from trackbench.plugins.engines.scene_model import SceneModels, make_state, scene_points
 
 INSTALL = "pip install 'mujoco-warp==4.0.0' (or pip install -e '.[gpu]' in a trackbench checkout)"
@@ -75,10 +75,11 @@ class MjwarpEngine(Engine):
         graph: bool = Field(default=True, description=(
             "replay each control step's physics as a captured graph (CUDA graph on a GPU)"))
         # Results are the same either way (each variant's worlds are their own Model and Data):
-        # an execution setting, like the thread counts, that a resume may change.
-        variant_streams: bool = added_setting(True, before=False, since="2026-12-04", description=(
+        # an execution setting, like the thread counts, that a resume may change. Off by
+        # default until measured on a GPU (scripts/gpu_check.py measures both).
+        variant_streams: bool = Field(default=False, description=(
             "on a GPU, step each scene variant's worlds on a CUDA stream of its own, side by "
-            "side; false: one after another on warp's stream"))
+            "side (not yet measured on a GPU); false: one after another on warp's stream"))
 
     @classmethod
     def check_spec(cls, spec) -> None:
