@@ -159,3 +159,27 @@ def test_an_out_that_cannot_be_created_is_refused_before_any_work(cli, tmp_path)
         assert_user_error(result, "afile is a file, not a folder")
         assert "retargeting" not in result.output and "synthesising" not in result.output
     assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_synth_takes_the_datasets_other_settings_and_refuses_named_ones_twice(cli, tmp_path):
+    out = tmp_path / "start"
+    result = cli("data", "synth", "--out", str(out), "--num", "2", "--set", "approach=start",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    written = SyntheticDataset(SyntheticDataset.Spec(num_sequences=2, approach="start"))
+    default = SyntheticDataset(SyntheticDataset.Spec(num_sequences=2))
+    read = {s.name: s for s in TrackrDataset(TrackrDataset.Spec(path=str(out))).sequences()}
+    ours = {s.name: s for s in written.sequences()}
+    theirs = {s.name: s for s in default.sequences()}
+    assert sorted(read) == sorted(ours)
+    for name, back in read.items():
+        np.testing.assert_array_equal(back.keypoints, ours[name].keypoints)
+    def differ(a, b):
+        return a.shape != b.shape or not np.allclose(a, b)
+
+    assert any(differ(read[name].keypoints, theirs[name].keypoints) for name in read)
+    assert_user_error(cli("data", "synth", "--out", str(tmp_path / "x"), "--set", "seed=3"),
+                      "--set seed=…: give it as --seed")
+    assert_user_error(cli("data", "synth", "--out", str(tmp_path / "y"), "--set", "approach=up"),
+                      "approach")
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()

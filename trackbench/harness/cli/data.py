@@ -45,20 +45,27 @@ def synth_command(
     drawer_fraction: float = typer.Option(
         0.0, "--drawer-fraction", min=0.0, max=1.0,
         help="share of sequences that open the cabinet's drawer (object id 0)"),
+    settings: list[str] = typer.Option(
+        [], "--set", help="any other synthetic dataset setting FIELD=VALUE (repeatable), e.g. "
+        "approach=start (see `trackbench list datasets --settings`)"),
     as_json: bool = typer.Option(False, "--json", help="print a JSON summary, no progress bar"),
 ) -> None:
     """Generate the synthetic set and write it in the authors' layout, readable as 'trackr'."""
     from trackbench.harness.dataset import SPLITS
     from trackbench.harness.plugins import load_registry
 
+    named = {"num_sequences": num, "seed": seed, "drawer_fraction": drawer_fraction}
+    fields = parse_fields(settings)
+    options = {"num_sequences": "--num", "seed": "--seed", "drawer_fraction": "--drawer-fraction"}
+    for field in sorted(fields.keys() & named.keys()):
+        raise TrackbenchError(f"--set {field}=…: give it as {options[field]}")
     check_creatable(out)
     remove_leftovers(out.absolute().parent, target=out.name)  # a synth killed midway
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise TrackbenchError(f"{out} exists and is not an empty folder; choose a new --out")
     registry = load_registry()
     registry.raise_problems()
-    dataset = open_dataset("synthetic", {"num_sequences": num, "seed": seed,
-                                         "drawer_fraction": drawer_fraction}, registry)
+    dataset = open_dataset("synthetic", {**fields, **named}, registry)
     trackr = registry.get("datasets", "trackr").cls  # the authors' layout, which it reads back
     counts = dict.fromkeys(SPLITS, 0)
     frames = 0
