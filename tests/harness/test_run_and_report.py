@@ -190,6 +190,26 @@ def test_report_notes_seeds_of_a_cell_trained_with_different_settings(cli, tmp_p
     assert "n=3" in text  # still reported: the note says what the number mixes
 
 
+def test_report_takes_copies_of_one_file_as_the_same_setting(cli, tmp_path):
+    """benchmarks/learning.sh copies Π_h into each run's folder: identical bytes are one setting,
+    other bytes another."""
+    ok = {"status": "ok", "success_rate": 0.5}
+    runs = tmp_path / "runs"
+    files = {}
+    for name, content in (("a.pt", b"weights"), ("b.pt", b"weights"), ("c.pt", b"other")):
+        files[name] = tmp_path / name
+        files[name].write_bytes(content)
+    for seed, name in enumerate(("a.pt", "b.pt")):
+        _finished_run(runs, "allegro", "grasp_lift", "track", seed, ok,
+                      method_spec={"checkpoint": str(files[name])})
+    text = " ".join(cli("report", str(runs)).output.split())
+    assert "different settings" not in text and "n=2" in text
+    _finished_run(runs, "allegro", "grasp_lift", "track", 2, ok,
+                  method_spec={"checkpoint": str(files["c.pt"])})
+    text = " ".join(cli("report", str(runs)).output.split())
+    assert "different settings as seeds: method_spec.checkpoint" in text and "c.pt" in text
+
+
 def test_report_names_corrupt_files_and_keeps_the_rest(cli, tmp_path):
     _finished_run(tmp_path, "allegro", "grasp_lift", "dense", 0, {"status": "ok", "success_rate": 0.5})
     broken = _finished_run(tmp_path, "allegro", "grasp_lift", "dense", 1, {"status": "ok", "success_rate": 0.1})

@@ -8,11 +8,12 @@ directory beside it counts once.
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.results import SPEC_FILE, RunDir, RunResult
@@ -223,6 +224,25 @@ def _fingerprint(run: RunDir) -> str:
     return digest.hexdigest()
 
 
+def _same_files_as_one(one: dict[str, Any], two: dict[str, Any]) -> None:
+    """Make equal, in ``two``, each setting that names another file than ``one``'s with the same
+    bytes (a checkpoint copied into each run's folder, as benchmarks/learning.sh does with Π_h):
+    the runs read the same thing. Files that cannot be read (moved since, or paths relative to
+    another folder) stay a difference."""
+    for key in one.keys() & two.keys():
+        mine, theirs = one[key], two[key]
+        if isinstance(mine, dict) and isinstance(theirs, dict):
+            _same_files_as_one(mine, theirs)
+        elif isinstance(mine, str) and isinstance(theirs, str) and mine != theirs:
+            paths = [Path(value).expanduser() for value in (mine, theirs)]
+            try:
+                same = all(path.is_file() for path in paths) and filecmp.cmp(*paths, shallow=False)
+            except OSError:
+                same = False
+            if same:
+                two[key] = mine
+
+
 def _pooled_settings(first: "FoundRun", other: "FoundRun", root: Path) -> list[str]:
     """A note if ``other`` (a seed of ``first``'s cell) was trained with other settings than
     ``first``: the report would average them as seeds of one configuration. Paths are shown
@@ -233,6 +253,7 @@ def _pooled_settings(first: "FoundRun", other: "FoundRun", root: Path) -> list[s
         return []
     a, b = (str(found.run.path.relative_to(root)) for found in (first, other))
     one, two = (found.spec.model_dump(mode="json", exclude={"seed"}) for found in (first, other))
+    _same_files_as_one(one, two)
     differences = spec_differences(one, two, labels=(f"in {a}", f"in {b}"))
     if not differences:
         return []
