@@ -97,6 +97,7 @@ from trackbench.harness.prediction_history import (
 from trackbench.harness.predictors.probe import training_rest_shapes
 from trackbench.harness.predictor import load_predictor, read_checkpoint
 from trackbench.harness.predictors.training import train_predictor
+from trackbench.harness.predictors.ensemble import MeanPredictor
 from trackbench.harness.predictors.workflow import cached_predictor
 
 # ---- services for methods that learn from demonstrations: retargeting, demos, the policy ------
@@ -145,7 +146,7 @@ __all__ = [
     # services for methods and predictors
     "FingertipMap", "PredictionHistory", "fingertip_map_problems", "load_predictor",
     "HandShape", "REST_SHAPE_SEQUENCES", "human_rest_shapes", "training_rest_shapes",
-    "read_checkpoint", "train_predictor", "cached_predictor",
+    "read_checkpoint", "train_predictor", "cached_predictor", "MeanPredictor",
     # services for methods that learn from demonstrations
     "Demonstrations", "cached_demonstrations", "Retargeter", "RetargetSettings",
     "retarget_problems", "PolicyLikelihood",

@@ -459,3 +459,56 @@ def test_human_rest_runs_in_the_vec_env_with_the_rest_shapes_of_its_training_dat
     reset_frame = history.inputs().fingertips[:, 0]  # the padded slots still hold the reset frame
     shapes = reset_frame - reset_frame.mean(dim=1, keepdim=True)
     assert all((shape - rest).norm(dim=-1).mean(dim=-1).min() < 1e-5 for shape in shapes)
+
+
+def test_an_ensemble_tracks_the_mean_of_its_members_predictions(checkpoint, tmp_path):
+    torch.manual_seed(1)
+    other = Transformer(TransformerSpec()).save(tmp_path / "other.pt")
+    method = make_track(checkpoint, ensemble=[str(other)])
+    models = [load_predictor(path, REGISTRY) for path in (checkpoint, other)]
+    reset, after_one, after_two = hand_made_state(0), hand_made_state(1), hand_made_state(2)
+    method.begin(torch.arange(N), reset)
+    for history, reached in (([reset], after_one), ([reset, after_one], after_two)):
+        reward = rewards(method, method.task.update(reached))["track"]
+        each = [expected_prediction(model, history) for model in models]
+        assert not torch.allclose(each[0], each[1], atol=1e-4)  # two different Π_h
+        predicted = (each[0] + each[1]) / 2
+        expected = -(predicted - reached.keypoints).abs().mean(dim=(1, 2))
+        assert torch.allclose(reward, expected, atol=1e-6)
+    # A resume restores the history (object features of both members) and predicts on.
+    saved = method.state_dict()
+    again = make_track(checkpoint, ensemble=[str(other)])
+    again.load_state_dict(saved)
+    assert torch.allclose(again.history.predict(), method.history.predict())
+    # Another ensemble is another Π_h: the resume is refused.
+    single = make_track(checkpoint)
+    with pytest.raises(TrackbenchError, match="not the one this run was trained with"):
+        single.load_state_dict(saved)
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"checkpoint": None, "ensemble": ["{ckpt}"]}, "set checkpoint too"),
+    ({"ensemble": ["{tmp}/missing.pt"]}, "missing.pt does not exist"),
+    ({"ensemble": ["{ckpt}"], "hand_shape": "human_rest"}, "ensemble needs hand_shape=robot"),
+])
+def test_an_ensemble_is_checked_when_its_spec_is_made(checkpoint, tmp_path, fields, message):
+    filled = {key: (value if not isinstance(value, list) else
+                    [v.format(ckpt=checkpoint, tmp=tmp_path) for v in value])
+              for key, value in fields.items()}
+    with pytest.raises(ValueError, match=message):
+        Track.Spec(**{"checkpoint": str(checkpoint), **filled})
+
+
+def test_an_ensemble_member_of_an_unknown_predictor_is_refused_at_plan_time(checkpoint, tmp_path):
+    saved = torch.load(checkpoint, weights_only=False)
+    saved["metadata"]["predictor"] = "transformr"
+    torch.save(saved, tmp_path / "odd.pt")
+    spec = Track.Spec(checkpoint=str(checkpoint), ensemble=[str(tmp_path / "odd.pt")])
+    with pytest.raises(TrackbenchError, match=r"odd\.pt: .*transformr"):
+        Track.check_spec(spec, REGISTRY)
+
+
+def test_a_run_written_before_ensemble_ran_one_predictor():
+    from trackbench.harness.specs import BEFORE_KEY
+
+    assert Track.Spec.model_fields["ensemble"].json_schema_extra[BEFORE_KEY] == []

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import torch
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from trackbench.api import HandShape, Method, RewardTerm, TrackbenchError, added_setting
 from trackbench.plugins.methods.composed import ComposedSpec, group_problems, weighted_group
@@ -81,6 +81,11 @@ class Track(Method):
                 "training sequences of Π_h's data, centroid kept; predictions shifted back; "
                 "needs a checkpoint that names its training data, readable here; not the "
                 "paper's)"))
+        ensemble: list[str] = added_setting(
+            [], before=[], since="2026-12-04", description=(
+                "further predictor checkpoints: Π_h is then the mean of `checkpoint`'s and "
+                "these predictions (an ensemble; needs checkpoint and hand_shape=robot; not the "
+                "paper's)"))
         track_weight: float = Field(default=1.0, description="weight of r_track (distrMatchRewScale)")
         task_weight: float = Field(default=1.0, description="λ: weight of the task's sparse terms")
 
@@ -93,6 +98,23 @@ class Track(Method):
                     else "does not exist"
                 raise ValueError(f"predictor checkpoint {checkpoint} {kind}")
             return checkpoint
+
+        @field_validator("ensemble")
+        @classmethod
+        def _ensemble_files_exist(cls, ensemble: list[str]) -> list[str]:
+            for path in ensemble:
+                cls._checkpoint_exists(path)
+            return ensemble
+
+        @model_validator(mode="after")
+        def _ensemble_needs_a_checkpoint(self) -> "Track.Spec":
+            if self.ensemble and self.checkpoint is None:
+                raise ValueError("ensemble averages further checkpoints with `checkpoint`'s "
+                                 "predictions: set checkpoint too")
+            if self.ensemble and self.hand_shape != "robot":
+                raise ValueError("ensemble needs hand_shape=robot (the human rest shapes come "
+                                 "from one Π_h's training data)")
+            return self
 
     def setup(self, task: "Task", robot: "RobotSpec", num_envs: int,
               context: "RunContext | None" = None) -> None:
@@ -121,15 +143,17 @@ class Track(Method):
         if spec.checkpoint is not None:  # readable, well formed, of a registered predictor
             from trackbench.api import read_checkpoint
 
+            for file in (spec.checkpoint, *spec.ensemble):
+                path = Path(file).expanduser()
+                name = read_checkpoint(path)["metadata"]["predictor"]
+                try:
+                    registry.get("predictors", name)
+                except TrackbenchError as error:
+                    raise TrackbenchError(f"checkpoint {path}: {error}") from None
+                if name != spec.predictor:
+                    raise TrackbenchError(f"checkpoint {path} holds predictor '{name}', but "
+                                          f"method.predictor is '{spec.predictor}'")
             path = Path(spec.checkpoint).expanduser()
-            name = read_checkpoint(path)["metadata"]["predictor"]
-            try:
-                registry.get("predictors", name)
-            except TrackbenchError as error:
-                raise TrackbenchError(f"checkpoint {path}: {error}") from None
-            if name != spec.predictor:
-                raise TrackbenchError(f"checkpoint {path} holds predictor '{name}', but "
-                                      f"method.predictor is '{spec.predictor}'")
             if spec.hand_shape == "human_rest":
                 _check_rest_shape_source(path, registry)
             return
@@ -146,14 +170,20 @@ class Track(Method):
         from trackbench.api import cached_predictor, load_predictor
 
         if self.spec.checkpoint is not None:
-            path = Path(self.spec.checkpoint).expanduser()
-            predictor = load_predictor(path, context.registry)  # names a missing or corrupt file
-            if predictor.name != self.spec.predictor:
-                raise TrackbenchError(
-                    f"method 'track': checkpoint {path} holds predictor '{predictor.name}', but "
-                    f"method.predictor is '{self.spec.predictor}'"
-                )
-            return predictor
+            members = []
+            for file in (self.spec.checkpoint, *self.spec.ensemble):
+                path = Path(file).expanduser()
+                predictor = load_predictor(path, context.registry)  # names a missing/corrupt file
+                if predictor.name != self.spec.predictor:
+                    raise TrackbenchError(
+                        f"method 'track': checkpoint {path} holds predictor '{predictor.name}', "
+                        f"but method.predictor is '{self.spec.predictor}'")
+                members.append(predictor)
+            if len(members) == 1:
+                return members[0]
+            from trackbench.api import MeanPredictor
+
+            return MeanPredictor(members).eval()
         return cached_predictor(context, self.spec.predictor,
                                 _predictor_overrides(self.spec, context.registry),
                                 self.spec.dataset)
