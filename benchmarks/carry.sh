@@ -3,8 +3,9 @@
 # each session may start on a fresh machine, so a run that must go on past one session (the
 # 3-hour track budget in a session of 3 hours, set-up and CI included) is packed into
 # docs/results/carry/NAME.tar.gz: per cell its spec.json, metrics.jsonl and checkpoints/ (the
-# full training state that exact resume reads), plus the folder's pi_h.pt and logs. Unpacked, the
-# run's own command (benchmarks/learning.sh's header) resumes it exactly.
+# full training state that exact resume reads), plus the folder's Π_h files (pi_h*.pt: one, or
+# an ensemble's members) and logs. Unpacked, the run's own command (benchmarks/learning.sh's
+# header) resumes it exactly.
 #
 #   benchmarks/carry.sh pack runs/track_ng      # after stopping the run (SIGINT, then wait)
 #   benchmarks/carry.sh unpack track_ng         # on the next machine: restores runs/track_ng
@@ -21,7 +22,7 @@ case "$1" in
     [ -d "$out" ] || { echo "no run folder $out" >&2; exit 2; }
     mapfile -t files < <(cd "$(dirname "$out")" && find "$(basename "$out")" \
       \( -name spec.json -o -name metrics.jsonl -o -name 'last.pth' -o -name 'last.json' \
-         -o -name pi_h.pt -o -name '*.log' \) -type f | sort)
+         -o -name 'pi_h*.pt' -o -name '*.log' \) -type f | sort)
     [ ${#files[@]} -gt 0 ] || { echo "nothing to carry in $out" >&2; exit 2; }
     mkdir -p "$CARRY"
     tar -czf "$CARRY/$(basename "$out").tar.gz" -C "$(dirname "$out")" "${files[@]}"

@@ -211,6 +211,23 @@
 #   .venv/bin/trackbench evaluate RUN --episodes 128 --episode-length 600 --json
 #   Π_h from approaches on the side the hand starts (S = 0, 1), probed as above:
 #   .venv/bin/trackbench predictor train --dataset-set approach=start --set seed=S --out FILE
+#   Session 30 (docs/results "Session 30"): seed 2 resumed to its 3 h and on past it, seed 0
+#   continued past its 3 h (session 26's command again), side by side; seed 2's 3 h evaluated
+#   from its kept checkpoint (epoch 1380, the last kept one under 10,800 s of wall_s):
+#   .venv/bin/trackbench evaluate runs/track_s2/allegro__grasp_lift__track__s2 --checkpoint 1380 \
+#       --episodes 128 [--episode-length 600] --json
+#   Then track with an ensemble of six Π_h (method.ensemble; the mean of session 29's six: the
+#   runs' Π_h, its seed 1, the 4× longer seeds 0 and 1, approach=start seeds 0 and 1), copied into
+#   OUT as pi_h.pt (runs/learning/pi_h.pt) and pi_h_{person_s1,long_s0,long_s1,start_s0,
+#   start_s1}.pt (runs/pi_seed/, runs/pi_long/, runs/approach_pi/), seeds S = 0 and 1:
+#   O=runs/track_ens_sS
+#   E="[$O/pi_h_person_s1.pt,$O/pi_h_long_s0.pt,$O/pi_h_long_s1.pt,$O/pi_h_start_s0.pt,$O/pi_h_start_s1.pt]"
+#   FIRST_SEED=S STEPS=12000000 OUT=$O nohup benchmarks/learning.sh track 1 \
+#       --config benchmarks/recipes/grasp_lift_no_grasped.yaml --set ppo.close_init_log_std=-0.5 \
+#       --set method.form=progress --set method.track_weight=10 --set "method.ensemble=$E" \
+#       >> $O/track.log 2>&1 &
+#   Probed first (docs/results/probes_s30/): .venv/bin/python benchmarks/pi_h_ensemble.py the six
+#   files [robot=R] [task=T] [progress=P] json=FILE
 #   A run to be continued by a later session on another machine is carried in git:
 #   benchmarks/carry.sh pack runs/track_ng (stopped first), then benchmarks/carry.sh unpack
 #   track_ng and its command again.

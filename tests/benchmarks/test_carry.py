@@ -11,7 +11,7 @@ from pathlib import Path
 CARRY = Path(__file__).resolve().parents[2] / "benchmarks" / "carry.sh"
 CELL = "allegro__grasp_lift__track__s0"
 CARRIED = {f"{CELL}/spec.json", f"{CELL}/metrics.jsonl", f"{CELL}/checkpoints/last.pth",
-           f"{CELL}/checkpoints/last.json", "pi_h.pt", "track.log"}
+           f"{CELL}/checkpoints/last.json", "pi_h.pt", "pi_h_long_s1.pt", "track.log"}
 
 
 def _repo(tmp_path: Path) -> Path:
@@ -19,7 +19,9 @@ def _repo(tmp_path: Path) -> Path:
     (tmp_path / "benchmarks").mkdir()
     shutil.copy(CARRY, tmp_path / "benchmarks" / "carry.sh")
     run = tmp_path / "runs" / "track_ng"
-    for name in CARRIED | {f"{CELL}/.lock", f"{CELL}/rl_games/summaries/events.out"}:
+    # An ensemble's further Π_h (pi_h_*.pt) go too; kept epochs and other files stay.
+    for name in CARRIED | {f"{CELL}/.lock", f"{CELL}/rl_games/summaries/events.out",
+                           f"{CELL}/checkpoints/epoch_000020.pth", "notes.pt"}:
         (run / name).parent.mkdir(parents=True, exist_ok=True)
         (run / name).write_bytes(name.encode() * 3)
     return tmp_path
