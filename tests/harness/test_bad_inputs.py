@@ -460,7 +460,7 @@ ROWS = [
     Row("data synth --out under a file", ("data", "synth", "--out", "{tmp}/a_file/s", "--num", "2"),
         ("a_file",), setup=a_file("a_file")),
     Row("bench --set without --train", ("bench", "--set", "robot.hand_kp=1"),
-        ("--set applies to --train only",)),
+        ("--set and --device apply to --train only",)),
     Row("bench --envs 0", ("bench", "--envs", "0"), ("Invalid value",)),
     # ---- case 4: compatibility between the chosen plugins, at plan time -------------------------
     Row("track on a robot without a ring fingertip",
