@@ -62,7 +62,7 @@ def test_a_script_answers_bad_input_with_one_message_and_exit_status_2(script, t
 
 # ---- every script of benchmarks/ that takes arguments: bad input, one message, exit status 2 ----
 SCRIPTS = ("approach.py", "episode_failures.py", "grasp_noise.py", "hand_span.py",
-           "policy_behaviour.py", "pregrasp_paths.py", "scripted_grasp.py", "task_timing.py",
+           "pi_h_ensemble.py", "policy_behaviour.py", "pregrasp_paths.py", "scripted_grasp.py", "task_timing.py",
            "uniform_close.py")
 
 
@@ -142,6 +142,19 @@ TRAINED_FOLDER_ROWS = RUN_FOLDER_ROWS + [  # the scripts that play the run's pol
     (["{untrained}"], "{untrained} holds no policy checkpoint ("),
 ]
 BAD_INPUT = {
+    "pi_h_ensemble.py": [  # {run}/spec.json stands in for a checkpoint: arguments come first
+        ([], "CHECKPOINT is missing"),
+        (["{run}/spec.json"], "give at least two checkpoints"),
+        (["{run}/spec.json", "{nope}"], "{nope}: no such file"),
+        (["{run}/spec.json", "{run}/spec.json", "envs=0"], "envs must be a whole number ≥ 1, got 0"),
+        (["{run}/spec.json", "{run}/spec.json", "seconds=-1"],
+         "seconds must be a finite number > 0, got -1"),
+        (["{run}/spec.json", "{run}/spec.json", "progress=2"],
+         "progress must be a number in [0, 1], got 2.0"),
+        (["{run}/spec.json", "{run}/spec.json", "progress=half"],
+         "progress must be a number in [0, 1], got 'half'"),
+        (["{run}/spec.json", "{run}/spec.json", "width=3"], "unknown option 'width'"),
+    ],
     "approach.py": TRAINED_FOLDER_ROWS + [
         (["{run}", "x"], "ENVS must be a whole number ≥ 2, got 'x'"),
         (["{run}", "1"], "ENVS must be a whole number ≥ 2, got 1"),
@@ -271,6 +284,10 @@ def test_good_arguments_keep_their_meaning(folders):
 
     run = folders["run"]
     assert parsed("approach.py", "{run}") == (run, 32, 60)
+    checkpoint = Path(run) / "spec.json"
+    assert parsed("pi_h_ensemble.py", "{run}/spec.json", "{run}/spec.json", "robot=xhand",
+                  "progress=0.5") == ([checkpoint, checkpoint], "xhand", "grasp_lift", 16, 4.0,
+                                      0.5, None)
     assert parsed("approach.py", "{run}", "16", "at=0") == (run, 16, 0)
     assert parsed("episode_failures.py", "{run}", "32", "700", "noise") == (run, 32, 700, True)
     assert parsed("episode_failures.py", "{run}") == (run, 32, 700, False)
