@@ -8,7 +8,9 @@ Per control step, r = track_weight · r_track + λ · (the task's "task" terms) 
 With no ``checkpoint``, the predictor comes from the run context's cache directory
 (``$TRACKBENCH_CACHE``, default ``~/.cache/trackbench``), keyed by predictor, preset and dataset
 spec; the first run trains it (the ``cpu`` preset on the ``synthetic`` set takes minutes on a
-CPU) and says so through the context's progress reporter.
+CPU) and says so through the context's progress reporter. With ``ensemble`` (further
+checkpoints; not the paper's) Π_h is the mean of several predictors' predictions
+(``harness/predictors/ensemble.py``).
 """
 
 from __future__ import annotations
