@@ -34,7 +34,6 @@ from pathlib import Path
 ROBOT, TASK = "allegro", "grasp_lift"
 WORLDS = (1024, 4096, 8192, 16384)
 TRAIN_ENVS = 4096
-STREAMS = [True]  # engine.variant_streams of the training phases (off if phase 1 saw them fail)
 HORIZON = 10  # the paper preset's horizon: agent steps per env and PPO epoch
 
 
@@ -106,15 +105,16 @@ def streams_agree(registry, device: str, worlds: int = 1024, steps: int = 20) ->
             float((states[0].object_pos - states[1].object_pos).abs().max()))
 
 
-def train(registry, device: str, method: str, agent_steps: int, out: Path,
+def train(registry, device: str, method: str, agent_steps: int, out: Path, streams: bool,
           method_settings: dict | None = None, times=None) -> list[dict]:
-    """Train one cell of ``agent_steps`` on the GPU (paper preset); returns its metrics rows."""
+    """Train one cell of ``agent_steps`` on the GPU (paper preset; ``streams``: the engine's
+    variant_streams); returns its metrics rows."""
     from trackbench.harness.matrix import plan
     from trackbench.harness.results import RunDir
     from trackbench.harness.specs import MatrixSpec
     from trackbench.harness.training.trainer import train_cell
 
-    overrides = {"ppo": {"preset": "paper"}, "engine": {"variant_streams": STREAMS[0]}}
+    overrides = {"ppo": {"preset": "paper"}, "engine": {"variant_streams": streams}}
     if method_settings:
         overrides["method"] = method_settings
     matrix = MatrixSpec(robots=[ROBOT], tasks=[TASK], methods=[method], engine="mjwarp",
@@ -176,7 +176,7 @@ def main() -> int:
     failures: list[str] = []
     per_epoch = TRAIN_ENVS * HORIZON
     fps: dict[str, float] = {}
-    streams_ok = [False]  # the side-by-side variants ran: training uses them too
+    streams_ok = [False]  # phase 1 ran the variants side by side: training uses them too
 
     def compile_kernels():
         physics(registry, device, 64, steps=2, streams=False)
@@ -196,7 +196,7 @@ def main() -> int:
 
     def loop_rate(method: str, number: int, settings: dict | None, out: Path):
         def work():
-            rows = train(registry, device, method, 4 * per_epoch, out, settings)
+            rows = train(registry, device, method, 4 * per_epoch, out, streams_ok[0], settings)
             fps[method] = steady_fps(rows)
             say(f"{number}. training loop, {method}, {TRAIN_ENVS} envs: {fps[method]:,.0f} "
                 "agent steps/s")
@@ -209,7 +209,8 @@ def main() -> int:
 
             times = StageTimes(sync=torch.cuda.synchronize)
             begin = time.perf_counter()
-            rows = train(registry, device, "dense", 4 * per_epoch, out, times=times)
+            rows = train(registry, device, "dense", 4 * per_epoch, out, streams_ok[0],
+                         times=times)
             seconds = time.perf_counter() - begin
             steps = rows[-1]["agent_steps"]
             say(f"4. where dense's loop time goes ({steps:,} agent steps, {seconds:.1f} s with set-up;"
@@ -224,7 +225,7 @@ def main() -> int:
             budget = int(rate * args.curve_seconds) // per_epoch * per_epoch or per_epoch
             say(f"5. a {args.curve_seconds:.0f}-second dense training ({budget:,} agent steps):")
             say("   agent_steps  success_rate  episode_return  agent_steps/s")
-            for row in train(registry, device, "dense", budget, out):
+            for row in train(registry, device, "dense", budget, out, streams_ok[0]):
                 success, ret = row.get("success_rate"), row.get("episode_return")
                 say(f"   {row['agent_steps']:11,d}  {'-' if success is None else f'{success:.3f}':>12}"
                     f"  {'-' if ret is None else f'{ret:.2f}':>14}  {row['fps']:13,.0f}")
@@ -235,8 +236,7 @@ def main() -> int:
         out = Path(scratch)
         phase(failures, "kernels", compile_kernels)
         phase(failures, "physics", physics_rates)
-        STREAMS[0] = streams_ok[0]
-        say(f"   training phases: engine.variant_streams={STREAMS[0]}")
+        say(f"   training phases: engine.variant_streams={streams_ok[0]}")
         phase(failures, "dense stages", stages(out / "dense_stages"))
         phase(failures, "dense loop", loop_rate("dense", 2, None, out / "dense_speed"))
         phase(failures, "track loop", loop_rate("track", 3, track_settings, out / "track_speed"))

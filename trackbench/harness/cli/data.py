@@ -57,8 +57,9 @@ def synth_command(
     named = {"num_sequences": num, "seed": seed, "drawer_fraction": drawer_fraction}
     fields = parse_fields(settings)
     options = {"num_sequences": "--num", "seed": "--seed", "drawer_fraction": "--drawer-fraction"}
-    for field in sorted(fields.keys() & named.keys()):
-        raise TrackbenchError(f"--set {field}=…: give it as {options[field]}")
+    clash = sorted(fields.keys() & named.keys())
+    if clash:
+        raise TrackbenchError(f"--set {clash[0]}=…: give it as {options[clash[0]]}")
     check_creatable(out)
     remove_leftovers(out.absolute().parent, target=out.name)  # a synth killed midway
     if out.exists() and (not out.is_dir() or any(out.iterdir())):

@@ -1,8 +1,8 @@
 """An ensemble of Π_h: the mean of several loaded predictors' next-fingertip predictions.
 
 Why: from a robot's resets, Π_h's closed loop depends on its training seed more than on its data
-or training length (docs/results "Session 29"); the mean of six came as close to the object as
-the best of them, or closer, in 4 of 6 robot × task probes (docs/results "Session 30",
+or training length (docs/results "Session 29"); the mean of six came closer to the object than
+the best of them in 5 of 8 robot × task probes (docs/results "Session 30",
 ``benchmarks/pi_h_ensemble.py``). Not the paper's (one Π_h).
 """
 

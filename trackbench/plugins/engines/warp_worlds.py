@@ -107,15 +107,9 @@ class WarpWorlds:
             self._torch_stream.wait_stream(self._stream, self._done)
 
     # ---- physics --------------------------------------------------------------------------------
-    def step(self) -> None:
-        """One control step: ``nstep`` physics steps of every world with the ctrl set now."""
-        self.overflow.zero_()
-        self.launch_step()
-        self.join()
-
     def launch_step(self) -> None:
-        """Queue one control step of every world with the ctrl set now; call :meth:`join` before
-        torch reads the worlds. ``overflow`` must be zeroed by the caller first."""
+        """Queue one control step (``nstep`` physics steps) of every world with the ctrl set now;
+        call :meth:`join` before torch reads the worlds. ``overflow`` must be zeroed first."""
         self._after_torch()
         self._run(self._step_graph, self._physics_steps)
 
