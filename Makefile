@@ -10,12 +10,15 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
-# torch first: installing it before the rest keeps pip from fetching the CUDA build (GBs) as a
-# dependency of rl-games on CPU-only machines.
+# torch first and pinned, so that the rest (rl-games) finds it installed and pip fetches no other
+# build. Which build pip takes is pip's configuration: a local CPU wheel where one is on its path
+# (this project's CPU machines), else PyPI's default (on Linux the CUDA build, GBs). On a CPU-only
+# machine without a local wheel, TORCH_INDEX=https://download.pytorch.org/whl/cpu takes the CPU one.
+TORCH_INDEX ?=
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 

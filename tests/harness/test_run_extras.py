@@ -118,7 +118,7 @@ def test_wandb_without_the_package_is_one_message_before_anything_starts(cli, tm
                                                                          monkeypatch):
     monkeypatch.setitem(sys.modules, "wandb", None)  # `import wandb` raises ImportError
     result = cli(*TINY_DENSE_RUN, "--wandb", "--out", str(tmp_path / "runs"))
-    assert_user_error(result, "--wandb needs the wandb package", "pip install 'trackbench[wandb]'")
+    assert_user_error(result, "--wandb needs the wandb package", "pip install -e '.[wandb]'")
     assert not (tmp_path / "runs").exists()
 
 

@@ -20,7 +20,7 @@ def print_json(payload: Any) -> None:
 
 
 def error(message: str) -> None:
-    # Escaped: a message is plain text, and "pip install 'trackbench[wandb]'" is no markup.
+    # Escaped: a message is plain text, and "pip install -e '.[wandb]'" is no markup.
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
 
 

@@ -14,7 +14,7 @@ directory, ``<cell>/wandb/<mode>-run-<time>-<id>/`` (an offline run's ``run-<id>
 everything; ``wandb sync <that folder>`` uploads it later). The project is ``WANDB_PROJECT`` or
 ``trackbench``; the entity is ``WANDB_ENTITY`` or the account's default.
 
-wandb is an optional extra: ``pip install 'trackbench[wandb]'``.
+wandb is an optional extra: ``pip install -e '.[wandb]'`` in a checkout.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 DEFAULT_PROJECT = "trackbench"
 MISSING = ("--wandb needs the wandb package, which is not installed: "
-           "pip install 'trackbench[wandb]' (or pip install wandb)")
+           "pip install wandb (in a trackbench checkout: pip install -e '.[wandb]')")
 
 
 def require_wandb() -> str:

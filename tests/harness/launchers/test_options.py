@@ -32,7 +32,7 @@ def test_launcher_options_that_cannot_work_are_one_message(cli, tmp_path, args, 
 def test_launcher_ray_without_ray_names_the_extra(cli, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
     result = cli("run", "--launcher", "ray", "--dry-run", "--out", str(tmp_path))
-    assert_user_error(result, "needs Ray", "pip install 'trackbench[ray]'")
+    assert_user_error(result, "needs Ray", "pip install -e '.[ray]'")
     assert result.output.count("error:") == 1
 
 

@@ -1,7 +1,7 @@
 """`--launcher ray`: each cell a Ray task asking for --cpus-per-cell CPUs and --gpus-per-cell
 GPUs, on a local Ray instance this process starts, or on a running cluster (--address).
 
-Ray (the optional extra, ``pip install 'trackbench[ray]'``) is imported here only. The task is
+Ray (the optional extra ``ray``: ``pip install -e '.[ray]'`` in a checkout) is imported here only. The task is
 the worker function `trackbench run` hands over (``cli.worker.run_job``); its module must be
 importable on every node, so trackbench and the plugins a matrix uses must be installed there
 as here. Ray's own retry is off (``max_retries=0``): the launch loop (``driver``) resubmits a
@@ -21,8 +21,9 @@ from trackbench.harness import console
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.launchers.driver import Ended
 
-MISSING = ("--launcher ray needs Ray, which is not installed: pip install 'trackbench[ray]' "
-           "(on this machine and every node of the cluster)")
+MISSING = ("--launcher ray needs Ray, which is not installed: pip install 'ray==2.60.0' "
+           "(in a trackbench checkout: pip install -e '.[ray]'), on this machine and every node "
+           "of the cluster")
 GRACE_SECONDS = 30.0  # after Ctrl-C, how long a cell may take to stop before it is killed
 
 
