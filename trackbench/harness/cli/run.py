@@ -86,12 +86,12 @@ def run_command(
         "finished cell without one is filmed too"),
     use_wandb: bool = typer.Option(  # "\\[" keeps Rich's help markup off "[wandb]"
         False, "--wandb", help="mirror each cell's metrics, spec.json, result and video to "
-        "Weights & Biases (pip install 'trackbench\\[wandb]'): offline into <cell>/wandb/ unless "
-        "you are logged in to W&B or WANDB_MODE says otherwise"),
+        "Weights & Biases (pip install -e '.\\[wandb]' in a checkout): offline into "
+        "<cell>/wandb/ unless you are logged in to W&B or WANDB_MODE says otherwise"),
     launcher: str = typer.Option(
         "local", "--launcher", help="local: on this machine (one cell at a time in this process, "
-        "or --parallel N); ray: each cell a Ray task (pip install 'trackbench\\[ray]'); --out "
-        "must be a filesystem every worker shares"),
+        "or --parallel N); ray: each cell a Ray task (pip install -e '.\\[ray]' in a "
+        "checkout); --out must be a filesystem every worker shares"),
     parallel: int = typer.Option(
         None, "--parallel", help="local: run N cells side by side, each in a process of its own "
         "(a killed one is retried); each gets cores/N threads"),

@@ -1,10 +1,10 @@
 """`--launcher ray`: each cell a Ray task asking for --cpus-per-cell CPUs and --gpus-per-cell
 GPUs, on a local Ray instance this process starts, or on a running cluster (--address).
 
-Ray (the optional extra ``ray``: ``pip install -e '.[ray]'`` in a checkout) is imported here only. The task is
-the worker function `trackbench run` hands over (``cli.worker.run_job``); its module must be
-importable on every node, so trackbench and the plugins a matrix uses must be installed there
-as here. Ray's own retry is off (``max_retries=0``): the launch loop (``driver``) resubmits a
+Ray (the optional extra ``ray``: ``pip install -e '.[ray]'`` in a checkout) is imported here only.
+The task is the worker function `trackbench run` hands over (``cli.worker.run_job``); its module
+must be importable on every node, so trackbench and the plugins a matrix uses must be installed
+there as here. Ray's own retry is off (``max_retries=0``): the launch loop (``driver``) resubmits a
 cell whose worker died, so that a retry resumes from the checkpoint instead of obeying --force
 again, and the board can show it.
 """
