@@ -176,18 +176,66 @@ def test_report_shows_the_tasks_event_rates_over_seeds(cli, tmp_path):
     assert "lift_rate" not in report["tasks"]["cabinet"]["cells"]["allegro"]["dense"]
 
 
-def test_report_notes_seeds_of_a_cell_trained_with_different_settings(cli, tmp_path):
-    ok = {"status": "ok", "success_rate": 0.5}
+def test_report_shows_runs_of_a_cell_with_different_settings_as_variants(cli, tmp_path):
+    ok, better = {"status": "ok", "success_rate": 0.5}, {"status": "ok", "success_rate": 0.75}
     _finished_run(tmp_path, "allegro", "grasp_lift", "dense", 0, ok, robot_spec={"hand_kp": 40.0})
     _finished_run(tmp_path, "allegro", "grasp_lift", "dense", 1, ok, robot_spec={"hand_kp": 40.0},
                   agent_steps=2000)  # another budget is the same configuration
-    _finished_run(tmp_path, "allegro", "grasp_lift", "dense", 2, ok, robot_spec={"hand_kp": 80.0})
-    text = " ".join(cli("report", str(tmp_path)).output.split())  # a warning, on stderr
-    assert ("allegro × grasp_lift × dense averages runs trained with different settings as "
-            "seeds: robot_spec.hand_kp: 40.0 in allegro__grasp_lift__dense__s0, 80.0 in "
-            "allegro__grasp_lift__dense__s2; keep variants in separate results directories") in text
-    assert text.count("different settings") == 1
-    assert "n=3" in text  # still reported: the note says what the number mixes
+    _finished_run(tmp_path, "allegro", "grasp_lift", "dense", 2, better,
+                  robot_spec={"hand_kp": 80.0})
+    report = json.loads(cli("report", str(tmp_path), "--json").stdout)
+    cells = report["tasks"]["grasp_lift"]["cells"]["allegro"]
+    assert sorted(cells) == ["dense [robot.hand_kp=40.0]", "dense [robot.hand_kp=80.0]"]
+    assert cells["dense [robot.hand_kp=40.0]"]["seeds"] == [0, 1]
+    assert cells["dense [robot.hand_kp=80.0]"]["mean"] == 0.75
+    assert report["notes"] == ["allegro × grasp_lift × dense: runs trained with different "
+                               "settings are shown as 2 variants (dense [robot.hand_kp=40.0]: "
+                               "robot.hand_kp=40.0; dense [robot.hand_kp=80.0]: "
+                               "robot.hand_kp=80.0)"]
+    text = " ".join(cli("report", str(tmp_path)).output.split())
+    assert "P(A > B)" in text and "dense [robot.hand_kp=80.0]" in text
+
+
+def test_a_variant_may_share_its_run_id_with_the_default_in_one_results_directory(cli, tmp_path):
+    """An ablation: the same seed with and without a named option, folders named freely."""
+    from trackbench.harness.curves import collect
+    from trackbench.harness.plugins import load_registry
+
+    ok = {"status": "ok", "success_rate": 0.5}
+    for run in (_finished_run(tmp_path / "base", "allegro", "grasp_lift", "dense", 0, ok),
+                _finished_run(tmp_path / "option", "allegro", "grasp_lift", "dense", 0, ok,
+                              robot_spec={"hand_kp": 80.0})):
+        run.append_metrics({"agent_steps": 500, "success_rate": 0.25})
+    both = tmp_path / "both"
+    both.mkdir()
+    for name in ("base", "option"):
+        (both / name).symlink_to(tmp_path / name / "allegro__grasp_lift__dense__s0")
+    result = cli("report", str(both), "--json")
+    assert result.exit_code == 0, result.output
+    cells = json.loads(result.stdout)["tasks"]["grasp_lift"]["cells"]["allegro"]
+    assert sorted(cells) == ["dense [robot.hand_kp=40.0]", "dense [robot.hand_kp=80.0]"]  # default 40
+    curves = collect(both, registry=load_registry())["grasp_lift"]
+    assert sorted(curve.label for curve in curves) == sorted(cells)
+
+
+def test_variant_labels_name_files_by_their_names_and_number_labels_that_collide():
+    from trackbench.harness.variants import LABEL_VALUE_CHARS, method_labels
+
+    def spec(seed: int, **method_spec) -> RunSpec:
+        return RunSpec(engine="mujoco", robot="allegro", task="grasp_lift", method="track",
+                       seed=seed, agent_steps=1000, num_envs=4, method_spec=method_spec)
+
+    labels, _ = method_labels([spec(0, ensemble=[]), spec(1, ensemble=["/x/a.pt", "/y/b.pt"]),
+                               spec(0, ensemble=[]), spec(2, ppo_threads=1)])
+    assert labels[:3] == ["track [method.ensemble=[], method.ppo_threads=(unset)]",
+                          "track [method.ensemble=a.pt,b.pt, method.ppo_threads=(unset)]",
+                          "track [method.ensemble=[], method.ppo_threads=(unset)]"]
+    long = "z" * LABEL_VALUE_CHARS
+    labels, notes = method_labels([spec(0, checkpoint=long + "1"), spec(0, checkpoint=long + "2")])
+    assert labels == ["track [variant 1]", "track [variant 2]"]
+    assert long + "1" in notes[0] and long + "2" in notes[0]
+    labels, notes = method_labels([spec(0), spec(1)])
+    assert labels == ["track", "track"] and notes == []
 
 
 def test_report_takes_copies_of_one_file_as_the_same_setting(cli, tmp_path):
@@ -203,11 +251,12 @@ def test_report_takes_copies_of_one_file_as_the_same_setting(cli, tmp_path):
         _finished_run(runs, "allegro", "grasp_lift", "track", seed, ok,
                       method_spec={"checkpoint": str(files[name])})
     text = " ".join(cli("report", str(runs)).output.split())
-    assert "different settings" not in text and "n=2" in text
+    assert "variants" not in text and "n=2" in text
     _finished_run(runs, "allegro", "grasp_lift", "track", 2, ok,
                   method_spec={"checkpoint": str(files["c.pt"])})
-    text = " ".join(cli("report", str(runs)).output.split())
-    assert "different settings as seeds: method_spec.checkpoint" in text and "c.pt" in text
+    cells = json.loads(cli("report", str(runs), "--json").stdout)["tasks"]["grasp_lift"]["cells"]
+    assert sorted(cells["allegro"]) == ["track [method.checkpoint=a.pt]",
+                                        "track [method.checkpoint=c.pt]"]
 
 
 def test_report_names_corrupt_files_and_keeps_the_rest(cli, tmp_path):
@@ -240,17 +289,17 @@ def test_report_compares_runs_as_they_ran_and_leaves_out_a_setting_that_does_not
     _finished_run(tmp_path, "allegro", "cabinet", "dense", 0, ok)
     _finished_run(tmp_path, "allegro", "cabinet", "dense", 1, ok,
                   task_spec={"success_ends_episode": True})
-    assert "different settings" not in cli("report", str(tmp_path)).output
+    assert "variants" not in cli("report", str(tmp_path)).output
     _finished_run(tmp_path, "allegro", "cabinet", "dense", 2, ok,
                   task_spec={"success_ends_episode": False})
     text = " ".join(cli("report", str(tmp_path)).output.split())
-    assert ("task_spec.success_ends_episode: True in allegro__cabinet__dense__s0, False in "
-            "allegro__cabinet__dense__s2") in text
+    assert "dense [task.success_ends_episode=True]: task.success_ends_episode=True" in text
     _finished_run(tmp_path, "allegro", "cabinet", "dense", 3, ok,
                   task_spec={"success_ends_episode": "maybe"})
     result = cli("report", str(tmp_path))
     assert_user_error(result, "allegro__cabinet__dense__s3", "spec.json", "success_ends_episode")
-    assert "n=3" in " ".join(result.stdout.split())  # the others are still reported
+    text = " ".join(result.stdout.split())  # the others are still reported, as two variants
+    assert "n=2" in text and "n=1" in text
 
 
 def test_first_seed_plans_seeds_from_k(toy_plugins):

@@ -28,6 +28,7 @@ from trackbench.harness.png import write_png
 from trackbench.harness.report import find_runs
 from trackbench.harness.report_stats import Bootstrap, mean_interval
 from trackbench.harness.results import DEFAULT_METRIC, RunDir
+from trackbench.harness.variants import method_labels
 
 if TYPE_CHECKING:
     from trackbench.harness.registry import Registry
@@ -110,8 +111,10 @@ def collect(results_dir: Path, metric: str = DEFAULT_METRIC, running: bool = Fal
     """
     groups: dict[tuple[str, str, str], list[Series]] = {}
     known: set[str] = set()
-    # The report names what find_runs leaves out.
-    for found in find_runs(results_dir, registry=registry).runs:
+    # The report names what find_runs leaves out, and the variants the labels tell apart.
+    runs = find_runs(results_dir, registry=registry).runs
+    labels, _ = method_labels([found.spec for found in runs])
+    for found, method in zip(runs, labels):
         run, spec = found.run, found.spec
         if metric != DEFAULT_METRIC:
             known |= metric_names(run.read_metrics())
@@ -119,7 +122,7 @@ def collect(results_dir: Path, metric: str = DEFAULT_METRIC, running: bool = Fal
             continue
         series = read_series(run, metric)
         if series is not None:
-            groups.setdefault((spec.task, spec.robot, spec.method), []).append(series)
+            groups.setdefault((spec.task, spec.robot, method), []).append(series)
     if metric != DEFAULT_METRIC and metric not in known:
         names = ", ".join(sorted(known - {"agent_steps"})) or "(no run has logged metrics yet)"
         raise TrackbenchError(f"unknown metric '{metric}': no row of metrics.jsonl in "

@@ -8,16 +8,16 @@ directory beside it counts once.
 
 from __future__ import annotations
 
-import filecmp
 import hashlib
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from trackbench.harness.errors import TrackbenchError
 from trackbench.harness.results import SPEC_FILE, RunDir, RunResult
 from trackbench.harness.specs import RunSpec
+from trackbench.harness.variants import differences, method_labels, settings
 
 if TYPE_CHECKING:
     from trackbench.harness.registry import Registry
@@ -138,10 +138,12 @@ def find_runs(results_dir: Path, *, registry: "Registry") -> RunSurvey:
     Left out and named as a problem: a spec.json that does not validate or cannot be read (no
     permission), a result.json without a spec.json beside it, metrics.jsonl lines that hold no
     metrics row (and a metrics.jsonl that is no file or cannot be read), and a second directory
-    holding the same run id with other content, or whose files cannot be read to compare them;
+    holding the same run id and the same settings (variants.py) with other results, or whose
+    files cannot be read to compare them;
     a run folder that cannot be looked into (no permission) is left out and named too. A
     directory holding an identical copy of a run counts once, with a note. Of several
-    directories with one run id, the one named after it is kept.
+    directories with one run id, the one named after it is kept; one with other settings is
+    another variant of the cell, kept too (``variants.method_labels`` tells them apart).
     """
     survey = RunSurvey()
     by_run_id: dict[str, list[FoundRun]] = {}
@@ -169,11 +171,13 @@ def find_runs(results_dir: Path, *, registry: "Registry") -> RunSurvey:
                 continue
             if same:
                 survey.notes.append(f"{other.run.path} is a copy of {kept.run.path}; counted once")
+            elif differences(settings(kept.spec), settings(other.spec)):
+                survey.runs.append(other)  # a variant (variants.py): the same seed, other settings
             else:
                 survey.problems.append(
-                    f"{other.run.path} holds run {run_id} too, with another spec.json or "
-                    f"result.json than "
-                    f"{kept.run.path}; left out (move one of them to another results directory)")
+                    f"{other.run.path} holds run {run_id} too, with the same settings but another "
+                    f"result.json or spec.json than {kept.run.path}; left out (move one of them "
+                    f"to another results directory)")
     return survey
 
 
@@ -224,45 +228,6 @@ def _fingerprint(run: RunDir) -> str:
     return digest.hexdigest()
 
 
-def _same_files_as_one(one: dict[str, Any], two: dict[str, Any]) -> None:
-    """Make equal, in ``two``, each setting that names another file than ``one``'s with the same
-    bytes (a checkpoint copied into each run's folder, as benchmarks/learning.sh does with Π_h):
-    the runs read the same thing. Files that cannot be read (moved since, or paths relative to
-    another folder) stay a difference."""
-    for key in one.keys() & two.keys():
-        mine, theirs = one[key], two[key]
-        if isinstance(mine, dict) and isinstance(theirs, dict):
-            _same_files_as_one(mine, theirs)
-        elif isinstance(mine, str) and isinstance(theirs, str) and mine != theirs:
-            paths = [Path(value).expanduser() for value in (mine, theirs)]
-            try:
-                same = all(path.is_file() for path in paths) and filecmp.cmp(*paths, shallow=False)
-            except OSError:
-                same = False
-            if same:
-                two[key] = mine
-
-
-def _pooled_settings(first: "FoundRun", other: "FoundRun", root: Path) -> list[str]:
-    """A note if ``other`` (a seed of ``first``'s cell) was trained with other settings than
-    ``first``: the report would average them as seeds of one configuration. Paths are shown
-    relative to the results directory ``root``."""
-    from trackbench.harness.resume import spec_differences
-
-    if other is first:
-        return []
-    a, b = (str(found.run.path.relative_to(root)) for found in (first, other))
-    one, two = (found.spec.model_dump(mode="json", exclude={"seed"}) for found in (first, other))
-    _same_files_as_one(one, two)
-    differences = spec_differences(one, two, labels=(f"in {a}", f"in {b}"))
-    if not differences:
-        return []
-    more = f" (and {len(differences) - 2} more)" if len(differences) > 2 else ""
-    return [f"{first.spec.robot} × {first.spec.task} × {first.spec.method} averages runs "
-            f"trained with different settings as seeds: {'; '.join(differences[:2])}{more}; "
-            f"keep variants in separate results directories"]
-
-
 def build_report(results_dir: Path, *, registry: "Registry") -> Report:
     """The comparison of every run under ``results_dir`` (specs read with ``registry``'s plugins);
     invalid files are in ``problems``.
@@ -279,13 +244,11 @@ def build_report(results_dir: Path, *, registry: "Registry") -> Report:
         raise TrackbenchError(f"{results_dir} is one run's folder (it holds {SPEC_FILE}); report "
                               f"its results directory: trackbench report {results_dir.parent}")
     survey = find_runs(results_dir, registry=registry)
-    report = Report(problems=survey.problems, notes=survey.notes)
-    first_of_cell: dict[tuple[str, str, str], FoundRun] = {}
-    for found in survey.runs:
+    labels, variant_notes = method_labels([found.spec for found in survey.runs])
+    report = Report(problems=survey.problems, notes=survey.notes + variant_notes)
+    for found, label in zip(survey.runs, labels):
         spec = found.spec
-        cell = report.cell(spec.task, spec.robot, spec.method)
-        first = first_of_cell.setdefault((spec.task, spec.robot, spec.method), found)
-        report.notes += _pooled_settings(first, found, results_dir)
+        cell = report.cell(spec.task, spec.robot, label)
         if not found.run.is_complete():
             failure = found.run.read_failure()
             if failure is None:
