@@ -192,8 +192,8 @@ def test_report_shows_runs_of_a_cell_with_different_settings_as_variants(cli, tm
                                "settings are shown as 2 variants (dense [robot.hand_kp=40.0]: "
                                "robot.hand_kp=40.0; dense [robot.hand_kp=80.0]: "
                                "robot.hand_kp=80.0)"]
-    text = " ".join(cli("report", str(tmp_path)).output.split())
-    assert "P(A > B)" in text and "dense [robot.hand_kp=80.0]" in text
+    table = cli("report", str(tmp_path)).stdout  # the labels are text, not Rich markup
+    assert "P(A > B)" in table and table.count("[robot.hand_kp=80.0]") >= 2
 
 
 def test_a_variant_may_share_its_run_id_with_the_default_in_one_results_directory(cli, tmp_path):
@@ -251,6 +251,12 @@ def test_report_takes_copies_of_one_file_as_the_same_setting(cli, tmp_path):
         _finished_run(runs, "allegro", "grasp_lift", "track", seed, ok,
                       method_spec={"checkpoint": str(files[name])})
     text = " ".join(cli("report", str(runs)).output.split())
+    assert "variants" not in text and "n=2" in text
+    for seed, names in ((3, ["a.pt", "c.pt"]), (4, ["b.pt", "c.pt"])):  # lists: an ensemble's
+        _finished_run(tmp_path / "ensembles", "allegro", "grasp_lift", "track", seed, ok,
+                      method_spec={"checkpoint": str(files["c.pt"]),
+                                   "ensemble": [str(files[name]) for name in names]})
+    text = " ".join(cli("report", str(tmp_path / "ensembles")).output.split())
     assert "variants" not in text and "n=2" in text
     _finished_run(runs, "allegro", "grasp_lift", "track", 2, ok,
                   method_spec={"checkpoint": str(files["c.pt"])})

@@ -31,14 +31,24 @@ def same_files_as_one(one: dict[str, Any], two: dict[str, Any]) -> None:
         mine, theirs = one[key], two[key]
         if isinstance(mine, dict) and isinstance(theirs, dict):
             same_files_as_one(mine, theirs)
-        elif isinstance(mine, str) and isinstance(theirs, str) and mine != theirs:
-            paths = [Path(value).expanduser() for value in (mine, theirs)]
-            try:
-                same = all(path.is_file() for path in paths) and filecmp.cmp(*paths, shallow=False)
-            except OSError:
-                same = False
-            if same:
+        elif isinstance(mine, list) and isinstance(theirs, list) and len(mine) == len(theirs):
+            if all(_same_file(a, b) for a, b in zip(mine, theirs)):  # e.g. an ensemble's files
                 two[key] = mine
+        elif _same_file(mine, theirs):
+            two[key] = mine
+
+
+def _same_file(mine: Any, theirs: Any) -> bool:
+    """Whether ``mine`` and ``theirs`` are equal, or name two files with the same bytes."""
+    if mine == theirs:
+        return True
+    if not (isinstance(mine, str) and isinstance(theirs, str)):
+        return False
+    paths = [Path(value).expanduser() for value in (mine, theirs)]
+    try:
+        return all(path.is_file() for path in paths) and filecmp.cmp(*paths, shallow=False)
+    except OSError:
+        return False
 
 
 def settings(spec: RunSpec) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from trackbench.harness import console
 from trackbench.harness.errors import TrackbenchError
@@ -38,7 +39,7 @@ def render_tables(report: Report, stats: Statistics) -> None:
                       caption_justify="left")
         table.add_column("robot")
         for method in methods:
-            table.add_column(method, justify="right")
+            table.add_column(Text(method), justify="right")  # a variant's [...] is no markup
         for robot in report.robots(task):
             row, comparison = report.tasks[task][robot], stats.cells[task][robot]
             table.add_row(robot, *[row[m].text(comparison.text(m)) if m in row else "missing"
@@ -61,7 +62,7 @@ def _render_improvement(task: str, stats: Statistics) -> None:
         table.add_column(name, justify=justify)
     for robot, comparison in rows:
         for i, pair in enumerate(comparison.pairs):
-            table.add_row(robot if i == 0 else "", pair.a, pair.b,
+            table.add_row(robot if i == 0 else "", Text(pair.a), Text(pair.b),
                           f"{pair.probability.value:.2f}", pair.probability.interval_text(),
                           end_section=i == len(comparison.pairs) - 1)
     console.out.print(table)
@@ -81,7 +82,7 @@ def _render_aggregate(stats: Statistics) -> None:
                           ("robot/task", "right"), ("mark or why no interval", "left")):
         table.add_column(name, justify=justify)
     for method, estimate in comparison.iqm.items():
-        table.add_row(method, f"{estimate.value:.2f} {estimate.interval_text()}",
+        table.add_row(Text(method), f"{estimate.value:.2f} {estimate.interval_text()}",
                       str(comparison.n[method]), str(len(aggregate.strata[method])),
                       comparison.mark(method) or (estimate.undefined or ""))
     console.out.print(table)
@@ -96,7 +97,7 @@ def _render_events(report: Report, task: str, methods: list[str]) -> None:
                   title_justify="left")
     table.add_column("robot")
     for method in methods:
-        table.add_column(method, justify="right")
+        table.add_column(Text(method), justify="right")
     for robot, row in rows.items():
         table.add_row(robot, *[row[m].events_text() if m in row else "missing" for m in methods])
     console.out.print(table)
