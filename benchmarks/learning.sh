@@ -228,6 +228,10 @@
 #       >> $O/track.log 2>&1 &
 #   Probed first (docs/results/probes_s30/): .venv/bin/python benchmarks/pi_h_ensemble.py the six
 #   files [robot=R] [task=T] [progress=P] json=FILE
+#   Session 31 (docs/results "Session 31"): both ensemble seeds resumed (the same commands) to
+#   10,800 s of wall_s, evaluated at the last checkpoint kept before it (S=0: 1080, S=1: 1100):
+#   .venv/bin/trackbench evaluate runs/track_ens_sS/allegro__grasp_lift__track__sS \
+#       --checkpoint EPOCH --episodes 128 [--episode-length 600] --json
 #   A run to be continued by a later session on another machine is carried in git:
 #   benchmarks/carry.sh pack runs/track_ng (stopped first), then benchmarks/carry.sh unpack
 #   track_ng and its command again.
