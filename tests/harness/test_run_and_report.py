@@ -216,6 +216,15 @@ def test_a_variant_may_share_its_run_id_with_the_default_in_one_results_director
     assert sorted(cells) == ["dense [robot.hand_kp=40.0]", "dense [robot.hand_kp=80.0]"]  # default 40
     curves = collect(both, registry=load_registry())["grasp_lift"]
     assert sorted(curve.label for curve in curves) == sorted(cells)
+    # A third folder of the option's settings with another result is a clash, not a variant.
+    _finished_run(tmp_path / "again", "allegro", "grasp_lift", "dense", 0,
+                  {"status": "ok", "success_rate": 0.0}, robot_spec={"hand_kp": 80.0})
+    (both / "option_again").symlink_to(tmp_path / "again" / "allegro__grasp_lift__dense__s0")
+    result = cli("report", str(both), "--json")
+    assert "option_again holds run allegro__grasp_lift__dense__s0 too, with the same settings" in (
+        " ".join(result.output.split()))
+    cells = json.loads(result.stdout)["tasks"]["grasp_lift"]["cells"]["allegro"]
+    assert [cell["n"] for cell in cells.values()] == [1, 1]
 
 
 def test_variant_labels_name_files_by_their_names_and_number_labels_that_collide():

@@ -158,9 +158,14 @@ def find_runs(results_dir: Path, *, registry: "Registry") -> RunSurvey:
             by_run_id.setdefault(found.spec.run_id, []).append(found)
     for run_id, found in sorted(by_run_id.items()):
         found.sort(key=lambda f: f.run.path.name != run_id)  # stable: the rest stay sorted
-        kept = found[0]
-        survey.runs.append(kept)
+        kept_of_id = [found[0]]  # one run per variant of this run id
         for other in found[1:]:
+            # The kept run of other's variant; a run of a new variant is kept itself.
+            kept = next((run for run in kept_of_id
+                         if not differences(settings(run.spec), settings(other.spec))), None)
+            if kept is None:
+                kept_of_id.append(other)  # a variant (variants.py): the same seed, other settings
+                continue
             try:
                 same = _fingerprint(other.run) == _fingerprint(kept.run)
             except OSError as error:  # e.g. no read permission: one run, not the whole report
@@ -171,13 +176,12 @@ def find_runs(results_dir: Path, *, registry: "Registry") -> RunSurvey:
                 continue
             if same:
                 survey.notes.append(f"{other.run.path} is a copy of {kept.run.path}; counted once")
-            elif differences(settings(kept.spec), settings(other.spec)):
-                survey.runs.append(other)  # a variant (variants.py): the same seed, other settings
             else:
                 survey.problems.append(
                     f"{other.run.path} holds run {run_id} too, with the same settings but another "
                     f"result.json or spec.json than {kept.run.path}; left out (move one of them "
                     f"to another results directory)")
+        survey.runs.extend(kept_of_id)
     return survey
 
 
