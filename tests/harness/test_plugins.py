@@ -71,8 +71,22 @@ def test_list_settings_gives_every_field_of_every_plugin_spec(cli):
     assert "form" in table.stdout and "checkpoint" in table.stdout
 
 
+def test_list_ppo_gives_every_ppo_setting(cli):
+    from trackbench.harness.training.ppo import PPOSpec
+
+    result = cli("list", "ppo", "--json")
+    assert result.exit_code == 0, result.output
+    settings = {s["name"]: s for s in json.loads(result.stdout)["ppo"]["settings"]}
+    assert list(settings) == list(PPOSpec.model_fields)
+    assert settings["preset"]["default"] == "cpu"
+    assert all(setting["description"] for setting in settings.values())
+    table = cli("list", "ppo")
+    assert table.exit_code == 0 and "PPOSpec settings (--set ppo.FIELD=VALUE)" in table.stdout
+
+
 def test_list_unknown_kind(cli):
     assert_user_error(cli("list", "robts"), "unknown kind 'robts'", "Did you mean 'robots'?")
+    assert_user_error(cli("list", "pp"), "Valid kinds: datasets, engines, methods, ppo,")
 
 
 def test_disabled_plugins_are_not_loaded(cli, toy_plugins, monkeypatch):

@@ -13,18 +13,21 @@ from rich.table import Table
 from trackbench.harness import console
 from trackbench.harness.errors import TrackbenchError, unknown_name_error
 
+PPO = "ppo"  # `trackbench list ppo`: the trainer's settings beside the plugin kinds
+
 
 def _kind(value: str) -> str:
     from trackbench.harness.registry import KINDS  # imports every contract, torch included
 
     plural = value if value in KINDS else value + "s"
     if plural not in KINDS:
-        raise unknown_name_error("kind", value, list(KINDS))
+        raise unknown_name_error("kind", value, [*KINDS, PPO])
     return plural
 
 
 def list_command(
-    kind: Optional[str] = typer.Argument(None, help="engines, robots, tasks, methods, predictors or datasets"),
+    kind: Optional[str] = typer.Argument(
+        None, help="engines, robots, tasks, methods, predictors or datasets; ppo: PPO's settings"),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
     settings: bool = typer.Option(
         False, "--settings", help="also every setting of each plugin: type, default, description"),
@@ -34,6 +37,9 @@ def list_command(
     from trackbench.harness.plugins import load_registry
     from trackbench.harness.registry import KINDS
 
+    if kind == PPO:  # not a plugin kind: the trainer's one Spec
+        _list_ppo(as_json)
+        return
     kinds = [_kind(kind)] if kind else list(KINDS)
     registry = load_registry()
     if as_json:
@@ -62,6 +68,17 @@ def list_command(
         raise TrackbenchError("\n".join(registry.problems))
 
 
+def _list_ppo(as_json: bool) -> None:
+    """PPO's settings (``PPOSpec``, what ``--set ppo.FIELD=VALUE`` sets), defaults of the default
+    preset."""
+    from trackbench.harness.training.ppo import PPOSpec
+
+    if as_json:
+        console.print_json({PPO: {"settings": spec_settings(PPOSpec)}})
+    else:
+        console.out.print(_settings_table(PPO, "PPOSpec", PPOSpec))
+
+
 def spec_settings(spec_cls: Any) -> list[dict[str, Any]]:
     """Every field of a plugin's Spec: name, type, default (as JSON; every plugin Spec has
     defaults, so ``Spec()`` validates) and description."""
@@ -83,6 +100,7 @@ def _settings_table(kind: str, name: str, spec_cls: Any) -> Table:
     """The settings of one plugin, defaults shortened to a line."""
     how = {"engines": "--set engine.FIELD=VALUE", "robots": "--set robot.FIELD=VALUE",
            "tasks": "--set task.FIELD=VALUE", "methods": "--set method.FIELD=VALUE",
+           PPO: "--set ppo.FIELD=VALUE",
            "predictors": "predictor train --set FIELD=VALUE",
            "datasets": "predictor train --dataset-set FIELD=VALUE; data retarget --set "
                          "dataset.FIELD=VALUE"}.get(kind, "")
