@@ -176,10 +176,17 @@ def read_run_spec(run_dir: RunDir, registry: "Registry") -> RunSpec:
         raise TrackbenchError(describe_validation_error(str(run_dir.spec_file), error)) from None
 
 
-def spec_differences(existing: dict[str, Any], asked: dict[str, Any], prefix: str = "",
-                     labels: tuple[str, str] = ("there", "asked")) -> list[str]:
+def spec_differences(existing: dict[str, Any], asked: dict[str, Any]) -> list[str]:
     """'ppo_spec.learning_rate: 0.0001 there, 0.0003 asked' for each differing leaf (the
-    budget and the thread counts, EXECUTION_SETTINGS, excepted); ``labels`` name the two."""
+    budget and the thread counts, EXECUTION_SETTINGS, excepted)."""
+    return [f"{name}: {old!r} there, {new!r} asked"
+            for name, old, new in differing_settings(existing, asked)]
+
+
+def differing_settings(existing: dict[str, Any], asked: dict[str, Any],
+                       prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """(dotted name, existing value, asked value) of each differing leaf of two specs as JSON,
+    "(unset)" where one lacks it; the budget and EXECUTION_SETTINGS excepted."""
     found = []
     for key in sorted(set(existing) | set(asked)):
         name = f"{prefix}{key}"
@@ -187,9 +194,9 @@ def spec_differences(existing: dict[str, Any], asked: dict[str, Any], prefix: st
             continue
         old, new = existing.get(key, "(unset)"), asked.get(key, "(unset)")
         if isinstance(old, dict) and isinstance(new, dict):
-            found += spec_differences(old, new, f"{name}.", labels)
+            found += differing_settings(old, new, f"{name}.")
         elif old != new:
-            found.append(f"{name}: {old!r} {labels[0]}, {new!r} {labels[1]}")
+            found.append((name, old, new))
     return found
 
 

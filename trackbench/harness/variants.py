@@ -4,13 +4,14 @@ An ablation puts a named option beside the default in one results directory (a r
 have any name, so two runs of one run id can sit side by side). ``report`` and its learning
 curves then show each settings group of a cell as a method of its own, labelled by the settings
 that tell the groups apart, e.g. ``track [method.ensemble=pi_a.pt,pi_b.pt]`` beside
-``track [method.ensemble=]``, instead of averaging them as seeds. What does not make a variant:
-the seed, the budget and the execution settings (``resume.spec_differences``), and a checkpoint
-copied into each run's folder (``same_files_as_one``).
+``track [method.ensemble=[]]``, instead of averaging them as seeds. What does not make a
+variant: the seed, the budget and the execution settings (``resume.differing_settings``), and a
+checkpoint copied into each run's folder (``same_files_as_one``).
 """
 
 from __future__ import annotations
 
+import copy
 import filecmp
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,12 +58,13 @@ def settings(spec: RunSpec) -> dict[str, Any]:
 
 
 def differences(one: dict[str, Any], two: dict[str, Any]) -> list[str]:
-    """resume.spec_differences of two runs' ``settings``, copies of one file counting as one."""
-    from trackbench.harness.resume import spec_differences
+    """The dotted names of the settings in which two runs' ``settings`` differ
+    (resume.differing_settings), copies of one file counting as one."""
+    from trackbench.harness.resume import differing_settings
 
-    two = _copy(two)
+    two = copy.deepcopy(two)
     same_files_as_one(one, two)
-    return spec_differences(one, two)
+    return [name for name, _, _ in differing_settings(one, two)]
 
 
 def method_labels(specs: Sequence[RunSpec]) -> tuple[list[str], list[str]]:
@@ -88,8 +90,8 @@ def method_labels(specs: Sequence[RunSpec]) -> tuple[list[str], list[str]]:
     for (task, robot, method), variants in groups.items():
         if len(variants) < 2:
             continue
-        names = sorted({_leaf(difference) for first, _ in variants[1:]
-                        for difference in differences(variants[0][0], first)})
+        names = sorted({name for first, _ in variants[1:]
+                        for name in differences(variants[0][0], first)})
         values = [[_value(first, name) for name in names] for first, _ in variants]
         shown = [f"{method} [" + ", ".join(f"{_flag(name)}={_cut(value)}"
                                           for name, value in zip(names, row)) + "]"
@@ -105,15 +107,6 @@ def method_labels(specs: Sequence[RunSpec]) -> tuple[list[str], list[str]]:
         notes.append(f"{robot} × {task} × {method}: runs trained with different settings are "
                      f"shown as {len(variants)} variants ({spelled})")
     return labels, notes
-
-
-def _copy(value: Any) -> Any:
-    return {key: _copy(item) for key, item in value.items()} if isinstance(value, dict) else value
-
-
-def _leaf(difference: str) -> str:
-    """'ppo_spec.learning_rate' of spec_differences' 'ppo_spec.learning_rate: 1 there, 2 asked'."""
-    return difference.split(":", 1)[0]
 
 
 def _value(tree: dict[str, Any], name: str) -> str:
@@ -133,7 +126,7 @@ def _short(value: Any) -> str:
 
 
 def _flag(name: str) -> str:
-    return name.replace(SPEC_PREFIX, ".", 1) if SPEC_PREFIX in name else name
+    return name.replace(SPEC_PREFIX, ".", 1)
 
 
 def _cut(value: str) -> str:
